@@ -1,0 +1,116 @@
+"""field.inconsistent and field.unknown_value for categorical columns.
+
+Each value is reduced to a canonical key (ISO code for countries and states, an alias-table key
+for stages and statuses). Within one column, the spelling a key should have is the one the
+column already mostly uses, in the column's dominant style: a column of country names keeps
+names, a column of ISO codes keeps codes. Every row spelt otherwise gets a finding whose
+suggestion is that spelling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import normalize as nz
+from ..prepared import Prepared
+from .registry import CheckOptions, check, hits, no_hits
+from .rules import Rule
+from .values import placeholder_positions
+
+#: Fields whose keys come from a closed list (ISO), so an unrecognised value is a finding.
+CLOSED = ("country", "state")
+
+
+def keys_and_styles(prep: Prepared, field: str) -> tuple[pd.Series, pd.Series | None] | None:
+    """The canonical key of every row and, for ISO fields, the style of its spelling."""
+    if field == "country":
+        c = prep.country()
+        return None if c is None else (c["alpha2"], c["style"])
+    if field == "state":
+        s = prep.state()
+        return None if s is None else (s["code"], s["style"])
+    k = prep.category(field)
+    return None if k is None else (k, None)
+
+
+def _display(field: str, keys: pd.Series, style: str) -> pd.Series:
+    if field == "country":
+        return nz.country_display(keys, style)
+    return nz.state_display(keys, style)
+
+
+def canonical_spellings(
+    field: str, value: pd.Series, keys: pd.Series, styles: pd.Series | None
+) -> pd.Series:
+    """Key -> the spelling this column should use for it."""
+    frame = pd.DataFrame({"value": value, "key": keys})
+    if styles is not None:
+        frame["style"] = styles
+    frame = frame.dropna(subset=["value", "key"])
+    if frame.empty:
+        return pd.Series(dtype="str")
+    if styles is None:
+        counts = frame.groupby(["key", "value"], observed=True).size().reset_index(name="n")
+        counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True])
+        return counts.drop_duplicates("key").set_index("key")["value"]
+    style_rows = frame["style"].value_counts()
+    dominant = next((s for s in style_rows.index if s != "other"), "name")
+    in_style = frame[frame["style"] == dominant]
+    counts = in_style.groupby(["key", "value"], observed=True).size().reset_index(name="n")
+    counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True])
+    chosen = counts.drop_duplicates("key").set_index("key")["value"]
+    # A key never written in the dominant style gets the standard spelling of that style,
+    # with the column's casing convention (all caps columns stay all caps).
+    missing = pd.Index(frame["key"].unique()).difference(chosen.index)
+    if len(missing):
+        standard = _display(field, pd.Series(missing, index=missing, dtype="str"), dominant)
+        if len(in_style) and (in_style["value"] == in_style["value"].str.upper()).mean() > 0.9:
+            standard = standard.str.upper()
+        chosen = pd.concat([chosen, standard.dropna()])
+    return chosen
+
+
+@check("inconsistent_category")
+def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    frames = []
+    for field in rule.fields:
+        got = keys_and_styles(prep, field)
+        value = prep.value(field)
+        if got is None or value is None:
+            continue
+        keys, styles = got
+        canon = canonical_spellings(field, value, keys, styles)
+        if canon.empty:
+            continue
+        want = keys.map(canon)
+        bad = want.notna() & value.notna() & (value != want)
+        pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
+        frames.append(hits(pos, field, suggestion=want.iloc[pos]))
+    return pd.concat(frames, ignore_index=True) if frames else no_hits()
+
+
+@check("unknown_category")
+def unknown_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Values of a closed list (countries, states) that match no entry."""
+    frames = []
+    for field in rule.fields:
+        if field not in CLOSED:
+            continue
+        got = keys_and_styles(prep, field)
+        value = prep.value(field)
+        if got is None or value is None:
+            continue
+        keys, _ = got
+        bad = value.notna() & keys.isna()
+        if field == "state":
+            # Subdivision names are only checked where the list is well known (US, CA, AU by
+            # default): "Greater London" or "Île-de-France" are real but not ISO 3166-2 names.
+            country = prep.country_alpha2()
+            if country is not None:
+                listed = rule.params.get("state_countries", ("US", "CA", "AU"))
+                bad &= country.isna() | country.isin(listed)
+        pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
+        pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
+        frames.append(hits(pos, field))
+    return pd.concat(frames, ignore_index=True) if frames else no_hits()

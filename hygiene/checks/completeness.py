@@ -1,0 +1,81 @@
+"""contact.unreachable and field.missing_column: completeness beyond one cell.
+
+`contact.unreachable` reads what other rules already found (an address that is missing,
+malformed or a typo is not usable), so it is listed after them in the pack; the engine runs
+registry rules in pack order and keeps each rule's hits for later rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..prepared import Prepared
+from .registry import CheckOptions, check, hits, no_hits
+from .rules import Rule
+
+
+def failing_positions(prep: Prepared, codes: Sequence[str], field: str | None = None) -> np.ndarray:
+    """Rows that earlier rules of this run reported under any of `codes` (optionally one field)."""
+    found = [prep.memo(("hits", code), no_hits) for code in codes]
+    frames = [f for f in found if len(f)]
+    if not frames:
+        return np.empty(0, dtype=np.int64)
+    allhits = pd.concat(frames, ignore_index=True)
+    if field is not None:
+        allhits = allhits[allhits["field"] == field]
+    return np.unique(allhits["pos"].to_numpy(dtype=np.int64))
+
+
+def _usable(
+    prep: Prepared, field: str, filled: pd.Series | None, bad_codes: Sequence[str]
+) -> np.ndarray:
+    """Boolean per row: the field is filled and no listed rule found fault with it."""
+    ok = np.zeros(prep.rows, dtype=bool)
+    if filled is None:
+        return ok
+    ok |= filled.to_numpy(dtype=bool)
+    ok[failing_positions(prep, bad_codes, field)] = False
+    return ok
+
+
+@check("unreachable")
+def unreachable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Neither a usable email nor a usable phone on the record."""
+    email_fields = [f for f in rule.fields if f == "email"]
+    phone_fields = [f for f in rule.fields if f != "email"]
+    if not any(prep.source.has(f) for f in rule.fields):
+        return no_hits()
+    reach = np.zeros(prep.rows, dtype=bool)
+    email_bad = rule.params.get("email_unusable", ())
+    phone_bad = rule.params.get("phone_unusable", ())
+    for f in email_fields:
+        parts = prep.email()
+        filled = None if parts is None else parts["email"].notna()
+        reach |= _usable(prep, f, filled, email_bad)
+    for f in phone_fields:
+        parsed = prep.phone(f)
+        filled = None if parsed is None else parsed["valid"].fillna(False).astype(bool)
+        reach |= _usable(prep, f, filled, phone_bad)
+    pos = np.flatnonzero(~reach)
+    present = [f for f in rule.fields if prep.source.has(f)]
+    return hits(pos, present[0], value=[None] * len(pos), channels=" or ".join(present))
+
+
+@check("missing_column")
+def missing_column(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """A field the selected workflows need has no column at all in this source."""
+    wanted = options.required
+    if options.required_by_source is not None:
+        allowed = options.required_by_source.get(prep.source.name, ())
+        wanted = {f: w for f, w in wanted.items() if f in allowed}
+    absent = [f for f in wanted if not prep.source.has(f)]
+    if not absent:
+        return no_hits()
+    return hits(
+        np.full(len(absent), -1, dtype=np.int64),
+        pd.Series(absent, dtype="str"),
+        workflows=[", ".join(wanted[f]) for f in absent],
+    )

@@ -1,0 +1,230 @@
+"""Email checks that need more than a column expectation: typo domains, unknown top-level
+domains, disposable providers, free-mail addresses of business contacts, and the opt-in MX look-up.
+
+All work is per distinct domain (a 1M-row export has a few thousand), then spread back to rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from ..prepared import Prepared
+from ..resources import rules_yaml
+from .registry import CheckOptions, check, hits, no_hits
+from .rules import Rule
+
+
+@cache
+def providers() -> dict[str, Any]:
+    """rules/email/providers.yaml: big mailbox providers, free-mail domains, TLD typos."""
+    doc = rules_yaml("email", "providers.yaml")
+    return {
+        "mailbox": tuple(doc["mailbox_providers"]),
+        "free": frozenset(doc["mailbox_providers"]) | frozenset(doc.get("free_mail", ())),
+        "tld_typos": dict(doc.get("tld_typos", {})),
+        "typo": dict(doc.get("typo", {})),
+    }
+
+
+@cache
+def _psl() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    # accept_unknown=False: a domain whose TLD is not in the Public Suffix List has no suffix.
+    return PublicSuffixList(accept_unknown=False)
+
+
+def known_tld(domain: str) -> bool:
+    """True when the domain ends in a delegated top-level domain (Public Suffix List)."""
+    return _psl().publicsuffix(domain) is not None
+
+
+@cache
+def disposable_domains() -> frozenset[str]:
+    from disposable_email_domains import blocklist
+
+    return frozenset(blocklist)
+
+
+def domain_counts(prep: Prepared) -> pd.Series:
+    """Rows per normalised domain, most frequent first (memoised per source)."""
+
+    def compute() -> pd.Series:
+        parts = prep.email()
+        if parts is None:
+            return pd.Series(dtype="int64")
+        return parts["domain"].value_counts(dropna=True)
+
+    return prep.memo("email.domain_counts", compute)
+
+
+def suggest_domains(counts: pd.Series, params: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Domain -> (fixed domain, reason) for domains that look like misspellings.
+
+    Candidates are the big mailbox providers and the domains frequent in this file. A domain
+    is a typo of a candidate when they are one edit apart (two for long domains, transpositions
+    counting as one edit: "gmial.com"), the candidate is far more common here or a known provider,
+    and the domain itself is neither a known provider nor frequent. A domain whose top-level domain
+    does not exist gets the usual TLD fix ("acme.con" -> "acme.com").
+    """
+    prov = providers()
+    mailbox: Sequence[str] = prov["mailbox"]
+    total = int(counts.sum())
+    min_frequent = max(int(params.get("frequent_min_rows", 5)), int(total * 0.0005))
+    min_long = int(params.get("long_domain_min_rows", 2))
+    long_domain = int(params.get("long_domain", 12))
+    ratio = float(params.get("frequency_ratio", 10))
+    # Short domains need a frequent target; long ones (where two real companies one edit apart
+    # are rare) may be fixed towards a domain seen on a couple of rows.
+    frequent = [
+        d
+        for d, n in counts.items()
+        if isinstance(d, str) and (n >= min_frequent or (n >= min_long and len(d) >= long_domain))
+    ]
+    candidates = list(dict.fromkeys([*mailbox, *frequent]))
+    known = set(prov["free"]) | {d for d, n in counts.items() if n >= min_frequent}
+    out: dict[str, tuple[str, str]] = {}
+    suspects = [d for d in counts.index if isinstance(d, str) and d not in known]
+    if not suspects or not candidates:
+        return out
+    # One matrix of edit distances (C++, both cores) instead of a Python loop over pairs.
+    dist = process.cdist(suspects, candidates, scorer=OSA.distance, workers=-1, score_cutoff=2)
+    mailbox_set = set(mailbox)
+    for i, dom in enumerate(suspects):
+        row = dist[i].copy()
+        row[[candidates[j] == dom for j in range(len(candidates))]] = 99
+        j = int(row.argmin())
+        d = int(row[j])
+        cand = candidates[j]
+        # Two edits only for long domains that start like their target ("noemail.com" is not
+        # "hotmail.com").
+        limit = 2 if len(dom) >= long_domain and dom[0] == cand[0] else 1
+        common = (
+            cand in mailbox_set
+            or counts.get(cand, 0) >= ratio * counts[dom]
+            or (len(dom) >= long_domain and counts.get(cand, 0) >= 2 * counts[dom])
+        )
+        # A company's domain under another real suffix ("acme.co" beside "acme.com") may be its
+        # own; only the big providers' look-alikes ("gmail.co") are surely typos.
+        same_label = dom.split(".")[0] == cand.split(".")[0] and known_tld(dom)
+        if 0 < d <= limit and common and not (same_label and cand not in mailbox_set):
+            out[dom] = (cand, f"looks like a typo of {cand}")
+            continue
+        if "." in dom and not known_tld(dom):
+            head, _, tld = dom.rpartition(".")
+            fix = prov["tld_typos"].get(tld)
+            if fix:
+                out[dom] = (f"{head}.{fix}", f".{tld} is not a top-level domain")
+        elif dom.endswith(".") and dom.rstrip(".") in set(candidates) | set(counts.index):
+            out[dom] = (dom.rstrip("."), "the domain ends in a dot")
+    return out
+
+
+def typo_suggestions(prep: Prepared) -> dict[str, tuple[str, str]]:
+    """Typo fixes for this source's domains, tuned by the `typo:` section of providers.yaml."""
+    return prep.memo(
+        "email.typo", lambda: suggest_domains(domain_counts(prep), providers()["typo"])
+    )
+
+
+@check("email_typo_domain")
+def email_typo_domain(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Addresses on a misspelt domain; the suggestion is the fixed address."""
+    parts = prep.email()
+    if parts is None:
+        return no_hits()
+    fixes = typo_suggestions(prep)
+    if not fixes:
+        return no_hits()
+    fixed = parts["domain"].map({d: f for d, (f, _) in fixes.items()})
+    mask = fixed.notna()
+    pos = np.flatnonzero(mask.to_numpy(dtype=bool))
+    sub = parts.iloc[pos]
+    suggestion = sub["local"].str.cat(fixed.iloc[pos].astype(str), sep="@")
+    reason = sub["domain"].map({d: r for d, (_, r) in fixes.items()})
+    return hits(pos, "email", suggestion=suggestion, reason=reason, domain=fixed.iloc[pos])
+
+
+@check("email_unknown_tld")
+def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Well-formed addresses whose top-level domain does not exist and has no obvious fix."""
+    parts = prep.email()
+    if parts is None:
+        return no_hits()
+    fixes = typo_suggestions(prep)
+    counts = domain_counts(prep)
+    bad = {
+        d
+        for d in counts.index
+        if isinstance(d, str) and "." in d and d not in fixes and not known_tld(d)
+    }
+    if not bad:
+        return no_hits()
+    mask = parts["domain"].isin(bad)
+    pos = np.flatnonzero(mask.to_numpy(dtype=bool))
+    tld = parts["domain"].iloc[pos].str.rsplit(".", n=1).str[-1]
+    return hits(pos, "email", tld=tld)
+
+
+def _registrable(domains: pd.Series) -> pd.Series:
+    """The last two labels ("mail.mailinator.com" -> "mailinator.com")."""
+    return domains.str.extract(r"([^.]+\.[^.]+)$", expand=False)
+
+
+@check("email_disposable")
+def email_disposable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Throw-away mailbox providers (the disposable-email-domains list, plus rule params)."""
+    parts = prep.email()
+    if parts is None:
+        return no_hits()
+    blocked = disposable_domains() | frozenset(rule.params.get("extra_domains", ()))
+    allowed = frozenset(rule.params.get("allow", ()))
+    counts = domain_counts(prep)
+    uniq = pd.Series(counts.index, dtype="str")
+    hit = (uniq.isin(blocked) | _registrable(uniq).isin(blocked)) & ~uniq.isin(allowed)
+    bad = set(uniq[hit.fillna(False)])
+    if not bad:
+        return no_hits()
+    pos = np.flatnonzero(parts["domain"].isin(bad).to_numpy(dtype=bool))
+    return hits(pos, "email", domain=parts["domain"].iloc[pos])
+
+
+@check("email_free_mail")
+def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """A business contact (company filled in) on a free-mail address."""
+    parts = prep.email()
+    company = prep.value("company")
+    if parts is None or company is None:
+        return no_hits()
+    free = parts["domain"].isin(providers()["free"])
+    mask = free & company.notna()
+    pos = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return hits(pos, "email", domain=parts["domain"].iloc[pos], company=company.iloc[pos])
+
+
+@check("email_mx")
+def email_mx(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Domains with no MX (nor A) record. Runs only with --check-mx: the one networked check."""
+    if not options.check_mx:
+        return no_hits()
+    parts = prep.email()
+    if parts is None:
+        return no_hits()
+    from .mx import domains_without_mail
+
+    counts = domain_counts(prep)
+    skip = set(providers()["free"])
+    domains = [d for d in counts.index if isinstance(d, str) and d not in skip and known_tld(d)]
+    dead = domains_without_mail(domains, timeout=options.mx_timeout)
+    if not dead:
+        return no_hits()
+    pos = np.flatnonzero(parts["domain"].isin(set(dead)).to_numpy(dtype=bool))
+    reason = parts["domain"].iloc[pos].map(dead)
+    return hits(pos, "email", domain=parts["domain"].iloc[pos], reason=reason)

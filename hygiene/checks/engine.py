@@ -1,0 +1,214 @@
+"""Run the rule packs over prepared sources and turn hits into findings.
+
+Per source: the column rules run as one Great Expectations suite, then the registry rules in
+pack order. Every rule's hits are kept (by code) so later rules can build on earlier ones, and
+each becomes rows of the findings frame with provenance, record id, column and message.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, empty_findings
+from ..prepared import Prepared
+from . import categorical, completeness, email, phone, values
+from .gx import SuiteRunner, compile_rules
+from .registry import CheckFn, CheckOptions, build_registry, no_hits
+from .rules import DERIVED_FIELDS, Rule
+
+ALL_COLUMNS = [*FINDING_COLUMNS, *INTERNAL_FINDING_COLUMNS]
+
+#: The modules whose `@check` functions make up the registry (explicit: no import magic).
+BUILTIN_MODULES = (email, phone, values, categorical, completeness)
+REGISTRY: Mapping[str, CheckFn] = build_registry(BUILTIN_MODULES)
+
+#: Fields derived from another field; their findings point at the base field's column.
+BASE_FIELD = {"email_local": "email", "email_domain": "email"}
+WORKFLOW_FIELDS = "*workflows"
+
+
+def rule_fields(rule: Rule, prep: Prepared, options: CheckOptions) -> list[str]:
+    """The fields of `rule` this source has (`*workflows` = fields the workflows require)."""
+    out: list[str] = []
+    for f in rule.fields:
+        if f == WORKFLOW_FIELDS:
+            wanted = list(options.required)
+            if options.required_by_source is not None:
+                allowed = options.required_by_source.get(prep.source.name, ())
+                wanted = [w for w in wanted if w in allowed]
+            skip = set(rule.params.get("skip_fields", ()))
+            out.extend(w for w in wanted if prep.source.has(w) and w not in skip)
+        elif f in DERIVED_FIELDS:
+            if prep.source.has(BASE_FIELD[f]):
+                out.append(f)
+        elif prep.source.has(f):
+            out.append(f)
+    return list(dict.fromkeys(out))
+
+
+def check_source(
+    prep: Prepared, rules: Sequence[Rule], options: CheckOptions, runner: SuiteRunner | None
+) -> dict[str, pd.DataFrame]:
+    """Hits per rule code for one source (every applicable rule, in pack order)."""
+    applicable = [r for r in rules if r.enabled and r.applies_to(prep.source.platform)]
+    found: dict[str, pd.DataFrame] = {}
+    gx_rules = [r for r in applicable if r.engine == "gx"]
+    fields = {r.code: rule_fields(r, prep, options) for r in gx_rules}
+    items = compile_rules(gx_rules, fields)
+    if items:
+        runner = runner or SuiteRunner()
+        by_key = runner.run(prep, items)
+        for r in gx_rules:
+            parts = [by_key[(r.code, f)] for f in fields[r.code] if (r.code, f) in by_key]
+            found[r.code] = pd.concat(parts, ignore_index=True) if parts else no_hits()
+            prep.keep(("hits", r.code), found[r.code])
+    for r in applicable:
+        if r.engine != "registry":
+            continue
+        assert r.check is not None
+        fn = REGISTRY.get(r.check)
+        if fn is None:
+            raise KeyError(f"rule {r.code} names unknown check {r.check!r}")
+        got = fn(prep, r, options)
+        for code in r.params.get("skip_if", ()):
+            got = _without(got, found.get(code))
+        found[r.code] = got
+        prep.keep(("hits", r.code), got)
+        for code in r.params.get("supersedes", ()):
+            if code in found:
+                found[code] = _without(found[code], got)
+                prep.keep(("hits", code), found[code])
+    return found
+
+
+def _without(hits: pd.DataFrame, other: pd.DataFrame | None) -> pd.DataFrame:
+    """`hits` minus the cells (row, field) that `other` already reports: one finding a cell."""
+    if other is None or other.empty or hits.empty:
+        return hits
+    mine = pd.MultiIndex.from_arrays([hits["pos"], hits["field"]])
+    theirs = pd.MultiIndex.from_arrays([other["pos"], other["field"]])
+    return hits[~mine.isin(theirs)].reset_index(drop=True)
+
+
+def _as_text(col: Any, n: int) -> pd.Series:
+    if isinstance(col, pd.Series):
+        return (
+            col.reset_index(drop=True)
+            .astype("object")
+            .where(col.reset_index(drop=True).notna(), "")
+            .astype(str)
+        )
+    if isinstance(col, np.ndarray):
+        s = pd.Series(col, dtype="object")
+        return s.where(s.notna(), "").astype(str)
+    return pd.Series([("" if col is None else str(col))] * n, dtype="object")
+
+
+def render_messages(template: str, columns: Mapping[str, Any], n: int) -> pd.Series:
+    """Fill `{name}` placeholders from per-row columns or constants, vectorised."""
+    out = pd.Series([""] * n, dtype="object")
+    for literal, name, spec, _conv in string.Formatter().parse(template):
+        if literal:
+            out = out + literal
+        if name is None:
+            continue
+        if name not in columns:
+            out = out + "{" + name + "}"
+            continue
+        part = _as_text(columns[name], n)
+        if spec:
+            part = part.map(lambda v, s=spec: format(v, s) if v else v)
+        out = out + part.to_numpy()
+    return out
+
+
+def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame:
+    """Hits of one rule on one source -> findings rows (see hygiene.model.FINDING_COLUMNS)."""
+    if found.empty:
+        return empty_findings()
+    src = prep.source
+    found = found.reset_index(drop=True)
+    pos = found["pos"].to_numpy(dtype=np.int64)
+    n = len(pos)
+    has_row = pos >= 0
+    take = np.where(has_row, pos, 0)
+    prov = src.provenance.iloc[take].reset_index(drop=True)
+    ids = src.record_ids().iloc[take].reset_index(drop=True)
+    field = found["field"].map(lambda f: BASE_FIELD.get(f, f))
+    column = field.map(src.fields)
+    raw_value = pd.Series([None] * n, dtype="object")
+    for f in field.unique():
+        sel = (field == f).to_numpy() & has_row
+        raw = src.field(f)
+        if raw is not None and sel.any():
+            raw_value[sel] = raw.iloc[pos[sel]].to_numpy(dtype=object, na_value=None)
+    value = found["value"].where(found["value"].notna(), raw_value)
+
+    def nullable(s: pd.Series) -> pd.Series:
+        s = s.astype("object")
+        return s.where(s.notna() & pd.Series(has_row), None)
+
+    frame = pd.DataFrame(
+        {
+            "code": rule.code,
+            "severity": found["severity"] if "severity" in found else rule.severity,
+            "dimension": rule.dimension,
+            "source": src.name,
+            "file": np.where(
+                has_row, prov["file"].astype(object), src.files[0] if src.files else None
+            ),
+            "sheet": nullable(prov["sheet"]),
+            "row": pd.array(np.where(has_row, prov["row"].to_numpy(), 0), dtype="Int64"),
+            "record_id": nullable(ids),
+            "field": field.astype(object),
+            "column": column.astype(object).where(column.notna(), None),
+            "value": value.astype(object).where(value.notna(), None),
+            "suggestion": found["suggestion"]
+            .astype(object)
+            .where(found["suggestion"].notna(), None),
+            "related": found["related"] if "related" in found else None,
+        }
+    )
+    frame.loc[~has_row, "row"] = pd.NA
+    params = {k: v for k, v in rule.params.items() if not isinstance(v, (list, dict, tuple))}
+    columns = {
+        **params,
+        **{c: found[c] for c in found.columns if c not in ("pos",)},
+        "value": frame["value"],
+        "field": frame["field"],
+        "column": frame["column"],
+        "source": src.name,
+        "suggestion": frame["suggestion"],
+    }
+    frame["message"] = render_messages(rule.message, columns, n)
+    frame["pos"] = pos
+    return frame[ALL_COLUMNS]
+
+
+def run_checks(
+    preps: Sequence[Prepared], rules: Sequence[Rule], options: CheckOptions
+) -> pd.DataFrame:
+    """Every finding of every rule on every source, plus what the loaders reported."""
+    frames: list[pd.DataFrame] = []
+    runner: SuiteRunner | None = None
+    needs_gx = any(r.engine == "gx" and r.enabled for r in rules)
+    for prep in preps:
+        if prep.source.load_findings is not None and len(prep.source.load_findings):
+            frames.append(prep.source.load_findings)
+        if needs_gx and runner is None:
+            runner = SuiteRunner()
+        found = check_source(prep, rules, options, runner)
+        by_code = {r.code: r for r in rules}
+        for code, h in found.items():
+            if len(h):
+                frames.append(to_findings(prep, by_code[code], h))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_findings()
+    out = pd.concat(frames, ignore_index=True)
+    return out[ALL_COLUMNS]

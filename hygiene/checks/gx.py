@@ -1,0 +1,163 @@
+"""Column rules compiled into one Great Expectations suite and run on an ephemeral context.
+
+Each expectation carries its rule code and field in `meta`, so results are matched back by
+code, never by position. The batch frame holds only the columns the suite reads (normalised
+values), indexed by row position.
+
+Knobs turned, each measured on 1M rows with 400k failing values (GX 1.24):
+- Failing rows come from `unexpected_index_list` over the frame's RangeIndex (= row position).
+  Naming an index column with `unexpected_index_column_names` makes GX look every failing row
+  up with `DataFrame.at`: 14.3 s against 1.7 s.
+- The suite runs through one `Validator` per batch: `Batch.validate` fetches the batch a second
+  time and GX fingerprints (hashes) the whole frame on every fetch, ~1.1 s each.
+- No `ValidationDefinition.run`: it serialises every result into a results store, 14 s more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..normalize.base import TEXT
+from ..prepared import Prepared
+from .registry import hits
+from .rules import GX_TYPES, Rule
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+SUITE_NAME = "crm_hygiene_column_rules"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One expectation: the rule it came from and the field (batch column) it reads."""
+
+    rule: Rule
+    field: str
+    kwargs: dict[str, Any]
+
+    @property
+    def gx_class(self) -> str:
+        assert self.rule.expect is not None
+        return GX_TYPES[str(self.rule.expect["type"])]
+
+
+def compile_rules(rules: Iterable[Rule], fields: Mapping[str, Sequence[str]]) -> list[Compiled]:
+    """Expand each GX rule over its fields. `fields` maps rule code -> fields present."""
+    out: list[Compiled] = []
+    for rule in rules:
+        if rule.expect is None:
+            continue
+        kwargs = {k: v for k, v in rule.expect.items() if k != "type"}
+        for f in fields.get(rule.code, rule.fields):
+            out.append(Compiled(rule, f, dict(kwargs)))
+    return out
+
+
+@cache
+def _gx() -> Any:
+    """Import GX once, quietly: it costs ~3 s, so only runs that need it pay."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx_module
+
+    return gx_module
+
+
+def expectation(item: Compiled) -> Any:
+    """The GX Expectation object of one compiled rule."""
+    gx = _gx()
+    cls = getattr(gx.expectations, item.gx_class)
+    meta = {"code": item.rule.code, "field": item.field, "pack": item.rule.pack}
+    return cls(column=item.field, meta=meta, **item.kwargs)
+
+
+def build_suite(items: Sequence[Compiled], name: str = SUITE_NAME) -> gx.ExpectationSuite:
+    gx = _gx()
+    suite = gx.ExpectationSuite(name=name)
+    for item in items:
+        suite.add_expectation(expectation(item))
+    return suite
+
+
+def suite_json(items: Sequence[Compiled], name: str = SUITE_NAME) -> str:
+    """The suite as GX's own JSON, for `hygiene rules export --gx` and teams' pipelines."""
+    suite = build_suite(items, name)
+    return json.dumps(suite.to_json_dict(), indent=2, sort_keys=True, default=str)
+
+
+def batch_column(prep: Prepared, field: str) -> pd.Series | None:
+    """The normalised values GX checks for a field (derived email parts included)."""
+    if field in ("email", "email_local", "email_domain"):
+        parts = prep.email()
+        if parts is None:
+            return None
+        return parts[{"email": "email", "email_local": "local", "email_domain": "domain"}[field]]
+    return prep.value(field)
+
+
+class SuiteRunner:
+    """One ephemeral GX context for the whole audit; one validation per source."""
+
+    def __init__(self) -> None:
+        gx = _gx()
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        # In-memory stores and no data-docs site: the audit writes nothing on GX's behalf.
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False),
+            analytics_enabled=False,
+        )
+        self._context = gx.get_context(mode="ephemeral", project_config=config)
+        self._datasource = self._context.data_sources.add_pandas("hygiene")
+        self._n = 0
+
+    def run(self, prep: Prepared, items: Sequence[Compiled]) -> dict[tuple[str, str], pd.DataFrame]:
+        """Validate the source; hits per (rule code, field)."""
+        from great_expectations.validator.v1_validator import Validator
+
+        columns = {}
+        for item in items:
+            col = batch_column(prep, item.field)
+            if col is not None:
+                columns[item.field] = col.reset_index(drop=True).astype(TEXT)
+        items = [i for i in items if i.field in columns]
+        if not items:
+            return {}
+        frame = pd.DataFrame(columns)
+        self._n += 1
+        asset = self._datasource.add_dataframe_asset(f"source_{self._n}")
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+        result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
+        validator = Validator(
+            batch_definition=definition,
+            result_format=result_format,
+            batch_parameters={"dataframe": frame},
+        )
+        suite = build_suite(items, f"{SUITE_NAME}_{self._n}")
+        outcome = validator.validate_expectation_suite(suite)
+        found: dict[tuple[str, str], pd.DataFrame] = {}
+        for res in outcome.results:
+            config = res.expectation_config
+            meta = (config.meta if config is not None else None) or {}
+            key = (str(meta["code"]), str(meta["field"]))
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"Great Expectations failed on rule {key[0]} ({key[1]}): "
+                    f"{res.exception_info.get('exception_message')}"
+                )
+            idx = res.result.get("unexpected_index_list") or []
+            found[key] = hits(np.asarray(idx, dtype=np.int64), key[1])
+        return found

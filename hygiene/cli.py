@@ -1,0 +1,313 @@
+"""The `hygiene` command: a thin layer that parses options and calls the library.
+
+Exit codes (CONTRACT.md): 0 ok, 1 a gate failed (--fail-under), 2 usage or input error, with
+one line naming the file or option and the fix. Tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import ConfigError, HygieneError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _split_csv(values: Sequence[str]) -> list[str]:
+    """`--workflow a,b --workflow c` -> [a, b, c]."""
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def debug_option(fn: F) -> F:
+    return click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        help="Show the full traceback of an error.",
+    )(fn)
+
+
+def source_options(fn: F) -> F:
+    """Options every command that reads exports shares."""
+    for opt in reversed(
+        [
+            click.option(
+                "--platform",
+                "platforms",
+                multiple=True,
+                metavar="NAME=PLATFORM",
+                help="Override platform detection for a source.",
+            ),
+            click.option(
+                "--map",
+                "maps",
+                multiple=True,
+                metavar="NAME:COLUMN=FIELD",
+                help="Map a column onto a canonical field (FIELD empty to unmap).",
+            ),
+            click.option(
+                "--region",
+                metavar="CC",
+                help="Country (ISO alpha-2) for phone numbers without +code and no country column.",
+            ),
+        ]
+    ):
+        fn = opt(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hygiene")
+@debug_option
+def cli() -> None:
+    """Audit CRM and email-platform contact exports before you automate on them."""
+
+
+@cli.command("audit")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("hygiene-report"),
+    show_default=True,
+    help="Folder for the outputs.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="html,json,xlsx,md",
+    help="Outputs to write (default html,json,xlsx).",
+)
+@click.option(
+    "--workflow",
+    "workflows",
+    multiple=True,
+    metavar="W,...",
+    help="Workflow profiles to score (default: all).",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    metavar="N",
+    help="Exit 1 when the overall score (or each --workflow score) is below N.",
+)
+@click.option("--check-mx", is_flag=True, help="Look up MX records of email domains (network).")
+@click.option(
+    "--rules",
+    "rule_packs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An extra rule pack (YAML).",
+)
+@click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@source_options
+@debug_option
+def audit_cmd(
+    sources: tuple[str, ...],
+    out_dir: Path,
+    formats: tuple[str, ...],
+    workflows: tuple[str, ...],
+    fail_under: float | None,
+    check_mx: bool,
+    rule_packs: tuple[str, ...],
+    disable: tuple[str, ...],
+    quiet: bool,
+    platforms: tuple[str, ...],
+    maps: tuple[str, ...],
+    region: str | None,
+) -> None:
+    """Audit SOURCE exports (NAME=PATH or PATH) and write the reports."""
+    from .audit import DEFAULT_FORMATS, audit
+    from .report.terminal import print_summary
+
+    chosen_formats = _split_csv(formats) or list(DEFAULT_FORMATS)
+    chosen_workflows = _split_csv(workflows) or None
+    result = audit(
+        *sources,
+        workflows=chosen_workflows,
+        platforms=platforms,
+        maps=maps,
+        region=region,
+        check_mx=check_mx,
+        rule_packs=rule_packs,
+        disable=_split_csv(disable),
+    )
+    written = result.save(out_dir, chosen_formats)
+    if not quiet:
+        print_summary(result, written)
+    if fail_under is not None:
+        failed = gate_failures(result, fail_under, chosen_workflows)
+        if failed:
+            click.echo(
+                f"hygiene: gate failed: {'; '.join(failed)} (threshold {fail_under:g})", err=True
+            )
+            sys.exit(1)
+
+
+def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None) -> list[str]:
+    """What is below the threshold: the overall score, or each named workflow's score."""
+    if workflows:
+        return [
+            f"{name} {result.score.workflows[name].score:.1f}"
+            for name in workflows
+            if result.score.workflows[name].score < threshold
+        ]
+    if result.score.overall < threshold:
+        return [f"overall score {result.score.overall:.1f}"]
+    return []
+
+
+@cli.group("rules", invoke_without_command=True)
+@click.pass_context
+@debug_option
+def rules_cmd(ctx: click.Context) -> None:
+    """The rule catalogue (list, show CODE, export --gx FILE)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(rules_list)
+
+
+@rules_cmd.command("list")
+@debug_option
+def rules_list() -> None:
+    """Every rule: code, severity, dimension, engine and title."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .checks.rules import load_rules
+
+    table = Table(show_edge=False)
+    for col in ("code", "severity", "dimension", "engine", "title"):
+        table.add_column(col)
+    for r in load_rules():
+        table.add_row(r.code, r.severity, r.dimension, r.engine, r.title)
+    Console().print(table)
+
+
+@rules_cmd.command("show")
+@click.argument("code")
+@debug_option
+def rules_show(code: str) -> None:
+    """Everything about one rule."""
+    import yaml
+
+    from .checks.rules import rule_catalogue
+
+    rules = rule_catalogue()
+    if code not in rules:
+        raise ConfigError(f"no rule {code!r}; `hygiene rules list` shows the codes")
+    r = rules[code]
+    doc: dict[str, Any] = {
+        "code": r.code,
+        "title": r.title,
+        "severity": r.severity,
+        "dimension": r.dimension,
+        "engine": r.engine,
+        "pack": r.pack,
+        "fields": list(r.fields),
+        "message": r.message,
+        "fix": r.fix,
+    }
+    if r.expect is not None:
+        doc["expect"] = dict(r.expect)
+    if r.check is not None:
+        doc["check"] = r.check
+    if r.params:
+        doc["params"] = dict(r.params)
+    click.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip())
+
+
+@rules_cmd.command("export")
+@click.option(
+    "--gx",
+    "gx_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the column rules as a Great Expectations suite (JSON).",
+)
+@debug_option
+def rules_export(gx_file: Path) -> None:
+    """Export the column rules as a Great Expectations expectation suite."""
+    from .checks.export import export_suite
+
+    export_suite(gx_file)
+    click.echo(f"wrote {gx_file}")
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(50, 5_000_000),
+    default=2000,
+    show_default=True,
+    help="CRM rows to generate (the ESP gets about 70% as many).",
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--quiet", "-q", is_flag=True)
+@debug_option
+def demo_cmd(out_dir: Path, rows: int, seed: int, quiet: bool) -> None:
+    """Make a realistic HubSpot + Mailchimp export set with known defects and audit it."""
+    from .audit import DEFAULT_FORMATS, audit
+    from .demo import generate
+    from .report.terminal import print_summary
+
+    files = generate(out_dir / "data", crm_rows=rows, seed=seed)
+    result = audit(f"crm={files.crm}", f"esp={files.esp}")
+    written = result.save(out_dir, [*DEFAULT_FORMATS, "md"])
+    if not quiet:
+        print_summary(result, written)
+        click.echo(f"sample exports: {files.crm}, {files.esp}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point: turns errors into one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="hygiene", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("hygiene: aborted", err=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except HygieneError as exc:
+        if debug:
+            raise
+        click.echo(f"hygiene: error: {exc}", err=True)
+        return exc.exit_code
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    except KeyboardInterrupt:
+        click.echo("hygiene: interrupted", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if debug:
+            raise
+        click.echo(
+            f"hygiene: internal error ({type(exc).__name__}: {exc}); "
+            "rerun with --debug for the traceback and report it",
+            err=True,
+        )
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

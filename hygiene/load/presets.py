@@ -1,0 +1,187 @@
+"""Platform presets (rules/platforms/*.yaml) and platform detection from headers.
+
+A preset lists a platform's real export headers and the canonical field of each (or null
+for a known header with no field). Detection scores each preset by how much of a file's
+header it explains, headers that only one platform uses weighing more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+
+from ..errors import ConfigError
+from ..model import FIELDS
+from ..resources import load_yaml, rules_dir
+
+GENERIC = "generic"
+#: Below this score a file is "generic": no preset explains enough of its header.
+DETECT_THRESHOLD = 0.4
+_SIGNATURE_WEIGHT = 3.0
+_UNIQUE_WEIGHT = 2.0
+# A preset that matches only headers every platform has ("Email", "First Name") is no
+# evidence of that platform: its score is scaled down by this.
+_NO_EVIDENCE = 0.3
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def header_key(header: str) -> str:
+    """A header compared loosely: casefolded, spaces and punctuation removed."""
+    return _NOT_ALNUM.sub("", header.casefold())
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One platform's export headers and their canonical fields."""
+
+    platform: str
+    title: str
+    kind: str
+    #: Export header as written -> canonical field, or None for a known header with no field.
+    columns: Mapping[str, str | None] = field(default_factory=dict)
+    signatures: tuple[str, ...] = ()
+    #: generic only: canonical field -> synonyms used for similarity mapping.
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def keys(self) -> dict[str, tuple[str | None, int]]:
+        """header_key -> (field, position in the preset); the first listing of a key wins."""
+        out: dict[str, tuple[str | None, int]] = {}
+        for i, (header, fld) in enumerate(self.columns.items()):
+            out.setdefault(header_key(header), (fld, i))
+        return out
+
+    def signature_keys(self) -> frozenset[str]:
+        return frozenset(header_key(h) for h in self.signatures)
+
+
+def platform_presets() -> dict[str, Preset]:
+    """Every preset under rules/platforms/, by platform name (generic included)."""
+    return dict(_load_presets(_stamp()))
+
+
+def _stamp() -> tuple[tuple[str, float], ...]:
+    """The preset files and their mtimes: the cache key, so an edited YAML is re-read."""
+    files = sorted((rules_dir() / "platforms").glob("*.yaml"))
+    return tuple((str(p), p.stat().st_mtime) for p in files)
+
+
+@cache
+def _load_presets(stamp: tuple[tuple[str, float], ...]) -> tuple[tuple[str, Preset], ...]:
+    presets = [_parse_preset(Path(path)) for path, _ in stamp]
+    if not any(p.platform == GENERIC for p in presets):
+        raise ConfigError(f"{rules_dir() / 'platforms'}: generic.yaml is missing; reinstall")
+    return tuple((p.platform, p) for p in presets)
+
+
+def _parse_preset(path: Path) -> Preset:
+    doc = load_yaml(path)
+    if not isinstance(doc, dict) or not doc.get("platform"):
+        raise ConfigError(f"{path}: a platform preset needs 'platform', 'title', 'kind', 'columns'")
+    columns = doc.get("columns") or {}
+    synonyms = doc.get("synonyms") or {}
+    if not isinstance(columns, dict) or not isinstance(synonyms, dict):
+        raise ConfigError(f"{path}: 'columns' and 'synonyms' must be mappings")
+    fields = [f for f in columns.values() if f is not None] + list(synonyms)
+    for fld in fields:
+        if fld not in FIELDS:
+            raise ConfigError(f"{path}: unknown canonical field {fld!r}; use one of hygiene FIELDS")
+    return Preset(
+        platform=str(doc["platform"]),
+        title=str(doc.get("title", doc["platform"])),
+        kind=str(doc.get("kind", "crm")),
+        columns=MappingProxyType({str(k): v for k, v in columns.items()}),
+        signatures=tuple(str(s) for s in doc.get("signatures") or ()),
+        synonyms=MappingProxyType(
+            {str(k): tuple(str(s) for s in v or ()) for k, v in synonyms.items()}
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Lookup tables derived once from the presets."""
+
+    keys: Mapping[str, Mapping[str, tuple[str | None, int]]]
+    signatures: Mapping[str, frozenset[str]]
+    unique: Mapping[str, frozenset[str]]
+    synonyms: Mapping[str, str]
+    elsewhere: Mapping[str, str]
+
+
+@cache
+def _index_for(stamp: tuple[tuple[str, float], ...]) -> _Index:
+    presets = dict(_load_presets(stamp))
+    keys = {name: p.keys() for name, p in presets.items() if name != GENERIC}
+    synonyms: dict[str, str] = {}
+    for syn_field, words in presets[GENERIC].synonyms.items():
+        for word in words:
+            synonyms.setdefault(header_key(word), syn_field)
+    owners: dict[str, set[str]] = {}
+    fields_of: dict[str, set[str | None]] = {}
+    for name, ks in keys.items():
+        for k, (fld, _) in ks.items():
+            owners.setdefault(k, set()).add(name)
+            fields_of.setdefault(k, set()).add(fld)
+    unique = {
+        name: frozenset(k for k in ks if len(owners[k]) == 1 and k not in synonyms)
+        for name, ks in keys.items()
+    }
+    # A header some preset maps, and every preset that knows it maps to the same field.
+    elsewhere: dict[str, str] = {}
+    for k, fs in fields_of.items():
+        only = next(iter(fs))
+        if len(fs) == 1 and only is not None:
+            elsewhere[k] = only
+    return _Index(
+        keys=keys,
+        signatures={n: presets[n].signature_keys() for n in keys},
+        unique=unique,
+        synonyms=synonyms,
+        elsewhere=elsewhere,
+    )
+
+
+def preset_index() -> _Index:
+    return _index_for(_stamp())
+
+
+def detect_platform(headers: Sequence[str]) -> tuple[str, float]:
+    """The platform whose export these headers are, with a 0-1 confidence.
+
+    Below DETECT_THRESHOLD the answer is ("generic", 1 - best score).
+    """
+    keys = list(dict.fromkeys(k for k in map(header_key, headers) if k))
+    if not keys:
+        return GENERIC, 1.0
+    index = preset_index()
+    ranked = []
+    for name in sorted(index.keys):
+        score, matched = _score(keys, name, index)
+        ranked.append((score, matched, name))
+    ranked.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    score, _, name = ranked[0]
+    if score < DETECT_THRESHOLD:
+        return GENERIC, round(1.0 - score, 3)
+    return name, round(score, 3)
+
+
+def _score(keys: Sequence[str], name: str, index: _Index) -> tuple[float, int]:
+    known, sigs, unique = index.keys[name], index.signatures[name], index.unique[name]
+    weight, unmatched, evidence, matched = 0.0, 0, False, 0
+    for k in keys:
+        if k not in known:
+            unmatched += 1
+            continue
+        matched += 1
+        w = _SIGNATURE_WEIGHT if k in sigs else _UNIQUE_WEIGHT if k in unique else 1.0
+        evidence = evidence or w > 1.0
+        weight += w
+    if not weight:
+        return 0.0, 0
+    score = weight / (weight + unmatched)
+    return (score if evidence else score * _NO_EVIDENCE), matched

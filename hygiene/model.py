@@ -1,0 +1,179 @@
+"""The data every step passes on: sources, findings, duplicate clusters.
+
+A `Source` is one system's export after loading: the original columns untouched (all text),
+the provenance of each row, and the map from original columns to canonical fields.
+Findings travel as one DataFrame (`FINDING_COLUMNS`) because an audit of a million rows
+can hold hundreds of thousands of them; `Finding` is the one-row view for the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("error", "warning", "info")
+DIMENSIONS = ("validity", "completeness", "uniqueness", "consistency", "integrity", "compliance")
+
+#: Canonical fields every loader maps onto. Order is the order of reports and cleaned files.
+FIELDS = (
+    "record_id",
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "company_id",
+    "company_domain",
+    "website",
+    "job_title",
+    "phone",
+    "mobile_phone",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "birth_date",
+    "gender",
+    "language",
+    "lifecycle_stage",
+    "lead_status",
+    "lead_source",
+    "owner",
+    "email_status",
+    "marketable",
+    "consent",
+    "consent_date",
+    "consent_source",
+    "consent_type",
+    "double_opt_in_date",
+    "unsubscribed",
+    "unsubscribed_at",
+    "bounced",
+    "tags",
+    "rating",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "source_id",
+    "last_order_at",
+    "total_spent",
+)
+
+#: Columns of the findings DataFrame, in the order audit.json writes them.
+FINDING_COLUMNS = (
+    "code",
+    "severity",
+    "dimension",
+    "source",
+    "file",
+    "sheet",
+    "row",
+    "record_id",
+    "field",
+    "column",
+    "value",
+    "suggestion",
+    "message",
+    "related",
+)
+
+#: Kept beside the contract's columns in the findings frame: the row's position in its
+#: source's `data` (-1 for a finding about a whole column). Not written to audit.json.
+INTERNAL_FINDING_COLUMNS = ("pos",)
+
+#: Columns of `Source.provenance`.
+PROVENANCE_COLUMNS = ("file", "sheet", "row")
+
+
+@dataclass
+class Source:
+    """One system's export, loaded.
+
+    `data` holds the original columns (headers made unique, every cell text or missing) in
+    file order; `provenance` is aligned with it row by row; `columns` maps original column
+    names onto canonical fields (at most one column per field).
+    """
+
+    name: str
+    platform: str
+    data: pd.DataFrame
+    provenance: pd.DataFrame
+    columns: dict[str, str] = field(default_factory=dict)
+    confidence: dict[str, float] = field(default_factory=dict)
+    paths: list[Path] = field(default_factory=list)
+    platform_confidence: float = 0.0
+    #: Problems found while reading (ragged rows ...), as a findings frame.
+    load_findings: pd.DataFrame | None = None
+
+    @property
+    def files(self) -> list[str]:
+        """File names as they appear in findings (the base name, with `#Sheet` if one was asked)."""
+        return list(dict.fromkeys(self.provenance["file"].astype(str)))
+
+    @property
+    def rows(self) -> int:
+        return len(self.data)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Canonical field -> original column."""
+        return {f: c for c, f in self.columns.items()}
+
+    def column_for(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def field(self, name: str) -> pd.Series | None:
+        """The raw values of a canonical field, or None when no column maps to it."""
+        col = self.fields.get(name)
+        return None if col is None else self.data[col]
+
+    def record_ids(self) -> pd.Series:
+        """The platform's own id of each row (record_id, else source_id), or missing."""
+        for name in ("record_id", "source_id"):
+            s = self.field(name)
+            if s is not None:
+                return s
+        return pd.Series(pd.NA, index=self.data.index, dtype="str")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem on one row (or one column when `row` is None). See CONTRACT.md."""
+
+    code: str
+    severity: str
+    message: str
+    source: str
+    dimension: str = "validity"
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    record_id: str | None = None
+    field: str | None = None
+    column: str | None = None
+    value: str | None = None
+    suggestion: str | None = None
+    related: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The audit.json form: keys with no value are left out."""
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if v is None or v == () or v == []:
+                continue
+            out[k] = list(v) if k == "related" else v
+        return out
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings frame with no rows and the right columns."""
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    frame["pos"] = pd.Series(dtype="int64")
+    return frame

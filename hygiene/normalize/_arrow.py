@@ -1,0 +1,80 @@
+"""pyarrow helpers for normalisers that work on plain (single-chunk) string arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NULL_STR = pa.scalar(None, pa.string())
+
+
+def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous `pa.string()` array (pandas hands over chunked `large_string`)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def to_mask(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A boolean array with nulls read as False, as one chunk."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.fill_null(False)
+
+
+def to_numpy_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(to_mask(arr).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def apply_where(
+    arr: pa.Array, mask: pa.Array, fn: Callable[[pa.Array], pa.Array | pa.ChunkedArray]
+) -> pa.Array:
+    """`fn` applied only to the values under `mask` (rare rows skip the costly kernel)."""
+    mask = to_mask(mask)
+    count = pc.sum(mask).as_py() or 0
+    if count == 0:
+        return arr
+    done = fn(pc.filter(arr, mask))
+    if isinstance(done, pa.ChunkedArray):
+        done = done.combine_chunks()
+    return pc.replace_with_mask(arr, mask, done.cast(arr.type))
+
+
+def empty_to_null(arr: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(arr, ""), NULL_STR, arr)
+
+
+def ascii_digits(arr: pa.Array) -> pa.Array:
+    """Only the ASCII digits of each value ("(415) 555-2671" -> "4155552671").
+
+    Done on the raw UTF-8 buffer with numpy: a regex replace of "[^0-9]" takes 0.7 s per
+    million phone numbers, this 0.1 s. Bytes of multi-byte characters are never ASCII
+    digits, so the buffer can be filtered byte by byte.
+    """
+    arr = flat(arr)
+    n = len(arr)
+    if n == 0:
+        return arr
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8)[start:end]
+        if data_buf is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    keep = (data >= 48) & (data <= 57)
+    row = np.repeat(np.arange(n), np.diff(offsets))
+    lengths = np.bincount(row[keep], minlength=n)
+    new_offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=new_offsets[1:])
+    mask = pc.is_null(arr)
+    out = pa.Array.from_buffers(
+        pa.string(), n, [None, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())]
+    )
+    return pc.if_else(mask, NULL_STR, out)

@@ -1,0 +1,79 @@
+"""The two tools every normaliser is built on.
+
+- `unique_map`: run an expensive per-value function once per distinct value and map the
+  answer back (contact exports repeat countries, stages and domains thousands of times).
+- `arrow` / `text`: move a text column between pandas and pyarrow without copying, so
+  string work runs in pyarrow compute kernels rather than Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+#: The text dtype of every column we create: pyarrow-backed, NaN for missing.
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+Out = TypeVar("Out", pd.Series, pd.DataFrame)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """`s` as pyarrow-backed text (no copy when it already is)."""
+    if s.dtype == TEXT:
+        return s
+    return s.astype(TEXT)
+
+
+def arrow(s: pd.Series) -> pa.ChunkedArray:
+    """The pyarrow array behind a text Series (zero-copy for pyarrow-backed text)."""
+    s = as_text(s)
+    arr = s.array._pa_array
+    if isinstance(arr, pa.Array):
+        return pa.chunked_array([arr])
+    return arr
+
+
+def text(arr: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.Series:
+    """A pyarrow string array as a pandas text Series."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.large_string())
+    # pandas keeps pyarrow text as large_string: casting to string first would be undone.
+    return pd.Series(pd.array(arr, dtype=TEXT), index=index, copy=False)
+
+
+def unique_map(s: pd.Series, fn: Callable[[pd.Series], Out]) -> Out:
+    """Apply `fn` to the distinct non-missing values of `s` and spread the result back.
+
+    `fn` receives a Series of unique values (RangeIndex) and returns a Series or DataFrame
+    of the same length; the result is indexed like `s`, with missing rows where `s` is
+    missing.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    uvals = pd.Series(uniques, dtype=s.dtype if s.dtype != object else TEXT)
+    out = fn(uvals.reset_index(drop=True))
+    if len(out) != len(uvals):
+        raise ValueError(f"{fn!r} returned {len(out)} values for {len(uvals)} inputs")
+    # One extra row of missing values stands for the input's missing rows (code -1).
+    pad = out.iloc[:0].reindex([len(out)])
+    padded = pd.concat([out.reset_index(drop=True), pad]) if len(out) else pad
+    take = np.where(codes < 0, len(out), codes)
+    result = padded.iloc[take]
+    result.index = s.index
+    return result
+
+
+def unique_map_values(
+    s: pd.Series, fn: Callable[[str], object], dtype: object = TEXT
+) -> pd.Series:
+    """`unique_map` for a plain Python function of one value (for libraries with no array API)."""
+
+    def apply(u: pd.Series) -> pd.Series:
+        return pd.Series([fn(v) for v in u.tolist()], dtype=dtype)
+
+    return unique_map(s, apply)

@@ -1,0 +1,143 @@
+"""Dates and timestamps as exports write them, to UTC.
+
+A column usually holds one format, so the format is inferred once from a sample and the
+whole column parsed by pandas with that explicit format (vectorised); values it leaves
+unparsed try the other formats, again a whole format at a time. Numbers are read as
+epoch seconds/milliseconds (HubSpot API exports), Excel serial days or YYYYMMDD.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.compute as pc
+
+from ._arrow import flat, to_numpy_mask
+from .base import arrow, unique_map
+from .nulls import nullify
+
+DATETIME = "datetime64[ns, UTC]"
+
+#: Text formats tried, month-first before day-first where both exist (US exports dominate).
+FORMATS = (
+    "ISO8601",
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y, %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%y",
+    "%m/%d/%y %H:%M",
+    "%m-%d-%Y",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%y",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%b %d, %Y %I:%M %p",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%a %b %d %H:%M:%S %Y",
+)
+_MONTH_FIRST = tuple(f for f in FORMATS if f.startswith(("%m/", "%m-")))
+_DAY_FIRST = tuple(f for f in FORMATS if f.startswith(("%d/", "%d-%m")))
+_SAMPLE = 2000
+# Plausible ranges: Excel serial days 1954-2119, epoch seconds/milliseconds 1973-2286.
+_EXCEL_RANGE = (20_000, 80_000)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
+
+
+def _day_first(values: pd.Series) -> bool | None:
+    """True when the column writes the day first (a first part > 12), False when a second
+    part > 12 shows month first, None when no value decides."""
+    parts = values.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}\b")
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    day_first = bool((first > 12).any())
+    month_first = bool((second > 12).any())
+    if day_first != month_first:
+        return day_first
+    return None
+
+
+def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
+    out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+    return out.astype(DATETIME)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """Epoch seconds/milliseconds, Excel serial days and YYYYMMDD; NaT for other numbers."""
+    out = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
+    digits = values.str.len()
+    integer = values.str.fullmatch(r"\d+")
+    ymd = integer & (digits == 8) & values.str.match(r"(19|20)\d{2}(0[1-9]|1[0-2])[0-3]\d")
+    if ymd.any():
+        out[ymd] = _parse_format(values[ymd], "%Y%m%d")
+    number = pd.to_numeric(values, errors="coerce")
+    seconds = integer & digits.isin((9, 10)) & (number >= 1e8)
+    millis = integer & digits.isin((12, 13)) & (number >= 1e11)
+    excel = ~ymd & (number >= _EXCEL_RANGE[0]) & (number < _EXCEL_RANGE[1])
+    if seconds.any():
+        out[seconds] = pd.to_datetime(number[seconds], unit="s", utc=True).astype(DATETIME)
+    if millis.any():
+        out[millis] = pd.to_datetime(number[millis], unit="ms", utc=True).astype(DATETIME)
+    if excel.any():
+        days = pd.to_timedelta(number[excel], unit="D")
+        out[excel] = (_EXCEL_EPOCH + days).astype(DATETIME)
+    return out
+
+
+def _candidates(values: pd.Series) -> list[str]:
+    """The formats worth trying on a column, best first (by a sample's parse rate)."""
+    formats = list(FORMATS)
+    day_first = _day_first(values.iloc[: _SAMPLE * 5])
+    if day_first is True:
+        formats = [f for f in formats if f not in _MONTH_FIRST]
+    elif day_first is False:
+        formats = [f for f in formats if f not in _DAY_FIRST]
+    sample = values.iloc[:_SAMPLE]
+    rates = {f: int(_parse_format(sample, f).notna().sum()) for f in formats}
+    return sorted(formats, key=lambda f: -rates[f])
+
+
+def _parse_unique(u: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=u.index, dtype=DATETIME)
+    numeric = pd.Series(
+        to_numpy_mask(pc.match_substring_regex(flat(arrow(u)), r"^\d+(\.\d+)?$")), index=u.index
+    )
+    if numeric.any():
+        out[numeric] = _numbers(u[numeric])
+    rest = u[~numeric]
+    for fmt in _candidates(rest) if len(rest) else ():
+        parsed = _parse_format(rest, fmt)
+        hit = parsed.notna()
+        if hit.any():
+            out[rest.index[hit.to_numpy()]] = parsed[hit]
+            rest = rest[~hit]
+        if rest.empty:
+            break
+    return out
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """datetime64[ns, UTC] of each value (NaT if unparseable); naive times are taken as UTC.
+
+    Reads ISO 8601, US and European numeric dates (day-first when the column shows a day
+    above 12, or writes dd.mm.yyyy), month names, epoch seconds/ms and Excel serials.
+    """
+    out = unique_map(nullify(s), _parse_unique)
+    return out.astype(DATETIME)

@@ -1,0 +1,161 @@
+"""Normalised views of one source, computed on first use and shared by every check.
+
+Checks, the matcher and the link checks all need the normalised email or phone of a source;
+`Prepared` computes each once per audit so no step pays for it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from . import normalize as nz
+from .model import Source
+
+T = TypeVar("T")
+
+
+class Prepared:
+    """A source plus lazily computed normalised fields (None where no column maps)."""
+
+    def __init__(self, source: Source, region: str | None = None) -> None:
+        self.source = source
+        self.region = region
+        self._memo: dict[object, Any] = {}
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """Compute once per source and keep: the cache every derived view goes through."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def keep(self, key: object, value: object) -> None:
+        """Store a value computed elsewhere (a rule's hits) for later steps to read."""
+        self._memo[key] = value
+
+    @property
+    def rows(self) -> int:
+        return self.source.rows
+
+    def raw(self, field: str) -> pd.Series | None:
+        return self.source.field(field)
+
+    def value(self, field: str) -> pd.Series | None:
+        """The field with whitespace trimmed and null-likes (N/A, none, -) made missing."""
+        raw = self.source.field(field)
+        if raw is None:
+            return None
+        return self.memo(("value", field), lambda: nz.nullify(raw))
+
+    def email(self) -> pd.DataFrame | None:
+        """Columns email, local, domain, key (see hygiene.normalize.normalize_email)."""
+        v = self.value("email")
+        if v is None:
+            return None
+        return self.memo("email", lambda: nz.normalize_email(v))
+
+    def country(self) -> pd.DataFrame | None:
+        """Columns alpha2, style."""
+        v = self.value("country")
+        if v is None:
+            return None
+        return self.memo("country", lambda: nz.country_code(v))
+
+    def country_alpha2(self) -> pd.Series | None:
+        """Alpha-2 of each row's country: the country column, else the end of a combined
+        address ("12 Main St  Springfield  IL  62701  US", Mailchimp's Address)."""
+
+        def compute() -> pd.Series | None:
+            c = self.country()
+            from_address = self.address_country()
+            if c is None:
+                return from_address
+            return c["alpha2"] if from_address is None else c["alpha2"].fillna(from_address)
+
+        return self.memo("country_alpha2", compute)
+
+    def address_country(self) -> pd.Series | None:
+        street = self.value("street")
+        if street is None:
+            return None
+
+        def compute() -> pd.Series | None:
+            combined = street.str.contains("  ", regex=False).fillna(False).astype(bool)
+            if not combined.any():
+                return None
+            # Parts of a combined address are separated by two or more spaces; the last is the
+            # country.
+            last = nz.unique_map_values(
+                street[combined], lambda v: re.split(r"\s{2,}", v.strip())[-1]
+            )
+            found = nz.country_code(last)["alpha2"]
+            return found.reindex(street.index)
+
+        return self.memo("address_country", compute)
+
+    def likely_regions(self, min_share: float = 0.01, limit: int = 12) -> list[str]:
+        """The countries of this source (each on at least 1% of rows), most common first: the
+        regions to read a number in when its row has no country (a US-heavy list's
+        "(415) 555-2671" is a US number, a French member's "04 94 96 58 71" French)."""
+        alpha2 = self.country_alpha2()
+        regions = [self.region] if self.region else []
+        if alpha2 is not None:
+            share = alpha2.value_counts(normalize=True)
+            regions += [str(r) for r, v in share.items() if v >= min_share]
+        return list(dict.fromkeys(regions))[:limit]
+
+    def state(self) -> pd.DataFrame | None:
+        """Columns code (ISO 3166-2), style; the row's country disambiguates."""
+        v = self.value("state")
+        if v is None:
+            return None
+        return self.memo("state", lambda: nz.state_code(v, self.country_alpha2()))
+
+    def phone(self, field: str = "phone") -> pd.DataFrame | None:
+        """Columns e164, valid, region; numbers without +cc read in the row's country.
+
+        A row with no country is read in `region` (--region); a number that is not valid
+        there is tried in the source's other common countries before it counts as invalid.
+        """
+        v = self.value(field)
+        if v is None:
+            return None
+
+        def compute() -> pd.DataFrame:
+            alpha2 = self.country_alpha2()
+            region: str | pd.Series | None = self.region
+            if alpha2 is not None:
+                region = alpha2.fillna(self.region) if self.region else alpha2
+            parsed = nz.normalize_phone(v, region)
+            unknown = alpha2.isna() if alpha2 is not None else pd.Series(True, index=v.index)
+            for candidate in self.likely_regions():
+                retry = v.notna() & unknown & ~parsed["valid"].fillna(False).astype(bool)
+                if not retry.any():
+                    break
+                again = nz.normalize_phone(v[retry], candidate)
+                ok = again["valid"].fillna(False).astype(bool)
+                parsed.loc[ok[ok].index] = again.loc[ok]
+            return parsed
+
+        return self.memo(("phone", field), compute)
+
+    def category(self, field: str) -> pd.Series | None:
+        v = self.value(field)
+        if v is None:
+            return None
+        return self.memo(("category", field), lambda: nz.category_key(v, field))
+
+    def dates(self, field: str) -> pd.Series | None:
+        v = self.value(field)
+        if v is None:
+            return None
+        return self.memo(("dates", field), lambda: nz.parse_dates(v))
+
+    def bools(self, field: str) -> pd.Series | None:
+        v = self.value(field)
+        if v is None:
+            return None
+        return self.memo(("bools", field), lambda: nz.parse_bool(v))

@@ -1,0 +1,1 @@
+"""pytest configuration: see tests/helpers.py for the shared helpers."""

@@ -1,0 +1,177 @@
+"""The `hygiene` command through click's CliRunner and `main()` (exit codes, one-line errors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hygiene.cli import cli, main
+from tests.helpers import check_audit_json
+
+HUBSPOT = (
+    "Record ID,First Name,Last Name,Email,Phone Number,Country/Region,Lifecycle Stage,"
+    "Contact owner,Marketing contact status\n"
+    "101,Ann,Lee,ann@gmial.com,+1 415 555 2671,United States,Lead,Jo Park,Marketing contact\n"
+    "102,Bob,Stone,bob@acme.com,(415) 555-0199,USA,Customer,Jo Park,Marketing contact\n"
+    "103,Test,Test,test@test.com,1234567890,United States,Lead,,Non-marketing contact\n"
+    "104,Cy,Ng,cy@acme,,United States,lead,Jo Park,Marketing contact\n"
+)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    p = tmp_path / "hubspot_contacts.csv"
+    p.write_text(HUBSPOT, encoding="utf-8")
+    return p
+
+
+def test_audit_writes_json_that_meets_the_contract(tmp_path: Path, export: Path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli, ["audit", f"crm={export}", "--out", str(out), "--format", "json,md"]
+    )
+    assert res.exit_code == 0, res.output
+    check_audit_json(out / "audit.json")
+    doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert doc["sources"][0]["platform"] == "hubspot"
+    assert doc["sources"][0]["rows"] == 4
+    by_code = {}
+    for f in doc["findings"]:
+        by_code.setdefault(f["code"], []).append(f)
+    typo = by_code["email.typo_domain"][0]
+    assert (typo["row"], typo["record_id"], typo["column"], typo["suggestion"]) == (
+        1,
+        "101",
+        "Email",
+        "ann@gmail.com",
+    )
+    assert {f["row"] for f in by_code["value.placeholder"]} == {3}
+    assert {f["row"] for f in by_code["email.invalid_syntax"]} == {4}
+    assert "Readiness" in res.output and "email.typo_domain" in res.output
+    assert (out / "summary.md").read_text(encoding="utf-8").startswith("# Contact data audit")
+
+
+def test_fail_under_exits_1_and_names_what_failed(tmp_path: Path, export: Path):
+    res = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(export),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "json",
+            "--fail-under",
+            "99",
+            "--quiet",
+        ],
+    )
+    assert res.exit_code == 1
+    assert "gate failed: overall score" in res.output
+    ok = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(export),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "json",
+            "--fail-under",
+            "1",
+            "--quiet",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert ok.output == ""
+
+
+def test_fail_under_per_workflow(tmp_path: Path, export: Path):
+    res = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(export),
+            "--out",
+            str(tmp_path / "o"),
+            "--format",
+            "json",
+            "--workflow",
+            "welcome_email,newsletter",
+            "--fail-under",
+            "99",
+            "-q",
+        ],
+    )
+    assert res.exit_code == 1
+    assert "welcome_email" in res.output and "newsletter" in res.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["audit", "missing.csv"], "missing.csv"),
+        (["audit", "x.csv", "--workflow", "nope"], "unknown workflow"),
+        (["rules", "show", "nope.nope"], "no rule 'nope.nope'"),
+        (["audit", "x.csv", "--format", "pdf"], "unknown format 'pdf'"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(tmp_path: Path, export: Path, capsys, args, message):
+    args = [a.replace("x.csv", str(export)) for a in args]
+    if args[0] == "audit":
+        args += ["--out", str(tmp_path / "o")]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_rules_list_show_export(tmp_path: Path):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["rules", "list"])
+    assert res.exit_code == 0 and "email.typo_domain" in res.output
+    res = runner.invoke(cli, ["rules", "show", "email.invalid_syntax"])
+    assert res.exit_code == 0 and "match_regex" in res.output and "fix:" in res.output
+    suite = tmp_path / "suite.json"
+    res = runner.invoke(cli, ["rules", "export", "--gx", str(suite)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(suite.read_text(encoding="utf-8"))
+    codes = {e["meta"]["code"] for e in doc["expectations"]}
+    assert {
+        "email.missing",
+        "email.invalid_syntax",
+        "email.role_account",
+        "field.missing_required",
+    } <= codes
+
+
+def test_exported_suite_runs_in_great_expectations(tmp_path: Path):
+    import great_expectations as gx
+    import pandas as pd
+
+    suite_path = tmp_path / "suite.json"
+    assert main(["rules", "export", "--gx", str(suite_path)]) == 0
+    doc = json.loads(suite_path.read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**{k: doc[k] for k in ("name", "expectations")})
+    emails = pd.Series(["ann@acme.com", "bad@", None, "info@acme.com"])
+    df = pd.DataFrame({"email": emails, "email_local": emails.str.split("@").str[0]})
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas("p")
+        .add_dataframe_asset("a")
+        .add_batch_definition_whole_dataframe("b")
+        .get_batch(batch_parameters={"dataframe": df})
+    )
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name="s", expectations=[e for e in suite.expectations if e.column in df.columns]
+        )
+    )
+    result = batch.validate(suite)
+    failed = {r.expectation_config.meta["code"] for r in result.results if not r.success}
+    assert failed == {"email.missing", "email.invalid_syntax", "email.role_account"}

@@ -1,0 +1,220 @@
+"""Reading delimited text: encodings, delimiters, quoting, ragged rows, headers."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from hygiene.load import SourceSpec, load_source
+from hygiene.model import FINDING_COLUMNS, Source
+from hygiene.normalize.base import TEXT
+
+HEADER = ["Email", "First Name", "Last Name", "Postal Code", "Phone", "Company"]
+ROWS = [
+    ["zoe@example.com", "Zoë", "Müller", "02134", "007", "Acme, Inc."],
+    ["jose@example.es", "José", "Peña", "", "+34 600 000 001", "Peña; Hijos"],
+    ["ann@example.com", "Ann", "O'Brien", "94105", "", "Globex | EU"],
+]
+
+
+def write_delimited(path: Path, rows: list[list[str]], delim: str, encoding: str) -> Path:
+    """A file as an export tool writes it: cells holding the delimiter or quotes are quoted."""
+
+    def cell(v: str) -> str:
+        if any(ch in v for ch in (delim, '"', "\n", ",", ";", "|", "\t")):
+            return '"' + v.replace('"', '""') + '"'
+        return v
+
+    text = "\r\n".join(delim.join(cell(v) for v in r) for r in rows) + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def load(path: Path | str, name: str = "src") -> Source:
+    return load_source(SourceSpec(name=name, paths=(str(path),)))
+
+
+def cells(df: pd.DataFrame) -> list[list[str | None]]:
+    return [[None if pd.isna(v) else v for v in row] for row in df.itertuples(index=False)]
+
+
+def expected_cells(rows: list[list[str]]) -> list[list[str | None]]:
+    return [[v if v != "" else None for v in r] for r in rows]
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"]
+)
+@pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
+def test_every_encoding_and_delimiter_reads_the_same_cells(
+    tmp_path: Path, encoding: Any, delim: Any
+) -> None:
+    # "utf-16-le"/"-be" write no BOM; "utf-16" writes one.
+    path = write_delimited(tmp_path / "contacts.csv", [HEADER, *ROWS], delim, encoding)
+    src = load(path)
+    assert list(src.data.columns) == HEADER
+    assert cells(src.data) == expected_cells(ROWS)
+    assert all(src.data[c].dtype == TEXT for c in src.data.columns)
+
+
+def test_cp1252_only_characters_decode(tmp_path: Path) -> None:
+    rows = [["Email", "Note"], ["rene@example.fr", "“Smart” quotes – €5 … Œuvre"]]
+    src = load(write_delimited(tmp_path / "legacy.csv", rows, ",", "cp1252"))
+    assert src.data.loc[0, "Note"] == "“Smart” quotes – €5 … Œuvre"
+
+
+def test_bom_and_whitespace_are_trimmed_from_headers(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeff Email ,\tFirst Name\nann@x.com,Ann\n".encode())
+    assert list(load(path).data.columns) == ["Email", "First Name"]
+
+
+def test_quoted_multiline_cells_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text(
+        'Email,Street,City\n\nann@x.com,"12 Main St\nApt 4",Boston\n\n\n'
+        'bo@x.com,"1 ""Quoted"" Rd",Leeds\n',
+        encoding="utf-8",
+    )
+    src = load(path)
+    assert cells(src.data) == [
+        ["ann@x.com", "12 Main St\nApt 4", "Boston"],
+        ["bo@x.com", '1 "Quoted" Rd', "Leeds"],
+    ]
+    assert src.provenance["row"].tolist() == [1, 2]
+    assert src.load_findings is None
+
+
+def test_leading_zeros_and_null_like_text_survive(tmp_path: Path) -> None:
+    path = tmp_path / "zeros.csv"
+    path.write_text("Zip,Phone,Country,Note\n02134,007,NA,NULL\n00501,0044 20 7946 0958,N/A,\n")
+    src = load(path)
+    assert cells(src.data) == [
+        ["02134", "007", "NA", "NULL"],
+        ["00501", "0044 20 7946 0958", "N/A", None],
+    ]
+
+
+def test_ragged_rows_are_kept_padded_and_flagged(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "Email,First Name,Last Name\n"
+        "ann@x.com,Ann,Lee\n"
+        "bo@x.com,Bo\n"  # short
+        "\n"  # blank: not a record, not counted
+        "cy@x.com,Cy,Ng,extra one,extra two\n"  # long
+        "di@x.com,Di,Po,\n"  # trailing empty cell: nothing lost, not ragged
+    )
+    src = load(path, name="crm")
+    assert list(src.data.columns) == ["Email", "First Name", "Last Name", "_extra_1", "_extra_2"]
+    assert cells(src.data) == [
+        ["ann@x.com", "Ann", "Lee", None, None],
+        ["bo@x.com", "Bo", None, None, None],
+        ["cy@x.com", "Cy", "Ng", "extra one", "extra two"],
+        ["di@x.com", "Di", "Po", None, None],
+    ]
+    f = src.load_findings
+    assert f is not None and list(f.columns) == list(FINDING_COLUMNS)
+    assert f[["code", "severity", "dimension", "source", "file", "row"]].values.tolist() == [
+        ["file.ragged_row", "warning", "validity", "crm", "ragged.csv", 2],
+        ["file.ragged_row", "warning", "validity", "crm", "ragged.csv", 3],
+    ]
+    assert f["message"].tolist() == [
+        "Row has 2 cells, the header has 3",
+        "Row has 5 cells, the header has 3",
+    ]
+    # The finding's row is the provenance row of the same record.
+    assert src.provenance["row"].tolist() == [1, 2, 3, 4]
+
+
+def test_ragged_finding_carries_the_record_id(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.csv"
+    path.write_text("Record ID,Email,Lifecycle Stage\n501,a@x.com,lead\n502,b@x.com\n")
+    f = load(path).load_findings
+    assert f is not None and f["record_id"].tolist() == ["502"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Email,Email,Name", ["Email", "Email (2)", "Name"]),
+        ("Email,,Name,", ["Email", "Column 2", "Name", "Column 4"]),
+        ("Email,email,EMAIL", ["Email", "email (2)", "EMAIL (3)"]),
+        ("Email (2),Email,Email", ["Email (2)", "Email", "Email (3)"]),
+    ],
+)
+def test_headers_are_made_unique(tmp_path: Path, header: Any, expected: Any) -> None:
+    path = tmp_path / "dupes.csv"
+    path.write_text(header + "\n" + ",".join(["x"] * len(expected)) + "\n")
+    assert list(load(path).data.columns) == expected
+
+
+def test_header_only_file_has_columns_and_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "empty_export.csv"
+    path.write_text("Email,First Name\n")
+    src = load(path)
+    assert list(src.data.columns) == ["Email", "First Name"] and src.rows == 0
+    assert src.columns == {"Email": "email", "First Name": "first_name"}
+
+
+@pytest.mark.parametrize("name", ["list.tsv", "list.txt", "list.TAB", "noext"])
+def test_other_text_extensions(tmp_path: Path, name: Any) -> None:
+    path = tmp_path / name
+    path.write_text("Email\tZip\nann@x.com\t02134\n")
+    assert cells(load(path).data) == [["ann@x.com", "02134"]]
+
+
+def test_input_file_is_never_written(tmp_path: Path) -> None:
+    path = write_delimited(tmp_path / "c.csv", [HEADER, *ROWS, ["x@y.z", "A", "B"]], ",", "cp1252")
+    before = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    load(path)
+    assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+
+
+def test_data_and_provenance_are_aligned_with_a_range_index(tmp_path: Path) -> None:
+    path = write_delimited(tmp_path / "c.csv", [HEADER, *ROWS], ",", "utf-8")
+    src = load(path)
+    assert isinstance(src.data.index, pd.RangeIndex)
+    assert src.provenance.index.equals(src.data.index)
+    assert src.provenance["file"].tolist() == ["c.csv"] * 3
+    assert src.provenance["sheet"].isna().all()
+    assert src.provenance["row"].tolist() == [1, 2, 3]
+
+
+TRICKY = [
+    # multi-line ragged record, whitespace-only line, trailing empty extras, quoted extras
+    'Email,Name,City\na@x.com,Ann,Oslo\n"b@x.com","Bo\nBo",Rome,"x, y"\n   \nc@x.com,Cy\n'
+    "d@x.com,Di,Lima,,\ne@x.com,Ed,Kiev\n",
+    # the first and last records ragged, a blank line between
+    "Email,Name\na@x.com\nb@x.com,Bo\n\nc@x.com,Cy,extra\n",
+    # every record ragged
+    "Email;Name;City\na@x.com;Ann\nb@x.com;Bo\n",
+    # semicolons with a quoted delimiter inside an extra cell
+    'Email;Name\na@x.com;Ann;"1;2";3\nb@x.com;Bo\n',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_ragged_splice_matches_the_plain_csv_module(text: str) -> None:
+    from hygiene.load.csvread import _read_python, read_csv_bytes
+    from hygiene.load.sniff import detect_delimiter, first_record
+    from hygiene.load.table import clean_headers
+
+    fast = read_csv_bytes(text.encode(), "f.csv", "f.csv")
+    delim = detect_delimiter(text)
+    names = clean_headers(first_record(text, delim))
+    slow = _read_python(text, names, delim, "f.csv", "f.csv")
+    pd.testing.assert_frame_equal(fast.data, slow.data)
+    assert fast.ragged == slow.ragged and fast.ragged
+
+
+def test_unterminated_quote_is_read_not_crashed(tmp_path: Path) -> None:
+    path = tmp_path / "broken_quote.csv"
+    path.write_text('Email,Note\na@x.com,"never closed\nb@x.com,fine\n')
+    src = load(path)
+    # Python's csv module, the last resort, reads the rest of the file into the open cell.
+    assert cells(src.data) == [["a@x.com", "never closed\nb@x.com,fine\n"]]

@@ -1,0 +1,64 @@
+import pandas as pd
+import pytest
+
+from hygiene.normalize import parse_dates
+
+JAN5 = pd.Timestamp("2024-01-05", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-05", JAN5),
+        ("2024-01-05 10:11", pd.Timestamp("2024-01-05 10:11", tz="UTC")),
+        ("2024-01-05T10:11:12Z", pd.Timestamp("2024-01-05 10:11:12", tz="UTC")),
+        ("2024-01-05T10:11:12.000+0000", pd.Timestamp("2024-01-05 10:11:12", tz="UTC")),
+        ("2024-01-05T10:11:12+02:00", pd.Timestamp("2024-01-05 08:11:12", tz="UTC")),
+        ("01/05/2024", JAN5),
+        ("1/5/2024", JAN5),
+        ("1/5/24", JAN5),
+        ("1/5/2024, 10:11 AM", pd.Timestamp("2024-01-05 10:11", tz="UTC")),
+        ("1/5/2024 10:11 PM", pd.Timestamp("2024-01-05 22:11", tz="UTC")),
+        ("05.01.2024", JAN5),
+        ("2024/01/05", JAN5),
+        ("Jan 5, 2024", JAN5),
+        ("January 5, 2024", JAN5),
+        ("5 Jan 2024", JAN5),
+        ("05-Jan-2024", JAN5),
+        ("45296", JAN5),  # Excel serial day
+        ("45296.5", pd.Timestamp("2024-01-05 12:00", tz="UTC")),
+        ("1704449471", pd.Timestamp("2024-01-05 10:11:11", tz="UTC")),  # epoch seconds
+        ("1704449471000", pd.Timestamp("2024-01-05 10:11:11", tz="UTC")),  # epoch ms
+        ("20240105", JAN5),
+        ("not a date", None),
+        ("2024-13-45", None),
+        ("12", None),
+        ("N/A", None),
+    ],
+)
+def test_parse_dates(raw, expected):
+    out = parse_dates(pd.Series([raw], index=[8]))
+    assert str(out.dtype) == "datetime64[ns, UTC]" and out.index.tolist() == [8]
+    assert pd.isna(out.iloc[0]) if expected is None else out.iloc[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "first"),
+    [
+        (["01/05/2024", "02/06/2024"], pd.Timestamp("2024-01-05", tz="UTC")),  # default m/d
+        (["01/05/2024", "25/12/2023"], pd.Timestamp("2024-05-01", tz="UTC")),  # day > 12 seen
+        (["01/05/2024", "12/25/2023"], pd.Timestamp("2024-01-05", tz="UTC")),  # month first
+        (["01-05-2024", "31-01-2024"], pd.Timestamp("2024-05-01", tz="UTC")),
+    ],
+)
+def test_day_first_is_inferred_per_column(column, first):
+    out = parse_dates(pd.Series(column))
+    assert out.iloc[0] == first and out.notna().all()
+
+
+def test_mixed_formats_and_missing():
+    s = pd.Series(["2024-01-05", None, "Jan 5, 2024", "", "45296"], index=list("abcde"))
+    out = parse_dates(s)
+    assert out.index.tolist() == list("abcde")
+    assert out.isna().tolist() == [False, True, False, True, False]
+    assert set(out.dropna()) == {JAN5}
