@@ -21,7 +21,7 @@ from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
-from .model import Source
+from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
 from .score import DuplicateSet, Score, compute
@@ -57,6 +57,8 @@ class Audit:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     prepared: list[Prepared] = field(default_factory=list, repr=False)
+    #: Change since the previous audit of the same sources; set when a history is kept.
+    trend: Trend | None = None
 
     @property
     def kinds(self) -> dict[str, str]:

@@ -172,6 +172,24 @@ class Finding:
         return out
 
 
+@dataclass
+class Trend:
+    """The change since the previous audit of the same sources (filled from the history)."""
+
+    previous_at: str
+    previous_overall: float
+    overall_delta: float
+    dimension_deltas: dict[str, float] = field(default_factory=dict)
+    workflow_deltas: dict[str, float] = field(default_factory=dict)
+    #: Findings (by identity: code, source, record, field) present now but not before, and gone.
+    new_findings: int = 0
+    fixed_findings: int = 0
+    new_by_code: dict[str, int] = field(default_factory=dict)
+    fixed_by_code: dict[str, int] = field(default_factory=dict)
+    #: (generated_at, overall score) of earlier audits of the same sources, oldest first.
+    history: list[tuple[str, float]] = field(default_factory=list)
+
+
 def empty_findings() -> pd.DataFrame:
     """A findings frame with no rows and the right columns."""
     frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
