@@ -111,8 +111,8 @@ class Source:
 
     @property
     def files(self) -> list[str]:
-        """File names as they appear in findings (the base name, with `#Sheet` if one was asked)."""
-        return list(dict.fromkeys(self.provenance["file"].astype(str)))
+        """File names as they appear in findings (base names; ZIP members as zip/member)."""
+        return [str(f) for f in pd.unique(self.provenance["file"].dropna())]
 
     @property
     def rows(self) -> int:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,12 +84,6 @@ class Demo:
                     yield name, i, r
 
 
-def _read(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    rows = list(reader)
-    return list(reader.fieldnames or []), rows
-
-
 def read_demo(files: DemoFiles) -> Demo:
     truth = json.loads(files.truth.read_text(encoding="utf-8"))
     texts = {files.crm.name: files.crm.read_text(encoding="utf-8")}
@@ -98,7 +95,8 @@ def read_demo(files: DemoFiles) -> Demo:
         texts.update({p.name: p.read_text(encoding="utf-8") for p in files.esp})
     rows, headers = {}, {}
     for name, text in texts.items():
-        headers[name], rows[name] = _read(text)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows[name], headers[name] = list(reader), list(reader.fieldnames or [])
     return Demo(files, truth, rows, headers)
 
 
@@ -149,8 +147,8 @@ def test_default_sizes_and_file_names(demo: Demo) -> None:
             f"{s}_members_export_{tag.group(1)}.csv"
             for s in ("subscribed", "unsubscribed", "cleaned"))
     assert sum(1 for _ in demo.esp_rows()) == 1400
-    assert demo.truth["crm"] == {"file": "hubspot_contacts.csv", "platform": "hubspot",
-                                 "rows": 2000, "people": demo.truth["crm"]["people"]}
+    assert demo.truth["crm"]["file"] == "hubspot_contacts.csv"
+    assert 1900 < demo.truth["crm"]["people"] < 2000  # the rest are duplicate records
 
 
 def test_headers_are_exactly_the_platforms(demo: Demo) -> None:
@@ -223,6 +221,9 @@ def test_mailchimp_address_keeps_leading_zeros(big: Demo) -> None:
 
 def test_phones_are_valid_unless_truth_says_otherwise(any_demo: Demo) -> None:
     bad = {(d["file"], d["row"]) for d in any_demo.defects("phone.invalid")}
+    bad |= {
+        (d["file"], d["row"]) for d in any_demo.defects("value.placeholder") if d["field"] == "phone"
+    }
     formats = set()
     for i, r in enumerate(any_demo.crm, 1):
         code = country_code(r["Country/Region"])
@@ -239,11 +240,14 @@ def test_phones_are_valid_unless_truth_says_otherwise(any_demo: Demo) -> None:
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
     a = generate(tmp_path / "a", crm_rows=300, seed=3)
-    b = generate(tmp_path / "b", crm_rows=300, seed=3)
+    # Another process with other string hashing: no set order may leak into the data.
+    code = f"from hygiene.demo import generate; generate({str(tmp_path / 'b')!r}, 300, seed=3)"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env,
+                   cwd=Path(__file__).resolve().parent.parent)
     c = generate(tmp_path / "c", crm_rows=300, seed=4)
-    assert isinstance(a.esp, Path) and isinstance(b.esp, Path) and isinstance(c.esp, Path)
-    for x, y in ((a.crm, b.crm), (a.esp, b.esp), (a.truth, b.truth)):
-        assert x.read_bytes() == y.read_bytes()
+    for name in {p.name for p in (tmp_path / "a").iterdir()}:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert a.crm.read_bytes() != c.crm.read_bytes()
 
 
@@ -398,7 +402,9 @@ def test_one_mailbox_is_one_person(any_demo: Demo) -> None:
     group_of = {(m["file"], m["row"]): i for i, g in enumerate(any_demo.truth["duplicates"])
                 for m in g}
     rows = [("hubspot_contacts.csv", i, r["Email"]) for i, r in enumerate(any_demo.crm, 1)]
-    rows += [(f, i, r["Email Address"]) for f, i, r in any_demo.esp_rows()]
+    esp = [(f, i, r["Email Address"]) for f, i, r in any_demo.esp_rows()]
+    assert len({e.lower() for _, _, e in esp}) == len(esp)  # Mailchimp keys by address
+    rows += esp
     for system in ("hubspot", "members_export"):
         seen: dict[str, tuple[str, int]] = {}
         for file, i, email in (x for x in rows if system in x[0] and x[2]):
@@ -428,6 +434,7 @@ def test_hard_negatives_are_two_people_alike(any_demo: Demo) -> None:
         assert [a[c] for c in same[:3]] == [b[c] for c in same[:3]]
         assert a["Company Name"]
         assert mailbox(a["Email"] or "a@") != mailbox(b["Email"] or "b@")
+        assert digits(a["Phone Number"]) != digits(b["Phone Number"])
 
 
 def test_links_join_the_same_person(any_demo: Demo) -> None:
@@ -480,11 +487,6 @@ def test_orphans_and_bounces(any_demo: Demo) -> None:
         assert row["Marketing contact status"] == "Marketing contact" and row["Email"]
     for d in any_demo.defects("link.status_mismatch"):
         assert "/cleaned_members_export_" in d["related"]["file"]
-
-
-def test_mailchimp_addresses_are_unique(any_demo: Demo) -> None:
-    emails = [r["Email Address"].lower() for _, _, r in any_demo.esp_rows()]
-    assert len(set(emails)) == len(emails)
 
 
 # --- the per-value changes ---------------------------------------------------------------
@@ -593,10 +595,10 @@ def test_csv_format_and_truth_lists_as_csv(tmp_path: Path) -> None:
 def test_rates_are_configurable(tmp_path: Path) -> None:
     none = generate(tmp_path / "a", crm_rows=1000, rates=DefectRates(typo_domain=0.0))
     more = generate(tmp_path / "b", crm_rows=1000, rates=DefectRates(typo_domain=0.05))
-    count = lambda f: sum(1 for d in json.loads(f.truth.read_text())["defects"]  # noqa: E731
-                          if d["kind"] == "email.typo_domain" and d["source"] == "crm")
-    assert count(none) == 0
-    assert count(more) == 50
+    typos = [sum(1 for d in json.loads(f.truth.read_text())["defects"]
+                 if d["kind"] == "email.typo_domain" and d["source"] == "crm")
+             for f in (none, more)]
+    assert typos == [0, 50]
 
 
 @pytest.mark.parametrize("kwargs", [{"esp_format": "xlsx"}, {"truth_format": "yaml"},

@@ -83,7 +83,14 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
         canon = canonical_spellings(field, value, keys, styles)
         if canon.empty:
             continue
-        want = keys.map(canon)
+        # Map through the few distinct keys, not row by row.
+        codes, uniq = pd.factorize(keys)
+        spelled = pd.Series(uniq).map(canon).to_numpy(dtype=object)
+        want = pd.Series(
+            np.where(codes >= 0, spelled[np.maximum(codes, 0)] if len(spelled) else None, None),
+            index=keys.index,
+            dtype="str",
+        )
         bad = want.notna() & value.notna() & (value != want)
         pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
         frames.append(hits(pos, field, suggestion=want.iloc[pos]))

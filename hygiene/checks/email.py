@@ -76,53 +76,63 @@ def suggest_domains(counts: pd.Series, params: Mapping[str, Any]) -> dict[str, t
     """
     prov = providers()
     mailbox: Sequence[str] = prov["mailbox"]
-    total = int(counts.sum())
-    min_frequent = max(int(params.get("frequent_min_rows", 5)), int(total * 0.0005))
+    counts = counts[counts.index.notna()]
+    names = [str(d) for d in counts.index.tolist()]
+    n = counts.to_numpy(dtype=np.int64)
+    seen = dict(zip(names, n.tolist(), strict=True))
+    lengths = np.fromiter((len(d) for d in names), dtype=np.int64, count=len(names))
+    min_frequent = max(int(params.get("frequent_min_rows", 5)), int(n.sum() * 0.0005))
     min_long = int(params.get("long_domain_min_rows", 2))
     long_domain = int(params.get("long_domain", 12))
     ratio = float(params.get("frequency_ratio", 10))
     # Short domains need a frequent target; long ones (where two real companies one edit apart
     # are rare) may be fixed towards a domain seen on a couple of rows.
-    frequent = [
-        d
-        for d, n in counts.items()
-        if isinstance(d, str) and (n >= min_frequent or (n >= min_long and len(d) >= long_domain))
-    ]
-    candidates = list(dict.fromkeys([*mailbox, *frequent]))
-    known = set(prov["free"]) | {d for d, n in counts.items() if n >= min_frequent}
+    is_frequent = n >= min_frequent
+    is_target = is_frequent | ((n >= min_long) & (lengths >= long_domain))
+    targets = [d for d, t in zip(names, is_target, strict=True) if t]
+    candidates = list(dict.fromkeys([*mailbox, *targets]))
+    where = {c: j for j, c in enumerate(candidates)}
+    known = set(prov["free"]) | {d for d, f in zip(names, is_frequent, strict=True) if f}
     out: dict[str, tuple[str, str]] = {}
-    suspects = [d for d in counts.index if isinstance(d, str) and d not in known]
+    suspects = [d for d in names if d not in known]
     if not suspects or not candidates:
         return out
     # One matrix of edit distances (C++, both cores) instead of a Python loop over pairs.
     dist = process.cdist(suspects, candidates, scorer=OSA.distance, workers=-1, score_cutoff=2)
+    self_pos = [where.get(d, -1) for d in suspects]
+    near = np.any(dist <= 2, axis=1)
     mailbox_set = set(mailbox)
+    tld_typos = prov["tld_typos"]
     for i, dom in enumerate(suspects):
-        row = dist[i].copy()
-        row[[candidates[j] == dom for j in range(len(candidates))]] = 99
-        j = int(row.argmin())
-        d = int(row[j])
-        cand = candidates[j]
-        # Two edits only for long domains that start like their target ("noemail.com" is not
-        # "hotmail.com").
-        limit = 2 if len(dom) >= long_domain and dom[0] == cand[0] else 1
-        common = (
-            cand in mailbox_set
-            or counts.get(cand, 0) >= ratio * counts[dom]
-            or (len(dom) >= long_domain and counts.get(cand, 0) >= 2 * counts[dom])
-        )
-        # A company's domain under another real suffix ("acme.co" beside "acme.com") may be its
-        # own; only the big providers' look-alikes ("gmail.co") are surely typos.
-        same_label = dom.split(".")[0] == cand.split(".")[0] and known_tld(dom)
-        if 0 < d <= limit and common and not (same_label and cand not in mailbox_set):
-            out[dom] = (cand, f"looks like a typo of {cand}")
-            continue
+        j, d = -1, 99
+        if near[i]:
+            row = dist[i]
+            if self_pos[i] >= 0:
+                row = row.copy()
+                row[self_pos[i]] = 99
+            j = int(row.argmin())
+            d = int(row[j])
+        if j >= 0 and 0 < d <= 2:
+            cand = candidates[j]
+            # Two edits only for long domains that start like their target ("noemail.com" is
+            # not "hotmail.com").
+            limit = 2 if len(dom) >= long_domain and dom[0] == cand[0] else 1
+            target_rows = seen.get(cand, 0)
+            common = cand in mailbox_set or target_rows >= ratio * seen[dom] or (
+                len(dom) >= long_domain and target_rows >= 2 * seen[dom]
+            )
+            # A company's domain under another real suffix ("acme.co" beside "acme.com") may be
+            # its own; only the big providers' look-alikes ("gmail.co") are surely typos.
+            same_label = dom.split(".")[0] == cand.split(".")[0] and known_tld(dom)
+            if d <= limit and common and not (same_label and cand not in mailbox_set):
+                out[dom] = (cand, f"looks like a typo of {cand}")
+                continue
         if "." in dom and not known_tld(dom):
             head, _, tld = dom.rpartition(".")
-            fix = prov["tld_typos"].get(tld)
+            fix = tld_typos.get(tld)
             if fix:
                 out[dom] = (f"{head}.{fix}", f".{tld} is not a top-level domain")
-        elif dom.endswith(".") and dom.rstrip(".") in set(candidates) | set(counts.index):
+        elif dom.endswith(".") and (dom.rstrip(".") in where or dom.rstrip(".") in seen):
             out[dom] = (dom.rstrip("."), "the domain ends in a dot")
     return out
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, empty_findings
+from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, Source, empty_findings
 from ..prepared import Prepared
 from . import categorical, completeness, email, phone, values
 from .gx import SuiteRunner, compile_rules
@@ -127,6 +127,15 @@ def render_messages(template: str, columns: Mapping[str, Any], n: int) -> pd.Ser
     return out
 
 
+def _file_column(files: pd.Series, has_row: np.ndarray, src: Source) -> np.ndarray:
+    """Each finding's file; a whole-column finding names the source's first file."""
+    out = files.to_numpy(dtype=object)
+    if not has_row.all():
+        first = src.files[0] if src.files else None
+        out = np.where(has_row, out, first)
+    return out
+
+
 def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame:
     """Hits of one rule on one source -> findings rows (see hygiene.model.FINDING_COLUMNS)."""
     if found.empty:
@@ -139,10 +148,12 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
     take = np.where(has_row, pos, 0)
     prov = src.provenance.iloc[take].reset_index(drop=True)
     ids = src.record_ids().iloc[take].reset_index(drop=True)
-    field = found["field"].map(lambda f: BASE_FIELD.get(f, f))
-    column = field.map(src.fields)
+    hit_fields = found["field"].astype(object)
+    base = {f: BASE_FIELD.get(f, f) for f in pd.unique(hit_fields)}
+    field = hit_fields.map(base)
+    column = field.map({f: src.fields.get(f) for f in base.values()})
     raw_value = pd.Series([None] * n, dtype="object")
-    for f in field.unique():
+    for f in base.values():
         sel = (field == f).to_numpy() & has_row
         raw = src.field(f)
         if raw is not None and sel.any():
@@ -159,9 +170,7 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
             "severity": found["severity"] if "severity" in found else rule.severity,
             "dimension": rule.dimension,
             "source": src.name,
-            "file": np.where(
-                has_row, prov["file"].astype(object), src.files[0] if src.files else None
-            ),
+            "file": _file_column(prov["file"], has_row, src),
             "sheet": nullable(prov["sheet"]),
             "row": pd.array(np.where(has_row, prov["row"].to_numpy(), 0), dtype="Int64"),
             "record_id": nullable(ids),

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..normalize.base import arrow, unique_map
+from ..normalize._arrow import ascii_digits, flat, to_numpy_mask
+from ..normalize.base import arrow, unique_map_sampled
 from ..prepared import Prepared
 from .registry import CheckOptions, check, hits, no_hits
 from .rules import Rule
@@ -26,36 +28,36 @@ def field_kind(field: str, params: Mapping[str, Any]) -> str:
     return "text"
 
 
-def repeated_char(values: pd.Series, min_len: int) -> pd.Series:
+def repeated_char(arr: pa.Array, min_len: int) -> np.ndarray:
     """True for values made of one character repeated at least `min_len` times ("xxxx")."""
-    arr = arrow(values)
-    first = pc.utf8_slice_codeunits(arr, 0, 1)
     length = pc.utf8_length(arr)
-    same = pc.equal(pc.binary_repeat(first, length), arr)
-    out = pc.and_(same, pc.greater_equal(length, min_len))
-    return (
-        pd.Series(out.to_numpy(zero_copy_only=False), index=values.index).fillna(False).astype(bool)
-    )
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    same = pc.and_(pc.equal(pc.binary_repeat(first, length), arr), pc.greater_equal(length, min_len))
+    return to_numpy_mask(same)
 
 
 def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "text") -> pd.Series:
     """Boolean per value: trimmed, lower-cased value is a known filler or matches a pattern.
 
-    Patterns run in pyarrow's RE2 (no back-references), so "one character repeated" is a
-    separate test (`repeat_min`, `phone_repeat_min`).
+    Runs in pyarrow kernels; patterns use RE2 (no back-references), so "one character
+    repeated" is a separate test (`repeat_min`, `phone_repeat_min`; 0 switches it off).
     """
     known = {str(v).lower() for v in params.get("values", ())}
     known |= {str(v).lower() for v in params.get(f"{kind}_values", ())}
     patterns = [*params.get("patterns", ()), *params.get(f"{kind}_patterns", ())]
-    folded = values.str.strip().str.lower()
-    subject = folded.str.replace(r"\D", "", regex=True) if kind == "phone" else folded
-    out = folded.isin(known) | subject.isin(known)
+    folded = flat(pc.utf8_lower(pc.utf8_trim_whitespace(arrow(values))))
+    subject = ascii_digits(folded) if kind == "phone" else folded
+    value_set = pa.array(sorted(known), type=folded.type)
+    out = to_numpy_mask(pc.is_in(folded, value_set=value_set))
+    if kind == "phone":
+        out |= to_numpy_mask(pc.is_in(subject, value_set=value_set.cast(subject.type)))
     repeat_min = int(params.get(f"{kind}_repeat_min", params.get("repeat_min", 3)))
-    out |= repeated_char(subject.fillna(""), repeat_min) & subject.str.len().gt(0)
+    if repeat_min > 0:
+        out |= repeated_char(subject, repeat_min) & to_numpy_mask(pc.greater(pc.utf8_length(subject), 0))
     if patterns:
-        joined = "|".join(f"(?:{p})" for p in patterns)
-        out |= subject.str.fullmatch(joined).fillna(False).astype(bool)
-    return out.fillna(False).astype(bool)
+        joined = "^(?:" + "|".join(f"(?:{p})" for p in patterns) + ")$"
+        out |= to_numpy_mask(pc.match_substring_regex(subject, joined))
+    return pd.Series(out, index=values.index)
 
 
 def _placeholder_hits(
@@ -71,7 +73,7 @@ def _placeholder_hits(
         def flag_unique(u: pd.Series, k: str = kind) -> pd.Series:
             return is_placeholder(u, params, k)
 
-        flag = unique_map(raw, flag_unique)
+        flag = unique_map_sampled(raw, flag_unique)
         pos = np.flatnonzero(flag.fillna(False).to_numpy(dtype=bool))
         frames.append(hits(pos, field))
     if not frames:

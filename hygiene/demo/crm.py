@@ -154,9 +154,11 @@ def _columns(
     n = len(person)
     pidx = pa.array(person)
     country = people.country[person]
-    in_group = np.zeros(people.n, dtype=bool)
-    in_group[person[is_dup]] = True
-    has_phone = (rng.random(n) < 0.7) | in_group[person]
+    # Duplicates keep a phone to be recognised by; same-name pairs to be told apart by.
+    known = np.zeros(people.n, dtype=bool)
+    known[person[is_dup]] = True
+    known[people.twins.reshape(-1)] = True
+    has_phone = (rng.random(n) < 0.7) | known[person]
     nsn = vec.blank(people.phone.take(pidx), ~has_phone)
     fmt = people.phone_fmt[person]
     mobile = vec.blank(render_phone(people.mobile.take(pidx), fmt), rng.random(n) > 0.25)

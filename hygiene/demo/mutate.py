@@ -62,8 +62,9 @@ def typo_address(email: str, rnd: random.Random, company_domains: Collection[str
 
 
 def invalid_address(email: str, rnd: random.Random) -> str:
-    """A broken form of the address: no @, two @, a space, a trailing dot, a comma, or
-    no top-level domain."""
+    """A broken form of the address: no @, two @, a space, a dot before the @, a comma, or
+    no top-level domain. (A trailing dot after the domain is a typo with an obvious fix and is
+    reported as email.typo_domain, so it is not planted as a syntax error.)"""
     local, domain = split(email)
     kind = rnd.randrange(6)
     if kind == 0:
@@ -74,7 +75,7 @@ def invalid_address(email: str, rnd: random.Random) -> str:
         cut = rnd.randrange(1, max(len(local), 2))
         return f"{local[:cut]} {local[cut:]}@{domain}"
     if kind == 3:
-        return email + "."
+        return f"{local}.@{domain}"
     if kind == 4:
         return f"{local}@{domain.replace('.', ',', 1)}"
     return f"{local}@{domain.split('.', 1)[0]}"  # no top-level domain at all
@@ -137,16 +138,15 @@ def company_variant(name: str, base: str, legal: str, rnd: random.Random) -> str
 
 
 def broken_phone(nsn: str, country: str, rnd: random.Random) -> str:
-    """A number that cannot be dialled in `country`: digits lost or added, a zero run, or
-    words; each is checked with phonenumbers (German numbers of 15 digits can be valid)."""
+    """A number that cannot be dialled in `country`: digits lost or added, or words; each
+    is checked with phonenumbers (German numbers of 15 digits can be valid). Filler such as
+    "0000000000" is a placeholder, made elsewhere."""
     digits = nsn.replace(" ", "")
     for _ in range(10):
-        kind = rnd.randrange(4)
+        kind = rnd.randrange(3)
         if kind == 0:
             return rnd.choice(NON_NUMBERS)
         if kind == 1:
-            value = "0" * len(digits)
-        elif kind == 2:
             value = digits[: max(3, len(digits) - rnd.randrange(3, 6))]
         else:
             value = digits + "".join(rnd.choice("0123456789") for _ in range(rnd.randrange(3, 6)))
