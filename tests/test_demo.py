@@ -28,33 +28,131 @@ from hygiene.demo.places import COUNTRIES
 from hygiene.errors import ConfigError
 
 HUBSPOT = [
-    "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Mobile Phone Number",
-    "Company Name", "Job Title", "Street Address", "City", "State/Region", "Postal Code",
-    "Country/Region", "Contact owner", "Lifecycle Stage", "Lead Status",
-    "Marketing contact status", "Unsubscribed from all email", "Create Date",
-    "Last Activity Date", "Last Modified Date", "Original Source",
+    "Record ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone Number",
+    "Mobile Phone Number",
+    "Company Name",
+    "Job Title",
+    "Street Address",
+    "City",
+    "State/Region",
+    "Postal Code",
+    "Country/Region",
+    "Contact owner",
+    "Lifecycle Stage",
+    "Lead Status",
+    "Marketing contact status",
+    "Unsubscribed from all email",
+    "Create Date",
+    "Last Activity Date",
+    "Last Modified Date",
+    "Original Source",
 ]
 MAILCHIMP = [
-    "Email Address", "First Name", "Last Name", "Address", "Phone Number", "Birthday",
-    "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME", "CONFIRM_IP", "LATITUDE",
-    "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION", "LAST_CHANGED", "LEID",
-    "EUID", "NOTES", "TAGS",
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Address",
+    "Phone Number",
+    "Birthday",
+    "MEMBER_RATING",
+    "OPTIN_TIME",
+    "OPTIN_IP",
+    "CONFIRM_TIME",
+    "CONFIRM_IP",
+    "LATITUDE",
+    "LONGITUDE",
+    "GMTOFF",
+    "DSTOFF",
+    "TIMEZONE",
+    "CC",
+    "REGION",
+    "LAST_CHANGED",
+    "LEID",
+    "EUID",
+    "NOTES",
+    "TAGS",
 ]
-UNSUB = ["UNSUB_TIME", "UNSUB_CAMPAIGN_TITLE", "UNSUB_CAMPAIGN_ID", "UNSUB_REASON",
-         "UNSUB_REASON_OTHER"]
+UNSUB = [
+    "UNSUB_TIME",
+    "UNSUB_CAMPAIGN_TITLE",
+    "UNSUB_CAMPAIGN_ID",
+    "UNSUB_REASON",
+    "UNSUB_REASON_OTHER",
+]
 CLEAN = ["CLEAN_TIME", "CLEAN_CAMPAIGN_TITLE", "CLEAN_CAMPAIGN_ID"]
-STAGES = {"Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead",
-          "Opportunity", "Customer", "Evangelist", "Other"}
-LEAD_STATUSES = {"", "New", "Open", "In Progress", "Open Deal", "Unqualified",
-                 "Attempted to Contact", "Connected", "Bad Timing"}
-SOURCES = {"Organic Search", "Paid Search", "Direct Traffic", "Social Media",
-           "Email Marketing", "Referrals", "Offline Sources", "Paid Social", "Other Campaigns"}
-TYPO_DOMAINS = {"gmial.com", "gmail.con", "gmal.com", "gmai.com", "gnail.com", "gmail.co",
-                "gamil.com", "hotmial.com", "hotmail.con", "hotmal.com", "hotnail.com",
-                "yaho.com", "yahooo.com", "yahoo.con", "yhoo.com", "outlok.com", "outlook.con",
-                "outloook.com", "iclod.com", "icloud.con", "icoud.com", "aol.con", "aoll.com"}
-ROLES = {"info", "sales", "admin", "support", "contact", "office", "hello", "marketing",
-         "billing", "team"}
+STAGES = {
+    "Subscriber",
+    "Lead",
+    "Marketing Qualified Lead",
+    "Sales Qualified Lead",
+    "Opportunity",
+    "Customer",
+    "Evangelist",
+    "Other",
+}
+LEAD_STATUSES = {
+    "",
+    "New",
+    "Open",
+    "In Progress",
+    "Open Deal",
+    "Unqualified",
+    "Attempted to Contact",
+    "Connected",
+    "Bad Timing",
+}
+SOURCES = {
+    "Organic Search",
+    "Paid Search",
+    "Direct Traffic",
+    "Social Media",
+    "Email Marketing",
+    "Referrals",
+    "Offline Sources",
+    "Paid Social",
+    "Other Campaigns",
+}
+TYPO_DOMAINS = {
+    "gmial.com",
+    "gmail.con",
+    "gmal.com",
+    "gmai.com",
+    "gnail.com",
+    "gmail.co",
+    "gamil.com",
+    "hotmial.com",
+    "hotmail.con",
+    "hotmal.com",
+    "hotnail.com",
+    "yaho.com",
+    "yahooo.com",
+    "yahoo.con",
+    "yhoo.com",
+    "outlok.com",
+    "outlook.con",
+    "outloook.com",
+    "iclod.com",
+    "icloud.con",
+    "icoud.com",
+    "aol.con",
+    "aoll.com",
+}
+ROLES = {
+    "info",
+    "sales",
+    "admin",
+    "support",
+    "contact",
+    "office",
+    "hello",
+    "marketing",
+    "billing",
+    "team",
+}
 
 
 @dataclass
@@ -74,8 +172,11 @@ class Demo:
         return self.rows[file][row - 1][column]
 
     def defects(self, kind: str, source: str | None = None) -> list[dict]:
-        return [d for d in self.truth["defects"]
-                if d["kind"] == kind and (source is None or d["source"] == source)]
+        return [
+            d
+            for d in self.truth["defects"]
+            if d["kind"] == kind and (source is None or d["source"] == source)
+        ]
 
     def esp_rows(self) -> Iterator[tuple[str, int, dict[str, str]]]:
         for name, rows in self.rows.items():
@@ -136,6 +237,7 @@ def digits(phone: str) -> str:
 
 # --- shape ---------------------------------------------------------------------------
 
+
 def test_default_sizes_and_file_names(demo: Demo) -> None:
     assert len(demo.crm) == 2000
     esp = demo.files.esp
@@ -145,7 +247,8 @@ def test_default_sizes_and_file_names(demo: Demo) -> None:
     with zipfile.ZipFile(esp) as zf:
         assert sorted(zf.namelist()) == sorted(
             f"{s}_members_export_{tag.group(1)}.csv"
-            for s in ("subscribed", "unsubscribed", "cleaned"))
+            for s in ("subscribed", "unsubscribed", "cleaned")
+        )
     assert sum(1 for _ in demo.esp_rows()) == 1400
     assert demo.truth["crm"]["file"] == "hubspot_contacts.csv"
     assert 1900 < demo.truth["crm"]["people"] < 2000  # the rest are duplicate records
@@ -153,10 +256,16 @@ def test_default_sizes_and_file_names(demo: Demo) -> None:
 
 def test_headers_are_exactly_the_platforms(demo: Demo) -> None:
     assert demo.headers["hubspot_contacts.csv"] == HUBSPOT
-    by_status = {name.split("/")[-1].split("_")[0]: h for name, h in demo.headers.items()
-                 if "members_export" in name}
-    assert by_status == {"subscribed": MAILCHIMP, "unsubscribed": MAILCHIMP + UNSUB,
-                         "cleaned": MAILCHIMP + CLEAN}
+    by_status = {
+        name.split("/")[-1].split("_")[0]: h
+        for name, h in demo.headers.items()
+        if "members_export" in name
+    }
+    assert by_status == {
+        "subscribed": MAILCHIMP,
+        "unsubscribed": MAILCHIMP + UNSUB,
+        "cleaned": MAILCHIMP + CLEAN,
+    }
 
 
 def test_row_counts_in_truth_match_files(any_demo: Demo) -> None:
@@ -180,8 +289,16 @@ def test_values_look_like_hubspot(demo: Demo) -> None:
     stages = {r["Lifecycle Stage"] for r in demo.crm}
     assert STAGES <= stages
     assert {r["Country/Region"] for r in demo.crm} >= {
-        "United States", "United Kingdom", "Canada", "Germany", "France", "Australia",
-        "Netherlands", "Spain", "India"}
+        "United States",
+        "United Kingdom",
+        "Canada",
+        "Germany",
+        "France",
+        "Australia",
+        "Netherlands",
+        "Spain",
+        "India",
+    }
 
 
 def test_values_look_like_mailchimp(demo: Demo) -> None:
@@ -194,22 +311,26 @@ def test_values_look_like_mailchimp(demo: Demo) -> None:
     assert any(r["TAGS"].count('","') >= 1 for _, _, r in demo.esp_rows())
 
 
-@pytest.mark.parametrize(("country", "pattern"), [
-    ("United States", r"\d{5}"),
-    ("Germany", r"\d{5}"),
-    ("Spain", r"\d{5}"),
-    ("France", r"\d{5}"),
-    ("Australia", r"\d{4}"),
-    ("India", r"\d{6}"),
-    ("Netherlands", r"\d{4} [A-Z]{2}"),
-    ("Canada", r"[A-Z]\d[A-Z] \d[A-Z]\d"),
-    ("United Kingdom", r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}"),
-])
+@pytest.mark.parametrize(
+    ("country", "pattern"),
+    [
+        ("United States", r"\d{5}"),
+        ("Germany", r"\d{5}"),
+        ("Spain", r"\d{5}"),
+        ("France", r"\d{5}"),
+        ("Australia", r"\d{4}"),
+        ("India", r"\d{6}"),
+        ("Netherlands", r"\d{4} [A-Z]{2}"),
+        ("Canada", r"[A-Z]\d[A-Z] \d[A-Z]\d"),
+        ("United Kingdom", r"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}"),
+    ],
+)
 def test_postcodes_keep_their_shape_and_leading_zeros(
     big: Demo, country: str, pattern: str
 ) -> None:
-    codes = [r["Postal Code"] for r in big.crm
-             if r["Country/Region"] == country and r["Postal Code"]]
+    codes = [
+        r["Postal Code"] for r in big.crm if r["Country/Region"] == country and r["Postal Code"]
+    ]
     assert codes and all(re.fullmatch(pattern, c) for c in codes), codes[:5]
     if country in ("United States", "Germany", "Spain", "France", "Australia"):
         assert any(c.startswith("0") for c in codes)
@@ -222,7 +343,9 @@ def test_mailchimp_address_keeps_leading_zeros(big: Demo) -> None:
 def test_phones_are_valid_unless_truth_says_otherwise(any_demo: Demo) -> None:
     bad = {(d["file"], d["row"]) for d in any_demo.defects("phone.invalid")}
     bad |= {
-        (d["file"], d["row"]) for d in any_demo.defects("value.placeholder") if d["field"] == "phone"
+        (d["file"], d["row"])
+        for d in any_demo.defects("value.placeholder")
+        if d["field"] == "phone"
     }
     formats = set()
     for i, r in enumerate(any_demo.crm, 1):
@@ -243,8 +366,12 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
     # Another process with other string hashing: no set order may leak into the data.
     code = f"from hygiene.demo import generate; generate({str(tmp_path / 'b')!r}, 300, seed=3)"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-c", code], check=True, env=env,
-                   cwd=Path(__file__).resolve().parent.parent)
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     c = generate(tmp_path / "c", crm_rows=300, seed=4)
     for name in {p.name for p in (tmp_path / "a").iterdir()}:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -252,6 +379,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
 
 
 # --- truth matches the files ------------------------------------------------------------
+
 
 def test_every_defect_points_at_its_value(any_demo: Demo) -> None:
     for d in any_demo.truth["defects"]:
@@ -289,9 +417,18 @@ def test_invalid_addresses_are_invalid(any_demo: Demo) -> None:
         validate_email(d["expected"], check_deliverability=False)
 
 
-@pytest.mark.parametrize("kind", ["email.disposable", "email.role_account",
-                                  "value.placeholder", "email.missing", "phone.invalid",
-                                  "field.missing_required", "field.inconsistent"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "email.disposable",
+        "email.role_account",
+        "value.placeholder",
+        "email.missing",
+        "phone.invalid",
+        "field.missing_required",
+        "field.inconsistent",
+    ],
+)
 def test_each_defect_kind_occurs_in_the_crm(any_demo: Demo, kind: str) -> None:
     assert any_demo.defects(kind, "crm")
 
@@ -300,8 +437,11 @@ def test_disposable_and_role_addresses_are_all_recorded(any_demo: Demo) -> None:
     """Every address on the disposable blocklist or with a role mailbox is in truth; the
     blocklist also holds two typo domains (gmial.com, hotmial.com), recorded as typos."""
     blocklist = disposable_email_domains.blocklist
-    recorded = {(d["file"], d["row"]) for k in ("email.disposable", "email.role_account")
-                for d in any_demo.defects(k)}
+    recorded = {
+        (d["file"], d["row"])
+        for k in ("email.disposable", "email.role_account")
+        for d in any_demo.defects(k)
+    }
     typos = {(d["file"], d["row"]) for d in any_demo.defects("email.typo_domain")}
     seen = 0
     rows = [("hubspot_contacts.csv", i, r["Email"]) for i, r in enumerate(any_demo.crm, 1)]
@@ -318,10 +458,10 @@ def test_disposable_and_role_addresses_are_all_recorded(any_demo: Demo) -> None:
 
 def test_empty_emails_and_names_are_recorded(any_demo: Demo) -> None:
     missing = {(d["file"], d["row"]) for d in any_demo.defects("email.missing")}
-    names = {(d["file"], d["row"], d["column"])
-             for d in any_demo.defects("field.missing_required")}
-    placeholders = {(d["file"], d["row"], d["column"])
-                    for d in any_demo.defects("value.placeholder")}
+    names = {(d["file"], d["row"], d["column"]) for d in any_demo.defects("field.missing_required")}
+    placeholders = {
+        (d["file"], d["row"], d["column"]) for d in any_demo.defects("value.placeholder")
+    }
     for i, r in enumerate(any_demo.crm, 1):
         assert (not r["Email"]) == (("hubspot_contacts.csv", i) in missing)
         for column in ("First Name", "Last Name"):
@@ -366,9 +506,11 @@ def test_duplicate_groups_are_one_person(any_demo: Demo) -> None:
         first = rows[0]
         for other in rows[1:]:
             same_box = bool(first["Email"]) and mailbox(first["Email"]) == mailbox(
-                other["Email"] or "-")
-            same_phone = bool(first["Phone Number"]) and digits(
-                first["Phone Number"]) == digits(other["Phone Number"])
+                other["Email"] or "-"
+            )
+            same_phone = bool(first["Phone Number"]) and digits(first["Phone Number"]) == digits(
+                other["Phone Number"]
+            )
             assert same_box or same_phone, (first, other)
             assert other["Create Date"] != first["Create Date"]
             changed_first += other["First Name"] != first["First Name"]
@@ -382,25 +524,47 @@ def test_duplicates_show_the_classic_variations(big: Demo) -> None:
         rows = [big.crm[m["row"] - 1] for m in group]
         pairs += [(rows[0], r) for r in rows[1:]]
     namer = NickNamer()
-    nicknamed = [(a, b) for a, b in pairs if b["First Name"].lower()
-                 in namer.nicknames_of(a["First Name"].lower())
-                 | namer.canonicals_of(a["First Name"].lower())]
+    nicknamed = [
+        (a, b)
+        for a, b in pairs
+        if b["First Name"].lower()
+        in namer.nicknames_of(a["First Name"].lower())
+        | namer.canonicals_of(a["First Name"].lower())
+    ]
     assert len(nicknamed) >= 0.15 * len(pairs)
-    assert any(a["Email"] and b["Email"] and a["Email"] != b["Email"]
-               and a["Email"].lower() == b["Email"].lower() for a, b in pairs)
-    assert any("+" in b["Email"] or (a["Email"].endswith("@gmail.com") and b["Email"]
-               != a["Email"] and mailbox(a["Email"]) == mailbox(b["Email"])) for a, b in pairs)
-    assert any(a["Company Name"] and b["Company Name"] and a["Company Name"] != b["Company Name"]
-               for a, b in pairs)
-    assert any(a["Phone Number"] != b["Phone Number"]
-               and digits(a["Phone Number"]) == digits(b["Phone Number"]) for a, b in pairs)
+    assert any(
+        a["Email"]
+        and b["Email"]
+        and a["Email"] != b["Email"]
+        and a["Email"].lower() == b["Email"].lower()
+        for a, b in pairs
+    )
+    assert any(
+        "+" in b["Email"]
+        or (
+            a["Email"].endswith("@gmail.com")
+            and b["Email"] != a["Email"]
+            and mailbox(a["Email"]) == mailbox(b["Email"])
+        )
+        for a, b in pairs
+    )
+    assert any(
+        a["Company Name"] and b["Company Name"] and a["Company Name"] != b["Company Name"]
+        for a, b in pairs
+    )
+    assert any(
+        a["Phone Number"] != b["Phone Number"]
+        and digits(a["Phone Number"]) == digits(b["Phone Number"])
+        for a, b in pairs
+    )
 
 
 def test_one_mailbox_is_one_person(any_demo: Demo) -> None:
     """Rows reaching the same mailbox (case, Gmail dots, +tags aside) are always a recorded
     duplicate group: the generator adds no duplicates it does not tell about."""
-    group_of = {(m["file"], m["row"]): i for i, g in enumerate(any_demo.truth["duplicates"])
-                for m in g}
+    group_of = {
+        (m["file"], m["row"]): i for i, g in enumerate(any_demo.truth["duplicates"]) for m in g
+    }
     rows = [("hubspot_contacts.csv", i, r["Email"]) for i, r in enumerate(any_demo.crm, 1)]
     esp = [(f, i, r["Email Address"]) for f, i, r in any_demo.esp_rows()]
     assert len({e.lower() for _, _, e in esp}) == len(esp)  # Mailchimp keys by address
@@ -446,9 +610,12 @@ def test_links_join_the_same_person(any_demo: Demo) -> None:
         assert sources == {"crm", "esp"}
         crm = [any_demo.crm[m["row"] - 1] for m in group if m["source"] == "crm"]
         esp = [any_demo.rows[m["file"]][m["row"] - 1] for m in group if m["source"] == "esp"]
-        agree += any(mailbox(c["Email"] or "-") == mailbox(e["Email Address"])
-                     or (c["First Name"], c["Last Name"]) == (e["First Name"], e["Last Name"])
-                     for c in crm for e in esp)
+        agree += any(
+            mailbox(c["Email"] or "-") == mailbox(e["Email Address"])
+            or (c["First Name"], c["Last Name"]) == (e["First Name"], e["Last Name"])
+            for c in crm
+            for e in esp
+        )
     assert agree >= 0.97 * len(links)
 
 
@@ -462,16 +629,20 @@ def test_consent_conflicts_follow_the_rule(any_demo: Demo) -> None:
     for group in any_demo.truth["links"]:
         for c in (m for m in group if m["source"] == "crm"):
             row = any_demo.crm[c["row"] - 1]
-            marketable = (row["Marketing contact status"] == "Marketing contact"
-                          and row["Unsubscribed from all email"] != "true")
+            marketable = (
+                row["Marketing contact status"] == "Marketing contact"
+                and row["Unsubscribed from all email"] != "true"
+            )
             for e in (m for m in group if m["source"] == "esp"):
                 st = status[(e["file"], e["row"])]
                 if marketable and st in ("unsubscribed", "cleaned"):
                     expected.add(("crm", c["row"], e["file"], e["row"]))
                 if st == "subscribed" and row["Unsubscribed from all email"] == "true":
                     expected.add(("esp", e["row"], c["file"], c["row"]))
-    recorded = {(d["source"], d["row"], d["related"]["file"], d["related"]["row"])
-                for d in any_demo.defects("link.consent_conflict")}
+    recorded = {
+        (d["source"], d["row"], d["related"]["file"], d["related"]["row"])
+        for d in any_demo.defects("link.consent_conflict")
+    }
     assert expected and recorded == expected
 
 
@@ -491,32 +662,55 @@ def test_orphans_and_bounces(any_demo: Demo) -> None:
 
 # --- the per-value changes ---------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "must", "may"), [
-    ("Robert", {"Bob", "Rob"}, {"Bobby", "Robby", "Bill", "Billy"}),
-    ("William", {"Bill", "Will"}, {"Billy", "Willie"}),
-    ("Elizabeth", {"Liz", "Beth"}, {"Betty", "Lizzie"}),
-    ("Bob", {"Robert"}, {"Rob"}),
-    ("Liz", {"Elizabeth"}, set()),
-])
+
+@pytest.mark.parametrize(
+    ("name", "must", "may"),
+    [
+        ("Robert", {"Bob", "Rob"}, {"Bobby", "Robby", "Bill", "Billy"}),
+        ("William", {"Bill", "Will"}, {"Billy", "Willie"}),
+        ("Elizabeth", {"Liz", "Beth"}, {"Betty", "Lizzie"}),
+        ("Bob", {"Robert"}, {"Rob"}),
+        ("Liz", {"Elizabeth"}, set()),
+    ],
+)
 def test_nicknames_both_ways(name: str, must: set[str], may: set[str]) -> None:
     got = {mutate.other_name(name, random.Random(s)) for s in range(60)}
     assert must <= got <= must | may
 
 
-@pytest.mark.parametrize(("name", "base", "legal", "examples"), [
-    ("Acme Inc.", "Acme", "Inc.", {"ACME Incorporated", "Acme Incorporated", "Acme, Inc.",
-                                   "acme inc.", "Acme", "ACME INC."}),
-    ("Northwind Logistics GmbH", "Northwind Logistics", "GmbH",
-     {"Northwind Logistics", "northwind logistics gmbh", "Northwind Logistics G.m.b.H."}),
-])
+@pytest.mark.parametrize(
+    ("name", "base", "legal", "examples"),
+    [
+        (
+            "Acme Inc.",
+            "Acme",
+            "Inc.",
+            {
+                "ACME Incorporated",
+                "Acme Incorporated",
+                "Acme, Inc.",
+                "acme inc.",
+                "Acme",
+                "ACME INC.",
+            },
+        ),
+        (
+            "Northwind Logistics GmbH",
+            "Northwind Logistics",
+            "GmbH",
+            {"Northwind Logistics", "northwind logistics gmbh", "Northwind Logistics G.m.b.H."},
+        ),
+    ],
+)
 def test_company_retyped(name: str, base: str, legal: str, examples: set[str]) -> None:
     got = {mutate.company_variant(name, base, legal, random.Random(s)) for s in range(200)}
     assert examples <= got
     assert all(g.lower().startswith(base.lower()) for g in got)
 
 
-@pytest.mark.parametrize("email", ["john.smith@gmail.com", "jsmith@gmail.com",
-                                   "maria.garcia84@gmail.com"])
+@pytest.mark.parametrize(
+    "email", ["john.smith@gmail.com", "jsmith@gmail.com", "maria.garcia84@gmail.com"]
+)
 def test_gmail_variants_reach_the_same_mailbox(email: str) -> None:
     for s in range(20):
         other = mutate.gmail_variant(email, random.Random(s))
@@ -524,16 +718,31 @@ def test_gmail_variants_reach_the_same_mailbox(email: str) -> None:
         assert mutate.case_variant(email, random.Random(s)).lower() == email
 
 
-@pytest.mark.parametrize(("email", "domains"), [
-    ("ann.lee@gmail.com", {"gmial.com", "gmail.con", "gmal.com", "gmai.com", "gnail.com",
-                           "gmail.co", "gamil.com"}),
-    ("bob@yahoo.com", {"yaho.com", "yahooo.com", "yahoo.con", "yhoo.com"}),
-])
+@pytest.mark.parametrize(
+    ("email", "domains"),
+    [
+        (
+            "ann.lee@gmail.com",
+            {
+                "gmial.com",
+                "gmail.con",
+                "gmal.com",
+                "gmai.com",
+                "gnail.com",
+                "gmail.co",
+                "gamil.com",
+            },
+        ),
+        ("bob@yahoo.com", {"yaho.com", "yahooo.com", "yahoo.con", "yhoo.com"}),
+    ],
+)
 def test_typo_addresses(email: str, domains: set[str]) -> None:
     got = {mutate.typo_address(email, random.Random(s), ()) for s in range(60)}
     assert {g.rpartition("@")[2] for g in got if g} == domains
     assert mutate.typo_address("x@acmefoods.com", random.Random(1), {"acmefoods.com"}) not in (
-        None, "x@acmefoods.com")
+        None,
+        "x@acmefoods.com",
+    )
     assert mutate.typo_address("x@unknown.org", random.Random(1), ()) is None
 
 
@@ -541,24 +750,30 @@ def test_typo_addresses(email: str, domains: set[str]) -> None:
 def test_invalid_addresses_never_validate(email: str) -> None:
     for s in range(30):
         with pytest.raises(EmailNotValidError):
-            validate_email(mutate.invalid_address(email, random.Random(s)),
-                           check_deliverability=False)
+            validate_email(
+                mutate.invalid_address(email, random.Random(s)), check_deliverability=False
+            )
 
 
-@pytest.mark.parametrize(("nsn", "country"), [("617 234 5678", "US"), ("30 12345678", "DE"),
-                                              ("20 7946 0958", "GB"), ("6 12345678", "NL")])
+@pytest.mark.parametrize(
+    ("nsn", "country"),
+    [("617 234 5678", "US"), ("30 12345678", "DE"), ("20 7946 0958", "GB"), ("6 12345678", "NL")],
+)
 def test_broken_phones_are_invalid(nsn: str, country: str) -> None:
     for s in range(30):
         value = mutate.broken_phone(nsn, country, random.Random(s))
         assert not mutate.is_valid_phone(value, country), value
 
 
-@pytest.mark.parametrize(("code", "country", "spellings"), [
-    ("CA", "US", {"California", "california", "Calif."}),
-    ("MA", "US", {"Massachusetts", "massachusetts", "Mass."}),
-    ("ON", "CA", {"Ontario", "Ont."}),
-    ("NSW", "AU", {"New South Wales", "N.S.W."}),
-])
+@pytest.mark.parametrize(
+    ("code", "country", "spellings"),
+    [
+        ("CA", "US", {"California", "california", "Calif."}),
+        ("MA", "US", {"Massachusetts", "massachusetts", "Mass."}),
+        ("ON", "CA", {"Ontario", "Ont."}),
+        ("NSW", "AU", {"New South Wales", "N.S.W."}),
+    ],
+)
 def test_state_spellings(code: str, country: str, spellings: set[str]) -> None:
     got = {mutate.state_variant(code, country, random.Random(s)) for s in range(40)}
     assert got == spellings
@@ -574,16 +789,22 @@ def test_surname_typo_is_one_keystroke(word: str) -> None:
 
 # --- options ------------------------------------------------------------------------------
 
+
 def test_csv_format_and_truth_lists_as_csv(tmp_path: Path) -> None:
     inline = generate(tmp_path / "json", crm_rows=500, seed=5, esp_format="csv")
-    lists = generate(tmp_path / "csv", crm_rows=500, seed=5, esp_format="csv",
-                     truth_format="csv")
+    lists = generate(tmp_path / "csv", crm_rows=500, seed=5, esp_format="csv", truth_format="csv")
     assert isinstance(inline.esp, list) and [p.name.split("_")[0] for p in inline.esp] == [
-        "subscribed", "unsubscribed", "cleaned"]
+        "subscribed",
+        "unsubscribed",
+        "cleaned",
+    ]
     assert not inline.truth_lists
     assert sorted(p.name for p in lists.truth_lists) == [
-        "truth_defects.csv", "truth_duplicates.csv", "truth_hard_negatives.csv",
-        "truth_links.csv"]
+        "truth_defects.csv",
+        "truth_duplicates.csv",
+        "truth_hard_negatives.csv",
+        "truth_links.csv",
+    ]
     a, b = load_truth(inline.truth), load_truth(lists.truth)
     for name in ("defects", "duplicates", "links", "hard_negatives"):
         fa, fb = getattr(a, name).astype(str), getattr(b, name).astype(str)
@@ -595,14 +816,20 @@ def test_csv_format_and_truth_lists_as_csv(tmp_path: Path) -> None:
 def test_rates_are_configurable(tmp_path: Path) -> None:
     none = generate(tmp_path / "a", crm_rows=1000, rates=DefectRates(typo_domain=0.0))
     more = generate(tmp_path / "b", crm_rows=1000, rates=DefectRates(typo_domain=0.05))
-    typos = [sum(1 for d in json.loads(f.truth.read_text())["defects"]
-                 if d["kind"] == "email.typo_domain" and d["source"] == "crm")
-             for f in (none, more)]
+    typos = [
+        sum(
+            1
+            for d in json.loads(f.truth.read_text())["defects"]
+            if d["kind"] == "email.typo_domain" and d["source"] == "crm"
+        )
+        for f in (none, more)
+    ]
     assert typos == [0, 50]
 
 
-@pytest.mark.parametrize("kwargs", [{"esp_format": "xlsx"}, {"truth_format": "yaml"},
-                                    {"crm_rows": -1}])
+@pytest.mark.parametrize(
+    "kwargs", [{"esp_format": "xlsx"}, {"truth_format": "yaml"}, {"crm_rows": -1}]
+)
 def test_bad_options_are_config_errors(tmp_path: Path, kwargs: dict) -> None:
     with pytest.raises(ConfigError):
         generate(tmp_path, **kwargs)

@@ -32,7 +32,9 @@ def repeated_char(arr: pa.Array, min_len: int) -> np.ndarray:
     """True for values made of one character repeated at least `min_len` times ("xxxx")."""
     length = pc.utf8_length(arr)
     first = pc.utf8_slice_codeunits(arr, 0, 1)
-    same = pc.and_(pc.equal(pc.binary_repeat(first, length), arr), pc.greater_equal(length, min_len))
+    same = pc.and_(
+        pc.equal(pc.binary_repeat(first, length), arr), pc.greater_equal(length, min_len)
+    )
     return to_numpy_mask(same)
 
 
@@ -53,7 +55,9 @@ def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "te
         out |= to_numpy_mask(pc.is_in(subject, value_set=value_set.cast(subject.type)))
     repeat_min = int(params.get(f"{kind}_repeat_min", params.get("repeat_min", 3)))
     if repeat_min > 0:
-        out |= repeated_char(subject, repeat_min) & to_numpy_mask(pc.greater(pc.utf8_length(subject), 0))
+        out |= repeated_char(subject, repeat_min) & to_numpy_mask(
+            pc.greater(pc.utf8_length(subject), 0)
+        )
     if patterns:
         joined = "^(?:" + "|".join(f"(?:{p})" for p in patterns) + ")$"
         out |= to_numpy_mask(pc.match_substring_regex(subject, joined))
