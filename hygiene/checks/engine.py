@@ -127,6 +127,14 @@ def render_messages(template: str, columns: Mapping[str, Any], n: int) -> pd.Ser
     return out
 
 
+def _rows_at(frame: pd.DataFrame, pos: np.ndarray, has_row: np.ndarray) -> pd.DataFrame:
+    """`frame`'s rows at `pos`; missing values where a finding has no row (pos -1)."""
+    if has_row.all():
+        return frame.iloc[pos].reset_index(drop=True)
+    out = frame.iloc[pos[has_row]].reset_index(drop=True)
+    return out.reindex(pd.Series(np.cumsum(has_row) - 1).where(has_row, -1)).reset_index(drop=True)
+
+
 def _file_column(files: pd.Series, has_row: np.ndarray, src: Source) -> np.ndarray:
     """Each finding's file; a whole-column finding names the source's first file."""
     out = files.to_numpy(dtype=object)
@@ -145,9 +153,8 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
     pos = found["pos"].to_numpy(dtype=np.int64)
     n = len(pos)
     has_row = pos >= 0
-    take = np.where(has_row, pos, 0)
-    prov = src.provenance.iloc[take].reset_index(drop=True)
-    ids = src.record_ids().iloc[take].reset_index(drop=True)
+    prov = _rows_at(src.provenance, pos, has_row)
+    ids = _rows_at(src.record_ids().to_frame("id"), pos, has_row)["id"]
     hit_fields = found["field"].astype(object)
     base = {f: BASE_FIELD.get(f, f) for f in pd.unique(hit_fields)}
     field = hit_fields.map(base)
@@ -199,6 +206,23 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
     return frame[ALL_COLUMNS]
 
 
+def with_positions(src: Source, findings: pd.DataFrame) -> pd.DataFrame:
+    """Give findings made outside the engine (the loaders') their row position in the source."""
+    out = findings.copy()
+    prov = src.provenance.reset_index(drop=True)
+    key = pd.MultiIndex.from_arrays([prov["file"].astype(object), prov["row"].astype("int64")])
+    where = pd.Series(np.arange(len(prov)), index=key)
+    rows = pd.to_numeric(out["row"], errors="coerce")
+    lookup = pd.MultiIndex.from_arrays(
+        [out["file"].astype(object), rows.fillna(-1).astype("int64")]
+    )
+    out["pos"] = where.reindex(lookup).fillna(-1).astype("int64").to_numpy()
+    for c in ALL_COLUMNS:
+        if c not in out:
+            out[c] = None
+    return out[ALL_COLUMNS]
+
+
 def run_checks(
     preps: Sequence[Prepared], rules: Sequence[Rule], options: CheckOptions
 ) -> pd.DataFrame:
@@ -208,7 +232,7 @@ def run_checks(
     needs_gx = any(r.engine == "gx" and r.enabled for r in rules)
     for prep in preps:
         if prep.source.load_findings is not None and len(prep.source.load_findings):
-            frames.append(prep.source.load_findings)
+            frames.append(with_positions(prep.source, prep.source.load_findings))
         if needs_gx and runner is None:
             runner = SuiteRunner()
         found = check_source(prep, rules, options, runner)

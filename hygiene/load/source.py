@@ -205,7 +205,10 @@ def _ragged_findings(
                     "column": None,
                     "value": None,
                     "suggestion": None,
-                    "message": f"Row has {cells} cells, the header has {table.header_width}",
+                    "message": (
+                        f"Row has {cells} cell{'' if cells == 1 else 's'}, "
+                        f"the header has {table.header_width}"
+                    ),
                     "related": None,
                 }
             )
