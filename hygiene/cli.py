@@ -6,12 +6,14 @@ one line naming the file or option and the fix. Tracebacks only with --debug.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .errors import ConfigError, HygieneError
@@ -22,6 +24,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _split_csv(values: Sequence[str]) -> list[str]:
     """`--workflow a,b --workflow c` -> [a, b, c]."""
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _threshold(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """FloatRange lets "nan" through, and no score is ever below NaN: the gate would never fail."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("must be a number from 0 to 100, not nan", ctx, param)
+    return value
 
 
 def debug_option(fn: F) -> F:
@@ -97,9 +106,19 @@ def cli() -> None:
 @click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),
+    callback=_threshold,
     metavar="N",
     help="Exit 1 when the overall score (or each --workflow score) is below N.",
 )
+@click.option(
+    "--history",
+    "history_db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HYGIENE_HISTORY",
+    metavar="DB",
+    help="Audit history database [default: .hygiene/history.db; env HYGIENE_HISTORY].",
+)
+@click.option("--no-history", is_flag=True, help="Do not record this audit in the history.")
 @click.option("--check-mx", is_flag=True, help="Look up MX records of email domains (network).")
 @click.option(
     "--rules",
@@ -125,11 +144,16 @@ def audit_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    history_db: Path | None,
+    no_history: bool,
 ) -> None:
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports."""
     from .audit import DEFAULT_FORMATS, audit
     from .report.terminal import print_summary
 
+    ctx = click.get_current_context()
+    if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
+        raise click.UsageError("give --history DB or --no-history, not both")
     chosen_formats = _split_csv(formats) or list(DEFAULT_FORMATS)
     chosen_workflows = _split_csv(workflows) or None
     result = audit(
@@ -142,6 +166,11 @@ def audit_cmd(
         rule_packs=rule_packs,
         disable=_split_csv(disable),
     )
+    if not no_history:
+        from .history import default_history_path, record
+
+        # Recorded before the reports are written, so they show the change since last time.
+        result.trend = record(result, history_db or default_history_path(None)).trend
     written = result.save(out_dir, chosen_formats)
     if not quiet:
         print_summary(result, written)
@@ -155,16 +184,52 @@ def audit_cmd(
 
 
 def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None) -> list[str]:
-    """What is below the threshold: the overall score, or each named workflow's score."""
+    """What is below the threshold: the overall score, or each named workflow's score.
+
+    Scores are rounded to one decimal as printed, so a score shown as N passes at N.
+    """
     if workflows:
         return [
             f"{name} {result.score.workflows[name].score:.1f}"
-            for name in workflows
+            for name in dict.fromkeys(workflows)
             if result.score.workflows[name].score < threshold
         ]
     if result.score.overall < threshold:
         return [f"overall score {result.score.overall:.1f}"]
     return []
+
+
+@cli.command("history")
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HYGIENE_HISTORY",
+    metavar="DB",
+    help="History database [default: .hygiene/history.db; env HYGIENE_HISTORY].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="Only the last N audits.")
+@click.option("--source", metavar="NAME", help="Only audits that included source NAME.")
+@debug_option
+def history_cmd(db: Path | None, as_json: bool, limit: int | None, source: str | None) -> None:
+    """Past audits, oldest first, with the score and its change since the same sources' last."""
+    import json
+
+    from .history import default_history_path, list_runs
+    from .history.show import history_dict, history_table
+
+    path = db or default_history_path(None)
+    runs = list_runs(path, limit=limit, source=source)
+    if as_json:
+        click.echo(json.dumps(history_dict(runs), ensure_ascii=False, indent=1))
+        return
+    if not runs:
+        click.echo(f"no audits in {path}" + (f" with source {source!r}" if source else ""))
+        return
+    from rich.console import Console
+
+    Console().print(history_table(runs))
 
 
 @cli.group("rules", invoke_without_command=True)

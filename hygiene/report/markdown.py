@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..fileio import atomic_write
+from ..model import Trend
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -14,6 +15,40 @@ if TYPE_CHECKING:
 def _cell(text: object) -> str:
     """Markdown table cell: pipes and newlines would break the table."""
     return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+
+
+def trend_sentence(trend: Trend) -> str:
+    """One line: the score change and findings new and fixed since the previous audit."""
+    when = trend.previous_at.replace("T", " ").rstrip("Z")
+    return (
+        f"Since the previous audit of these sources ({when} UTC, "
+        f"{trend.previous_overall:.1f}): {trend.overall_delta:+.1f} points, "
+        f"{trend.new_findings:,} new findings, {trend.fixed_findings:,} fixed."
+    )
+
+
+def trend_lines(trend: Trend | None, top: int = 10) -> list[str]:
+    """summary.md lines for the change since the previous audit (none for a first audit)."""
+    if trend is None:
+        return []
+    lines = ["", trend_sentence(trend)]
+    moved = {
+        **{d: v for d, v in trend.dimension_deltas.items() if v},
+        **{w: v for w, v in trend.workflow_deltas.items() if v},
+    }
+    if moved:
+        lines += ["", "Changed: " + ", ".join(f"{k} {v:+.1f}" for k, v in moved.items()) + "."]
+    codes = sorted(
+        set(trend.new_by_code) | set(trend.fixed_by_code),
+        key=lambda c: (-(trend.new_by_code.get(c, 0) + trend.fixed_by_code.get(c, 0)), c),
+    )[:top]
+    if codes:
+        lines += ["", "| Code | New | Fixed |", "|---|---:|---:|"]
+        lines += [
+            f"| `{c}` | {trend.new_by_code.get(c, 0):,} | {trend.fixed_by_code.get(c, 0):,} |"
+            for c in codes
+        ]
+    return lines
 
 
 def render_markdown(audit: Audit, top: int = 10) -> str:
@@ -25,6 +60,7 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
         f"{rows:,} records in {len(audit.sources)} source(s): "
         + ", ".join(f"{x.name} ({x.platform}, {x.rows:,})" for x in audit.sources)
         + f". {len(audit.findings):,} findings, {len(audit.duplicates):,} duplicate clusters.",
+        *trend_lines(audit.trend, top),
         "",
         "| Dimension | Score |",
         "|---|---:|",

@@ -26,6 +26,10 @@ def print_summary(
         f"{rows:,} records, {len(audit.findings):,} findings, "
         f"{len(audit.duplicates):,} duplicate clusters"
     )
+    if audit.trend is not None:
+        from .markdown import trend_sentence
+
+        console.print(trend_sentence(audit.trend), markup=False)
     for src in audit.sources:
         mapped = len(src.columns)
         console.print(

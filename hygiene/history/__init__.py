@@ -1,0 +1,33 @@
+"""The audit history: one row per audit in an embedded SQLite database, and the trend.
+
+`record(audit, path)` stores an audit and returns the change since the previous audit of the
+same sources (a `hygiene.model.Trend`); `list_runs(path)` reads past runs back. The default
+database is `.hygiene/history.db` (see `default_history_path`).
+"""
+
+from __future__ import annotations
+
+from .identity import file_sha256, finding_identities, source_set
+from .runs import Recorded, list_runs, load_snapshot, record, record_snapshot, trend_for
+from .snapshot import InputFile, Snapshot, compare, snapshot
+from .store import SCHEMA_VERSION, connect, default_history_path, migrate
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "InputFile",
+    "Recorded",
+    "Snapshot",
+    "compare",
+    "connect",
+    "default_history_path",
+    "file_sha256",
+    "finding_identities",
+    "list_runs",
+    "load_snapshot",
+    "migrate",
+    "record",
+    "record_snapshot",
+    "snapshot",
+    "source_set",
+    "trend_for",
+]
