@@ -92,7 +92,7 @@ def cli() -> None:
     "workflows",
     multiple=True,
     metavar="W,...",
-    help="Workflow profiles to score (default: all).",
+    help="Workflow profiles to score, by name or as your own profile.yaml (default: all).",
 )
 @click.option(
     "--fail-under",
@@ -109,6 +109,11 @@ def cli() -> None:
     help="An extra rule pack (YAML).",
 )
 @click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @source_options
 @debug_option
@@ -121,6 +126,7 @@ def audit_cmd(
     check_mx: bool,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
+    redact: bool,
     quiet: bool,
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
@@ -129,9 +135,11 @@ def audit_cmd(
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports."""
     from .audit import DEFAULT_FORMATS, audit
     from .report.terminal import print_summary
+    from .workflows import split_selection
 
     chosen_formats = _split_csv(formats) or list(DEFAULT_FORMATS)
-    chosen_workflows = _split_csv(workflows) or None
+    names, profile_files = split_selection(_split_csv(workflows))
+    chosen_workflows = names or None
     result = audit(
         *sources,
         workflows=chosen_workflows,
@@ -141,8 +149,9 @@ def audit_cmd(
         check_mx=check_mx,
         rule_packs=rule_packs,
         disable=_split_csv(disable),
+        workflow_files=profile_files,
     )
-    written = result.save(out_dir, chosen_formats)
+    written = result.save(out_dir, chosen_formats, redact=redact)
     if not quiet:
         print_summary(result, written)
     if fail_under is not None:

@@ -1,4 +1,8 @@
-"""summary.md: the audit in a few lines for a ticket or a pull request."""
+"""summary.md: the audit in a few lines for a ticket or a pull request.
+
+It carries scores, counts and plain-word blockers, never a contact's values, so it is the
+same with or without --redact.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..fileio import atomic_write
+from .build import fix_first, verdict, when, workflow_cards
+from .options import ReportOptions
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -16,26 +22,47 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
+def _signed(value: float) -> str:
+    return f"{value:+.1f}"
+
+
 def render_markdown(audit: Audit, top: int = 10) -> str:
     s = audit.score
     rows = sum(x.rows for x in audit.sources)
+    cards = workflow_cards(audit)
+    first = fix_first(audit)
     lines = [
         f"# Contact data audit: {s.overall:.1f}/100 (grade {s.grade})",
+        "",
+        _cell(verdict(cards, first, s.overall)),
         "",
         f"{rows:,} records in {len(audit.sources)} source(s): "
         + ", ".join(f"{x.name} ({x.platform}, {x.rows:,})" for x in audit.sources)
         + f". {len(audit.findings):,} findings, {len(audit.duplicates):,} duplicate clusters.",
-        "",
-        "| Dimension | Score |",
-        "|---|---:|",
     ]
+    if audit.trend is not None:
+        t = audit.trend
+        lines += [
+            "",
+            f"Since the audit of {when(t.previous_at)}: {_signed(t.overall_delta)} points "
+            f"(was {t.previous_overall:.1f}); {t.new_findings:,} new findings, "
+            f"{t.fixed_findings:,} fixed.",
+        ]
+    if first:
+        lines += ["", "## Fix first", ""]
+        lines += [
+            f"{i}. **{_cell(f.title)}**{f' (`{f.code}`)' if f.code else ''}: {f.records:,} "
+            f"records; blocks {_cell(', '.join(f.workflows))}"
+            for i, f in enumerate(first, 1)
+        ]
+    lines += ["", "## Scores", "", "| Dimension | Score |", "|---|---:|"]
     lines += [f"| {d} | {v:.1f} |" for d, v in s.dimensions.items()]
-    if s.workflows:
+    if cards:
         lines += ["", "| Workflow | Score | Ready | Top blocker |", "|---|---:|:---:|---|"]
-        for w in s.workflows.values():
-            blocker = w.blockers[0] if w.blockers else ""
-            mark = "yes" if w.ready else "**no**"
-            lines.append(f"| {_cell(w.title)} | {w.score:.1f} | {mark} | {_cell(blocker)} |")
+        for c in cards:
+            blocker = f"{c.blockers[0].records:,}: {c.blockers[0].text}" if c.blockers else ""
+            mark = "yes" if c.ready else "**no**"
+            lines.append(f"| {_cell(c.title)} | {c.score:.1f} | {mark} | {_cell(blocker)} |")
     counts = audit.counts().head(top)
     if len(counts):
         titles = {r.code: r.title for r in audit.rules}
@@ -45,7 +72,8 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(audit: Audit, path: Path) -> Path:
+def write_markdown(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
+    """Write summary.md (no contact values in it, so --redact changes nothing)."""
     with atomic_write(path) as fh:
         fh.write(render_markdown(audit))
     return path
