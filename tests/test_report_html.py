@@ -128,3 +128,23 @@ def test_python_api(audit, tmp_path: Path):
     written = audit.save(tmp_path)
     assert sorted(p.name for p in written.values()) == ["audit.json", "report.html", "review.xlsx"]
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "data,columns,workflows",
+    [
+        ({"Email": ["a@acme.com"], "First Name": ["Ann"]}, {"Email": "email"}, None),
+        ({"Email": [], "First Name": []}, {"Email": "email"}, ["newsletter"]),
+        ({"Company": ["Acme", "=cmd|' /C calc'!A0"]}, {"Company": "company"}, None),
+    ],
+    ids=["one clean record", "no rows", "no email column"],
+)
+def test_every_writer_copes_with_small_and_odd_sources(tmp_path: Path, data, columns, workflows):
+    import hygiene
+    from tests.helpers import make_source
+
+    result = hygiene.audit(make_source("crm", data, columns), workflows=workflows)
+    written = result.save(tmp_path, ["html", "json", "xlsx", "md"], redact=True)
+    assert all(p.stat().st_size for p in written.values())
+    page = written["html"].read_text(encoding="utf-8")
+    assert 'id="overview"' in page and "CRM and ESP by email address" not in page
