@@ -93,3 +93,17 @@ def test_missing_profile_file_is_a_one_line_error(tmp_path: Path, export: Path):
 
     code = main(["audit", f"crm={export}", "--out", str(tmp_path), "--workflow", "nope.yaml"])
     assert code == 2
+
+
+def test_terminal_summary_shows_the_trend_and_the_files(tmp_path: Path):
+    from rich.console import Console
+
+    from hygiene.report.terminal import print_summary
+    from tests.report_samples import sample_audit
+
+    console = Console(record=True, width=100)
+    long_path = tmp_path / ("deep" * 30) / "report.html"
+    print_summary(sample_audit(), {"html": long_path}, console)
+    text = console.export_text()
+    assert "since the audit of 2026-11-10: +4.3 points, 3 new findings, 9 fixed" in text
+    assert str(long_path) in text  # one line, not wrapped

@@ -34,7 +34,7 @@ from .context import (
     TrendView,
     WorkflowCard,
 )
-from .dupes import ClusterRef, cluster_views, refs_from_records
+from .dupes import ClusterRef, cluster_refs, cluster_views
 from .options import ReportOptions
 from .profiles import overlap, profile
 from .redact import redact_findings
@@ -359,11 +359,7 @@ def build_context(
 
     options = options or ReportOptions()
     findings = audit.findings
-    refs = (
-        list(clusters)
-        if clusters is not None
-        else refs_from_records(audit.duplicates, audit.sources)
-    )
+    refs = list(clusters) if clusters is not None else cluster_refs(audit)
     cards = workflow_cards(audit)
     first = fix_first(audit)
     kinds = audit.kinds

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ import pandas as pd
 from ..model import Source
 from .context import ClusterField, ClusterMember, ClusterView
 from .redact import mask_series
+
+if TYPE_CHECKING:
+    from ..audit import Audit
 
 #: Canonical fields shown side by side, in this order (those no member fills are left out).
 SIDE_BY_SIDE = (
@@ -145,6 +148,12 @@ def refs_from_records(
             )
         )
     return out
+
+
+def cluster_refs(audit: Audit) -> list[ClusterRef]:
+    """The audit's duplicate clusters with member positions: the one place the reports get
+    them (from `Audit.duplicates`, audit.json form)."""
+    return refs_from_records(audit.duplicates, audit.sources)
 
 
 def _ordered(ref: ClusterRef) -> list[tuple[str, int]]:

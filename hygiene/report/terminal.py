@@ -26,6 +26,12 @@ def print_summary(
         f"{rows:,} records, {len(audit.findings):,} findings, "
         f"{len(audit.duplicates):,} duplicate clusters"
     )
+    if audit.trend is not None:
+        t = audit.trend
+        console.print(
+            f"  since the audit of {t.previous_at[:10]}: {t.overall_delta:+.1f} points, "
+            f"{t.new_findings:,} new findings, {t.fixed_findings:,} fixed"
+        )
     for src in audit.sources:
         mapped = len(src.columns)
         console.print(

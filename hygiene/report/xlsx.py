@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..fileio import atomic_path
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
-from .dupes import SHEET_FIELDS, ClusterRef, member_values, refs_from_records
+from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
 from .options import ReportOptions
 from .redact import mask_series, redact_findings
 
@@ -374,7 +374,7 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
 def write_xlsx(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
     """Write review.xlsx (atomically, readable by its owner only)."""
     options = options or ReportOptions()
-    refs = refs_from_records(audit.duplicates, audit.sources)
+    refs = cluster_refs(audit)
     wb = Workbook(write_only=True)
     notes = [
         "Findings: set Decision to 'reject fix' where a suggested fix is wrong (empty means "
