@@ -29,7 +29,7 @@ from .workflows import Workflow, load_workflows, required_by_kind, required_fiel
 
 #: Report formats `Audit.save` writes, and their file names (CONTRACT.md).
 FORMATS = {"html": "report.html", "json": "audit.json", "xlsx": "review.xlsx", "md": "summary.md"}
-DEFAULT_FORMATS = ("json",)
+DEFAULT_FORMATS = ("html", "json", "xlsx")
 
 
 @cache
@@ -104,19 +104,40 @@ class Audit:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
 
     def save(
-        self, out_dir: str | os.PathLike[str], formats: Iterable[str] = DEFAULT_FORMATS
+        self,
+        out_dir: str | os.PathLike[str],
+        formats: Iterable[str] = DEFAULT_FORMATS,
+        *,
+        redact: bool = False,
     ) -> dict[str, Path]:
-        """Write the asked formats into `out_dir`; returns format -> path."""
-        from .report import writers
+        """Write the asked formats into `out_dir`; returns format -> path.
+
+        `redact` masks emails, phone numbers and names in report.html, review.xlsx and
+        summary.md (audit.json keeps the values: it is the machine interface).
+        """
+        from .report import ReportOptions, writers
 
         out = Path(out_dir)
         available = writers()
-        written: dict[str, Path] = {}
-        for fmt in formats:
+        options = ReportOptions(redact=redact)
+        chosen = list(dict.fromkeys(formats))
+        for fmt in chosen:
             if fmt not in available:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
-            written[fmt] = available[fmt](self, out / FORMATS[fmt])
-        return written
+        return {fmt: available[fmt](self, out / FORMATS[fmt], options) for fmt in chosen}
+
+    def to_html(self, *, redact: bool = False) -> str:
+        """report.html as a string: one self-contained page."""
+        from .report import ReportOptions
+        from .report.html import render_html
+
+        return render_html(self, ReportOptions(redact=redact))
+
+    def _repr_html_(self) -> str:
+        """A compact summary for Jupyter: score, workflow cards, findings per code."""
+        from .report.html import render_notebook
+
+        return render_notebook(self)
 
 
 def _as_specs(

@@ -101,7 +101,7 @@ def cli() -> None:
     "workflows",
     multiple=True,
     metavar="W,...",
-    help="Workflow profiles to score (default: all).",
+    help="Workflow profiles to score, by name or as your own profile.yaml (default: all).",
 )
 @click.option(
     "--fail-under",
@@ -128,6 +128,11 @@ def cli() -> None:
     help="An extra rule pack (YAML).",
 )
 @click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @source_options
 @debug_option
@@ -140,6 +145,7 @@ def audit_cmd(
     check_mx: bool,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
+    redact: bool,
     quiet: bool,
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
@@ -150,12 +156,14 @@ def audit_cmd(
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports."""
     from .audit import DEFAULT_FORMATS, audit
     from .report.terminal import print_summary
+    from .workflows import split_selection
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
     chosen_formats = _split_csv(formats) or list(DEFAULT_FORMATS)
-    chosen_workflows = _split_csv(workflows) or None
+    names, profile_files = split_selection(_split_csv(workflows))
+    chosen_workflows = names or None
     result = audit(
         *sources,
         workflows=chosen_workflows,
@@ -165,13 +173,14 @@ def audit_cmd(
         check_mx=check_mx,
         rule_packs=rule_packs,
         disable=_split_csv(disable),
+        workflow_files=profile_files,
     )
     if not no_history:
         from .history import default_history_path, record
 
         # Recorded before the reports are written, so they show the change since last time.
         result.trend = record(result, history_db or default_history_path(None)).trend
-    written = result.save(out_dir, chosen_formats)
+    written = result.save(out_dir, chosen_formats, redact=redact)
     if not quiet:
         print_summary(result, written)
     if fail_under is not None:

@@ -51,7 +51,10 @@ class WorkflowScore:
     records: int
     blocked: int
     blockers: list[str] = field(default_factory=list)
-    #: Machine-readable blockers: code (or a reason key), records, share, title.
+    #: Machine-readable blockers, structural first then most records first: `code` is a
+    #: finding code, or "column" (a source lacks a needed column), "link" (a needed export
+    #: is not linked), "any" (no field of a requires_any group is filled), "duplicates";
+    #: `field` names the field (or link) where it matters; `records`, `share`, `title`.
     blocker_counts: list[dict[str, Any]] = field(default_factory=list)
     ready_at: float = 90.0
 
@@ -165,6 +168,110 @@ def overall_score(dimensions: Mapping[str, float], weights: Weights | None = Non
     return round(value, 1)
 
 
+def _blank(values: pd.Series) -> np.ndarray:
+    """True where a cell is missing or only whitespace (what an export leaves for "no value")."""
+    filled = values.notna() & values.astype("str").str.strip().ne("")
+    return ~filled.fillna(False).to_numpy(dtype=bool)
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _structural(
+    wf: Workflow, applicable: Sequence[Source], sources: Sequence[Source], kinds: Mapping[str, str]
+) -> tuple[list[str], list[dict[str, Any]], set[str], bool]:
+    """What keeps whole sources (or the whole workflow) out: missing columns, missing links.
+
+    Returns the sentences, their blocker records, the names of sources that cannot enter
+    and whether a needed link is missing (then no record can).
+    """
+    words: list[str] = []
+    blockers: list[dict[str, Any]] = []
+    out: set[str] = set()
+    for s in applicable:
+        absent = [f for f in wf.requires if not s.has(f)]
+        absent += [
+            " or ".join(group) for group in wf.requires_any if not any(s.has(f) for f in group)
+        ]
+        for f in absent:
+            words.append(
+                f"{s.name} has no column for {f}: its {s.rows:,} records cannot enter "
+                f"(map one with --map {s.name}:COLUMN={f.split(' or ')[0]})"
+            )
+            blockers.append(
+                {
+                    "code": "column",
+                    "field": f,
+                    "source": s.name,
+                    "records": s.rows,
+                    "title": f"no column for {f} in {s.name}",
+                }
+            )
+        if absent:
+            out.add(s.name)
+    missing_links = [
+        needed
+        for needed in wf.needs_links
+        if needed not in {s.name for s in sources} and needed not in kinds.values()
+    ]
+    for needed in missing_links:
+        words.append(f"no {needed} export is linked; add it as a source ({needed}=FILE)")
+        blockers.append(
+            {
+                "code": "link",
+                "field": needed,
+                "records": sum(s.rows for s in applicable),
+                "title": f"no {needed} export is linked",
+            }
+        )
+    return words, blockers, out, bool(missing_links)
+
+
+def _any_blank_keys(
+    wf: Workflow, applicable: Sequence[Source], index: Mapping[str, int], skip: set[str]
+) -> pd.DataFrame:
+    """Records where none of a `requires_any` group's fields holds a value (e.g. no opt-in)."""
+    frames = []
+    for s in applicable:
+        if s.name in skip:
+            continue
+        for group in wf.requires_any:
+            present = [f for f in group if s.has(f)]
+            if not present:
+                continue
+            blank = np.ones(s.rows, dtype=bool)
+            for f in present:
+                blank &= _blank(s.data[s.fields[f]])
+            pos = np.flatnonzero(blank)
+            if len(pos):
+                frames.append(
+                    pd.DataFrame(
+                        {"src": index[s.name], "pos": pos, "code": "any", "field": "|".join(group)}
+                    )
+                )
+    if not frames:
+        return pd.DataFrame({"src": [], "pos": [], "code": [], "field": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+#: Blocker keys that are not finding codes: a missing column, a missing link.
+_STRUCTURAL = ("column", "link")
+
+#: Codes reported once per field: a blocker says which field is empty, not just "a field".
+_PER_FIELD = ("field.missing_required",)
+
+
+def _blocker_title(code: str, field_name: str, titles: Mapping[str, str]) -> str:
+    if code == "duplicates":
+        return "duplicate records"
+    if code == "any":
+        return "none of " + ", ".join(map(_label, field_name.split("|"))) + " is filled"
+    if code in _PER_FIELD and field_name:
+        return f"{_label(field_name)} is empty"
+    return titles.get(code, code)
+
+
 def workflow_score(
     wf: Workflow,
     findings: pd.DataFrame,
@@ -173,76 +280,86 @@ def workflow_score(
     duplicates: Sequence[DuplicateSet] = (),
     titles: Mapping[str, str] | None = None,
 ) -> WorkflowScore:
-    """Share of the workflow's records that no blocking finding touches, and what blocks it."""
+    """Share of the workflow's records that nothing blocks, and what blocks the rest.
+
+    A record is blocked by a blocking finding on it, by a duplicate (where the profile says
+    so), by an empty `requires_any` group, or by its source lacking a column the workflow
+    needs; a missing link (`needs_links`) blocks every record.
+    """
     titles = titles or {}
     applicable = [s for s in sources if kinds.get(s.name, "crm") in wf.applies_to]
     records = sum(s.rows for s in applicable)
-    names = {s.name for s in applicable}
-    blockers: list[dict[str, Any]] = []
-    structural: list[str] = []
-    for s in applicable:
-        for f in wf.requires:
-            if not s.has(f):
-                structural.append(f"{s.name} has no column for {f}, which every record needs")
-        for group in wf.requires_any:
-            if not any(s.has(f) for f in group):
-                structural.append(f"{s.name} has no column for any of {', '.join(group)}")
-    for needed in wf.needs_links:
-        if needed not in {s.name for s in sources} and needed not in kinds.values():
-            structural.append(f"no {needed} export is linked; add it as a source ({needed}=FILE)")
-    sel = findings["source"].isin(names) & findings["code"].isin(wf.blocking)
-    # Missing-field findings block only the workflows that need that field.
-    field_codes = findings["code"].isin(["field.missing_required", "field.missing_column"])
-    sel &= ~field_codes | findings["field"].isin(wf.requires)
-    blocking = findings[sel]
     index = {s.name: i for i, s in enumerate(sources)}
+    words, col_blockers, shut, link_missing = _structural(wf, applicable, sources, kinds)
+    names = {s.name for s in applicable} - shut
+    code = findings["code"]
+    # A record missing a field the workflow requires is blocked whatever `blocking` lists;
+    # missing-field findings block only the workflows that need that field; a missing
+    # column is judged above from the sources themselves, once per source.
+    missing = code.eq("field.missing_required") | code.eq("email.missing")
+    sel = code.isin(wf.blocking) | (missing & findings["field"].isin(wf.requires))
+    sel &= findings["source"].isin(names) & code.ne("field.missing_column")
+    sel &= ~missing | findings["field"].isin(wf.requires)
+    blocking = findings[sel]
+    per_field = blocking["code"].isin(_PER_FIELD).to_numpy(dtype=bool)
     keys = pd.DataFrame(
         {
             "src": blocking["source"].map(index).to_numpy(dtype=np.int64),
             "pos": blocking["pos"].to_numpy(dtype=np.int64),
-            "code": blocking["code"].to_numpy(),
+            "code": blocking["code"].to_numpy(dtype=object),
+            "field": np.where(per_field, blocking["field"].to_numpy(dtype=object), ""),
         }
     )
+    extra = [_any_blank_keys(wf, applicable, index, shut)]
     if wf.blocking_duplicates:
-        for d in duplicates:
-            if d.source in names:
-                keys = pd.concat(
-                    [
-                        keys,
-                        pd.DataFrame(
-                            {"src": index[d.source], "pos": d.positions, "code": "duplicates"}
-                        ),
-                    ],
-                    ignore_index=True,
-                )
-    sizes = {index[s.name]: s.rows for s in applicable}
-    for code, grp in keys.groupby("code", sort=False):
+        extra += [
+            pd.DataFrame(
+                {"src": index[d.source], "pos": d.positions, "code": "duplicates", "field": ""}
+            )
+            for d in duplicates
+            if d.source in names
+        ]
+    keys = pd.concat([keys, *[e for e in extra if len(e)]], ignore_index=True)
+    sizes = {index[s.name]: s.rows for s in applicable if s.name in names}
+    blockers = list(col_blockers)
+    for (code, fname), grp in keys.groupby(["code", "field"], sort=False):
         whole = set(grp.loc[grp["pos"] < 0, "src"].astype(int))
         part = grp[(grp["pos"] >= 0) & ~grp["src"].isin(whole)].drop_duplicates(["src", "pos"])
         n = sum(sizes.get(i, 0) for i in whole) + len(part)
-        blockers.append({"code": str(code), "records": int(n)})
-    # A record blocked by several findings counts once; a column finding blocks its whole source.
+        blockers.append(
+            {
+                "code": str(code),
+                "field": str(fname),
+                "records": int(n),
+                "title": _blocker_title(str(code), str(fname), titles),
+            }
+        )
+    # A record blocked several times counts once; a column finding blocks its whole source.
     whole_sources = set(keys.loc[keys["pos"] < 0, "src"].astype(int))
     rows = keys[(keys["pos"] >= 0) & ~keys["src"].isin(whole_sources)]
     blocked = sum(sizes.get(i, 0) for i in whole_sources) + len(
         rows.drop_duplicates(["src", "pos"])
     )
-    if structural:
+    blocked += sum(s.rows for s in applicable if s.name in shut)
+    if link_missing:
         blocked = records
     score = 0.0 if records == 0 else round(100.0 * (1.0 - blocked / records), 1)
     if records == 0:
-        structural.append("no source this workflow runs on (" + ", ".join(wf.applies_to) + ")")
-    blockers.sort(key=lambda b: -b["records"])
-    words = list(structural)
+        words.append("no source this workflow runs on (" + ", ".join(wf.applies_to) + ")")
+    structural = [b for b in blockers if b["code"] in _STRUCTURAL]
+    blockers = structural + sorted(
+        (b for b in blockers if b["code"] not in _STRUCTURAL),
+        key=lambda b: (-b["records"], b["title"]),
+    )
     for b in blockers:
         share = b["records"] / records if records else 0.0
         b["share"] = round(share, 4)
-        b["title"] = (
-            "duplicate records" if b["code"] == "duplicates" else titles.get(b["code"], b["code"])
-        )
+        if b["code"] in _STRUCTURAL:
+            continue
         label = "records" if b["records"] != 1 else "record"
-        words.append(f"{b['records']:,} {label} ({share:.1%}): {b['title']} ({b['code']})")
-    ready = not structural and score >= wf.ready_at
+        code = "" if b["code"] in ("any", "duplicates") else f" ({b['code']})"
+        words.append(f"{b['records']:,} {label} ({share:.1%}): {b['title']}{code}")
+    ready = not link_missing and records > 0 and score >= wf.ready_at
     return WorkflowScore(
         name=wf.name,
         title=wf.title,

@@ -100,6 +100,21 @@ def load_workflows(extra: Iterable[Path | str] = ()) -> dict[str, Workflow]:
     return out
 
 
+def split_selection(items: Sequence[str]) -> tuple[list[str], list[Path]]:
+    """`--workflow` values -> (profile names, profile files): a value ending in .yaml or .yml
+    is a team's own profile, loaded and selected by the name inside it."""
+    names: list[str] = []
+    files: list[Path] = []
+    for item in items:
+        if item.lower().endswith((".yaml", ".yml")):
+            path = Path(item)
+            files.append(path)
+            names.append(parse_workflow(load_yaml(path), path).name)
+        else:
+            names.append(item)
+    return names, files
+
+
 def select(available: Mapping[str, Workflow], names: Sequence[str] | None) -> list[Workflow]:
     """The workflows asked for by name (all when none are named)."""
     if not names:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..fileio import atomic_write
 from ..model import FINDING_COLUMNS
+from .options import ReportOptions
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -86,7 +87,8 @@ def audit_dict(audit: Audit) -> dict[str, Any]:
     }
 
 
-def write_json(audit: Audit, path: Path) -> Path:
+def write_json(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
+    """Write audit.json. Never redacted: it is the machine interface (README, --redact)."""
     doc = audit_dict(audit)
     with atomic_write(path) as fh:
         json.dump(doc, fh, ensure_ascii=False, indent=1, default=str)

@@ -1,4 +1,8 @@
-"""summary.md: the audit in a few lines for a ticket or a pull request."""
+"""summary.md: the audit in a few lines for a ticket or a pull request.
+
+It carries scores, counts and plain-word blockers, never a contact's values, so it is the
+same with or without --redact.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..fileio import atomic_write
 from ..model import Trend
+from .build import fix_first, verdict, when, workflow_cards
+from .options import ReportOptions
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -19,9 +25,8 @@ def _cell(text: object) -> str:
 
 def trend_sentence(trend: Trend) -> str:
     """One line: the score change and findings new and fixed since the previous audit."""
-    when = trend.previous_at.replace("T", " ").rstrip("Z")
     return (
-        f"Since the previous audit of these sources ({when} UTC, "
+        f"Since the previous audit of these sources ({when(trend.previous_at)}, "
         f"{trend.previous_overall:.1f}): {trend.overall_delta:+.1f} points, "
         f"{trend.new_findings:,} new findings, {trend.fixed_findings:,} fixed."
     )
@@ -54,24 +59,33 @@ def trend_lines(trend: Trend | None, top: int = 10) -> list[str]:
 def render_markdown(audit: Audit, top: int = 10) -> str:
     s = audit.score
     rows = sum(x.rows for x in audit.sources)
+    cards = workflow_cards(audit)
+    first = fix_first(audit)
     lines = [
         f"# Contact data audit: {s.overall:.1f}/100 (grade {s.grade})",
+        "",
+        _cell(verdict(cards, first, s.overall)),
         "",
         f"{rows:,} records in {len(audit.sources)} source(s): "
         + ", ".join(f"{x.name} ({x.platform}, {x.rows:,})" for x in audit.sources)
         + f". {len(audit.findings):,} findings, {len(audit.duplicates):,} duplicate clusters.",
         *trend_lines(audit.trend, top),
-        "",
-        "| Dimension | Score |",
-        "|---|---:|",
     ]
+    if first:
+        lines += ["", "## Fix first", ""]
+        lines += [
+            f"{i}. **{_cell(f.title)}**{f' (`{f.code}`)' if f.code else ''}: {f.records:,} "
+            f"records; blocks {_cell(', '.join(f.workflows))}"
+            for i, f in enumerate(first, 1)
+        ]
+    lines += ["", "## Scores", "", "| Dimension | Score |", "|---|---:|"]
     lines += [f"| {d} | {v:.1f} |" for d, v in s.dimensions.items()]
-    if s.workflows:
+    if cards:
         lines += ["", "| Workflow | Score | Ready | Top blocker |", "|---|---:|:---:|---|"]
-        for w in s.workflows.values():
-            blocker = w.blockers[0] if w.blockers else ""
-            mark = "yes" if w.ready else "**no**"
-            lines.append(f"| {_cell(w.title)} | {w.score:.1f} | {mark} | {_cell(blocker)} |")
+        for c in cards:
+            blocker = f"{c.blockers[0].records:,}: {c.blockers[0].text}" if c.blockers else ""
+            mark = "yes" if c.ready else "**no**"
+            lines.append(f"| {_cell(c.title)} | {c.score:.1f} | {mark} | {_cell(blocker)} |")
     counts = audit.counts().head(top)
     if len(counts):
         titles = {r.code: r.title for r in audit.rules}
@@ -81,7 +95,8 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(audit: Audit, path: Path) -> Path:
+def write_markdown(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
+    """Write summary.md (no contact values in it, so --redact changes nothing)."""
     with atomic_write(path) as fh:
         fh.write(render_markdown(audit))
     return path

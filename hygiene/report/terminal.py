@@ -60,4 +60,5 @@ def print_summary(
             table.add_row(str(code), f"[{_SEV_STYLE.get(str(sev), '')}]{sev}[/]", f"{n:,}")
         console.print(table)
     for fmt, path in written.items():
-        console.print(f"  {fmt:5} {path}")
+        # One line per file, never wrapped, so the path can be copied.
+        console.print(f"  {fmt:5} {path}", soft_wrap=True, highlight=False)

@@ -1,0 +1,416 @@
+"""Build the `ReportContext` from an `Audit`: the one place report content is decided.
+
+Every step is vectorised over the findings frame, and what the page embeds is capped
+(`ReportOptions`), so a million-finding audit builds a page in seconds that opens at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import DIMENSIONS, SEVERITIES, Trend
+from ..prepared import Prepared
+from ..resources import rules_yaml
+from ..score import default_weights, grade_for
+from .charts import gauge, sparkline
+from .context import (
+    BlockerView,
+    CodeCount,
+    Delta,
+    DimensionView,
+    DuplicatesView,
+    Example,
+    FindingGroup,
+    FindingRow,
+    FindingsTable,
+    FixItem,
+    ReportContext,
+    SeverityCount,
+    TrendView,
+    WorkflowCard,
+)
+from .dupes import ClusterRef, cluster_refs, cluster_views
+from .options import ReportOptions
+from .profiles import overlap, profile
+from .redact import redact_findings
+
+if TYPE_CHECKING:
+    from ..audit import Audit
+
+#: How many "fix first" items the page lists.
+FIX_FIRST = 5
+_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def tone(score: float) -> str:
+    """Colour class of a 0-100 score: its grade letter, lower case."""
+    return grade_for(score, default_weights()).lower()
+
+
+def when(stamp: datetime | str) -> str:
+    """A timestamp for people: "24 Nov 2026, 10:00 UTC" (a string it cannot read stays)."""
+    if isinstance(stamp, str):
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return stamp
+    else:
+        moment = stamp
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def sentence(text: str) -> str:
+    """First letter upper case ("no store export" -> "No store export"), the rest as is."""
+    return text[:1].upper() + text[1:]
+
+
+def _str(v: object) -> str:
+    """A cell as display text: "" for every kind of missing."""
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v)
+
+
+def records_per_code(findings: pd.DataFrame, sizes: Mapping[str, int]) -> pd.Series:
+    """Distinct records each code touches; a whole-column finding counts its source's rows."""
+    keys = findings[["code", "source", "pos"]]
+    rows = keys[keys["pos"] >= 0].drop_duplicates().groupby("code").size()
+    whole = keys[keys["pos"] < 0].drop_duplicates(["code", "source"])
+    n = whole["source"].astype(object).map(dict(sizes)).fillna(0).astype(np.int64)
+    cols = whole.assign(n=n).groupby("code")["n"].sum()
+    return rows.add(cols, fill_value=0).astype(np.int64)
+
+
+def example_rows(findings: pd.DataFrame, per_code: int) -> pd.DataFrame:
+    """Up to `per_code` findings per code, those with a value first."""
+    order = np.argsort(findings["value"].isna().to_numpy(dtype=bool), kind="stable")
+    return findings.iloc[order].groupby("code", sort=False).head(per_code)
+
+
+def _examples(picked: pd.DataFrame) -> dict[str, list[Example]]:
+    out: dict[str, list[Example]] = {}
+    for r in picked.itertuples(index=False):
+        out.setdefault(str(r.code), []).append(
+            Example(
+                source=_str(r.source),
+                file=_str(r.file),
+                row=_str(r.row),
+                record_id=_str(r.record_id),
+                column=_str(r.column),
+                value=_str(r.value),
+                suggestion=_str(r.suggestion),
+                message=_str(r.message),
+            )
+        )
+    return out
+
+
+def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
+    """The six dimensions, each with its finding codes (most records first) and examples."""
+    findings = audit.findings
+    weights = default_weights()
+    total_weight = sum(weights.dimensions.values()) or 1.0
+    about = rules_yaml("scoring.yaml").get("dimension_descriptions", {})
+    rules = {r.code: r for r in audit.rules}
+    rows = sum(s.rows for s in audit.sources) or 1
+    records = records_per_code(findings, {s.name: s.rows for s in audit.sources})
+    counts = findings["code"].value_counts()
+    first = findings.drop_duplicates("code").set_index("code")
+    picked = example_rows(findings, options.examples_per_code)
+    examples = _examples(redact_findings(picked) if options.redact else picked)
+    out = []
+    for dim in DIMENSIONS:
+        codes = [c for c in counts.index if first.at[c, "dimension"] == dim]
+        groups = [
+            FindingGroup(
+                code=str(c),
+                title=rules[c].title if c in rules else str(c),
+                severity=str(first.at[c, "severity"]),
+                count=int(counts[c]),
+                records=int(records.get(c, 0)),
+                share=min(1.0, float(records.get(c, 0)) / rows),
+                fix=rules[c].fix if c in rules else "",
+                examples=examples.get(str(c), []),
+            )
+            for c in codes
+        ]
+        groups.sort(key=lambda g: (_SEV_RANK.get(g.severity, 9), -g.records, g.code))
+        score = float(audit.score.dimensions.get(dim, 100.0))
+        out.append(
+            DimensionView(
+                name=dim,
+                label=dim.capitalize(),
+                score=score,
+                tone=tone(score),
+                weight=round(100.0 * weights.dimensions.get(dim, 0.0) / total_weight, 1),
+                about=str(about.get(dim, "")),
+                findings=sum(g.count for g in groups),
+                groups=groups,
+            )
+        )
+    return out
+
+
+def sample_findings(findings: pd.DataFrame, cap: int) -> pd.DataFrame:
+    """At most `cap` findings, an even share of every code (round robin), in display order."""
+    if len(findings) > cap:
+        rank = findings.groupby("code", sort=False).cumcount().to_numpy()
+        keep = np.sort(np.argsort(rank, kind="stable")[:cap])
+        findings = findings.iloc[keep]
+    sev = findings["severity"].map(_SEV_RANK).fillna(9).to_numpy()
+    order = np.lexsort(
+        (
+            findings["pos"].to_numpy(),
+            findings["source"].astype(str).to_numpy(),
+            findings["code"].astype(str).to_numpy(),
+            sev,
+        )
+    )
+    return findings.iloc[order]
+
+
+def findings_table(audit: Audit, options: ReportOptions) -> FindingsTable:
+    findings = audit.findings
+    sample = sample_findings(findings, options.max_findings)
+    if options.redact:
+        sample = redact_findings(sample)
+    cols = [
+        "severity",
+        "code",
+        "source",
+        "file",
+        "row",
+        "record_id",
+        "column",
+        "value",
+        "suggestion",
+        "message",
+    ]
+    arrays = [sample[c].to_numpy(dtype=object) for c in cols]
+    rows = [FindingRow(*(_str(v) for v in values)) for values in zip(*arrays, strict=True)]
+    return FindingsTable(
+        rows=rows,
+        total=len(findings),
+        capped=len(rows) < len(findings),
+        codes=sorted(findings["code"].astype(str).unique().tolist()),
+        sources=[s.name for s in audit.sources],
+    )
+
+
+def workflow_cards(audit: Audit) -> list[WorkflowCard]:
+    profiles = {w.name: w for w in audit.workflows}
+    cards = []
+    for name, w in audit.score.workflows.items():
+        wf = profiles.get(name)
+        cards.append(
+            WorkflowCard(
+                name=name,
+                title=w.title,
+                description=wf.description if wf else "",
+                score=w.score,
+                tone=tone(w.score),
+                ready=w.ready,
+                ready_at=w.ready_at,
+                records=w.records,
+                blocked=w.blocked,
+                requires=list(wf.requires) if wf else [],
+                needs_links=list(wf.needs_links) if wf else [],
+                blockers=[
+                    BlockerView(
+                        text=sentence(str(b["title"])),
+                        records=int(b["records"]),
+                        share=float(b.get("share", 0.0)),
+                        code=""
+                        if b["code"] in ("column", "link", "any", "duplicates")
+                        else str(b["code"]),
+                    )
+                    for b in w.blocker_counts
+                ],
+            )
+        )
+    return cards
+
+
+def _fix_text(code: str, field: str, source: str, rules: Mapping[str, Any]) -> str:
+    if code == "column":
+        return (
+            f"Export the {field} property too, or map an existing column onto it "
+            f"(--map {source or 'SOURCE'}:COLUMN={field.split(' or ')[0]})."
+        )
+    if code == "link":
+        return f"Add the {field} export as a source ({field}=FILE) so records can be linked."
+    if code == "any":
+        return "Record the opt-in (consent, its date or the subscription status) on every record."
+    if code == "duplicates":
+        return "Merge the duplicates: decide each cluster in review.xlsx (Duplicates sheet)."
+    rule = rules.get(code)
+    return rule.fix if rule is not None else ""
+
+
+def fix_first(audit: Audit, limit: int = FIX_FIRST) -> list[FixItem]:
+    """Blockers over all workflows: missing links and columns first, then by the records they
+    hold back in workflows that are not ready: the answer to "what do we fix first?"."""
+    rules = {r.code: r for r in audit.rules}
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for w in audit.score.workflows.values():
+        for b in w.blocker_counts:
+            if not b["records"]:
+                continue
+            key = (str(b["code"]), str(b.get("field", "")), str(b["title"]))
+            item = merged.setdefault(
+                key,
+                {
+                    "title": b["title"],
+                    "source": str(b.get("source", "")),
+                    "records": 0,
+                    "workflows": [],
+                    "held": 0,
+                    "all": 0,
+                },
+            )
+            item["records"] = max(item["records"], int(b["records"]))
+            item["workflows"].append(w.title)
+            item["all"] += int(b["records"])
+            item["held"] += 0 if w.ready else int(b["records"])
+    # A missing link or column keeps a workflow from running at all and is fixed by one
+    # export setting: those come first, then data fixes by the records they hold back.
+    ranked = sorted(
+        merged.items(),
+        key=lambda kv: (kv[0][0] not in ("link", "column"), -kv[1]["held"], -kv[1]["all"], kv[0]),
+    )
+    return [
+        FixItem(
+            title=sentence(str(item["title"])),
+            code="" if code in ("column", "link", "any", "duplicates") else code,
+            records=item["records"],
+            workflows=item["workflows"],
+            fix=_fix_text(code, field, item["source"], rules),
+        )
+        for (code, field, _), item in ranked[:limit]
+    ]
+
+
+def trend_view(trend: Trend, audit: Audit) -> TrendView:
+    def deltas(values: Mapping[str, float], labels: Mapping[str, str]) -> list[Delta]:
+        return [Delta(label=labels.get(k, k), delta=round(float(v), 1)) for k, v in values.items()]
+
+    def top(counts: Mapping[str, int]) -> list[CodeCount]:
+        pairs = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [CodeCount(code=str(c), count=int(n)) for c, n in pairs[:8]]
+
+    history = [(str(at), float(v)) for at, v in trend.history]
+    now = audit.generated_at.isoformat()
+    points = [*history, (now, audit.score.overall)]
+    spark = (
+        sparkline([v for _, v in points], when(points[0][0]).split(",")[0], "now")
+        if len(points) >= 2
+        else None
+    )
+    titles = {k: w.title for k, w in audit.score.workflows.items()}
+    return TrendView(
+        previous_at=when(trend.previous_at),
+        previous_overall=round(float(trend.previous_overall), 1),
+        overall_delta=round(float(trend.overall_delta), 1),
+        dimensions=deltas(trend.dimension_deltas, {d: d.capitalize() for d in DIMENSIONS}),
+        workflows=deltas(trend.workflow_deltas, titles),
+        new_findings=int(trend.new_findings),
+        fixed_findings=int(trend.fixed_findings),
+        new_by_code=top(trend.new_by_code),
+        fixed_by_code=top(trend.fixed_by_code),
+        spark=spark,
+    )
+
+
+def verdict(cards: Sequence[WorkflowCard], first: Sequence[FixItem], overall: float) -> str:
+    """One sentence: can we launch, and what first."""
+    if not cards:
+        return f"Overall readiness {overall:.1f} of 100."
+    ready = sum(c.ready for c in cards)
+    if ready == len(cards):
+        head = f"All {len(cards)} workflows are ready to launch."
+    elif ready == 0:
+        head = f"None of the {len(cards)} workflows is ready to launch yet."
+    else:
+        head = f"{ready} of {len(cards)} workflows are ready to launch."
+    if first and ready < len(cards):
+        return f"{head} Fix first: {first[0].title} ({first[0].records:,} records)."
+    return head
+
+
+def _prepared(audit: Audit) -> list[Prepared]:
+    """The audit's normalised views, made afresh for a source that has none."""
+    have = {id(p.source): p for p in audit.prepared}
+    return [have.get(id(s)) or Prepared(s) for s in audit.sources]
+
+
+def build_context(
+    audit: Audit,
+    options: ReportOptions | None = None,
+    clusters: Sequence[ClusterRef] | None = None,
+) -> ReportContext:
+    """Everything report.html shows. `clusters` defaults to the audit's duplicates."""
+    from .. import __version__
+
+    options = options or ReportOptions()
+    findings = audit.findings
+    refs = list(clusters) if clusters is not None else cluster_refs(audit)
+    cards = workflow_cards(audit)
+    first = fix_first(audit)
+    kinds = audit.kinds
+    preps = _prepared(audit)
+    by_sev = findings["severity"].value_counts()
+    table = findings_table(audit, options)
+    members = sum(len(r.members) for r in refs)
+    required = {f for w in audit.workflows for f in w.requires}
+    notes = []
+    if table.capped:
+        notes.append(
+            f"The findings table holds {len(table.rows):,} of {table.total:,} findings (an even "
+            "share of every code); review.xlsx and audit.json hold them all."
+        )
+    if len(refs) > options.max_clusters:
+        notes.append(
+            f"{options.max_clusters:,} of {len(refs):,} duplicate clusters are shown; "
+            "review.xlsx lists them all."
+        )
+    if options.redact:
+        notes.append("Emails, phone numbers and names are masked (--redact).")
+    s = audit.score
+    return ReportContext(
+        title=f"Contact data audit: {s.overall:.1f} ({s.grade})",
+        generated_at=when(audit.generated_at),
+        version=__version__,
+        redacted=options.redact,
+        rows=sum(x.rows for x in audit.sources),
+        finding_count=len(findings),
+        severities=[SeverityCount(v, int(by_sev.get(v, 0))) for v in SEVERITIES],
+        overall=s.overall,
+        grade=s.grade,
+        gauge=gauge(s.overall, s.grade.lower()),
+        verdict=verdict(cards, first, s.overall),
+        ready_count=sum(c.ready for c in cards),
+        fix_first=first,
+        workflows=cards,
+        dimensions=dimensions(audit, options),
+        findings=table,
+        duplicates=DuplicatesView(
+            clusters=len(refs),
+            records=members,
+            redundant=members - sum(1 for r in refs if r.survivor is not None),
+            shown=cluster_views(refs, audit.sources, options.redact, options.max_clusters),
+        ),
+        sources=[
+            profile(src, kinds[src.name], prep, findings, options.redact, required)
+            for src, prep in zip(audit.sources, preps, strict=True)
+        ],
+        overlap=overlap(preps, kinds),
+        trend=trend_view(audit.trend, audit) if audit.trend is not None else None,
+        notes=notes,
+    )

@@ -1,0 +1,249 @@
+"""Duplicate clusters for the reports: members as row positions, and their values side by side.
+
+Clusters arrive in audit.json form (members named by source, file and row) or straight from
+the matcher (positions in `source.data`); both become `ClusterRef`s, whose members are
+positions, so the reports can read each member's values from its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..model import Source
+from .context import ClusterField, ClusterMember, ClusterView
+from .redact import mask_series
+
+if TYPE_CHECKING:
+    from ..audit import Audit
+
+#: Canonical fields shown side by side, in this order (those no member fills are left out).
+SIDE_BY_SIDE = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "mobile_phone",
+    "company",
+    "job_title",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "owner",
+    "lifecycle_stage",
+    "lead_status",
+    "email_status",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+)
+
+#: The canonical values review.xlsx's Duplicates sheet lists per member (CONTRACT: phase 2).
+SHEET_FIELDS = {
+    "First Name": "first_name",
+    "Last Name": "last_name",
+    "Email": "email",
+    "Phone": "phone",
+    "Company": "company",
+}
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    """A duplicate cluster with its members as (source name, position in source.data)."""
+
+    id: int
+    confidence: float
+    members: tuple[tuple[str, int], ...]
+    survivor: tuple[str, int] | None
+    evidence: tuple[str, ...] = ()
+
+
+class MatchCluster(Protocol):
+    """What the matcher's `Cluster` offers (hygiene.match): members are positions."""
+
+    id: int
+    source: str
+    members: list[int]
+    confidence: float
+    survivor: int
+    evidence: list[str]
+
+
+def refs_from_match(clusters: Iterable[MatchCluster]) -> list[ClusterRef]:
+    """Clusters as the matcher returns them."""
+    return [
+        ClusterRef(
+            id=int(c.id),
+            confidence=float(c.confidence),
+            members=tuple((c.source, int(p)) for p in c.members),
+            survivor=(c.source, int(c.survivor)),
+            evidence=tuple(c.evidence),
+        )
+        for c in clusters
+    ]
+
+
+def refs_from_records(
+    records: Sequence[Mapping[str, Any]], sources: Sequence[Source]
+) -> list[ClusterRef]:
+    """Clusters in audit.json form; members are found by source, file and row."""
+    if not records:
+        return []
+    flat = pd.DataFrame(
+        [
+            {
+                "cluster": i,
+                "source": str(m.get("source")),
+                "file": str(m.get("file")),
+                "row": int(m.get("row") or 0),
+            }
+            for i, rec in enumerate(records)
+            for m in rec.get("members", ())
+        ]
+    )
+    positions = np.full(len(flat), -1, dtype=np.int64)
+    for s in sources:
+        sel = (flat["source"] == s.name).to_numpy()
+        if not sel.any():
+            continue
+        prov = pd.DataFrame(
+            {
+                "file": s.provenance["file"].astype(str).to_numpy(dtype=object),
+                "row": s.provenance["row"].to_numpy(dtype=np.int64),
+                "pos": np.arange(s.rows, dtype=np.int64),
+            }
+        )
+        wanted = flat.loc[sel, ["file", "row"]].astype({"file": object})
+        found = wanted.merge(prov, on=["file", "row"], how="left")["pos"]
+        positions[sel] = found.fillna(-1).to_numpy(dtype=np.int64)
+    flat["pos"] = positions
+    out = []
+    for i, rec in enumerate(records):
+        rows = flat[(flat["cluster"] == i) & (flat["pos"] >= 0)]
+        members = tuple(zip(rows["source"], rows["pos"].astype(int), strict=True))
+        surv = rec.get("survivor") or {}
+        survivor = next(
+            (
+                (src, pos)
+                for (src, pos), row in zip(members, rows["row"], strict=True)
+                if src == surv.get("source") and row == surv.get("row")
+            ),
+            members[0] if members else None,
+        )
+        out.append(
+            ClusterRef(
+                id=int(rec.get("cluster", i + 1)),
+                confidence=float(rec.get("confidence", 0.0)),
+                members=members,
+                survivor=survivor,
+                evidence=tuple(str(e) for e in rec.get("evidence", ())),
+            )
+        )
+    return out
+
+
+def cluster_refs(audit: Audit) -> list[ClusterRef]:
+    """The audit's duplicate clusters with member positions: the one place the reports get
+    them (from `Audit.duplicates`, audit.json form)."""
+    return refs_from_records(audit.duplicates, audit.sources)
+
+
+def _ordered(ref: ClusterRef) -> list[tuple[str, int]]:
+    """Members with the survivor first."""
+    rest = [m for m in ref.members if m != ref.survivor]
+    return ([ref.survivor] if ref.survivor in ref.members else []) + rest
+
+
+def member_values(
+    refs: Sequence[ClusterRef], sources: Sequence[Source], fields: Iterable[str], redact: bool
+) -> pd.DataFrame:
+    """One row per member (survivor first in each cluster): cluster, source, pos, file, row,
+    record_id, survivor, then one column per canonical field ("" when empty or unmapped)."""
+    fields = list(fields)
+    base = pd.DataFrame(
+        [
+            {
+                "cluster": ref.id,
+                "confidence": ref.confidence,
+                "source": src,
+                "pos": pos,
+                "survivor": (src, pos) == ref.survivor,
+                "evidence": "; ".join(ref.evidence),
+            }
+            for ref in refs
+            for src, pos in _ordered(ref)
+        ],
+        columns=["cluster", "confidence", "source", "pos", "survivor", "evidence"],
+    )
+    cols: dict[str, np.ndarray] = {
+        k: np.full(len(base), "", dtype=object) for k in ["file", "row", "record_id", *fields]
+    }
+    for s in sources:
+        sel = (base["source"] == s.name).to_numpy()
+        if not sel.any():
+            continue
+        pos = base.loc[sel, "pos"].to_numpy(dtype=np.int64)
+        cols["file"][sel] = s.provenance["file"].to_numpy(dtype=object)[pos]
+        cols["row"][sel] = s.provenance["row"].to_numpy(dtype=np.int64)[pos].astype(str)
+        cols["record_id"][sel] = _text(s.record_ids().iloc[pos])
+        for f in fields:
+            values = s.field(f)
+            if values is None:
+                continue
+            picked = values.iloc[pos].reset_index(drop=True)
+            if redact:
+                picked = mask_series(picked, f)
+            cols[f][sel] = _text(picked)
+    return base.assign(**cols)
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def cluster_views(
+    refs: Sequence[ClusterRef], sources: Sequence[Source], redact: bool, limit: int
+) -> list[ClusterView]:
+    """The first `limit` clusters, each as a table of fields x members."""
+    shown = list(refs[:limit])
+    frame = member_values(shown, sources, SIDE_BY_SIDE, redact)
+    views = []
+    for ref in shown:
+        rows = frame[frame["cluster"] == ref.id]
+        members = [
+            ClusterMember(
+                source=str(r.source),
+                file=str(r.file),
+                row=str(r.row),
+                record_id=str(r.record_id),
+                survivor=bool(r.survivor),
+            )
+            for r in rows.itertuples(index=False)
+        ]
+        fields = []
+        for f in SIDE_BY_SIDE:
+            values = [str(v) for v in rows[f].tolist()]
+            if not any(values):
+                continue
+            distinct = {v.strip().casefold() for v in values}
+            fields.append(
+                ClusterField(label=f.replace("_", " "), differs=len(distinct) > 1, values=values)
+            )
+        views.append(
+            ClusterView(
+                id=ref.id,
+                confidence=round(ref.confidence, 3),
+                evidence=list(ref.evidence),
+                members=members,
+                fields=fields,
+            )
+        )
+    return views
