@@ -29,7 +29,7 @@ def print_summary(
     if audit.trend is not None:
         from .markdown import trend_sentence
 
-        console.print(trend_sentence(audit.trend), markup=False)
+        console.print(trend_sentence(audit.trend), markup=False, soft_wrap=True)
     for src in audit.sources:
         mapped = len(src.columns)
         console.print(
