@@ -433,7 +433,7 @@ def starter_toml(
     ]
     for src, spec in zip(sources, specs, strict=True):
         lines += _source_lines(src, spec, folder, kinds.get(src.name, "crm"))
-    links = default_links(kinds)
+    links = default_links(kinds, {s.name: s for s in sources})
     if links:
         lines.append("# Links between the systems (README \"Links\"). Each ESP member must be in")
         lines.append("# the CRM; each CRM contact marked marketable in the ESP (`require`).")
@@ -446,7 +446,8 @@ def starter_toml(
             f"name = {toml_str(link.name)}",
             f"from = {toml_str(a)}",
             f"to = {toml_str(b)}",
-            _line('on = ["email"]', 'add id columns both carry: "CRM ID=record_id"'),
+            _line(f"on = [{', '.join(toml_str(o) for o in link.on)}]",
+                  'the email, and id columns both carry ("CRM ID=record_id")'),
             _line(f"require = {{ {req} }}", "all, marketable or none per side"),
             "",
         ]

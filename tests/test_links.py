@@ -348,3 +348,37 @@ def test_bad_data_never_raises():
     found = run(crm, esp)
     assert set(found["code"]) <= {"link.orphan"}
     assert np.all(found["row"].notna())
+
+
+def test_default_link_joins_on_the_crm_id_an_esp_merge_field_carries():
+    crm = hubspot([("51001", "Ann", "Lee", "ann@old.com", MC, "false")])
+    esp = make_source("esp", {"Email Address": ["ann@new.com"], "HUBSPOT_ID": ["51001"],
+                              "Member Status": ["unsubscribed"]},
+                      {"Email Address": "email", "Member Status": "email_status"},
+                      platform="mailchimp")
+    result = check_links([Prepared(crm), Prepared(esp)], RULES)
+    assert result.stats[0]["by_method"] == {"id": 1}
+    msg = result.findings[result.findings["code"] == "link.consent_conflict"]["message"]
+    assert list(msg.str.endswith("linked by the same id (HUBSPOT_ID = Record ID)")) == [True]
+
+
+def test_a_duplicate_record_inherits_its_cluster_mates_link():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Cluster:  # the fields of hygiene.match's Cluster that the links step reads
+        source: str
+        members: list[int]
+
+    crm = hubspot([("1", "Ann", "Lee", "ann@acme.com", MC, "false"),
+                   ("2", "Ann", "Lee", "ann.lee@home.net", MC, "false")])
+    esp = mailchimp([("ann@acme.com", "Ann", "Lee", "unsubscribed")])
+    without = run(crm, esp)
+    assert where(without, "link.orphan") == {("crm", 2, "email")}
+    found = run(crm, esp, clusters=[Cluster("crm", [0, 1])])
+    assert where(found, "link.orphan") == set()
+    assert where(found, "link.consent_conflict") == {("crm", 1, "marketable"),
+                                                     ("crm", 2, "marketable")}
+    msg = found[(found["code"] == "link.consent_conflict") & (found["row"] == 2)]["message"]
+    assert msg.iloc[0].endswith("; a duplicate of row 1, which is linked by the same email "
+                                "address")

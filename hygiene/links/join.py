@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,8 @@ from ..prepared import Prepared
 MAX_GROUP = 20
 
 #: How two rows were linked, best first; the text goes into findings ("...; {how}").
-EMAIL, EMAIL_FIXED, ID, FUZZY = 0, 1, 2, 3
-METHODS = {EMAIL: "email", EMAIL_FIXED: "email", ID: "id", FUZZY: "fuzzy"}
+EMAIL, EMAIL_FIXED, ID, FUZZY, DUPLICATE = 0, 1, 2, 3, 4
+METHODS = {EMAIL: "email", EMAIL_FIXED: "email", ID: "id", FUZZY: "fuzzy", DUPLICATE: "fuzzy"}
 
 PAIR_COLUMNS = ("pos_a", "pos_b", "via", "probability", "evidence")
 
@@ -182,9 +183,15 @@ def join_keys(a: Keys, b: Keys, n_a: int, n_b: int, via: int, evidence: str) -> 
             "evidence": texts,
         }
     )
-    # Each (pos, key) is unique, so only a row with a second (fixed) key can pair twice.
-    if a.fixed.any() or b.fixed.any():
-        pairs = best_pairs(pairs)
+    # Each row has one key as written, so only a pair through a second (fixed) key can
+    # repeat a pair: drop those, and duplicates among them.
+    if fixed.any():
+        plain = pairs[~fixed]
+        extra = pairs[fixed]
+        seen = plain["pos_a"].to_numpy() * n_b + plain["pos_b"].to_numpy()
+        again = extra["pos_a"].to_numpy() * n_b + extra["pos_b"].to_numpy()
+        extra = best_pairs(extra[~np.isin(again, seen)])
+        pairs = pd.concat([plain, extra], ignore_index=True)
     return Joined(pairs, linked_a, linked_b)
 
 
@@ -286,3 +293,54 @@ def _fuzzy_text(evidence: str) -> str:
     if evidence.lower().startswith("matched by"):
         evidence = evidence[len("matched by"):].strip()
     return f"matched by {evidence}, not email"
+
+
+class ClusterLike(Protocol):
+    """What `through_duplicates` reads of a duplicate cluster (hygiene.match's Cluster)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def members(self) -> Sequence[int]: ...
+
+
+def cluster_frame(clusters: Sequence[ClusterLike] | None, source: str) -> pd.DataFrame:
+    """(cluster, pos) of the clusters of one source."""
+    ids: list[int] = []
+    pos: list[int] = []
+    for i, c in enumerate(clusters or ()):
+        if c.source == source:
+            ids.extend([i] * len(c.members))
+            pos.extend(int(m) for m in c.members)
+    return pd.DataFrame({"cluster": np.array(ids, dtype=np.int64),
+                         "pos": np.array(pos, dtype=np.int64)})
+
+
+def through_duplicates(
+    pairs: pd.DataFrame, side: str, members: pd.DataFrame, linked: np.ndarray,
+    row_of: np.ndarray,
+) -> pd.DataFrame:
+    """Pairs for unlinked duplicates of linked rows: a duplicate record of the same person
+    (another address, say) inherits its cluster-mate's counterparts. `side` is "a" or "b"
+    (which end of `pairs` the clusters belong to); `row_of` gives the 1-based file row of each
+    position, for the evidence text."""
+    if pairs.empty or members.empty:
+        return empty_pairs()
+    mine = f"pos_{side}"
+    theirs = "pos_b" if side == "a" else "pos_a"
+    direct = pairs[pairs["via"] < DUPLICATE]
+    via_mate = direct.merge(members.rename(columns={"pos": mine}), on=mine)
+    got = via_mate.merge(members.rename(columns={"pos": "mate"}), on="cluster")
+    got = got[(got["mate"] != got[mine]) & ~linked[got["mate"].to_numpy()]]
+    if got.empty:
+        return empty_pairs()
+    rows = row_of[got[mine].to_numpy()]
+    return pd.DataFrame({
+        mine: got["mate"].to_numpy(dtype=np.int64),
+        theirs: got[theirs].to_numpy(dtype=np.int64),
+        "via": np.int8(DUPLICATE),
+        "probability": got["probability"].to_numpy(dtype=float),
+        "evidence": [f"a duplicate of row {r}, which is {e}"
+                     for r, e in zip(rows, got["evidence"], strict=True)],
+    })[list(PAIR_COLUMNS)]

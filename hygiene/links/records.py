@@ -152,9 +152,7 @@ def _stage(link: RecordLink) -> Hits:
     px, py = link.pairs["pos_a"].to_numpy(), link.pairs["pos_b"].to_numpy()
     va = ka.to_numpy(dtype=object, na_value=None)[px]
     vb = kb.to_numpy(dtype=object, na_value=None)[py]
-    sel = np.array([x is not None and y is not None and x != y for x, y in zip(va, vb,
-                                                                              strict=True)],
-                   dtype=bool)
+    sel = (pd.notna(va) & pd.notna(vb) & (va != vb)).astype(bool)
     if not sel.any():
         return []
     raw_a, raw_b = a.raw("lifecycle_stage"), b.raw("lifecycle_stage")
@@ -178,24 +176,35 @@ def _name_key(prep: Prepared, field: str) -> pd.Series | None:
     return prep.memo(("links.name_key", field), lambda: nz.name_key(values))
 
 
-def _full_names(prep: Prepared) -> tuple[pd.Series, pd.Series, pd.Series, str] | None:
-    """(first-name key, whole-name key, whole name as written, field to report) per row.
+@dataclass(frozen=True)
+class Names:
+    """Name keys of one source (first and last, or the full name split) and the field that a
+    finding about them names."""
 
-    Keys come from first and last name separately (a few thousand distinct values each, where
-    whole names are nearly all distinct), then are joined."""
+    first: pd.Series
+    last: pd.Series
+    shown: pd.Series
+    field: str
+
+
+def _names_of(prep: Prepared) -> Names | None:
     first, last = _name_key(prep, "first_name"), _name_key(prep, "last_name")
     if first is not None and last is not None:
         raw_first, raw_last = prep.value("first_name"), prep.value("last_name")
         assert raw_first is not None and raw_last is not None
-        shown = raw_first + " " + raw_last
-        return first, first + " " + last, shown, "first_name"
+        return Names(first, last, raw_first + " " + raw_last, "first_name")
     full = prep.value("full_name")
     if full is not None:
         split = nz.split_full_name(full)
-        key = _name_key(prep, "full_name")
-        assert key is not None
-        return nz.name_key(split["first_name"]), key, full, "full_name"
+        return Names(nz.name_key(split["first_name"]), nz.name_key(split["last_name"]), full,
+                     "full_name")
     return None
+
+
+def _codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of two key columns in one shared space (-1 for missing)."""
+    codes, _ = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)
+    return codes[: len(a)], codes[len(a):]
 
 
 @cache
@@ -214,39 +223,47 @@ def _nickname_pair(x: str, y: str) -> bool:
 
 def _names(link: RecordLink, threshold: float) -> Hits:
     a, b = link.a, link.b
-    na, nb = _full_names(a), _full_names(b)
+    na, nb = _names_of(a), _names_of(b)
     if na is None or nb is None:
         return []
     px, py = link.pairs["pos_a"].to_numpy(), link.pairs["pos_b"].to_numpy()
-    whole_a = na[1].to_numpy(dtype=object, na_value=None)[px]
-    whole_b = nb[1].to_numpy(dtype=object, na_value=None)[py]
-    present = (pd.notna(whole_a) & pd.notna(whole_b)).astype(bool)
-    # Most linked rows carry the same name: only the rest are scored.
-    ok = present & (whole_a != whole_b)
+    # Names compare as integer codes first: most linked rows carry the same name, and only
+    # the rest (a few thousand in a million) are scored as text.
+    first_a, first_b = _codes(na.first, nb.first)
+    last_a, last_b = _codes(na.last, nb.last)
+    fa, fb, la, lb = first_a[px], first_b[py], last_a[px], last_b[py]
+    ok = (fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0) & ((fa != fb) | (la != lb))
     names = ("first_name", "last_name", "full_name")
     ok &= ~flagged(a, "value.placeholder", names)[px] & ~flagged(b, "value.placeholder", names)[py]
     if not ok.any():
         return []
     idx = np.flatnonzero(ok)
+
+    def whole(n: Names, pos: np.ndarray) -> list[str]:
+        first = n.first.iloc[pos].to_numpy(dtype=object)
+        last = n.last.iloc[pos].to_numpy(dtype=object)
+        return [f"{x} {y}" for x, y in zip(first, last, strict=True)]
+
     # Token-sorted similarity: "Lee Ann" and "Ann Lee" are the same name swapped.
-    score = process.cpdist(whole_a[idx].tolist(), whole_b[idx].tolist(),
+    score = process.cpdist(whole(na, px[idx]), whole(nb, py[idx]),
                            scorer=fuzz.token_sort_ratio, workers=-1)
     low = idx[np.asarray(score) < threshold]
     if not len(low):
         return []
-    fa = na[0].to_numpy(dtype=object, na_value=None)[px[low]]
-    fb = nb[0].to_numpy(dtype=object, na_value=None)[py[low]]
-    nick = np.array([_nickname_pair(x or "", y or "") for x, y in zip(fa, fb, strict=True)],
+    key_a = na.first.iloc[px[low]].to_numpy(dtype=object)
+    key_b = nb.first.iloc[py[low]].to_numpy(dtype=object)
+    nick = np.array([_nickname_pair(x, y) for x, y in zip(key_a, key_b, strict=True)],
                     dtype=bool)
-    field = np.where(fa == fb, "last_name", "first_name") if na[3] == "first_name" else na[3]
-    keep = ~nick
-    low, field = low[keep], np.broadcast_to(field, len(nick))[keep]
+    same_first = fa[low] == fb[low]
+    field = np.where(same_first, "last_name", "first_name") if na.field == "first_name" \
+        else np.full(len(low), na.field, dtype=object)
+    low, field = low[~nick], field[~nick]
     if not len(low):
         return []
     grouped = collect(
         px[low], py[low], b, rank=link.via[low],
-        here=na[2].iloc[px[low]].to_numpy(dtype=object),
-        there=nb[2].iloc[py[low]].to_numpy(dtype=object), how=link.evidence[low],
+        here=na.shown.iloc[px[low]].to_numpy(dtype=object),
+        there=nb.shown.iloc[py[low]].to_numpy(dtype=object), how=link.evidence[low],
         field=field,
     )
     name = b.source.name

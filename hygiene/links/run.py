@@ -21,18 +21,22 @@ from ..prepared import Prepared
 from .compliance import SOURCE_CHECKS
 from .findings import link_findings
 from .join import (
+    DUPLICATE,
     EMAIL,
     EMAIL_FIXED,
     FUZZY,
     ID,
     METHODS,
+    ClusterLike,
     Joined,
     best_pairs,
+    cluster_frame,
     column_keys,
     email_keys,
     empty_pairs,
     fuzzy_pairs,
     join_keys,
+    through_duplicates,
 )
 from .records import RECORD_CHECKS, RecordLink
 from .references import REFERENCE_CHECKS, ReferenceLink
@@ -86,6 +90,7 @@ def check_links(
     links: Sequence[LinkSpec | str] | None = None,
     kinds: Mapping[str, str] | None = None,
     fuzzy_links: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
     options: CheckOptions | None = None,
     defaults: bool = True,
 ) -> LinkResult:
@@ -95,7 +100,8 @@ def check_links(
     `kinds` maps source names to "crm", "esp" or "reference" (default: the platform's kind);
     reference sources are only link targets. `fuzzy_links` are the matcher's cross-source
     links (source_a, pos_a, source_b, pos_b, probability, evidence, method), used for rows
-    whose email found no counterpart.
+    whose email found no counterpart; `clusters` its duplicate clusters (`.source`,
+    `.members`), through which an unlinked duplicate inherits its cluster-mate's links.
     """
     chosen = link_rules(load_rules() if rules is None else rules)
     options = options or CheckOptions()
@@ -103,9 +109,9 @@ def check_links(
     by_name = {p.source.name: p for p in preps}
     specs = [parse_link(s) if isinstance(s, str) else s for s in (links or ())]
     contacts = {n: k for n, k in kind_of.items() if k != "reference"}
-    if defaults:
-        specs = with_defaults(specs, contacts)
     sources = {n: p.source for n, p in by_name.items()}
+    if defaults:
+        specs = with_defaults(specs, contacts, sources)
 
     frames: list[pd.DataFrame] = []
     pair_frames: list[pd.DataFrame] = []
@@ -113,7 +119,7 @@ def check_links(
     for spec in specs:
         res = resolve(spec, sources, kind_of)
         if res.kind == "records":
-            link = join_records(res, by_name, fuzzy_links)
+            link = join_records(res, by_name, fuzzy_links, clusters)
             frames += _run(chosen, RECORD_CHECKS, link)
             pair_frames.append(_pairs_out(link))
             stats.append(_stats(link))
@@ -155,9 +161,13 @@ def _run(
 
 
 def join_records(
-    res: Resolved, preps: Mapping[str, Prepared], fuzzy: pd.DataFrame | None = None
+    res: Resolved,
+    preps: Mapping[str, Prepared],
+    fuzzy: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
 ) -> RecordLink:
-    """Pairs of a records link: email, then id columns, then the matcher's links."""
+    """Pairs of a records link: email, then id columns, then the matcher's links, then
+    duplicates of linked rows."""
     a, b = preps[res.origin.source], preps[res.targets[0].source]
     n_a, n_b = a.rows, b.rows
     joins: list[Joined] = []
@@ -188,6 +198,16 @@ def join_records(
         pairs = parts[0]
     else:
         pairs = best_pairs(pd.concat(parts, ignore_index=True))
+    if clusters:
+        inherited = []
+        for side, prep, linked in (("a", a, linked_a), ("b", b, linked_b)):
+            members = cluster_frame(clusters, prep.source.name)
+            rows = prep.source.provenance["row"].to_numpy(dtype=np.int64)
+            inherited.append(through_duplicates(pairs, side, members, linked, rows))
+        for got in inherited:
+            linked_a[got["pos_a"].to_numpy()] = True
+            linked_b[got["pos_b"].to_numpy()] = True
+        pairs = best_pairs(pd.concat([pairs, *inherited], ignore_index=True))
     return RecordLink(res, a, b, pairs, linked_a, linked_b, fuzzy_given)
 
 
@@ -223,7 +243,7 @@ def _stats(link: RecordLink) -> dict[str, Any]:
         "by_method": {
             m: int((via == v).sum())
             for v, m in ((EMAIL, "email"), (EMAIL_FIXED, "email_fixed"), (ID, "id"),
-                         (FUZZY, "fuzzy"))
+                         (FUZZY, "fuzzy"), (DUPLICATE, "duplicate"))
             if (via == v).any()
         },
         "require": dict(link.resolved.require),

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from ..errors import ConfigError
 from ..load.presets import header_key
 from ..model import Source
+from ..resources import rules_yaml
 
 #: What `require` may ask of one side of a records link.
 REQUIRE = ("all", "marketable", "none")
@@ -229,18 +231,48 @@ def resolve(
     )
 
 
-def default_links(kinds: Mapping[str, str]) -> list[LinkSpec]:
-    """Every ESP with every CRM (source order), joined on email."""
+@cache
+def _crm_id_keys() -> frozenset[str]:
+    doc = rules_yaml("aliases", "link_ids.yaml") or {}
+    return frozenset(header_key(str(h)) for h in doc.get("crm_id_headers") or ())
+
+
+def crm_id_column(esp: Source, crm: Source) -> str | None:
+    """An ESP column holding the CRM's record ids (rules/aliases/link_ids.yaml), if both carry
+    them: the column maps no field of the ESP's own, and the CRM has a record id."""
+    if not crm.has("record_id"):
+        return None
+    keys = _crm_id_keys()
+    for column in esp.data.columns:
+        if column not in esp.columns and header_key(str(column)) in keys:
+            return str(column)
+    return None
+
+
+def default_links(
+    kinds: Mapping[str, str], sources: Mapping[str, Source] | None = None
+) -> list[LinkSpec]:
+    """Every ESP with every CRM (source order), joined on email, and on the CRM's id where
+    the ESP carries it (when `sources` are given)."""
     esps = [n for n, k in kinds.items() if k == "esp"]
     crms = [n for n, k in kinds.items() if k == "crm"]
-    return [
-        LinkSpec(from_=e, to=(c,), name=f"{e}-{c}", where=f"default link {e}-{c}")
-        for e in esps
-        for c in crms
-    ]
+    out = []
+    for e in esps:
+        for c in crms:
+            on: tuple[str, ...] = ("email",)
+            column = crm_id_column(sources[e], sources[c]) if sources else None
+            if column is not None:
+                on = ("email", f"{column}=record_id")
+            out.append(LinkSpec(from_=e, to=(c,), name=f"{e}-{c}", on=on,
+                                where=f"default link {e}-{c}"))
+    return out
 
 
-def with_defaults(declared: Sequence[LinkSpec], kinds: Mapping[str, str]) -> list[LinkSpec]:
+def with_defaults(
+    declared: Sequence[LinkSpec],
+    kinds: Mapping[str, str],
+    sources: Mapping[str, Source] | None = None,
+) -> list[LinkSpec]:
     """`declared` plus the default links whose two sources no declared records link joins."""
     names = list(kinds)
     joined = set()
@@ -249,5 +281,6 @@ def with_defaults(declared: Sequence[LinkSpec], kinds: Mapping[str, str]) -> lis
         target = split_ref(spec.to[0], names) if len(spec.to) == 1 else None
         if origin is not None and target is not None and origin.ref is None and target.ref is None:
             joined.add(frozenset((origin.source, target.source)))
-    extra = [d for d in default_links(kinds) if frozenset((d.from_, d.to[0])) not in joined]
+    extra = [d for d in default_links(kinds, sources)
+             if frozenset((d.from_, d.to[0])) not in joined]
     return [*declared, *extra]
