@@ -63,6 +63,8 @@ class Audit:
     link_stats: list[dict[str, Any]] = field(default_factory=list)
     #: Source kinds set by hygiene.toml or `--kind` ("crm", "esp", "reference").
     kind_overrides: dict[str, str] = field(default_factory=dict)
+    #: The hygiene.toml the audit read (`config.folder` for files kept beside it), if any.
+    config: Config | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     prepared: list[Prepared] = field(default_factory=list, repr=False)
@@ -173,6 +175,7 @@ def audit(
     source's kind ("crm", "esp", or "reference": a lookup table only links read).
     """
     default_links = True
+    cfg: Config | None = None
     if config is not None:
         from .config import as_config
 
@@ -242,6 +245,7 @@ def audit(
         links=linked.pairs,
         link_stats=linked.stats,
         kind_overrides=overrides,
+        config=cfg,
         timings=timings,
         prepared=preps,
     )

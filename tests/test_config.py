@@ -246,3 +246,9 @@ def test_the_readme_example_is_a_valid_config(tmp_path: Path):
     assert [(link.from_, link.to) for link in cfg.links] == [
         ("esp", ("crm",)), ("crm.owner", ("users.email", "users.full_name"))]
     assert cfg.fail_under == 80 and cfg.workflows == ("welcome_email", "newsletter")
+
+
+def test_the_audit_keeps_the_config_it_read(exports: Path):
+    result = hygiene.audit(config=write(exports))
+    assert result.config is not None and result.config.folder == exports
+    assert hygiene.audit(f"crm={exports / 'exports' / 'hubspot_contacts.csv'}").config is None

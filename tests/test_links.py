@@ -382,3 +382,28 @@ def test_a_duplicate_record_inherits_its_cluster_mates_link():
     msg = found[(found["code"] == "link.consent_conflict") & (found["row"] == 2)]["message"]
     assert msg.iloc[0].endswith("; a duplicate of row 1, which is linked by the same email "
                                 "address")
+
+
+def test_every_links_rule_names_a_links_check_and_is_documented():
+    from pathlib import Path
+
+    from hygiene.links.compliance import SOURCE_CHECKS
+    from hygiene.links.records import RECORD_CHECKS
+    from hygiene.links.references import REFERENCE_CHECKS
+
+    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS}
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    mine = [r for r in RULES if r.engine == "links"]
+    assert {r.code for r in mine} >= {"link.orphan", "link.consent_conflict",
+                                      "link.status_mismatch", "link.missing_reference"}
+    for rule in mine:
+        assert rule.check in known, rule.code
+        assert f"`{rule.code}`" in readme, rule.code
+
+
+def test_a_scope_links_rule_with_an_unknown_check_names_its_pack(tmp_path):
+    pack = tmp_path / "team.yaml"
+    pack.write_text("pack: team\nrules:\n  - {code: link.shoe, check: shoe_size, "
+                    "params: {scope: links}, fix: x}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rule link.shoe \(team\): check 'shoe_size' is not"):
+        check_links([Prepared(CRM)], load_rules([pack]))

@@ -190,7 +190,7 @@ def join_keys(a: Keys, b: Keys, n_a: int, n_b: int, via: int, evidence: str) -> 
         extra = pairs[fixed]
         seen = plain["pos_a"].to_numpy() * n_b + plain["pos_b"].to_numpy()
         again = extra["pos_a"].to_numpy() * n_b + extra["pos_b"].to_numpy()
-        extra = best_pairs(extra[~np.isin(again, seen)])
+        extra = best_pairs(extra[~pd.Index(again).isin(seen)])
         pairs = pd.concat([plain, extra], ignore_index=True)
     return Joined(pairs, linked_a, linked_b)
 

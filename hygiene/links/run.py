@@ -41,6 +41,7 @@ from .join import (
 from .records import RECORD_CHECKS, RecordLink
 from .references import REFERENCE_CHECKS, ReferenceLink
 from .spec import LinkSpec, Resolved, parse_link, resolve, with_defaults
+from .state import consent_state, describe
 
 #: Columns of `LinkResult.pairs` (the first seven as hygiene.match's cross-source links).
 PAIRS_COLUMNS = (
@@ -247,6 +248,7 @@ def _stats(link: RecordLink) -> dict[str, Any]:
             if (via == v).any()
         },
         "require": dict(link.resolved.require),
+        "consent": {p.source.name: describe(consent_state(p)) for p in (link.a, link.b)},
     }
 
 
