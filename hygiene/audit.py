@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,12 +20,17 @@ from .checks.engine import run_checks
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
+from .links import check_links
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
 from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .links import LinkSpec
 
 #: Report formats `Audit.save` writes, and their file names (CONTRACT.md).
 FORMATS = {"html": "report.html", "json": "audit.json", "xlsx": "review.xlsx", "md": "summary.md"}
@@ -54,6 +59,12 @@ class Audit:
     rules: list[Rule]
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     links: pd.DataFrame | None = None
+    #: Counts per link (pairs, rows linked on each side; references: values missing).
+    link_stats: list[dict[str, Any]] = field(default_factory=list)
+    #: Source kinds set by hygiene.toml or `--kind` ("crm", "esp", "reference").
+    kind_overrides: dict[str, str] = field(default_factory=dict)
+    #: The hygiene.toml the audit read (`config.folder` for files kept beside it), if any.
+    config: Config | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     prepared: list[Prepared] = field(default_factory=list, repr=False)
@@ -62,7 +73,10 @@ class Audit:
 
     @property
     def kinds(self) -> dict[str, str]:
-        return {s.name: platform_kind(s.platform) for s in self.sources}
+        return {
+            s.name: self.kind_overrides.get(s.name) or platform_kind(s.platform)
+            for s in self.sources
+        }
 
     def source(self, name: str) -> Source:
         for s in self.sources:
@@ -87,7 +101,7 @@ class Audit:
     def link_summary(self) -> dict[str, Any]:
         if self.links is None:
             return {"pairs": 0}
-        return {"pairs": int(len(self.links))}
+        return {"pairs": int(len(self.links)), "links": list(self.link_stats)}
 
     def counts(self) -> pd.Series:
         """Findings per code, most frequent first."""
@@ -168,13 +182,35 @@ def audit(
     rule_packs: Sequence[str | Path] = (),
     disable: Sequence[str] = (),
     workflow_files: Sequence[str | Path] = (),
+    config: Config | str | os.PathLike[str] | None = None,
+    links: Sequence[LinkSpec | str] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Audit:
     """Audit contact exports and return the findings, duplicates and readiness score.
 
     `sources` are paths (`"crm=exports/hubspot.csv"`, or a bare path named after its file),
     `SourceSpec`s or already loaded `Source`s. `platforms` ("NAME=PLATFORM") and `maps`
-    ("NAME:COLUMN=FIELD") override detection as on the command line.
+    ("NAME:COLUMN=FIELD") override detection as on the command line. `config` is a
+    hygiene.toml (path or `Config`); arguments given here win over its values. `links` are
+    declared links (`LinkSpec`s or "FROM=TO" strings; default: the config's), `kinds` set a
+    source's kind ("crm", "esp", or "reference": a lookup table only links read).
     """
+    default_links = True
+    cfg: Config | None = None
+    if config is not None:
+        from .config import as_config
+
+        cfg = as_config(config)
+        sources = tuple(cfg.source_specs(sources))
+        workflows = workflows or (list(cfg.workflows) or None)
+        region = region or cfg.region
+        check_mx = check_mx or cfg.check_mx
+        rule_packs = [*cfg.rule_packs, *rule_packs]
+        disable = [*cfg.disable, *disable]
+        workflow_files = [*cfg.workflow_files, *workflow_files]
+        links = cfg.links if links is None else links
+        kinds = {**cfg.kinds, **(kinds or {})}
+        default_links = cfg.default_links
     if not sources:
         raise ConfigError("no sources given; pass at least one export, e.g. crm=contacts.csv")
     timings: dict[str, float] = {}
@@ -190,7 +226,8 @@ def audit(
     t0 = time.perf_counter()
     chosen = select(load_workflows(workflow_files), workflows)
     rules = load_rules(rule_packs, disable)
-    kinds = {s.name: platform_kind(s.platform) for s in loaded}
+    overrides = _check_kinds(kinds or {}, names)
+    kinds = {s.name: overrides.get(s.name) or platform_kind(s.platform) for s in loaded}
     options = CheckOptions(
         region=region.upper() if region else None,
         check_mx=check_mx,
@@ -198,14 +235,26 @@ def audit(
         required_by_source={n: required_by_kind(chosen, k) for n, k in kinds.items()},
     )
     preps = [Prepared(s, options.region) for s in loaded]
-    findings = run_checks(preps, rules, options)
+    # Reference sources (users, deals) are lookup tables for links, not contacts: no checks.
+    contacts = [p for p in preps if kinds[p.source.name] != "reference"]
+    findings = run_checks(contacts, rules, options)
     timings["checks"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    linked = check_links(
+        preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
+    )
+    if len(linked.findings):
+        findings = pd.concat([findings, linked.findings], ignore_index=True)
+    timings["links"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     duplicates: list[dict[str, Any]] = []
     dup_sets: list[DuplicateSet] = []
     titles = {r.code: r.title for r in rules}
-    score = compute(findings, loaded, chosen, kinds, dup_sets, titles)
+    scored = [p.source for p in contacts]
+    in_scored = findings["source"].isin([s.name for s in scored]).to_numpy()
+    score = compute(findings[in_scored], scored, chosen, kinds, dup_sets, titles)
     timings["score"] = time.perf_counter() - t0
     return Audit(
         sources=loaded,
@@ -214,6 +263,22 @@ def audit(
         workflows=chosen,
         rules=rules,
         duplicates=duplicates,
+        links=linked.pairs,
+        link_stats=linked.stats,
+        kind_overrides=overrides,
+        config=cfg,
         timings=timings,
         prepared=preps,
     )
+
+
+def _check_kinds(kinds: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
+    """Source kinds asked for by name: each names a loaded source and a known kind."""
+    for name, kind in kinds.items():
+        if name not in names:
+            raise ConfigError(
+                f"kind of {name!r}: no source of that name; sources are: {', '.join(names)}"
+            )
+        if kind not in ("crm", "esp", "reference"):
+            raise ConfigError(f"kind of {name!r}: {kind!r} is not one of crm, esp, reference")
+    return dict(kinds)

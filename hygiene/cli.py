@@ -80,14 +80,19 @@ def cli() -> None:
 
 
 @cli.command("audit")
-@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
+)
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("hygiene-report"),
-    show_default=True,
-    help="Folder for the outputs.",
+    help="Folder for the outputs (default: hygiene-report).",
 )
 @click.option(
     "--format",
@@ -133,12 +138,27 @@ def cli() -> None:
     is_flag=True,
     help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
 )
+@click.option(
+    "--link",
+    "links",
+    multiple=True,
+    metavar="FROM=TO",
+    help="Link two sources (esp=crm) or a reference (deals.contact_id=crm.record_id).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="NAME=KIND",
+    help="A source's kind: crm, esp, or reference (a lookup table for links).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @source_options
 @debug_option
 def audit_cmd(
     sources: tuple[str, ...],
-    out_dir: Path,
+    config_path: Path | None,
+    out_dir: Path | None,
     formats: tuple[str, ...],
     workflows: tuple[str, ...],
     fail_under: float | None,
@@ -146,6 +166,8 @@ def audit_cmd(
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
     redact: bool,
+    links: tuple[str, ...],
+    kinds: tuple[str, ...],
     quiet: bool,
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
@@ -153,17 +175,35 @@ def audit_cmd(
     history_db: Path | None,
     no_history: bool,
 ) -> None:
-    """Audit SOURCE exports (NAME=PATH or PATH) and write the reports."""
+    """Audit SOURCE exports (NAME=PATH or PATH) and write the reports.
+
+    With --config (or a hygiene.toml in the working directory and no SOURCE) the sources,
+    links, workflows, threshold and outputs come from the file; options given here win.
+    """
     from .audit import DEFAULT_FORMATS, audit
+    from .config import find_config, load_config
     from .report.terminal import print_summary
     from .workflows import split_selection
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
-    chosen_formats = _split_csv(formats) or list(DEFAULT_FORMATS)
-    names, profile_files = split_selection(_split_csv(workflows))
+    if config_path is None and not sources:
+        config_path = find_config()
+        if config_path is None:
+            raise ConfigError(
+                "no sources given; pass exports (crm=contacts.csv esp=audience.zip) or "
+                "--config hygiene.toml (`hygiene init SOURCE...` writes one)"
+            )
+    cfg = load_config(config_path) if config_path is not None else None
+    chosen_formats = _split_csv(formats) or list((cfg and cfg.formats) or DEFAULT_FORMATS)
+    asked = _split_csv(workflows) or (list(cfg.workflows) if cfg else [])
+    names, profile_files = split_selection(asked)
     chosen_workflows = names or None
+    out_dir = out_dir or (cfg.out if cfg and cfg.out else Path("hygiene-report"))
+    if fail_under is None and cfg is not None:
+        fail_under = cfg.fail_under
+    redact = redact or bool(cfg and cfg.redact)
     result = audit(
         *sources,
         workflows=chosen_workflows,
@@ -174,12 +214,18 @@ def audit_cmd(
         rule_packs=rule_packs,
         disable=_split_csv(disable),
         workflow_files=profile_files,
+        config=cfg,
+        links=list(links) if links else None,
+        kinds=_pairs("--kind", kinds),
     )
     if not no_history:
         from .history import default_history_path, record
 
         # Recorded before the reports are written, so they show the change since last time.
-        result.trend = record(result, history_db or default_history_path(None)).trend
+        # --history (or HYGIENE_HISTORY) > the config's history > beside the config > here.
+        db = history_db or (cfg.history if cfg else None)
+        db = db or default_history_path(cfg.path.parent if cfg else None)
+        result.trend = record(result, db).trend
     written = result.save(out_dir, chosen_formats, redact=redact)
     if not quiet:
         print_summary(result, written)
@@ -190,6 +236,17 @@ def audit_cmd(
                 f"hygiene: gate failed: {'; '.join(failed)} (threshold {fail_under:g})", err=True
             )
             sys.exit(1)
+
+
+def _pairs(option: str, values: Sequence[str]) -> dict[str, str]:
+    """`NAME=VALUE` options -> {NAME: VALUE}."""
+    out: dict[str, str] = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ConfigError(f"{option} {v!r}: write NAME=VALUE, e.g. users=reference")
+        out[name.strip()] = value.strip().lower()
+    return out
 
 
 def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None) -> list[str]:
@@ -315,6 +372,52 @@ def rules_export(gx_file: Path) -> None:
 
     export_suite(gx_file)
     click.echo(f"wrote {gx_file}")
+
+
+@cli.command("init")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option(
+    "--output",
+    "-o",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("hygiene.toml"),
+    show_default=True,
+    help="The settings file to write.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--quiet", "-q", is_flag=True)
+@source_options
+@debug_option
+def init_cmd(
+    sources: tuple[str, ...],
+    target: Path,
+    force: bool,
+    quiet: bool,
+    platforms: tuple[str, ...],
+    maps: tuple[str, ...],
+    region: str | None,
+) -> None:
+    """Write a starter hygiene.toml from what SOURCE exports hold (platforms, columns, links)."""
+    from .audit import platform_kind
+    from .config import starter_toml, write_starter
+    from .load import apply_overrides, load_sources, parse_source_args
+
+    if target.exists() and not force:
+        raise ConfigError(f"{target}: already exists; pass --force to overwrite it")
+    specs = apply_overrides(parse_source_args(sources), platforms, maps)
+    loaded = load_sources(specs)
+    kinds = {s.name: platform_kind(s.platform) for s in loaded}
+    text = starter_toml(loaded, specs, target, kinds)
+    write_starter(text, target, force=force)
+    if not quiet:
+        for s in loaded:
+            click.echo(
+                f"{s.name}: {s.platform} ({kinds[s.name]}, confidence "
+                f"{s.platform_confidence:.2f}), {len(s.columns)} of {len(s.data.columns)} "
+                "columns mapped"
+            )
+        click.echo(f"wrote {target}; edit it, then run `hygiene audit --config {target}`")
 
 
 @cli.command("demo")

@@ -66,8 +66,11 @@ class Rule:
 
     @property
     def engine(self) -> str:
-        """`gx` when the rule compiles into the Great Expectations suite, else `registry`."""
-        return "gx" if self.expect is not None else "registry"
+        """`gx` when the rule compiles into the Great Expectations suite, `links` when the
+        links step runs it (`params: {scope: links}`: it sees every source), else `registry`."""
+        if self.expect is not None:
+            return "gx"
+        return "links" if self.params.get("scope") == "links" else "registry"
 
     def applies_to(self, platform: str) -> bool:
         return not self.platforms or platform in self.platforms

@@ -1,0 +1,28 @@
+"""Links between systems: the same person in a CRM and an ESP, references between exports,
+and the consent each system records.
+
+`check_links` runs after the per-source checks: it joins each ESP with each CRM on the
+normalised email (and declared id columns, and the matcher's links where email fails), then
+reports `link.orphan`, `link.consent_conflict`, `link.status_mismatch`,
+`link.missing_reference` and the `consent.*` rules (rules/packs/links.yaml, compliance.yaml).
+"""
+
+from __future__ import annotations
+
+from .run import PAIRS_COLUMNS, LinkResult, check_links, join_records
+from .spec import LinkSpec, default_links, link_from_mapping, parse_link, resolve
+from .state import ConsentState, consent_state
+
+__all__ = [
+    "PAIRS_COLUMNS",
+    "ConsentState",
+    "LinkResult",
+    "LinkSpec",
+    "check_links",
+    "consent_state",
+    "default_links",
+    "join_records",
+    "link_from_mapping",
+    "parse_link",
+    "resolve",
+]

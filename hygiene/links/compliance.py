@@ -1,0 +1,136 @@
+"""Consent rules on one source: can each marketable record show when and how it consented,
+did it confirm a double opt-in where that is required, has CASL implied consent run out?
+
+Each is a registry-style check (prepared source, rule, options) -> hits, run by the links step
+because it reads the same per-row consent state (`state.consent_state`) as the link checks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from .. import normalize as nz
+from ..checks.registry import CheckOptions, hits, no_hits
+from ..checks.rules import Rule
+from ..normalize._text import alnum_key
+from ..prepared import Prepared
+from .state import consent_state, vocabulary
+
+
+def _unrecorded(prep: Prepared, field: str) -> pd.DataFrame:
+    """Marketable rows whose `field` is empty (only where the source has that column)."""
+    values = prep.value(field)
+    if values is None:
+        return no_hits()
+    state = consent_state(prep)
+    pos = np.flatnonzero(state.marketable & values.isna().to_numpy())
+    if not len(pos):
+        return no_hits()
+    return hits(pos, field, state=state.reason(state.marketable_by, pos))
+
+
+def consent_no_timestamp(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Marketable, with a consent-date column that is empty on this row."""
+    return _unrecorded(prep, "consent_date")
+
+
+def consent_no_source(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Marketable, with a consent-source column that is empty on this row."""
+    return _unrecorded(prep, "consent_source")
+
+
+def consent_double_opt_in(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Rows in a country the rule names (`countries`, "*" for all) that are mailed without a
+    confirmed double opt-in: marketable with the confirmation time empty, or still pending."""
+    confirmed = prep.value("double_opt_in_date")
+    state = consent_state(prep)
+    if confirmed is None and not state.pending.any():
+        return no_hits()
+    countries = {str(c).upper() for c in rule.params.get("countries", ("*",))}
+    if "*" in countries:
+        scope = np.ones(prep.rows, dtype=bool)
+        where = np.full(prep.rows, "", dtype=object)
+    else:
+        alpha2 = prep.country_alpha2()
+        if alpha2 is None:
+            return no_hits()
+        codes = alpha2.to_numpy(dtype=object, na_value=None)
+        scope = np.array([c in countries for c in codes], dtype=bool)
+        where = np.array([f"; contacts in {c} need one" for c in codes], dtype=object)
+    parts: list[pd.DataFrame] = []
+    if confirmed is not None:
+        pos = np.flatnonzero(scope & state.marketable & confirmed.isna().to_numpy())
+        if len(pos):
+            column = prep.source.column_for("double_opt_in_date")
+            detail = [f"Subscribed without a confirmed double opt-in ({column} is empty){w}"
+                      for w in where[pos]]
+            parts.append(hits(pos, "double_opt_in_date", detail=detail))
+    if prep.source.has("email_status"):
+        pos = np.flatnonzero(scope & state.pending)
+        if len(pos):
+            detail = [f"Double opt-in not confirmed yet: do not mail until they click{w}"
+                      for w in where[pos]]
+            # Pending members are not mailed by the ESP itself: a note, not a warning.
+            parts.append(hits(pos, "email_status", detail=detail, severity="info"))
+    if not parts:
+        return no_hits()
+    found = pd.concat(parts, ignore_index=True)
+    if "severity" in found:
+        found["severity"] = found["severity"].fillna(rule.severity)
+    return found
+
+
+def consent_casl_expired(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+    """Implied consent (consent type "Implied - Purchase" / "Implied - Inquiry") whose CASL
+    period ran out: two years after the purchase, six months after the inquiry."""
+    kinds = prep.value("consent_type")
+    if kinds is None or not prep.source.has("consent_date"):
+        return no_hits()
+    since = prep.dates("consent_date")
+    assert since is not None
+    implied = vocabulary().implied
+
+    def kind_of(u: pd.Series) -> pd.Series:
+        return pd.Series([implied.get(alnum_key(v)) for v in u.tolist()], dtype=object)
+
+    kind = nz.unique_map(kinds, kind_of).to_numpy(dtype=object)
+    days = {
+        "purchase": int(rule.params.get("purchase_days", 730)),
+        "inquiry": int(rule.params.get("inquiry_days", 183)),
+    }
+    start = since
+    orders = prep.dates("last_order_at")
+    if orders is not None:
+        # A later purchase renews the two years of a purchase-based relationship.
+        later = (kind == "purchase") & (orders > since).fillna(False).to_numpy(dtype=bool)
+        start = since.where(~later, orders)
+    period = pd.to_timedelta(
+        pd.Series([days.get(k, 0) if isinstance(k, str) else 0 for k in kind], index=since.index),
+        unit="D",
+    )
+    expires = start + period
+    now = pd.Timestamp(datetime.now(UTC))
+    state = consent_state(prep)
+    typed = np.array([isinstance(k, str) for k in kind], dtype=bool)
+    expired = typed & (expires < now).fillna(False).to_numpy(dtype=bool) & ~state.opted_out
+    pos = np.flatnonzero(expired)
+    if not len(pos):
+        return no_hits()
+    return hits(
+        pos,
+        "consent_type",
+        since=start.iloc[pos].dt.strftime("%Y-%m-%d"),
+        expired=expires.iloc[pos].dt.strftime("%Y-%m-%d"),
+    )
+
+
+#: The per-source consent checks, by the name rules give in `check:`.
+SOURCE_CHECKS = {
+    "consent_no_timestamp": consent_no_timestamp,
+    "consent_no_source": consent_no_source,
+    "consent_double_opt_in": consent_double_opt_in,
+    "consent_casl_expired": consent_casl_expired,
+}

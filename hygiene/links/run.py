@@ -1,0 +1,263 @@
+"""The links step: resolve the links, join the sources, run the link and consent rules.
+
+`check_links` is the entry point the audit calls after the per-source checks (so it can use
+what they found: the fixed address of a misspelt domain, the placeholder names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..checks.registry import CheckOptions
+from ..checks.rules import Rule, load_rules
+from ..errors import ConfigError
+from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, empty_findings
+from ..prepared import Prepared
+from .compliance import SOURCE_CHECKS
+from .findings import link_findings
+from .join import (
+    DUPLICATE,
+    EMAIL,
+    EMAIL_FIXED,
+    FUZZY,
+    ID,
+    METHODS,
+    ClusterLike,
+    Joined,
+    best_pairs,
+    cluster_frame,
+    column_keys,
+    email_keys,
+    empty_pairs,
+    fuzzy_pairs,
+    join_keys,
+    through_duplicates,
+)
+from .records import RECORD_CHECKS, RecordLink
+from .references import REFERENCE_CHECKS, ReferenceLink
+from .spec import LinkSpec, Resolved, parse_link, resolve, with_defaults
+from .state import consent_state, describe
+
+#: Columns of `LinkResult.pairs` (the first seven as hygiene.match's cross-source links).
+PAIRS_COLUMNS = (
+    "source_a", "pos_a", "source_b", "pos_b", "probability", "evidence", "method", "link",
+)
+_ALL = [*FINDING_COLUMNS, *INTERNAL_FINDING_COLUMNS]
+
+
+@dataclass
+class LinkResult:
+    """Findings of the link and consent rules, the record pairs, and counts per link."""
+
+    findings: pd.DataFrame
+    pairs: pd.DataFrame
+    stats: list[dict[str, Any]] = field(default_factory=list)
+
+
+def link_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """The enabled rules the links step runs; a `scope: links` rule naming no known check is
+    a mistake in its pack."""
+    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS}
+    out = []
+    for r in rules:
+        if r.engine != "links" or not r.enabled:
+            continue
+        if r.check not in known:
+            raise ConfigError(
+                f"rule {r.code} ({r.pack}): check {r.check!r} is not a links check; "
+                f"use one of {', '.join(sorted(known))}"
+            )
+        out.append(r)
+    return out
+
+
+def _source_kinds(preps: Sequence[Prepared], kinds: Mapping[str, str] | None) -> dict[str, str]:
+    from ..audit import platform_kind  # the audit imports this module
+
+    given = dict(kinds or {})
+    return {p.source.name: given.get(p.source.name) or platform_kind(p.source.platform)
+            for p in preps}
+
+
+def check_links(
+    preps: Sequence[Prepared],
+    rules: Sequence[Rule] | None = None,
+    *,
+    links: Sequence[LinkSpec | str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    fuzzy_links: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
+    options: CheckOptions | None = None,
+    defaults: bool = True,
+) -> LinkResult:
+    """Run the link rules over `links` (plus a default link for each ESP x CRM pair no
+    declared link joins, unless `defaults` is false) and the consent rules over each source.
+
+    `kinds` maps source names to "crm", "esp" or "reference" (default: the platform's kind);
+    reference sources are only link targets. `fuzzy_links` are the matcher's cross-source
+    links (source_a, pos_a, source_b, pos_b, probability, evidence, method), used for rows
+    whose email found no counterpart; `clusters` its duplicate clusters (`.source`,
+    `.members`), through which an unlinked duplicate inherits its cluster-mate's links.
+    """
+    chosen = link_rules(load_rules() if rules is None else rules)
+    options = options or CheckOptions()
+    kind_of = _source_kinds(preps, kinds)
+    by_name = {p.source.name: p for p in preps}
+    specs = [parse_link(s) if isinstance(s, str) else s for s in (links or ())]
+    contacts = {n: k for n, k in kind_of.items() if k != "reference"}
+    sources = {n: p.source for n, p in by_name.items()}
+    if defaults:
+        specs = with_defaults(specs, contacts, sources)
+
+    frames: list[pd.DataFrame] = []
+    pair_frames: list[pd.DataFrame] = []
+    stats: list[dict[str, Any]] = []
+    for spec in specs:
+        res = resolve(spec, sources, kind_of)
+        if res.kind == "records":
+            link = join_records(res, by_name, fuzzy_links, clusters)
+            frames += _run(chosen, RECORD_CHECKS, link)
+            pair_frames.append(_pairs_out(link))
+            stats.append(_stats(link))
+        else:
+            ref = ReferenceLink(res, by_name)
+            found = _run(chosen, REFERENCE_CHECKS, ref)
+            frames += found
+            stats.append({"link": spec.label, "kind": "reference", "from": str(res.origin),
+                          "to": [str(t) for t in res.targets],
+                          "missing": int(sum(len(f) for f in found))})
+    for name, prep in by_name.items():
+        if kind_of[name] == "reference":
+            continue
+        for rule in chosen:
+            fn = SOURCE_CHECKS.get(str(rule.check))
+            if fn is None or not rule.applies_to(prep.source.platform):
+                continue
+            found = fn(prep, rule, options)
+            if len(found):
+                frames.append(link_findings(prep, rule, found))
+    findings = _combine(frames)
+    pairs = (pd.concat(pair_frames, ignore_index=True) if pair_frames
+             else pd.DataFrame({c: pd.Series(dtype=object) for c in PAIRS_COLUMNS}))
+    return LinkResult(findings, pairs, stats)
+
+
+def _run(
+    chosen: Sequence[Rule], checks: Mapping[str, Callable[[Any, Rule], Any]], link: Any
+) -> list[pd.DataFrame]:
+    out = []
+    for rule in chosen:
+        fn = checks.get(str(rule.check))
+        if fn is None:
+            continue
+        for prep, found in fn(link, rule):
+            if len(found) and rule.applies_to(prep.source.platform):
+                out.append(link_findings(prep, rule, found))
+    return out
+
+
+def join_records(
+    res: Resolved,
+    preps: Mapping[str, Prepared],
+    fuzzy: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
+) -> RecordLink:
+    """Pairs of a records link: email, then id columns, then the matcher's links, then
+    duplicates of linked rows."""
+    a, b = preps[res.origin.source], preps[res.targets[0].source]
+    n_a, n_b = a.rows, b.rows
+    joins: list[Joined] = []
+    if res.use_email:
+        ka, kb = email_keys(a), email_keys(b)
+        if ka is not None and kb is not None:
+            joins.append(join_keys(ka, kb, n_a, n_b, EMAIL, "linked by the same email address"))
+    for col_a, col_b in res.id_pairs:
+        joins.append(
+            join_keys(column_keys(a.source.data[col_a]), column_keys(b.source.data[col_b]),
+                      n_a, n_b, ID, f"linked by the same id ({col_a} = {col_b})")
+        )
+    linked_a = np.zeros(n_a, dtype=bool)
+    linked_b = np.zeros(n_b, dtype=bool)
+    for j in joins:
+        linked_a |= j.linked_a
+        linked_b |= j.linked_b
+    parts = [j.pairs for j in joins]
+    fuzzy_given = fuzzy is not None
+    found = fuzzy_pairs(fuzzy, a.source.name, b.source.name, linked_a, linked_b)
+    if len(found):
+        parts.append(found)
+        linked_a[found["pos_a"].to_numpy()] = True
+        linked_b[found["pos_b"].to_numpy()] = True
+    if not parts:
+        pairs = empty_pairs()
+    elif len(parts) == 1:
+        pairs = parts[0]
+    else:
+        pairs = best_pairs(pd.concat(parts, ignore_index=True))
+    if clusters:
+        inherited = []
+        for side, prep, linked in (("a", a, linked_a), ("b", b, linked_b)):
+            members = cluster_frame(clusters, prep.source.name)
+            rows = prep.source.provenance["row"].to_numpy(dtype=np.int64)
+            inherited.append(through_duplicates(pairs, side, members, linked, rows))
+        for got in inherited:
+            linked_a[got["pos_a"].to_numpy()] = True
+            linked_b[got["pos_b"].to_numpy()] = True
+        pairs = best_pairs(pd.concat([pairs, *inherited], ignore_index=True))
+    return RecordLink(res, a, b, pairs, linked_a, linked_b, fuzzy_given)
+
+
+def _pairs_out(link: RecordLink) -> pd.DataFrame:
+    p = link.pairs
+    return pd.DataFrame(
+        {
+            "source_a": link.a.source.name,
+            "pos_a": p["pos_a"].to_numpy(dtype=np.int64),
+            "source_b": link.b.source.name,
+            "pos_b": p["pos_b"].to_numpy(dtype=np.int64),
+            "probability": p["probability"].to_numpy(dtype=float),
+            "evidence": p["evidence"].to_numpy(dtype=object),
+            "method": np.array([METHODS[v] for v in sorted(METHODS)], dtype=object)[
+                p["via"].to_numpy(dtype=np.int64)
+            ],
+            "link": link.resolved.spec.label,
+        },
+        columns=list(PAIRS_COLUMNS),
+    )
+
+
+def _stats(link: RecordLink) -> dict[str, Any]:
+    via = link.pairs["via"].to_numpy()
+    return {
+        "link": link.resolved.spec.label,
+        "kind": "records",
+        "from": link.a.source.name,
+        "to": [link.b.source.name],
+        "pairs": int(len(link.pairs)),
+        "linked_from": int(link.linked_a.sum()),
+        "linked_to": int(link.linked_b.sum()),
+        "by_method": {
+            m: int((via == v).sum())
+            for v, m in ((EMAIL, "email"), (EMAIL_FIXED, "email_fixed"), (ID, "id"),
+                         (FUZZY, "fuzzy"), (DUPLICATE, "duplicate"))
+            if (via == v).any()
+        },
+        "require": dict(link.resolved.require),
+        "consent": {p.source.name: describe(consent_state(p)) for p in (link.a, link.b)},
+    }
+
+
+def _combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One findings frame; a row reported twice for the same code and field (linked to two
+    ESPs, say) keeps its first finding, so finding ids stay unique."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_findings()
+    out = pd.concat(frames, ignore_index=True)[_ALL]
+    dup = out.duplicated(["code", "source", "pos", "field"], keep="first")
+    return out[~dup.to_numpy()].reset_index(drop=True)

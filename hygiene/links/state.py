@@ -1,0 +1,258 @@
+"""What each row of a source says about mailing it: opted out, marketable, bounced, pending.
+
+Systems say it in different fields and with opposite polarity: HubSpot's "Marketing contact
+status" and Klaviyo's consent are opt-IN fields, HubSpot's "Unsubscribed from all email" and
+Salesforce's HasOptedOutOfEmail opt-OUT flags, Mailchimp's "Member Status" a status word. Each
+field's distinct values are read once (rules/aliases/consent.yaml) into flags; the flags of a
+row's fields then decide its state, and remember which field decided so findings can say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import normalize as nz
+from ..normalize._text import alnum_key
+from ..normalize.categories import category_aliases
+from ..prepared import Prepared
+from ..resources import rules_yaml
+
+# Flags one value can carry (a bit set, so a Klaviyo suppression list can say two things).
+OUT, BOUNCED, IN, NO, PENDING, NOT_OUT = 1, 2, 4, 8, 16, 32
+
+#: Fields read for the state, each with its polarity. Order matters twice: the first field with
+#: an opt-out explains it, and the first field that says yes or no decides marketability.
+OPT_IN = ("marketable", "consent")
+OPT_OUT = ("unsubscribed", "bounced")
+STATE_FIELDS = ("unsubscribed", "email_status", "consent", "marketable", "bounced")
+DECIDES_MARKETABLE = ("marketable", "email_status", "consent")
+#: How long a reason's value may be ("Email Suppressions" can hold a JSON list).
+_REASON_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """rules/aliases/consent.yaml read into lookup tables of keys."""
+
+    status_flags: dict[str, int]
+    reasons: dict[str, str]
+    marketable: dict[str, bool]
+    consent: dict[str, int]
+    implied: dict[str, str]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    doc = rules_yaml("aliases", "consent.yaml") or {}
+    statuses = doc.get("statuses") or {}
+    flags: dict[str, int] = {}
+    for name, flag in (
+        ("opted_out", OUT),
+        ("bounced", BOUNCED),
+        ("marketable", IN),
+        ("pending", PENDING),
+        ("not_marketable", NO),
+    ):
+        for key in statuses.get(name) or ():
+            flags[str(key)] = flags.get(str(key), 0) | flag
+    reasons = {str(k).upper(): str(v) for k, v in (doc.get("suppression_reasons") or {}).items()}
+    marketable: dict[str, bool] = {}
+    for truth, words in (doc.get("marketable") or {}).items():
+        for w in words or ():
+            marketable[alnum_key(str(w))] = str(truth).lower() == "true"
+    consent: dict[str, int] = {}
+    for name, flag in (("granted", IN), ("denied", OUT), ("none", NO)):
+        for key in (doc.get("consent") or {}).get(name) or ():
+            consent[alnum_key(str(key))] = flag
+    implied: dict[str, str] = {}
+    for kind, words in (doc.get("implied_consent") or {}).items():
+        for w in words or ():
+            implied[alnum_key(str(w))] = str(kind)
+    return Vocabulary(flags, reasons, marketable, consent, implied)
+
+
+def _status_flags(value: str, voc: Vocabulary) -> int:
+    """Flags of an email status word, or of the suppression reasons a value lists."""
+    key = alnum_key(value)
+    key = category_aliases("email_status").get(key, key)
+    if key in voc.status_flags:
+        return voc.status_flags[key]
+    upper = value.upper()
+    found = 0
+    for reason, status in voc.reasons.items():
+        if reason in upper:
+            found |= voc.status_flags.get(status, 0)
+    return found
+
+
+def value_flags(field: str, values: pd.Series) -> pd.Series:
+    """Flags of each value of one field (a Series of distinct raw values), by its polarity."""
+    voc = vocabulary()
+    texts = values.tolist()
+    bools = nz.parse_bool(values).tolist()
+    out: list[int] = []
+    for v, b in zip(texts, bools, strict=True):
+        status = _status_flags(v, voc)
+        flag = 0
+        if field == "email_status":
+            flag = status
+        elif field == "marketable":
+            key = alnum_key(v)
+            if key in voc.marketable:
+                flag = IN if voc.marketable[key] else NO
+            elif status:
+                flag = status
+            elif b is not pd.NA and b is not None:
+                # An API export's hs_marketable_status=false means non-marketing, not opted out.
+                flag = IN if b else NO
+        elif field == "consent":
+            key = category_aliases("consent").get(alnum_key(v), alnum_key(v))
+            if key in voc.consent:
+                flag = voc.consent[key]
+            elif status:
+                flag = status
+            elif b is not pd.NA and b is not None:
+                flag = IN if b else OUT
+        elif field == "unsubscribed":
+            if status & (OUT | IN):
+                # "Unsubscribed" / "Subscribed" written out say what they mean in any column.
+                flag = OUT if status & OUT else NOT_OUT
+            elif b is not pd.NA and b is not None:
+                flag = OUT if b else NOT_OUT
+        elif field == "bounced":
+            if b is pd.NA or b is None:
+                # A bounce reason ("550 5.1.1 mailbox unavailable") means it bounced.
+                flag = BOUNCED
+            elif b:
+                flag = BOUNCED
+        out.append(flag)
+    return pd.Series(out, dtype="int64")
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Per row of one source (numpy arrays aligned with `source.data`)."""
+
+    opted_out: np.ndarray
+    marketable: np.ndarray
+    bounced: np.ndarray
+    pending: np.ndarray
+    #: Index into `fields` of the field that said so, -1 where nothing did.
+    out_by: np.ndarray
+    marketable_by: np.ndarray
+    bounced_by: np.ndarray
+    fields: tuple[str, ...]
+    columns: tuple[str, ...]
+    raw: tuple[pd.Series, ...]
+
+    @property
+    def known(self) -> bool:
+        """The source has at least one field that says something about mailing."""
+        return bool(self.fields)
+
+    def field_of(self, by: np.ndarray) -> np.ndarray:
+        """Canonical field names for `by` indices (None for -1)."""
+        names = np.array([*self.fields, None], dtype=object)
+        return names[np.where(by < 0, len(self.fields), by)]
+
+    def reason(self, by: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """'Column = value' of the deciding field for rows `pos` (`by` is a state's index)."""
+        out = np.full(len(pos), "", dtype=object)
+        which = by[pos]
+        for i, (column, raw) in enumerate(zip(self.columns, self.raw, strict=True)):
+            sel = which == i
+            if not sel.any():
+                continue
+            vals = raw.iloc[pos[sel]].to_numpy(dtype=object, na_value="")
+            out[sel] = [f"{column} = {_short(str(v))}" for v in vals]
+        return out
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= _REASON_WIDTH else value[: _REASON_WIDTH - 1] + "…"
+
+
+def _first(flags: list[np.ndarray], bit: int, n: int) -> np.ndarray:
+    """Per row, the index of the first field whose flags carry `bit` (-1 when none does)."""
+    by = np.full(n, -1, dtype=np.int64)
+    for i in range(len(flags) - 1, -1, -1):
+        by = np.where(flags[i] & bit, i, by)
+    return by
+
+
+def consent_state(prep: Prepared) -> ConsentState:
+    """The state of every row of `prep`'s source (computed once per audit)."""
+    return prep.memo("links.consent_state", lambda: _compute(prep))
+
+
+def _compute(prep: Prepared) -> ConsentState:
+    n = prep.rows
+    present = [f for f in STATE_FIELDS if prep.source.has(f)]
+    raws: list[pd.Series] = []
+    flags: list[np.ndarray] = []
+    for name in present:
+        value = prep.value(name)
+        assert value is not None
+        got = nz.unique_map(value, partial(value_flags, name))
+        flags.append(got.fillna(0).to_numpy(dtype=np.int64))
+        raw = prep.raw(name)
+        assert raw is not None
+        raws.append(raw)
+    out_by = _first(flags, OUT, n)
+    bounced_by = _first(flags, BOUNCED, n)
+    opted_out = out_by >= 0
+    # Marketability: the first deciding field (in DECIDES_MARKETABLE order) that says yes or no;
+    # failing that, an opt-out flag that is explicitly false (Salesforce "not opted out").
+    decided_by = np.full(n, -1, dtype=np.int64)
+    decided = np.zeros(n, dtype=bool)
+    for name in DECIDES_MARKETABLE:
+        if name not in present:
+            continue
+        i = present.index(name)
+        says = (flags[i] & (IN | NO | PENDING)) != 0
+        take = says & ~decided
+        decided_by[take] = i
+        decided |= says
+    marketable = np.zeros(n, dtype=bool)
+    rows = decided_by >= 0
+    if rows.any():
+        chosen = np.stack(flags)[decided_by[rows], np.flatnonzero(rows)]
+        marketable[rows] = (chosen & IN) != 0
+    if "unsubscribed" in present:
+        i = present.index("unsubscribed")
+        fallback = ~decided & ((flags[i] & NOT_OUT) != 0)
+        marketable |= fallback
+        decided_by[fallback] = i
+    marketable &= ~opted_out
+    decided_by[~marketable] = -1
+    pending = np.zeros(n, dtype=bool)
+    for bits in flags:
+        pending |= (bits & PENDING) != 0
+    columns = tuple(str(prep.source.column_for(name)) for name in present)
+    return ConsentState(
+        opted_out=opted_out,
+        marketable=marketable,
+        bounced=bounced_by >= 0,
+        pending=pending,
+        out_by=out_by,
+        marketable_by=decided_by,
+        bounced_by=bounced_by,
+        fields=tuple(present),
+        columns=columns,
+        raw=tuple(raws),
+    )
+
+
+def describe(state: ConsentState) -> dict[str, Any]:
+    """Counts for the audit's link summary."""
+    return {
+        "opted_out": int(state.opted_out.sum()),
+        "marketable": int(state.marketable.sum()),
+        "bounced": int(state.bounced.sum()),
+        "pending": int(state.pending.sum()),
+    }
