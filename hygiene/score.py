@@ -359,7 +359,16 @@ def workflow_score(
         label = "records" if b["records"] != 1 else "record"
         code = "" if b["code"] in ("any", "duplicates") else f" ({b['code']})"
         words.append(f"{b['records']:,} {label} ({share:.1%}): {b['title']}{code}")
-    ready = not link_missing and records > 0 and score >= wf.ready_at
+    intolerable = [
+        b for b in blockers if b["code"] in wf.zero_tolerance and b["records"] > 0
+    ]
+    for b in intolerable:
+        words.insert(
+            0,
+            f"{b['records']:,} {b['title'].lower()} ({b['code']}) must be fixed or excluded "
+            "before launch, whatever the score",
+        )
+    ready = not link_missing and records > 0 and score >= wf.ready_at and not intolerable
     return WorkflowScore(
         name=wf.name,
         title=wf.title,

@@ -25,6 +25,7 @@ _KEYS = {
     "recommended",
     "blocking",
     "blocking_duplicates",
+    "zero_tolerance",
     "needs_links",
     "ready_at",
 }
@@ -45,6 +46,9 @@ class Workflow:
     recommended: tuple[str, ...] = ()
     blocking: tuple[str, ...] = ()
     blocking_duplicates: bool = False
+    #: Codes of which a single finding keeps the workflow from being ready, whatever its
+    #: score (mailing someone who opted out elsewhere breaks CAN-SPAM and GDPR).
+    zero_tolerance: tuple[str, ...] = ()
     #: Names of sources (or link targets) that must be linked for the workflow to run at all.
     needs_links: tuple[str, ...] = ()
     ready_at: float = 90.0
@@ -75,6 +79,7 @@ def parse_workflow(doc: Mapping[str, Any], path: Path) -> Workflow:
         recommended=_tuple(doc.get("recommended")),
         blocking=_tuple(doc.get("blocking")),
         blocking_duplicates=bool(doc.get("blocking_duplicates", False)),
+        zero_tolerance=_tuple(doc.get("zero_tolerance")),
         needs_links=_tuple(doc.get("needs_links")),
         ready_at=float(doc.get("ready_at", 90)),
         path=path,

@@ -142,8 +142,10 @@ def test_workflow_without_required_column_is_not_ready():
     s = compute(findings([]), [crm(10)], [wf], {"crm": "crm"})
     assert s.workflows["x"].score == 0.0
     assert not s.workflows["x"].ready
-    assert s.workflows["x"].blockers[0].startswith(
-        "crm has no column for last_activity_at: its 10 records cannot enter"
+    assert (
+        s.workflows["x"]
+        .blockers[0]
+        .startswith("crm has no column for last_activity_at: its 10 records cannot enter")
     )
 
 
@@ -269,3 +271,22 @@ def test_clean_data_scores_at_least_95(tmp_path):
     assert {"email.invalid_syntax", "email.typo_domain", "value.placeholder"}.isdisjoint(
         set(result.findings["code"])
     )
+
+
+def test_zero_tolerance_code_keeps_a_high_scoring_workflow_from_being_ready():
+    wf = Workflow(
+        name="news",
+        title="News",
+        requires=("email",),
+        blocking=("link.consent_conflict",),
+        zero_tolerance=("link.consent_conflict",),
+        ready_at=50,
+    )
+    f = findings([("link.consent_conflict", "error", "compliance", "crm", 0, "email")])
+    s = compute(f, [crm(100)], [wf], {"crm": "crm"}, titles={"link.consent_conflict": "Opted out"})
+    w = s.workflows["news"]
+    assert w.score == pytest.approx(99.0)
+    assert not w.ready
+    assert w.blockers[0].startswith("1 opted out (link.consent_conflict) must be fixed")
+    clean = compute(findings([]), [crm(100)], [wf], {"crm": "crm"})
+    assert clean.workflows["news"].ready
