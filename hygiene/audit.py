@@ -84,6 +84,22 @@ class Audit:
                 return s
         raise KeyError(name)
 
+    def normalized(self, name: str) -> pd.DataFrame:
+        """One source's canonical fields as the checks see them: trimmed, null-likes empty,
+        email lower-cased and split into email_local / email_domain. The exported GX suite
+        (`hygiene rules export --gx`) validates exactly this table."""
+        from .checks.gx import batch_column
+        from .checks.rules import DERIVED_FIELDS
+        from .model import FIELDS
+
+        prep = next(p for p in self.prepared if p.source.name == name)
+        columns = {}
+        for f in (*FIELDS, *DERIVED_FIELDS):
+            col = batch_column(prep, f)
+            if col is not None:
+                columns[f] = col
+        return pd.DataFrame(columns)
+
     def source_record(self, s: Source) -> dict[str, Any]:
         """A source as audit.json lists it."""
         return {

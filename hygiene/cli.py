@@ -365,12 +365,28 @@ def rules_show(code: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the column rules as a Great Expectations suite (JSON).",
 )
+@click.option(
+    "--rules",
+    "rule_packs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A team rule pack (YAML) to include.",
+)
+@click.option(
+    "--workflow",
+    "workflows",
+    multiple=True,
+    metavar="W,...",
+    help="Workflows whose required fields field.missing_required checks (default: all).",
+)
 @debug_option
-def rules_export(gx_file: Path) -> None:
+def rules_export(gx_file: Path, rule_packs: tuple[str, ...], workflows: tuple[str, ...]) -> None:
     """Export the column rules as a Great Expectations expectation suite."""
     from .checks.export import export_suite
+    from .workflows import split_selection
 
-    export_suite(gx_file)
+    names, files = split_selection(_split_csv(workflows))
+    export_suite(gx_file, names or None, rule_packs, files)
     click.echo(f"wrote {gx_file}")
 
 

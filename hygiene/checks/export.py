@@ -7,22 +7,29 @@ email_local / email_domain columns, with values normalised as crm-hygiene normal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..fileio import atomic_write
-from ..workflows import load_workflows, required_fields
+from ..workflows import load_workflows, required_fields, select
 from .gx import compile_rules, suite_json
 from .rules import load_rules
 
 WORKFLOW_FIELDS = "*workflows"
 
 
-def export_suite(path: Path, workflows: list[str] | None = None) -> Path:
-    """Write the suite: each GX rule over each of its fields (`*workflows`: all required fields)."""
-    available = load_workflows()
-    chosen = [available[n] for n in workflows] if workflows else list(available.values())
+def export_suite(
+    path: Path,
+    workflows: Sequence[str] | None = None,
+    rule_packs: Sequence[Path | str] = (),
+    workflow_files: Sequence[Path | str] = (),
+) -> Path:
+    """Write the suite: each GX rule (shipped and `rule_packs`) over each of its fields;
+    `*workflows` stands for the fields the chosen workflows (default: all) require."""
+    available = load_workflows(workflow_files)
+    chosen = select(available, workflows)
     needed = list(required_fields(chosen))
-    rules = [r for r in load_rules() if r.enabled and r.engine == "gx"]
+    rules = [r for r in load_rules(rule_packs) if r.enabled and r.engine == "gx"]
     fields = {
         r.code: [
             g
