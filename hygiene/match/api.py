@@ -1,0 +1,446 @@
+"""Duplicate matching end to end: prepare, block, compare, learn weights, cluster, survive.
+
+Within one source, matches above `threshold` form duplicate clusters; across sources, matches
+above `link_threshold` are links (the same person in the CRM and the ESP), which the link
+checks use and which are never reported as duplicates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hygiene.errors import ConfigError
+from hygiene.model import Source
+from hygiene.resources import rules_yaml
+
+from . import fs
+from .blocking import DEFAULT_RULES, candidates, rule_fields
+from .cluster import Guard, cluster_rows
+from .compare import CHUNK, COMPARISONS, Comparison, active, compare, possible_levels
+from .evidence import describe
+from .features import Features, encode
+from .frame import prepare, stack
+from .survivor import choose_survivors, load_survivorship
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Every knob of matching, with defaults measured on FEBRL and generated exports."""
+
+    #: Match probability at or above which two records of one source are duplicates.
+    threshold: float = 0.95
+    #: Match probability for a link between records of two sources.
+    link_threshold: float = 0.9
+    #: A pair below `link_threshold` but at or above this is still a link when each record
+    #: is the other's best match in that source (one person, one record per system); None
+    #: turns this off.
+    link_mutual_best: float | None = 0.5
+    #: Blocks larger than this are windowed instead of compared all-pairs (and reported).
+    max_block_size: int = 200
+    #: Neighbours compared in windowed blocks and the sorted-neighbourhood pass.
+    window: int = 3
+    #: Blocking rules by name (see hygiene.match.blocking.DEFAULT_RULES).
+    blocking: tuple[str, ...] = tuple(r.name for r in DEFAULT_RULES)
+    #: Comparisons by name (see hygiene.match.compare.COMPARISONS).
+    comparisons: tuple[str, ...] = tuple(c.name for c in COMPARISONS)
+    #: Random record pairs used to measure how often different people agree (u).
+    u_samples: int = 300_000
+    #: Candidate pairs (a uniform sample) that the weights are learnt on.
+    train_pairs: int = 300_000
+    em_iterations: int = 60
+    #: Weigh agreement on a common value (Smith) less than on a rare one.
+    term_frequency: bool = True
+    #: Scored pairs at or above this probability are kept in `MatchResult.pairs`.
+    keep_pairs_above: float = 0.5
+    seed: int = 20240601
+    #: Never match two records whose email and phone are both present and both different
+    #: (a namesake at the same company, or a person who changed jobs), whatever the score.
+    separate_on_contact_conflict: bool = True
+    #: Survivorship rules file; rules/survivorship.yaml by default.
+    survivorship: str | Path | None = None
+
+
+@dataclass
+class Cluster:
+    """Records of one source that are one person; `members` are positions in source.data."""
+
+    id: int
+    source: str
+    members: list[int]
+    confidence: float
+    survivor: int
+    evidence: list[str]
+    survivor_reason: str
+
+
+@dataclass
+class MatchResult:
+    """Clusters (within a source), links (across sources), scored pairs and run figures."""
+
+    clusters: list[Cluster] = field(default_factory=list)
+    links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scored:
+    """What matching produced over the stacked features, before clusters get survivors."""
+
+    features: Features
+    left: np.ndarray
+    right: np.ndarray
+    gammas: np.ndarray
+    swap: np.ndarray
+    prob: np.ndarray
+    weight: np.ndarray
+    comps: list[Comparison]
+    stats: dict[str, Any]
+
+
+def _freemail() -> frozenset[str]:
+    """Consumer mailbox domains (rules/email/providers.yaml), which say nothing of employers."""
+    try:
+        doc = rules_yaml("email", "providers.yaml")
+    except ConfigError:
+        return frozenset()
+    return frozenset(str(d).lower() for d in (doc or {}).get("mailbox_providers", []) or [])
+
+
+def score_frames(
+    frames: Sequence[pd.DataFrame], names: Sequence[str], settings: MatchSettings
+) -> Scored:
+    """Block, compare and score prepared frames (one per source, see `prepare`)."""
+    if len(set(names)) != len(names):
+        raise ConfigError(f"source names must be unique to match them: {list(names)}")
+    unknown = set(settings.blocking) - {r.name for r in DEFAULT_RULES}
+    unknown |= set(settings.comparisons) - {c.name for c in COMPARISONS}
+    if unknown:
+        raise ConfigError(f"unknown blocking rule or comparison: {sorted(unknown)}")
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    f = encode(stack(list(frames), list(names)), list(names), _freemail())
+    seconds["encode"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
+    cand = candidates(f, rules, settings.max_block_size, settings.window)
+    seconds["blocking"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    comps = [c for c in active(f) if c.name in settings.comparisons]
+    rng = np.random.default_rng(settings.seed)
+    u = fs.estimate_u(f, comps, settings.u_samples, rng)
+    # Weights are learnt on a uniform sample of the candidates: plenty for EM, and the
+    # fuzzy comparisons of the rest wait until screening has dropped hopeless pairs.
+    n_cand = len(cand.left)
+    sample = np.arange(n_cand)
+    if n_cand > settings.train_pairs:
+        sample = np.sort(rng.choice(n_cand, settings.train_pairs, replace=False))
+    g_sample, _ = compare(f, cand.left[sample], cand.right[sample], comps)
+    n = f.n
+    model = fs.train(
+        g_sample,
+        cand.rules[sample],
+        [(r.name, rule_fields(r)) for r in rules],
+        comps,
+        u,
+        n * (n - 1) // 2,
+        rng,
+        max_iter=settings.em_iterations,
+        population=n_cand,
+    )
+    if settings.term_frequency:
+        model.tf = fs.term_frequencies(f, comps)
+    seconds["training"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    floor = min(settings.threshold, settings.link_threshold, settings.keep_pairs_above)
+    del g_sample
+    # In chunks: the level masks of every candidate would be the run's largest array.
+    keep_parts = []
+    for s0 in range(0, n_cand, CHUNK):
+        cl, cr = cand.left[s0 : s0 + CHUNK], cand.right[s0 : s0 + CHUNK]
+        bound = fs.upper_bound(model, possible_levels(f, comps, cl, cr), cl)
+        keep_parts.append(s0 + np.flatnonzero(bound >= np.log2(floor / (1 - floor))))
+    keep = np.concatenate(keep_parts) if keep_parts else np.empty(0, dtype=np.int64)
+    left, right = cand.left[keep], cand.right[keep]
+    gammas, swap = compare(f, left, right, comps)
+    weight = fs.match_weights(model, gammas, left)
+    prob = fs.probability(weight)
+    seconds["comparisons"] = time.perf_counter() - t
+    stats: dict[str, Any] = {
+        "rows": f.n,
+        "candidates": n_cand,
+        "screened_out": int(n_cand - len(keep)),
+        "comparisons": int((len(keep) + len(sample)) * len(comps)),
+        "candidates_per_rule": cand.per_rule,
+        "capped_blocks": cand.capped,
+        "capped_block_count": cand.capped_blocks,
+        "em": model.to_dict(),
+        "seconds": seconds,
+    }
+    return Scored(f, left, right, gammas, swap, prob, weight, comps, stats)
+
+
+def _row_lookup(f: Features, exclude: Iterable[tuple[str, int, str, int]]) -> set[tuple[int, int]]:
+    """ "Keep separate" pairs as stacked row numbers (lo, hi)."""
+    starts = {}
+    for k, name in enumerate(f.sources):
+        where = np.flatnonzero(f.source == k)
+        starts[name] = int(where[0]) if len(where) else 0
+    out = set()
+    for sa, pa_, sb, pb in exclude:
+        if sa not in starts or sb not in starts:
+            continue
+        a, b = starts[sa] + int(pa_), starts[sb] + int(pb)
+        out.add((min(a, b), max(a, b)))
+    return out
+
+
+def contact_conflict(s: Scored) -> np.ndarray:
+    """Pairs whose email and phone both differ (level 0 on both comparisons)."""
+    k = {c.name: i for i, c in enumerate(s.comps)}
+    if "email" not in k or "phone" not in k:
+        return np.zeros(len(s.left), dtype=bool)
+    return (s.gammas[:, k["email"]] == 0) & (s.gammas[:, k["phone"]] == 0)
+
+
+def _pairs_frame(s: Scored, keep: np.ndarray) -> pd.DataFrame:
+    f = s.features
+    li, ri = s.left[keep], s.right[keep]
+    names = np.asarray(f.sources, dtype=object)
+    out = pd.DataFrame(
+        {
+            "source_a": names[f.source[li]],
+            "pos_a": f.pos[li],
+            "source_b": names[f.source[ri]],
+            "pos_b": f.pos[ri],
+            "probability": s.prob[keep].astype(np.float32),
+            "match_weight": s.weight[keep].astype(np.float32),
+            "swapped_names": s.swap[keep],
+        }
+    )
+    for k, c in enumerate(s.comps):
+        out[c.name] = s.gammas[keep, k]
+    return out
+
+
+def find_duplicates(
+    sources: Sequence[Source],
+    settings: MatchSettings | None = None,
+    exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
+) -> MatchResult:
+    """Duplicates within each source and links across sources.
+
+    `exclude_pairs` holds (source_a, pos_a, source_b, pos_b) judged "keep separate": such
+    records never share a cluster and never form a link.
+    """
+    settings = settings or MatchSettings()
+    t = time.perf_counter()
+    frames = [prepare(s) for s in sources]
+    prep = time.perf_counter() - t
+    scored = score_frames(frames, [s.name for s in sources], settings)
+    scored.stats["seconds"] = {"prepare": prep, **scored.stats["seconds"]}
+    return assemble(scored, sources, settings, exclude_pairs)
+
+
+def assemble(
+    s: Scored,
+    sources: Sequence[Source],
+    settings: MatchSettings,
+    exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
+) -> MatchResult:
+    """Clusters with survivors, links and the kept pairs from scored candidates."""
+    t = time.perf_counter()
+    f = s.features
+    cannot = _row_lookup(f, exclude_pairs)
+    excluded = np.zeros(len(s.left), dtype=bool)
+    if cannot:
+        code = s.left * np.int64(f.n) + s.right
+        bad = np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64)
+        excluded = np.isin(code, bad)
+    if settings.separate_on_contact_conflict:
+        excluded |= contact_conflict(s)
+    same = f.source[s.left] == f.source[s.right]
+    dup = np.flatnonzero(same & (s.prob >= settings.threshold) & ~excluded)
+    cannot_codes = np.unique(np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64))
+    rows, labels, guarded = cluster_rows(
+        s.left[dup], s.right[dup], s.prob[dup], Guard(f, cannot_codes)
+    )
+    clusters = _clusters(s, dup, rows, labels, sources, settings)
+    link = _link_pairs(s, ~same & ~excluded, settings)
+    links = _links(s, link)
+    keep = s.prob >= settings.keep_pairs_above
+    stats = dict(s.stats)
+    stats["clusters"] = len(clusters)
+    stats["duplicate_records"] = int(sum(len(c.members) - 1 for c in clusters))
+    stats["links"] = len(links)
+    stats["guarded_components"] = guarded
+    stats["seconds"] = {**stats["seconds"], "clustering": time.perf_counter() - t}
+    return MatchResult(clusters, links, _pairs_frame(s, keep), stats)
+
+
+def _clusters(
+    s: Scored,
+    dup: np.ndarray,
+    rows: np.ndarray,
+    labels: np.ndarray,
+    sources: Sequence[Source],
+    settings: MatchSettings,
+) -> list[Cluster]:
+    """Cluster objects: confidence is the lowest, over members, of each member's best match
+    inside the cluster, so every member is tied in at least that strongly."""
+    f = s.features
+    if len(rows) == 0:
+        return []
+    li, ri, pr = s.left[dup], s.right[dup], s.prob[dup]
+    lab_l, lab_r = _label_of(rows, labels, li), _label_of(rows, labels, ri)
+    inside = np.flatnonzero((lab_l == lab_r) & (lab_l >= 0))
+    # Each member's strongest in-cluster edge.
+    ends = np.concatenate([li[inside], ri[inside]])
+    eidx = np.concatenate([inside, inside])
+    order = np.lexsort((-pr[eidx], ends))
+    first = np.r_[True, ends[order][1:] != ends[order][:-1]]
+    best_edge = dict(zip(ends[order][first].tolist(), eidx[order][first].tolist(), strict=True))
+    edges = np.unique(np.asarray(list(best_edge.values()), dtype=np.int64))
+    gi = dup[edges]
+    words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
+    words_of = dict(zip(edges.tolist(), words, strict=True))
+    groups: dict[int, list[int]] = {}
+    for r, lab in zip(rows.tolist(), labels.tolist(), strict=True):
+        groups.setdefault(lab, []).append(r)
+    ordered = sorted(groups.values(), key=lambda m: (int(f.source[m[0]]), min(m)))
+    members = pd.DataFrame(
+        {
+            "cluster": np.repeat(np.arange(1, len(ordered) + 1), [len(m) for m in ordered]),
+            "source": [f.sources[int(f.source[r])] for m in ordered for r in m],
+            "pos": [int(f.pos[r]) for m in ordered for r in m],
+        }
+    )
+    surv = choose_survivors(members, sources, load_survivorship(settings.survivorship))
+    surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
+    surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
+    out = []
+    for cid, m in enumerate(ordered, start=1):
+        own = [best_edge[r] for r in m if r in best_edge]
+        conf = float(min(pr[e] for e in own)) if own else 0.0
+        ev: list[str] = []
+        for e in sorted(set(own), key=lambda e: pr[e]):
+            for w in words_of.get(e, []):
+                if w not in ev:
+                    ev.append(w)
+        out.append(
+            Cluster(
+                id=cid,
+                source=f.sources[int(f.source[m[0]])],
+                members=sorted(int(f.pos[r]) for r in m),
+                confidence=round(conf, 4),
+                survivor=int(surv_pos[cid]),
+                evidence=ev,
+                survivor_reason=str(surv_why[cid]),
+            )
+        )
+    return out
+
+
+def _link_pairs(s: Scored, allowed: np.ndarray, settings: MatchSettings) -> np.ndarray:
+    """Cross-source pairs that are links: at or above `link_threshold`, or the best match
+    of both records (towards that other source) at or above `link_mutual_best`."""
+    sure = allowed & (s.prob >= settings.link_threshold)
+    floor = settings.link_mutual_best
+    if floor is None:
+        return np.flatnonzero(sure)
+    idx = np.flatnonzero(allowed & (s.prob >= floor) & ~sure)
+    if len(idx) == 0:
+        return np.flatnonzero(sure)
+    f = s.features
+    pool = np.flatnonzero(allowed & (s.prob >= floor))
+    n_src = np.int64(len(f.sources))
+    # Key: a record and the other source; value: the best probability it reaches there.
+    keys = np.concatenate(
+        [
+            s.left[pool] * n_src + f.source[s.right[pool]],
+            s.right[pool] * n_src + f.source[s.left[pool]],
+        ]
+    )
+    probs = np.concatenate([s.prob[pool], s.prob[pool]])
+    order = np.argsort(keys, kind="stable")
+    keys, probs = keys[order], probs[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    uniq, best = keys[starts], np.maximum.reduceat(probs, starts)
+    ka = s.left[idx] * n_src + f.source[s.right[idx]]
+    kb = s.right[idx] * n_src + f.source[s.left[idx]]
+    pa_best = best[np.searchsorted(uniq, ka)]
+    pb_best = best[np.searchsorted(uniq, kb)]
+    mutual = (s.prob[idx] >= pa_best) & (s.prob[idx] >= pb_best)
+    return np.sort(np.concatenate([np.flatnonzero(sure), idx[mutual]]))
+
+
+def _label_of(rows: np.ndarray, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Cluster label of rows `x` (-1 for rows in no cluster); `rows` is sorted."""
+    at = np.minimum(np.searchsorted(rows, x), len(rows) - 1)
+    return np.where(rows[at] == x, labels[at], -1)
+
+
+def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
+    f = s.features
+    names = np.asarray(f.sources, dtype=object)
+    li, ri = s.left[idx], s.right[idx]
+    words = describe(f, s.comps, s.gammas[idx], li, ri, s.swap[idx])
+    email_k = next((k for k, c in enumerate(s.comps) if c.name == "email"), None)
+    if email_k is None:
+        method = np.full(len(idx), "fuzzy", dtype=object)
+    else:
+        method = np.where(s.gammas[idx, email_k] >= 3, "email", "fuzzy").astype(object)
+    return pd.DataFrame(
+        {
+            "source_a": names[f.source[li]],
+            "pos_a": f.pos[li],
+            "source_b": names[f.source[ri]],
+            "pos_b": f.pos[ri],
+            "probability": s.prob[idx],
+            "evidence": ["; ".join(w) for w in words],
+            "method": method,
+        }
+    )
+
+
+def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
+    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id."""
+    by_name = {s.name: s for s in sources}
+    out = []
+    for c in result.clusters:
+        src = by_name[c.source]
+        prov = src.provenance
+        ids = src.record_ids()
+        members = []
+        for pos in c.members:
+            rec = ids.iloc[pos]
+            member: dict[str, Any] = {
+                "source": c.source,
+                "file": str(prov["file"].iloc[pos]),
+                "row": int(prov["row"].iloc[pos]),
+                "record_id": None if pd.isna(rec) else str(rec),
+            }
+            if "sheet" in prov.columns and pd.notna(prov["sheet"].iloc[pos]):
+                member["sheet"] = str(prov["sheet"].iloc[pos])
+            members.append(member)
+        surv_row = int(prov["row"].iloc[c.survivor])
+        out.append(
+            {
+                "cluster": c.id,
+                "confidence": round(c.confidence, 3),
+                "members": members,
+                "survivor": {"source": c.source, "row": surv_row},
+                "evidence": list(c.evidence),
+            }
+        )
+    return out

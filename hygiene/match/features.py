@@ -1,0 +1,231 @@
+"""Match features: each prepared text column as integer codes into a vocabulary of values.
+
+Blocking and comparisons work on codes (exact equality is a code test, fuzzy scores are
+computed once per distinct pair of values), which keeps a million-row match in memory and
+fast. First and last names share one vocabulary, as do phone and mobile, so swapped names
+and phone-vs-mobile compare by code too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hygiene.normalize.base import TEXT
+
+from .names import phonetic, related_pairs
+
+#: Columns of a prepared match frame (see `prepare`); all text, missing as NaN.
+MATCH_COLUMNS = (
+    "email",
+    "email_key",
+    "email_local",
+    "email_domain",
+    "first_name",
+    "last_name",
+    "phone",
+    "mobile_phone",
+    "company",
+    "street",
+    "city",
+    "postal_code",
+    "birth_date",
+)
+
+#: Columns coded against a shared vocabulary: (group name, members).
+SHARED = {"name": ("first_name", "last_name"), "phones": ("phone", "mobile_phone")}
+
+
+@dataclass
+class Coded:
+    """One column as codes (int32, -1 for missing) into `vocab` (object array of str)."""
+
+    codes: np.ndarray
+    vocab: np.ndarray
+
+    def present(self) -> np.ndarray:
+        return self.codes >= 0
+
+    def values(self, idx: np.ndarray) -> np.ndarray:
+        """The text at rows `idx` ("" where missing), for rapidfuzz."""
+        c = self.codes[idx]
+        out = self.vocab[np.where(c >= 0, c, 0)] if len(self.vocab) else np.full(len(c), "")
+        return np.where(c >= 0, out, "")
+
+
+@dataclass
+class Features:
+    """Coded match columns of all sources stacked, with where each row came from."""
+
+    cols: dict[str, Coded]
+    source: np.ndarray  # int16 source number per row
+    pos: np.ndarray  # int64 row position within its source
+    sources: list[str]
+    derived: dict[str, Coded] = field(default_factory=dict)
+    nick_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    #: Per row: the mailbox name is spelt from the person's own names (benjamin.rogers).
+    name_like_local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _has: dict[str, bool] = field(default_factory=dict, repr=False)
+    #: Per-vocabulary helpers computed on first use (compact spellings, name lengths).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.source)
+
+    def has(self, name: str) -> bool:
+        """True when the column exists and holds at least one value."""
+        if name not in self._has:
+            col = self.cols.get(name) or self.derived.get(name)
+            self._has[name] = col is not None and bool((col.codes >= 0).any())
+        return self._has[name]
+
+
+def _factorize(s: pd.Series, sort: bool = False) -> Coded:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True, sort=sort)
+    vocab = np.asarray(pd.Series(uniques).astype(object), dtype=object)
+    return Coded(codes.astype(np.int32), vocab)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        s = frame[name]
+        # Empty strings carry no evidence; they must not block or compare as equal.
+        return s.where(s.notna() & (s.astype(str) != ""))
+    return pd.Series(np.nan, index=frame.index, dtype=object)
+
+
+def encode(
+    frame: pd.DataFrame, sources: list[str], freemail: frozenset[str] = frozenset()
+) -> Features:
+    """Code the prepared columns of `frame` (stacked sources with `source`, `pos` columns).
+
+    `freemail` lists consumer mailbox domains, which say nothing about a shared employer.
+    """
+    cols: dict[str, Coded] = {}
+    grouped = {m for members in SHARED.values() for m in members}
+    for members in SHARED.values():
+        stacked = pd.concat([_column(frame, m) for m in members], ignore_index=True)
+        coded = _factorize(stacked)
+        n = len(frame)
+        for k, m in enumerate(members):
+            cols[m] = Coded(coded.codes[k * n : (k + 1) * n], coded.vocab)
+    for name in MATCH_COLUMNS:
+        if name not in grouped:
+            cols[name] = _factorize(_column(frame, name))
+    src = pd.Categorical(frame["source"], categories=sources).codes.astype(np.int16)
+    feats = Features(cols, src, frame["pos"].to_numpy(np.int64), sources)
+    feats.derived = derive(feats, freemail)
+    feats.nick_keys = related_pairs(cols["first_name"].vocab)
+    feats.name_like_local = name_like_local(feats)
+    return feats
+
+
+def _letters(col: Coded, n: int) -> pa.Array:
+    """Lower-case letters only, German umlaut spellings folded (mueller = muller = müller
+    once accents are stripped), the same on both sides of the name-like test."""
+    arr = pc.utf8_lower(pa.array(col.values(np.arange(n)), type=pa.string()))
+    arr = pc.replace_substring_regex(arr, r"[^\p{L}]+", "")
+    arr = pc.replace_substring_regex(arr, r"([aou])e", r"\1")
+    return pc.replace_substring(arr, "ss", "s")
+
+
+def name_like_local(f: Features) -> np.ndarray:
+    """Rows whose email local part, letters only, is spelt from their first and last name
+    (john.smith, jsmith, smithj, john, ...). Two namesakes share such a mailbox name at
+    different employers, so when both records have one, its agreement (or near agreement)
+    repeats the name evidence rather than adding any; the email comparison does not count
+    it."""
+    n = f.n
+    local = _letters(f.cols["email_local"], n)
+    first = _letters(f.cols["first_name"], n)
+    last = _letters(f.cols["last_name"], n)
+    f1 = pc.utf8_slice_codeunits(first, 0, 1)
+    l1 = pc.utf8_slice_codeunits(last, 0, 1)
+
+    def join(a: pa.Array, b: pa.Array) -> pa.Array:
+        return pc.binary_join_element_wise(a, b, "")
+
+    out = np.zeros(n, dtype=bool)
+    for pattern in (
+        join(first, last),
+        join(last, first),
+        join(f1, last),
+        join(last, f1),
+        join(first, l1),
+        join(l1, first),
+        first,
+        last,
+    ):
+        same = pc.and_(pc.equal(local, pattern), pc.not_equal(local, ""))
+        out |= np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+    return out
+
+
+def _map_vocab(col: Coded, fn: Callable[[str], str]) -> Coded:
+    """Apply `fn` to each vocabulary value, then re-code the result (a new, smaller vocab)."""
+    mapped = pd.Series([fn(v) for v in col.vocab.tolist()], dtype=object)
+    mapped = mapped.where(mapped != "")
+    sub_codes, sub_vocab = pd.factorize(mapped, use_na_sentinel=True)
+    sub_codes = np.append(sub_codes, -1).astype(np.int32)  # index -1 (missing) stays missing
+    return Coded(sub_codes, np.asarray(sub_vocab, dtype=object))
+
+
+def _apply(mapping: Coded, codes: np.ndarray) -> Coded:
+    """Codes of a column translated through a vocabulary mapping from `_map_vocab`."""
+    return Coded(mapping.codes[codes], mapping.vocab)
+
+
+def _head(v: str) -> str:
+    return f"{len(v)}:{v[: (len(v) - 1) // 2]}"
+
+
+def _tail(v: str) -> str:
+    return f"{len(v)}:{v[len(v) - (len(v) - 1) // 2 :]}"
+
+
+def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Coded]:
+    """Keys used by blocking only: phonetic names, initials, business email domain.
+
+    First- and last-name keys are computed on the shared name vocabulary, so they share
+    codes and a rule can stack them to catch first and last name swapped.
+    """
+    out: dict[str, Coded] = {}
+    first, last = f.cols["first_name"], f.cols["last_name"]
+    phon = _map_vocab(first, phonetic)
+    init = _map_vocab(first, lambda v: v[:1])
+    out["first_phonetic"] = _apply(phon, first.codes)
+    out["last_phonetic"] = _apply(phon, last.codes)
+    out["first_initial"] = _apply(init, first.codes)
+    out["last_initial"] = _apply(init, last.codes)
+    # For screening postcode typos cheaply: one edit leaves the first or the last
+    # (len - 1) // 2 characters intact, so a pair with neither equal (and equal lengths)
+    # cannot be one typo apart.
+    pcode = f.cols["postal_code"]
+    out["postal_code_head"] = _apply(_map_vocab(pcode, _head), pcode.codes)
+    out["postal_code_tail"] = _apply(_map_vocab(pcode, _tail), pcode.codes)
+    out["postal_code_len"] = _apply(_map_vocab(pcode, lambda v: str(len(v))), pcode.codes)
+    dom = f.cols["email_domain"]
+    out["business_domain"] = _apply(
+        _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes
+    )
+    fa = pa.array(first.values(np.arange(f.n)), type=pa.string())
+    la = pa.array(last.values(np.arange(f.n)), type=pa.string())
+    # Sort keys for the sorted-neighbourhood pass: one name as typed, the other reversed, so
+    # a typo in the first letters of that name still sorts it next to its twin. Both orders
+    # share one sorted vocabulary, so a record with the names swapped meets its twin.
+    both = (first.codes >= 0) | (last.codes >= 0)
+    snm1 = pc.binary_join_element_wise(fa, pc.utf8_reverse(la), " ")
+    snm2 = pc.binary_join_element_wise(la, pc.utf8_reverse(fa), " ")
+    stacked = pd.Series(pd.array(pa.concat_arrays([snm1, snm2]), dtype=TEXT))
+    stacked = stacked.where(np.concatenate([both, both]))
+    coded = _factorize(stacked, sort=True)
+    out["snm_first"] = Coded(coded.codes[: f.n], coded.vocab)
+    out["snm_last"] = Coded(coded.codes[f.n :], coded.vocab)
+    return out

@@ -1,0 +1,335 @@
+"""Fellegi-Sunter scoring with weights learnt from the data itself (no labels).
+
+As in Splink: u (how often two *different* people agree at a level) is measured on random
+record pairs; m (how often the *same* person does) comes from expectation maximisation over
+the candidate pairs of each blocking rule with u held fixed; the prior is the share of
+matches among all pairs. EM runs over distinct comparison vectors with their counts, so it
+costs the same for a thousand or ten million pairs. Agreement on a common value (Smith,
+London) weighs less than on a rare one through term-frequency adjustment of the top level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .compare import Comparison, compare
+from .features import Features
+
+
+@dataclass
+class Model:
+    """Learnt parameters: `m[c][k]`, `u[c][k]` per comparison and level, prior `lam`."""
+
+    comps: list[Comparison]
+    lam: float
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    iterations: int = 0
+    converged: bool = False
+    tf: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    #: u measured on random pairs; the reference for term-frequency adjustments.
+    u_random: list[np.ndarray] = field(default_factory=list)
+    #: One entry per EM session (blocking rule): pairs, match share, convergence.
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+
+    def weights(self) -> list[np.ndarray]:
+        """log2(m / u) per comparison and level (the Bayes factor of each level)."""
+        return [np.log2(m / u) for m, u in zip(self.m, self.u, strict=True)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain numbers for stats and reports."""
+        return {
+            "lambda": float(f"{self.lam:.4g}"),
+            "sessions": self.sessions,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "comparisons": {
+                c.name: {
+                    "levels": list(c.levels),
+                    "m": [float(f"{x:.4g}") for x in m],
+                    "u": [float(f"{x:.4g}") for x in u],
+                }
+                for c, m, u in zip(self.comps, self.m, self.u, strict=True)
+            },
+        }
+
+
+#: Pseudo-pairs of prior belief added to the m and u estimates: negligible on a real file
+#: (thousands of pairs), decisive on a file of ten rows where nothing can be learnt.
+M_PRIOR_PAIRS = 10.0
+U_PRIOR_PAIRS = 100.0
+#: Term-frequency adjustment needs enough values for frequencies to mean something.
+TF_MIN_VALUES = 200
+
+
+def prior_m(n_levels: int) -> np.ndarray:
+    """A match mostly agrees: 0.9 on the top level, the rest spread below it."""
+    m = np.full(n_levels, 0.1 / max(n_levels - 1, 1))
+    m[-1] = 0.9
+    return m
+
+
+def prior_u(n_levels: int) -> np.ndarray:
+    """Two different people rarely agree: 0.001 on the top level, 0.01 on partial levels."""
+    u = np.full(n_levels, 0.01)
+    u[-1] = 0.001
+    u[0] = 1.0 - u[1:].sum()
+    return u
+
+
+def _level_probs(
+    g: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None, strength: float = 10.0
+) -> np.ndarray:
+    """Share of each level among non-missing entries of one comparison column, shrunk
+    towards `prior` by `strength` pseudo-pairs."""
+    n_levels = len(prior)
+    ok = g >= 0
+    w = np.ones(len(g)) if weights is None else weights
+    counts = np.bincount(g[ok].astype(np.int64), weights=w[ok], minlength=n_levels)[:n_levels]
+    smoothed: np.ndarray = counts.astype(np.float64) + strength * prior
+    return smoothed / smoothed.sum()
+
+
+def estimate_u(
+    f: Features, comps: list[Comparison], samples: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """u probabilities from random pairs of records (almost all different people)."""
+    n = f.n
+    if n < 2:
+        return [prior_u(len(c.levels)) for c in comps]
+    samples = int(min(samples, n * (n - 1) // 2))
+    a = rng.integers(0, n, samples)
+    b = rng.integers(0, n, samples)
+    keep = a != b
+    g, _ = compare(f, a[keep], b[keep], comps)
+    return [
+        _level_probs(g[:, k], prior_u(len(c.levels)), strength=U_PRIOR_PAIRS)
+        for k, c in enumerate(comps)
+    ]
+
+
+def patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct comparison vectors and their counts (one int64 code per row, so a 1D sort)."""
+    if len(gammas) == 0:
+        return np.empty((0, gammas.shape[1]), dtype=np.int8), np.empty(0)
+    base = np.int64(9)  # levels -1..7
+    code = np.zeros(len(gammas), dtype=np.int64)
+    for k in range(gammas.shape[1]):
+        code = code * base + (gammas[:, k].astype(np.int64) + 1)
+    uniq, counts = np.unique(code, return_counts=True)
+    pats = np.empty((len(uniq), gammas.shape[1]), dtype=np.int8)
+    for k in range(gammas.shape[1] - 1, -1, -1):
+        pats[:, k] = uniq % base - 1
+        uniq = uniq // base
+    return pats, counts.astype(np.float64)
+
+
+def _posterior(
+    pats: np.ndarray, lam: float, m: list[np.ndarray], u: list[np.ndarray]
+) -> np.ndarray:
+    lm = np.log(lam) + _loglik(pats, m)
+    lu = np.log1p(-lam) + _loglik(pats, u)
+    return np.asarray(np.exp(lm - np.logaddexp(lm, lu)))
+
+
+def em_fixed_u(
+    pats: np.ndarray,
+    counts: np.ndarray,
+    levels: list[int],
+    u: list[np.ndarray],
+    max_iter: int = 60,
+    tol: float = 1e-6,
+    lam: float = 0.1,
+) -> tuple[list[np.ndarray], float, int, bool]:
+    """m and the match share by EM with u held at its random-pair values (as Splink does)."""
+    m = [prior_m(n) for n in levels]
+    for it in range(1, max_iter + 1):
+        w = counts * _posterior(pats, lam, m, u)
+        new_lam = float(np.clip(w.sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        new_m = [
+            _level_probs(pats[:, k], prior_m(n), w, M_PRIOR_PAIRS) for k, n in enumerate(levels)
+        ]
+        delta = max(
+            abs(new_lam - lam), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))
+        )
+        m, lam = new_m, new_lam
+        if delta < tol:
+            return m, lam, it, True
+    return m, lam, max_iter, False
+
+
+def train(
+    gammas: np.ndarray,
+    rule_bits: np.ndarray,
+    rules: list[tuple[str, set[str]]],
+    comps: list[Comparison],
+    u: list[np.ndarray],
+    total_pairs: int,
+    rng: np.random.Generator,
+    max_iter: int = 60,
+    sample: int = 500_000,
+    min_pairs: int = 50,
+    population: int | None = None,
+) -> Model:
+    """Learn m per comparison and the share of matches among all record pairs, no labels.
+
+    Splink's scheme: one EM session per blocking rule over the pairs that rule found,
+    leaving out the comparisons on the rule's own fields (its pairs agree on those by
+    construction, so they say nothing there), with u fixed from random pairs; each m is the
+    mean over the sessions that estimated it. The prior is then the expected number of
+    matches among the candidates over all possible pairs, found by iterating the posterior.
+    `gammas` may be a uniform sample of `population` candidate pairs.
+    """
+    model = Model(comps, 1e-4, [prior_m(len(c.levels)) for c in comps], list(u), u_random=u)
+    estimates: list[list[np.ndarray]] = [[] for _ in comps]
+    sessions = []
+    for k, (name, fields) in enumerate(rules):
+        idx = np.flatnonzero(rule_bits & np.uint16(1 << k))
+        use = [j for j, c in enumerate(comps) if not set(c.fields) & fields]
+        if len(idx) < min_pairs or not use:
+            continue
+        if len(idx) > sample:
+            idx = np.sort(rng.choice(idx, sample, replace=False))
+        pats, counts = patterns(gammas[idx][:, use])
+        m, lam, it, ok = em_fixed_u(
+            pats, counts, [len(comps[j].levels) for j in use], [u[j] for j in use], max_iter
+        )
+        for j, mj in zip(use, m, strict=True):
+            estimates[j].append(mj)
+        sessions.append(
+            {
+                "rule": name,
+                "pairs": int(len(idx)),
+                "lambda": round(lam, 6),
+                "iterations": it,
+                "converged": ok,
+                "estimated": [comps[j].name for j in use],
+            }
+        )
+        model.iterations += it
+    model.m = [np.mean(e, axis=0) if e else model.m[j] for j, e in enumerate(estimates)]
+    model.converged = bool(sessions) and all(x["converged"] for x in sessions)
+    model.sessions = sessions
+    model.lam = _prior(gammas, model, total_pairs, rng, sample * 4, population or len(gammas))
+    return model
+
+
+def _prior(
+    gammas: np.ndarray,
+    model: Model,
+    total_pairs: int,
+    rng: np.random.Generator,
+    sample: int,
+    population: int,
+) -> float:
+    """P(two random records match): expected matches among candidates / all pairs."""
+    n = len(gammas)
+    if n == 0 or total_pairs <= 0:
+        return 1e-6
+    idx = np.sort(rng.choice(n, sample, replace=False)) if n > sample else np.arange(n)
+    pats, counts = patterns(gammas[idx])
+    counts *= population / len(idx)
+    ceiling = min(population / total_pairs, 1 - 1e-9)
+    lam = min(1e-4, ceiling)
+    for _ in range(100):
+        new = float(
+            np.clip(
+                (counts * _posterior(pats, lam, model.m, model.u)).sum() / total_pairs,
+                1e-12,
+                ceiling,
+            )
+        )
+        if abs(new - lam) <= 1e-3 * lam:
+            return new
+        lam = new
+    return lam
+
+
+def _loglik(pats: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
+    """Sum over comparisons of log P(level), missing levels contributing nothing."""
+    out = np.zeros(len(pats))
+    for k, pr in enumerate(probs):
+        g = pats[:, k]
+        out += np.where(g >= 0, np.log(pr[np.maximum(g, 0)]), 0.0)
+    return out
+
+
+def term_frequencies(f: Features, comps: list[Comparison]) -> dict[tuple[int, int], np.ndarray]:
+    """(comparison, level) -> the share of rows holding each row's value of the level's
+    column (NaN where missing), for every `tf` entry of the comparisons."""
+    out: dict[tuple[int, int], np.ndarray] = {}
+    for k, c in enumerate(comps):
+        for lvl, column in c.tf_levels():
+            codes = f.cols[column].codes
+            ok = codes >= 0
+            if ok.sum() < TF_MIN_VALUES:
+                continue
+            counts = np.bincount(codes[ok], minlength=len(f.cols[column].vocab))
+            tf = np.full(len(codes), np.nan)
+            tf[ok] = counts[codes[ok]] / ok.sum()
+            out[(k, lvl)] = tf
+    return out
+
+
+def _tf_adjust(model: Model, k: int, lvl: int, rows: np.ndarray, tf_min: float) -> np.ndarray:
+    """Splink's adjustment: agreeing on a value is about as rare as the value itself, so the
+    weight moves by log2(average agreement / this value's frequency). The average is the
+    random-pair share of every level that agrees on the same column (postcode equal, with
+    or without the city), so a joint level keeps what the other column adds. The floor stops
+    one unique typo from outweighing everything else."""
+    tf = model.tf[(k, lvl)]
+    u_val = np.maximum(tf[rows], tf_min)
+    column = dict(model.comps[k].tf_levels())[lvl]
+    u = model.u_random[k] if model.u_random else model.u[k]
+    ref = float(sum(u[lv] for lv, col in model.comps[k].tf_levels() if col == column))
+    return np.asarray(np.log2(ref / np.where(np.isnan(u_val), ref, u_val)))
+
+
+def match_weights(
+    model: Model, gammas: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+) -> np.ndarray:
+    """Total match weight (log2 odds) of each pair, adjusted for value frequency."""
+    w = np.full(len(gammas), np.log2(model.lam / (1 - model.lam)))
+    for k, table in enumerate(model.weights()):
+        g = gammas[:, k]
+        wk = np.where(g >= 0, table[np.maximum(g, 0)], 0.0)
+        for kk, lvl in model.tf:
+            if kk == k:
+                at = np.flatnonzero(g == lvl)
+                wk[at] += _tf_adjust(model, k, lvl, left[at], tf_min)
+        w += wk
+    return w
+
+
+def upper_bound(
+    model: Model, possible: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+) -> np.ndarray:
+    """The highest match weight each pair could reach, given the levels still possible
+    (`compare.possible_levels`). A pair whose bound is below the threshold needs no fuzzy
+    comparison. Levels with a frequency adjustment are only possible where their value is
+    equal, so the adjustment is known exactly."""
+    w = np.full(len(possible), np.log2(model.lam / (1 - model.lam)))
+    for k, table in enumerate(model.weights()):
+        mask = possible[:, k]
+        tf_levels = [lvl for kk, lvl in model.tf if kk == k]
+        # Best weight for every possible mask (at most 2^7), tf levels left out: one gather.
+        best_of = np.zeros(1 << len(table))
+        for m in range(1, len(best_of)):
+            vals = [table[lv] for lv in range(len(table)) if m >> lv & 1 and lv not in tf_levels]
+            best_of[m] = max(vals) if vals else -np.inf
+        wk = best_of[mask]
+        for lvl in tf_levels:
+            at = np.flatnonzero(mask & np.uint16(1 << lvl))
+            if len(at):
+                cand = table[lvl] + _tf_adjust(model, k, lvl, left[at], tf_min)
+                wk[at] = np.maximum(wk[at], cand)
+        w += wk
+    return w
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    """Match probability from a log2-odds weight."""
+    return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))

@@ -1,0 +1,178 @@
+"""Survivorship: which record of a duplicate cluster is kept, by the rules in rules/.
+
+Rules (rules/survivorship.yaml) are tried in order; each gives every member a score, and
+the first rule that separates the best member from the runner-up names the reason. Only
+cluster members are read, so the cost follows the number of duplicates, not of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hygiene import normalize as nz
+from hygiene.errors import ConfigError
+from hygiene.model import Source
+from hygiene.resources import load_yaml, rules_dir, rules_yaml
+
+RULE_TYPES = ("source_kind", "most_complete", "most_recent", "oldest", "first_row")
+#: Used when neither the preset nor the survivorship file says a platform's kind.
+DEFAULT_KINDS = {
+    **dict.fromkeys(("hubspot", "salesforce", "pipedrive", "zoho", "generic"), "crm"),
+    **dict.fromkeys(("mailchimp", "klaviyo", "activecampaign"), "esp"),
+}
+
+
+@dataclass(frozen=True)
+class SurvivorRule:
+    """One survivorship rule: its type and parameters."""
+
+    rule: str
+    fields: tuple[str, ...] = ()
+    prefer: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """The ordered rules and the platform -> kind map."""
+
+    rules: tuple[SurvivorRule, ...]
+    kinds: dict[str, str]
+
+    def kind(self, platform: str) -> str:
+        """The kind (crm, esp) of a platform: its preset's `kind`, else this file's table."""
+        try:
+            preset = rules_yaml("platforms", f"{platform}.yaml")
+        except ConfigError:
+            preset = None
+        if isinstance(preset, dict) and isinstance(preset.get("kind"), str):
+            return str(preset["kind"])
+        return self.kinds.get(platform, DEFAULT_KINDS.get(platform, "crm"))
+
+
+def load_survivorship(path: str | Path | None = None) -> Survivorship:
+    """Read survivorship rules (rules/survivorship.yaml by default); bad rules name the file."""
+    p = Path(path) if path is not None else rules_dir() / "survivorship.yaml"
+    doc: Any = load_yaml(p)
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise ConfigError(f"{p}: needs a `rules:` list; see rules/survivorship.yaml")
+    rules = []
+    for item in doc["rules"]:
+        kind = item.get("rule") if isinstance(item, dict) else None
+        if kind not in RULE_TYPES:
+            raise ConfigError(f"{p}: unknown survivorship rule {kind!r}; use one of {RULE_TYPES}")
+        rules.append(
+            SurvivorRule(kind, tuple(item.get("fields") or ()), tuple(item.get("prefer") or ()))
+        )
+    kinds: dict[str, str] = {}
+    for kind, platforms in (doc.get("kinds") or {}).items():
+        for platform in platforms or ():
+            kinds[str(platform)] = str(kind)
+    return Survivorship(tuple(rules), kinds)
+
+
+def _dates(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> pd.Series:
+    """The first date each row holds among `fields` (UTC), NaT where none."""
+    out = pd.Series(pd.NaT, index=range(len(pos)), dtype="datetime64[ns, UTC]")
+    for name in fields:
+        s = source.field(name)
+        if s is None:
+            continue
+        parsed = nz.parse_dates(s.iloc[pos].reset_index(drop=True))
+        out = out.fillna(pd.Series(parsed.to_numpy(), dtype="datetime64[ns, UTC]"))
+    return out
+
+
+def _filled(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
+    n = np.zeros(len(pos), dtype=np.int64)
+    for name in fields:
+        s = source.field(name)
+        if s is not None:
+            n += nz.nullify(s.iloc[pos].reset_index(drop=True)).notna().to_numpy()
+    return n
+
+
+def _scores(
+    rule: SurvivorRule, members: pd.DataFrame, sources: dict[str, Source], surv: Survivorship
+) -> tuple[np.ndarray, list[str]]:
+    """Score per member (higher wins) and the words for a win on this rule."""
+    n = len(members)
+    score = np.zeros(n, dtype=np.float64)
+    words = [""] * n
+    for name, idx in members.groupby("source", sort=False).indices.items():
+        src = sources[name]
+        pos = members["pos"].to_numpy()[idx]
+        if rule.rule == "source_kind":
+            kind = surv.kind(src.platform)
+            rank = rule.prefer.index(kind) if kind in rule.prefer else len(rule.prefer)
+            score[idx] = -rank
+            for i in idx:
+                words[i] = f"{kind.upper()} record preferred ({src.platform})"
+        elif rule.rule == "most_complete":
+            filled = _filled(src, rule.fields, pos)
+            score[idx] = filled
+            for i, k in zip(idx, filled.tolist(), strict=True):
+                words[i] = f"most complete ({k} of {len(rule.fields)} fields)"
+        elif rule.rule in ("most_recent", "oldest"):
+            d = _dates(src, rule.fields, pos)
+            val = (d - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
+            sign = 1.0 if rule.rule == "most_recent" else -1.0
+            score[idx] = np.where(np.isnan(val), -np.inf, sign * val)
+            label = "most recent activity" if rule.rule == "most_recent" else "oldest record"
+            for i, day in zip(idx, d.dt.strftime("%Y-%m-%d").tolist(), strict=True):
+                words[i] = f"{label} ({day})" if isinstance(day, str) else label
+        else:  # first_row: earliest source given, then earliest row
+            order = list(sources).index(name)
+            score[idx] = -(order * 1e12 + pos)
+            for i in idx:
+                words[i] = "first in file (all else equal)"
+    return score, words
+
+
+def choose_survivors(
+    members: pd.DataFrame, sources: Sequence[Source], surv: Survivorship
+) -> pd.DataFrame:
+    """Survivor of each cluster: `members` has cluster, source, pos; returns one row per
+    cluster with cluster, source, pos, reason."""
+    if members.empty:
+        return pd.DataFrame({"cluster": [], "source": [], "pos": [], "reason": []})
+    by_name = {s.name: s for s in sources}
+    members = members.reset_index(drop=True)
+    scores, words = [], []
+    for rule in (*surv.rules, SurvivorRule("first_row")):
+        s, w = _scores(rule, members, by_name, surv)
+        scores.append(s)
+        words.append(w)
+    cluster = members["cluster"].to_numpy()
+    # Best first: lexsort's last key is primary, so cluster last and scores negated.
+    order = np.lexsort([*(-s for s in reversed(scores)), cluster])
+    c_sorted = cluster[order]
+    first = np.flatnonzero(np.r_[True, c_sorted[1:] != c_sorted[:-1]])
+    best = order[first]
+    second_pos = first + 1
+    has_second = (second_pos < len(order)) & (
+        c_sorted[np.minimum(second_pos, len(order) - 1)] == c_sorted[first]
+    )
+    second = order[np.minimum(second_pos, len(order) - 1)]
+    reasons = []
+    for b, s2, ok in zip(best.tolist(), second.tolist(), has_second.tolist(), strict=True):
+        reason = words[-1][b]
+        if ok:
+            for k, sc in enumerate(scores):
+                if sc[b] != sc[s2]:
+                    reason = words[k][b]
+                    break
+        reasons.append(reason)
+    return pd.DataFrame(
+        {
+            "cluster": cluster[best],
+            "source": members["source"].to_numpy()[best],
+            "pos": members["pos"].to_numpy()[best],
+            "reason": reasons,
+        }
+    )

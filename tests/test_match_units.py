@@ -1,0 +1,254 @@
+"""The parts of duplicate matching one at a time: keys, blocks, levels, EM, clusters, survivors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hygiene.errors import ConfigError
+from hygiene.match.blocking import block_pairs, neighbour_pairs
+from hygiene.match.cluster import components
+from hygiene.match.compare import COMPARISONS, active, compare
+from hygiene.match.features import encode
+from hygiene.match.frame import postcode_key, prepare, stack, street_key
+from hygiene.match.fs import em_fixed_u, patterns, probability
+from hygiene.match.names import related_pairs
+from hygiene.match.survivor import choose_survivors, load_survivorship
+from hygiene.model import Source
+from tests.helpers import make_source
+
+CONTACT_COLUMNS = {
+    "Email": "email",
+    "First Name": "first_name",
+    "Last Name": "last_name",
+    "Phone": "phone",
+    "Company": "company",
+    "Zip": "postal_code",
+    "City": "city",
+}
+
+
+def _levels(a: dict[str, str | None], b: dict[str, str | None]) -> dict[str, int]:
+    """Comparison levels of one pair of contacts, by comparison name."""
+    data = {k: [a.get(k), b.get(k)] for k in CONTACT_COLUMNS}
+    src = make_source("crm", data, CONTACT_COLUMNS)
+    f = encode(stack([prepare(src)], ["crm"]), ["crm"])
+    comps = active(f)
+    g, _ = compare(f, np.array([0]), np.array([1]), comps)
+    out = {c.name: -1 for c in COMPARISONS}  # a comparison without data: no evidence
+    out.update({c.name: int(g[0, k]) for k, c in enumerate(comps)})
+    return out
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "comparison", "level"),
+    [
+        ({"Email": "Ann.Lee@Example.com"}, {"Email": "ann.lee@example.com"}, "email", 4),
+        ({"Email": "ann.lee@gmail.com"}, {"Email": "annlee+news@googlemail.com"}, "email", 3),
+        ({"Email": "ann.lee@gmail.com"}, {"Email": "ann.lee@gmial.com"}, "email", 2),
+        (
+            {"Email": "bigcat77@gmail.com", "First Name": "Ann"},
+            {"Email": "bigcat77@acme.com", "First Name": "Ann"},
+            "email",
+            1,
+        ),
+        # Namesakes: a mailbox spelt from the name says nothing more than the name.
+        (
+            {"Email": "ann.lee@acme.com", "First Name": "Ann", "Last Name": "Lee"},
+            {"Email": "ann.lee@globex.com", "First Name": "Ann", "Last Name": "Lee"},
+            "email",
+            0,
+        ),
+        ({"Email": "a@x.com"}, {"Email": None}, "email", -1),
+        ({"First Name": "Robert"}, {"First Name": "Bob"}, "first_name", 3),
+        ({"First Name": "Elizabeth"}, {"First Name": "Liz"}, "first_name", 3),
+        ({"First Name": "Michael"}, {"First Name": "Micheal"}, "first_name", 2),
+        ({"First Name": "J"}, {"First Name": "John"}, "first_name", 1),
+        ({"First Name": "Mary"}, {"First Name": "Peter"}, "first_name", 0),
+        (
+            {"First Name": "Smith", "Last Name": "John"},
+            {"First Name": "John", "Last Name": "Smith"},
+            "first_name",
+            4,
+        ),
+        ({"Last Name": "Kowalczyk"}, {"Last Name": "Kowalcyzk"}, "last_name", 2),
+        ({"Phone": "+1 (415) 555-0134"}, {"Phone": "415.555.0134"}, "phone", 2),
+        ({"Phone": "+1 415 555 0134"}, {"Phone": "+1 415 555 0135"}, "phone", 1),
+        ({"Company": "Acme, Inc."}, {"Company": "ACME LLC"}, "company", 3),
+        ({"Company": "Northwind Traders"}, {"Company": "Northwind Traders Europe"}, "company", 2),
+        (
+            {"Zip": "94107", "City": "San Francisco"},
+            {"Zip": "94107-1234", "City": "san francisco"},
+            "place",
+            6,
+        ),
+        ({"Zip": "94107", "City": "Oakland"}, {"Zip": "94017", "City": "Oakland"}, "place", 4),
+        ({"Zip": None, "City": "Boston"}, {"Zip": "02110", "City": "Boston"}, "place", 2),
+    ],
+)
+def test_comparison_levels(
+    a: dict[str, str | None], b: dict[str, str | None], comparison: str, level: int
+) -> None:
+    assert _levels(a, b)[comparison] == level
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("94107-1234", "94107"), ("sw1a 1aa", "SW1A1AA"), ("  2000 ", "2000"), (None, None)],
+)
+def test_postcode_key(raw: str | None, key: str | None) -> None:
+    out = postcode_key(pd.Series([raw], dtype="str"))
+    assert (out.iloc[0] if pd.notna(out.iloc[0]) else None) == key
+
+
+def test_street_key_ignores_case_accents_and_punctuation() -> None:
+    out = street_key(pd.Series(["12, Rue de l'Église", "12 rue de l eglise"], dtype="str"))
+    assert out.iloc[0] == out.iloc[1] == "12 rue de l eglise"
+
+
+def test_nickname_pairs_come_from_the_nicknames_package() -> None:
+    vocab = np.array(["robert", "bob", "elizabeth", "liz", "william", "bill", "mary"], dtype=object)
+    keys = set(related_pairs(vocab).tolist())
+    n = len(vocab)
+
+    def rel(a: str, b: str) -> bool:
+        i, j = sorted((list(vocab).index(a), list(vocab).index(b)))
+        return i * n + j in keys
+
+    assert rel("robert", "bob") and rel("elizabeth", "liz") and rel("william", "bill")
+    assert not rel("mary", "bob") and not rel("liz", "robert")
+
+
+def test_blocks_pair_everyone_inside_small_blocks_and_window_big_ones() -> None:
+    key = np.array([0, 0, 0, 1, 1, 2] + [3] * 10)
+    rows = np.arange(len(key))
+    pairs, capped_rows, capped_sizes = block_pairs(rows, key, rows, max_block_size=5, window=3)
+    got = {tuple(sorted(p)) for p in pairs.tolist()}
+    assert {(0, 1), (0, 2), (1, 2), (3, 4)} <= got
+    assert not any(5 in p for p in got)  # a block of one has no pairs
+    big = {p for p in got if p[0] >= 6}
+    assert big == {(i, i + d) for i in range(6, 16) for d in (1, 2) if i + d < 16}
+    assert capped_sizes.tolist() == [10] and capped_rows.tolist() == [6]
+
+
+def test_missing_keys_never_block_together() -> None:
+    key = np.array([-1, -1, -1, 4, 4])
+    pairs, _, _ = block_pairs(np.arange(5), key, np.arange(5), 10, 3)
+    assert {tuple(sorted(p)) for p in pairs.tolist()} == {(3, 4)}
+
+
+def test_sorted_neighbourhood_pairs_nearby_keys() -> None:
+    # Keys in sort order ("anna smith" < "anna smiht" < ...); key 1 is held by rows 1 and 2.
+    key = np.array([0, 1, 1, 2, 7])
+    pairs, _, _ = neighbour_pairs(np.arange(5), key, max_block_size=10, window=2)
+    got = {tuple(sorted(p)) for p in pairs.tolist()}
+    # Adjacent keys pair up; rows with the very same key are left to the phonetic rule.
+    assert got == {(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)}
+
+
+def test_sorted_neighbourhood_never_pairs_two_crowds() -> None:
+    key = np.array([0] * 5 + [1] * 5 + [2])
+    pairs, capped_rows, capped_sizes = neighbour_pairs(np.arange(11), key, 10, window=2)
+    got = {tuple(sorted(p)) for p in pairs.tolist()}
+    assert got == {(i, 10) for i in range(5, 10)}  # 5 x 5 > 10: only the rare key pairs
+    assert capped_sizes.tolist() == []
+
+
+def test_components_follow_chains() -> None:
+    lab = components(7, np.array([0, 1, 4]), np.array([1, 2, 5]))
+    assert lab[0] == lab[1] == lab[2]
+    assert lab[4] == lab[5] != lab[0]
+    assert len({lab[3], lab[6], lab[0], lab[4]}) == 4
+
+
+def test_patterns_round_trip() -> None:
+    g = np.array([[4, -1, 0], [4, -1, 0], [0, 2, 1]], dtype=np.int8)
+    pats, counts = patterns(g)
+    assert {(tuple(p), c) for p, c in zip(pats.tolist(), counts.tolist(), strict=True)} == {
+        ((4, -1, 0), 2.0),
+        ((0, 2, 1), 1.0),
+    }
+
+
+def test_em_recovers_how_often_matches_agree() -> None:
+    """1,000 matches agree on a field 90% of the time, 9,000 non-matches 1%: EM finds m."""
+    rng = np.random.default_rng(0)
+    match = np.stack([rng.random(1000) < 0.9, rng.random(1000) < 0.8], axis=1)
+    non = np.stack([rng.random(9000) < 0.01, rng.random(9000) < 0.05], axis=1)
+    g = np.concatenate([match, non]).astype(np.int8)
+    pats, counts = patterns(g)
+    u = [np.array([0.99, 0.01]), np.array([0.95, 0.05])]
+    m, lam, _, converged = em_fixed_u(pats, counts, [2, 2], u, max_iter=500)
+    assert converged
+    assert abs(m[0][1] - 0.9) < 0.03 and abs(m[1][1] - 0.8) < 0.05
+    assert abs(lam - 0.1) < 0.02
+
+
+def test_probability_follows_weight() -> None:
+    p = probability(np.array([-10.0, 0.0, 10.0]))
+    assert p[0] < 0.001 and p[1] == 0.5 and p[2] > 0.999
+
+
+def _survivor_sources() -> tuple[Source, Source]:
+    crm = make_source(
+        "crm",
+        {
+            "Email": ["a@x.com", "a@x.com", "b@x.com", "b@x.com"],
+            "First Name": ["Ann", "Ann", "Bo", "Bo"],
+            "Phone": [None, "+1 415 555 0100", "+1 415 555 0101", "+1 415 555 0101"],
+            "Last Activity": ["2024-01-01", "2023-01-01", "2022-05-01", "2024-06-30"],
+        },
+        {
+            "Email": "email",
+            "First Name": "first_name",
+            "Phone": "phone",
+            "Last Activity": "last_activity_at",
+        },
+        platform="hubspot",
+    )
+    esp = make_source(
+        "esp",
+        {"Email Address": ["a@x.com"], "FNAME": ["Ann"]},
+        {"Email Address": "email", "FNAME": "first_name"},
+        platform="mailchimp",
+    )
+    return crm, esp
+
+
+@pytest.mark.parametrize(
+    ("members", "survivor", "reason"),
+    [
+        ([("crm", 0), ("crm", 1)], ("crm", 1), "most complete (3 of"),
+        ([("crm", 2), ("crm", 3)], ("crm", 3), "most recent activity (2024-06-30)"),
+        ([("esp", 0), ("crm", 0)], ("crm", 0), "CRM record preferred (hubspot)"),
+    ],
+)
+def test_survivor_rules(
+    members: list[tuple[str, int]], survivor: tuple[str, int], reason: str
+) -> None:
+    crm, esp = _survivor_sources()
+    frame = pd.DataFrame(
+        {"cluster": 1, "source": [m[0] for m in members], "pos": [m[1] for m in members]}
+    )
+    out = choose_survivors(frame, [crm, esp], load_survivorship())
+    assert (out.source.iloc[0], int(out.pos.iloc[0])) == survivor
+    assert out.reason.iloc[0].startswith(reason)
+
+
+def test_survivorship_rules_are_configurable(tmp_path: Path) -> None:
+    crm, esp = _survivor_sources()
+    path = tmp_path / "survivorship.yaml"
+    path.write_text("rules:\n  - rule: oldest\n    fields: [last_activity_at]\n")
+    frame = pd.DataFrame({"cluster": 1, "source": "crm", "pos": [2, 3]})
+    out = choose_survivors(frame, [crm, esp], load_survivorship(path))
+    assert int(out.pos.iloc[0]) == 2 and out.reason.iloc[0].startswith("oldest record")
+
+
+def test_unknown_survivorship_rule_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("rules:\n  - rule: loudest\n")
+    with pytest.raises(ConfigError, match="loudest"):
+        load_survivorship(path)
