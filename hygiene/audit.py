@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .checks.engine import run_checks
@@ -22,6 +23,7 @@ from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .links import check_links
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
+from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
@@ -68,6 +70,8 @@ class Audit:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
     prepared: list[Prepared] = field(default_factory=list, repr=False)
+    #: The matcher's result: clusters (with row positions), cross-source links, scored pairs.
+    match: MatchResult | None = field(default=None, repr=False)
     #: Change since the previous audit of the same sources; set when a history is kept.
     trend: Trend | None = None
 
@@ -201,6 +205,7 @@ def audit(
     config: Config | str | os.PathLike[str] | None = None,
     links: Sequence[LinkSpec | str] | None = None,
     kinds: Mapping[str, str] | None = None,
+    match: bool | MatchSettings = True,
 ) -> Audit:
     """Audit contact exports and return the findings, duplicates and readiness score.
 
@@ -209,7 +214,9 @@ def audit(
     ("NAME:COLUMN=FIELD") override detection as on the command line. `config` is a
     hygiene.toml (path or `Config`); arguments given here win over its values. `links` are
     declared links (`LinkSpec`s or "FROM=TO" strings; default: the config's), `kinds` set a
-    source's kind ("crm", "esp", or "reference": a lookup table only links read).
+    source's kind ("crm", "esp", or "reference": a lookup table only links read). `match`
+    finds duplicates within each source and the same person across sources (`False` skips
+    it; `MatchSettings` tunes it; default: the config's `[match]` table).
     """
     default_links = True
     cfg: Config | None = None
@@ -257,16 +264,30 @@ def audit(
     timings["checks"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    matched: MatchResult | None = None
+    if match is not False:
+        settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
+        matched = find_duplicates([p.source for p in contacts], settings)
+    timings["match"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     linked = check_links(
-        preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
+        preps,
+        rules,
+        links=links,
+        kinds=kinds,
+        options=options,
+        defaults=default_links,
+        fuzzy_links=matched.links if matched is not None else None,
+        clusters=matched.clusters if matched is not None else None,
     )
     if len(linked.findings):
         findings = pd.concat([findings, linked.findings], ignore_index=True)
     timings["links"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    duplicates: list[dict[str, Any]] = []
-    dup_sets: list[DuplicateSet] = []
+    duplicates = clusters_to_records(matched, loaded) if matched is not None else []
+    dup_sets = duplicate_sets(matched)
     titles = {r.code: r.title for r in rules}
     scored = [p.source for p in contacts]
     in_scored = findings["source"].isin([s.name for s in scored]).to_numpy()
@@ -279,6 +300,7 @@ def audit(
         workflows=chosen,
         rules=rules,
         duplicates=duplicates,
+        match=matched,
         links=linked.pairs,
         link_stats=linked.stats,
         kind_overrides=overrides,
@@ -286,6 +308,32 @@ def audit(
         timings=timings,
         prepared=preps,
     )
+
+
+def match_settings(cfg: Config | None) -> MatchSettings:
+    """The matcher's settings from the config's `[match]` table (names as in MatchSettings)."""
+    table = dict(cfg.match) if cfg is not None else {}
+    known = {f.name for f in fields(MatchSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        where = cfg.path if cfg is not None else "hygiene.toml"
+        raise ConfigError(f"{where}: [match] unknown key(s) {unknown}; known: {sorted(known)}")
+    for key in ("blocking", "comparisons"):
+        if key in table:
+            table[key] = tuple(table[key])
+    return MatchSettings(**table)
+
+
+def duplicate_sets(matched: MatchResult | None) -> list[DuplicateSet]:
+    """Per source, the redundant records: cluster members other than the survivor."""
+    if matched is None:
+        return []
+    redundant: dict[str, list[int]] = {}
+    for c in matched.clusters:
+        redundant.setdefault(c.source, []).extend(m for m in c.members if m != c.survivor)
+    return [
+        DuplicateSet(src, np.asarray(sorted(p), dtype=np.int64)) for src, p in redundant.items()
+    ]
 
 
 def _check_kinds(kinds: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:

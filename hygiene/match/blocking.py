@@ -312,7 +312,7 @@ def candidates(
         # The rule number rides in the low 4 bits, so one plain sort dedupes and keeps it.
         found.append((lo * np.int64(f.n) + hi) * 16 + k)
     capped.sort(key=lambda kv: -kv[1])
-    if not found:
+    if not found or not any(len(x) for x in found):
         e = np.empty(0, dtype=np.int64)
         return Candidates(e, e, np.empty(0, dtype=np.uint16), per_rule, capped, n_capped)
     tagged = np.concatenate(found)

@@ -152,7 +152,10 @@ def refs_from_records(
 
 def cluster_refs(audit: Audit) -> list[ClusterRef]:
     """The audit's duplicate clusters with member positions: the one place the reports get
-    them (from `Audit.duplicates`, audit.json form)."""
+    them: the matcher's clusters when the audit ran it, else `Audit.duplicates`
+    (audit.json form, e.g. an Audit built by hand)."""
+    if audit.match is not None:
+        return refs_from_match(audit.match.clusters)
     return refs_from_records(audit.duplicates, audit.sources)
 
 

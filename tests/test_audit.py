@@ -1,0 +1,70 @@
+"""The whole pipeline on the demo exports: duplicates, links and scores fit together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import hygiene
+from hygiene.demo import generate, load_truth
+from hygiene.errors import ConfigError
+from hygiene.match import MatchSettings
+from tests.helpers import check_audit_json
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    files = generate(tmp_path_factory.mktemp("demo"), crm_rows=1200, seed=5)
+    result = hygiene.audit(f"crm={files.crm}", f"esp={files.esp}")
+    return files, result
+
+
+def test_duplicates_are_found_and_written(demo, tmp_path: Path):
+    files, result = demo
+    truth = load_truth(files.truth)
+    assert result.match is not None
+    assert len(result.duplicates) > 0
+    # every cluster of the audit is within one source and names its survivor among members
+    for c in result.duplicates:
+        assert len({m["source"] for m in c["members"]}) == 1
+        assert (c["survivor"]["source"], c["survivor"]["row"]) in {
+            (m["source"], m["row"]) for m in c["members"]
+        }
+        assert c["evidence"]
+    paths = result.save(tmp_path, ["json"])
+    check_audit_json(paths["json"])
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert doc["summary"]["duplicate_clusters"] == len(result.duplicates)
+    # pairwise precision against the planted duplicates
+    planted = set()
+    for group in truth.duplicates.groupby("group"):
+        rows = sorted(zip(group[1]["source"], group[1]["row"], strict=True))
+        planted |= {(a, b) for i, a in enumerate(rows) for b in rows[i + 1 :]}
+    found = set()
+    for c in result.duplicates:
+        rows = sorted((m["source"], m["row"]) for m in c["members"])
+        found |= {(a, b) for i, a in enumerate(rows) for b in rows[i + 1 :]}
+    assert len(found & planted) / len(found) >= 0.9
+
+
+def test_duplicates_lower_uniqueness(demo):
+    _, result = demo
+    assert result.score.dimensions["uniqueness"] < 100.0
+    without = hygiene.audit(*[s for s in result.sources], match=False)
+    assert without.score.dimensions["uniqueness"] == 100.0
+    assert without.duplicates == []
+
+
+def test_match_settings_from_config_are_checked(tmp_path: Path):
+    from hygiene.audit import match_settings
+    from hygiene.config import load_config
+
+    cfg = tmp_path / "hygiene.toml"
+    cfg.write_text('[sources.crm]\npath = "x.csv"\n[match]\nthreshold = 0.99\n', encoding="utf-8")
+    (tmp_path / "x.csv").write_text("Email\na@b.com\n", encoding="utf-8")
+    assert match_settings(load_config(cfg)) == MatchSettings(threshold=0.99)
+    cfg.write_text('[sources.crm]\npath = "x.csv"\n[match]\nthreshhold = 0.99\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key"):
+        match_settings(load_config(cfg))
