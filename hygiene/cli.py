@@ -493,9 +493,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if debug:
             raise
+        # The exception's text may quote a cell of the data (personal data in a scheduler's
+        # log); only its type is printed, the rest waits for --debug.
         click.echo(
-            f"hygiene: internal error ({type(exc).__name__}: {exc}); "
-            "rerun with --debug for the traceback and report it",
+            f"hygiene: internal error ({type(exc).__name__}); "
+            "rerun with --debug for the details and report it",
             err=True,
         )
         return 2
