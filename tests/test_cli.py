@@ -175,3 +175,24 @@ def test_exported_suite_runs_in_great_expectations(tmp_path: Path):
     result = batch.validate(suite)
     failed = {r.expectation_config.meta["code"] for r in result.results if not r.success}
     assert failed == {"email.missing", "email.invalid_syntax", "email.role_account"}
+
+
+def test_demo_command_writes_everything_and_meets_the_contract(tmp_path: Path):
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(cli, ["demo", "--out", str(out), "--rows", "400"])
+    assert res.exit_code == 0, res.output
+    for name in ("report.html", "audit.json", "review.xlsx", "summary.md"):
+        assert (out / name).is_file(), name
+    assert "ok:" in check_audit_json(out / "audit.json")
+    doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert [s["platform"] for s in doc["sources"]] == ["hubspot", "mailchimp"]
+    codes = set(doc["summary"]["findings"])
+    # the planted defects show up: typos, placeholders, spellings, consent conflicts
+    assert {
+        "email.typo_domain",
+        "value.placeholder",
+        "field.inconsistent",
+        "link.consent_conflict",
+    } <= codes
+    assert doc["duplicates"], "the demo plants duplicates"
+    assert "sample exports:" in res.output
