@@ -243,6 +243,7 @@ def audit(
         default_links = cfg.default_links
     if not sources:
         raise ConfigError("no sources given; pass at least one export, e.g. crm=contacts.csv")
+    judged = _decisions(decisions, cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     specs, loaded = _as_specs(sources)
@@ -272,7 +273,6 @@ def audit(
 
     t0 = time.perf_counter()
     matched: MatchResult | None = None
-    judged = _decisions(decisions, cfg)
     if match is not False:
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
         exclude = judged.exclude_pairs(contacts) if judged is not None else ()

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import normalize as nz
 from ..links.state import consent_state
@@ -133,20 +134,25 @@ def _members(clusters: Sequence[PlannedCluster]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["cluster", "pos", "order"])
 
 
-def record_names(prep: Prepared, columns: Mapping[str, Column]) -> np.ndarray:
-    """What a merge plan calls each row: record id, else cleaned email, else file#row."""
+def record_names(
+    prep: Prepared, columns: Mapping[str, Column], positions: np.ndarray
+) -> dict[int, str]:
+    """What a merge plan calls rows `positions`: record id, else cleaned email, else file#row."""
     src = prep.source
-    ids = src.record_ids().astype(object).where(src.record_ids().notna(), None).to_numpy()
+    ids = src.record_ids().iloc[positions].to_numpy(dtype=object, na_value=None)
     email_col = src.column_for("email")
     emails = (
-        np.asarray(columns[email_col].value.to_pylist(), dtype=object)
+        np.asarray(columns[email_col].value.take(pa.array(positions, pa.int64())).to_pylist(),
+                   dtype=object)
         if email_col is not None
-        else np.full(src.rows, None, dtype=object)
-    )
-    files = src.provenance["file"].astype(str).to_numpy(dtype=object)
-    rows = src.provenance["row"].astype(str).to_numpy(dtype=object)
-    where = files + "#" + rows
-    return np.where(pd.notna(ids), ids, np.where(pd.notna(emails), emails, where))
+        else np.full(len(positions), None, dtype=object)
+    )  # fmt: skip
+    files = src.provenance["file"].to_numpy(dtype=object)[positions]
+    rows = src.provenance["row"].to_numpy(dtype=np.int64)[positions]
+    out = {}
+    for p, i, e, f, r in zip(positions.tolist(), ids, emails, files, rows, strict=True):
+        out[p] = str(i) if i is not None else (str(e) if e is not None else f"{f}#{r}")
+    return out
 
 
 def _choose(
@@ -211,7 +217,7 @@ def plan_merges(
     opted = state.opted_out[pos] if state.known else np.zeros(len(pos), dtype=bool)
     strategies = field_strategies()
     fields_of = dict(src.columns)
-    names = record_names(prep, columns)
+    names = record_names(prep, columns, pos)
     provenance_row = src.provenance["row"].to_numpy(dtype=np.int64)
     choices: list[dict[str, Any]] = [{} for _ in clusters]
     cluster_of = members["cluster"].to_numpy()
@@ -290,18 +296,19 @@ def merge_calls(target: Target, survivor: object, merged: Sequence[object]) -> l
 def _plan_rows(
     clusters: Sequence[PlannedCluster],
     src: Any,
-    names: np.ndarray,
+    names: Mapping[int, str],
     choices: list[dict[str, Any]],
     target: Target,
 ) -> pd.DataFrame:
-    prov = src.provenance
-    ids = src.record_ids()
+    files = src.provenance["file"].to_numpy(dtype=object)
+    lines = src.provenance["row"].to_numpy(dtype=np.int64)
+    ids = src.record_ids().to_numpy(dtype=object, na_value=None)
     rows = []
     for c, fields in zip(clusters, choices, strict=True):
         merged_ids = [str(names[m]) for m in c.merged]
-        record_ids = [None if pd.isna(ids.iloc[m]) else str(ids.iloc[m]) for m in c.merged]
-        surv_id = ids.iloc[c.survivor]
-        calls = merge_calls(target, None if pd.isna(surv_id) else str(surv_id), record_ids)
+        record_ids = [None if ids[m] is None else str(ids[m]) for m in c.merged]
+        surv_id = ids[c.survivor]
+        calls = merge_calls(target, None if surv_id is None else str(surv_id), record_ids)
         if target.merge_calls != "none":
             action = f"merge in {target.title}" if calls else "merge by hand (no record ids)"
         else:
@@ -311,11 +318,11 @@ def _plan_rows(
                 "cluster": c.id,
                 "source": c.source,
                 "survivor_id": str(names[c.survivor]),
-                "survivor_file": str(prov["file"].iloc[c.survivor]),
-                "survivor_row": int(prov["row"].iloc[c.survivor]),
+                "survivor_file": str(files[c.survivor]),
+                "survivor_row": int(lines[c.survivor]),
                 "merged_ids": "; ".join(merged_ids),
-                "merged_rows": "; ".join(str(int(prov["row"].iloc[m])) for m in c.merged),
-                "merged_files": "; ".join(str(prov["file"].iloc[m]) for m in c.merged),
+                "merged_rows": "; ".join(str(int(lines[m])) for m in c.merged),
+                "merged_files": "; ".join(str(files[m]) for m in c.merged),
                 "confidence": round(c.confidence, 4),
                 "survivor_reason": c.reason,
                 "evidence": "; ".join(c.evidence),

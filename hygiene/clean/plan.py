@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import HygieneError
-from ..normalize._arrow import to_numpy_mask
+from ..normalize._arrow import empty_to_null, to_numpy_mask
+from ..normalize.nulls import trim
 from ..prepared import Prepared
 from .decisions import Decisions, resolve
 from .merge import PlannedCluster, apply_separations, plan_merges
@@ -219,87 +221,64 @@ def plan_clean(
     )
 
 
-def _email_values(sp: SourcePlan) -> tuple[np.ndarray, np.ndarray]:
-    """(cleaned email, original email trimmed and lower-cased) per row, None where empty."""
+def _email_values(sp: SourcePlan) -> tuple[pa.Array, pa.Array]:
+    """(cleaned email, original email trimmed and lower-cased) per row, null where empty."""
     col_name = sp.prep.source.column_for("email")
     if col_name is None:
-        none = np.full(sp.rows, None, dtype=object)
+        none = pa.nulls(sp.rows, pa.string())
         return none, none
     col = sp.columns[col_name]
-    cleaned = np.asarray(col.value.to_pylist(), dtype=object)
-    original = np.asarray(
-        pc.utf8_lower(pc.utf8_trim_whitespace(col.original)).to_pylist(), dtype=object
-    )
-    original[original == ""] = None
-    return cleaned, original
+    original = empty_to_null(pc.utf8_lower(trim(col.original)))
+    return col.value, original
+
+
+def _take(arr: pa.Array, pos: np.ndarray) -> np.ndarray:
+    """Values at `pos` as a numpy object array (None where null)."""
+    return np.asarray(arr.take(pa.array(pos, pa.int64())).to_pylist(), dtype=object)
 
 
 def suppression_frame(plans: Sequence[SourcePlan], settings: CleanSettings) -> pd.DataFrame:
     """One row per suppressed record, plus (where the target finds records by address) the
     old address of each fixed typo, so the ESP drops the misspelt member."""
     frames = []
+    actions = {r: settings.action(r) for r in (*settings.reasons, "role", "missing")}
     for sp in plans:
         cleaned, original = _email_values(sp)
         prov = sp.prep.source.provenance
-        ids = sp.prep.source.record_ids().astype(object)
-        ids = ids.where(ids.notna(), None).to_numpy()
+        files = prov["file"].to_numpy(dtype=object)
+        rows = prov["row"].to_numpy(dtype=np.int64)
+        ids_series = sp.prep.source.record_ids()
         pos = np.flatnonzero(sp.disposition == SUPPRESSED)
-        address = np.where(pd.notna(cleaned[pos]), cleaned[pos], original[pos])
+        ids = ids_series.iloc[pos].astype(object)
+        now, before = _take(cleaned, pos), _take(original, pos)
         reason = sp.suppression.reason[pos]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "email": address,
-                    "record_id": ids[pos],
-                    "reason": reason,
-                    "reasons": sp.suppression.reasons[pos],
-                    "detail": sp.suppression.detail[pos],
-                    "action": [settings.action(r) for r in reason],
-                    "source": sp.name,
-                    "file": prov["file"].to_numpy(dtype=object)[pos],
-                    "row": prov["row"].to_numpy(dtype=np.int64)[pos],
-                    "pos": pos,
-                }
-            )
-        )
+        frames.append(pd.DataFrame({
+            "email": np.where(pd.notna(now), now, before),
+            "record_id": ids.where(ids.notna(), None).to_numpy(),
+            "reason": reason,
+            "reasons": sp.suppression.reasons[pos], "detail": sp.suppression.detail[pos],
+            "action": pd.Series(reason, dtype=object).map(actions).to_numpy(),
+            "source": sp.name, "file": files[pos], "row": rows[pos], "pos": pos,
+        }))  # fmt: skip
         # An address fixed on a record the target finds by address: the old one is dropped.
-        by_address = sp.target.key == "email" or pd.isna(ids).all()
+        by_address = sp.target.key == "email" or bool(ids_series.isna().all())
         col_name = sp.prep.source.column_for("email")
         if by_address and col_name is not None:
             typo = (sp.columns[col_name].bits & _typo_bit()) != 0
             moved = np.flatnonzero(typo & (sp.disposition != MERGED))
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "email": original[moved],
-                        "record_id": ids[moved],
-                        "reason": "address_fixed",
-                        "reasons": "address_fixed",
-                        "detail": [f"replaced by {c}" for c in cleaned[moved]],
-                        "action": settings.action("address_fixed"),
-                        "source": sp.name,
-                        "file": prov["file"].to_numpy(dtype=object)[moved],
-                        "row": prov["row"].to_numpy(dtype=np.int64)[moved],
-                        "pos": moved,
-                    }
-                )
-            )
+            mids = ids_series.iloc[moved].astype(object)
+            frames.append(pd.DataFrame({
+                "email": _take(original, moved),
+                "record_id": mids.where(mids.notna(), None).to_numpy(),
+                "reason": "address_fixed", "reasons": "address_fixed",
+                "detail": [f"replaced by {c}" for c in _take(cleaned, moved)],
+                "action": settings.action("address_fixed"),
+                "source": sp.name, "file": files[moved], "row": rows[moved], "pos": moved,
+            }))  # fmt: skip
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "email",
-                "record_id",
-                "reason",
-                "reasons",
-                "detail",
-                "action",
-                "source",
-                "file",
-                "row",
-                "pos",
-            ]
-        )
+        return pd.DataFrame(columns=["email", "record_id", "reason", "reasons", "detail",
+                                     "action", "source", "file", "row", "pos"])  # fmt: skip
     return pd.concat(frames, ignore_index=True)
 
 

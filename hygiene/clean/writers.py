@@ -47,6 +47,11 @@ def _text(values: Any) -> pa.Array:
     return empty_to_null(flat(arrow(s.astype(TEXT))))
 
 
+def _repeat(value: str, n: int) -> pa.Array:
+    """`value` n times, without a Python list of n items."""
+    return pa.array([value], pa.string()).take(pa.array(np.zeros(n, dtype=np.int64)))
+
+
 def cleaned_table(sp: SourcePlan) -> pa.Table:
     """cleaned_<source>.csv: the rows the target imports, under the target's headers."""
     keep = pa.array(np.flatnonzero(sp.in_file))
