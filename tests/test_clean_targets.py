@@ -296,3 +296,16 @@ def test_property_cleaned_files_load_again_and_every_row_is_accounted(tmp_path_f
     assert again.rows == acc["cleaned_rows"]
     merged = read(folder / "out" / "merge_plan.csv")
     assert len({e for ids in merged["merged_ids"] for e in ids.split("; ")}) == acc["merged"]
+
+
+GOLDEN = Path(__file__).parent / "golden" / "clean_hubspot"
+
+
+@pytest.mark.parametrize(
+    "name", ["cleaned_crm.csv", "suppression.csv", "changes.csv", "merge_plan.csv"]
+)
+def test_golden_files(export, tmp_path, name):
+    """Byte for byte what HubSpot gets for the small export above (review a diff by eye
+    before copying a new output over the golden file)."""
+    result = run(export, tmp_path / "out", target="hubspot")
+    assert (result.out_dir / name).read_bytes() == (GOLDEN / name).read_bytes()
