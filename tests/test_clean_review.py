@@ -136,3 +136,30 @@ def test_bad_decisions_file_is_one_line_error(tmp_path):
         load_decisions(bad)
     with pytest.raises(ConfigError, match="decisions file not found"):
         hygiene.audit("crm=x.csv", decisions=tmp_path / "missing.json")
+
+
+def test_decisions_from_a_redacted_workbook_apply(tmp_path):
+    files = generate(tmp_path / "data", crm_rows=300, seed=5)
+    audit = hygiene.audit(f"crm={files.crm}", decisions=False)
+    audit.save(tmp_path / "report", ["xlsx"], redact=True)
+    book = load_workbook(tmp_path / "report" / "review.xlsx")
+    sheet = book["Findings"]
+    head = {c.value: i + 1 for i, c in enumerate(sheet[1])}
+    row = next(
+        i for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)
+        if r[head["Code"] - 1] == "value.placeholder" and r[head["Field"] - 1] == "first_name"
+    )  # fmt: skip
+    rid = str(sheet.cell(row=row, column=head["Record ID"]).value)
+    sheet.cell(row=row, column=head["Decision"], value="reject fix")
+    book.save(tmp_path / "review.xlsx")
+    result = hygiene.clean(
+        f"crm={files.crm}",
+        out=tmp_path / "out",
+        review=tmp_path / "review.xlsx",
+        decisions=tmp_path / "d.json",
+    )
+    original = read(files.crm).set_index("Record ID")
+    cleaned = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")
+    # Not emptied (the person kept it); still cased like every other all-lower name.
+    kept = cleaned.loc[rid, "First Name"]
+    assert kept != "" and kept.lower() == original.loc[rid, "First Name"].strip().lower()

@@ -285,7 +285,7 @@ TEXT = st.text(alphabet=st.sampled_from(list("ab xyZ,\"'=+-@.\n\tÄé€1")), mi
 def test_property_cleaned_files_load_again_and_every_row_is_accounted(tmp_path_factory, rows):
     folder = tmp_path_factory.mktemp("prop")
     data = [["Email", "Full Name", "Notes"]]
-    data += [[f"p{i}@example.org", name, note] for i, (name, note) in enumerate(rows)]
+    data += [[f"p{i}@brightwave.io", name, note] for i, (name, note) in enumerate(rows)]
     export = write_csv(folder / "people.csv", data)
     result = hygiene.clean(
         f"people={export}", out=folder / "out", target="generic", decisions=folder / "d.json"
@@ -309,3 +309,46 @@ def test_golden_files(export, tmp_path, name):
     before copying a new output over the golden file)."""
     result = run(export, tmp_path / "out", target="hubspot")
     assert (result.out_dir / name).read_bytes() == (GOLDEN / name).read_bytes()
+
+
+def test_a_rejected_finding_gives_no_suppression_reason(export, tmp_path):
+    decisions = tmp_path / "hygiene-decisions.json"
+    decisions.write_text(json.dumps({
+        "schema": "hygiene.decisions/1",
+        "keep_separate": [],
+        "rejected_fixes": [{"record": {"source": "crm", "record_id": "104"},
+                            "code": "value.placeholder", "field": "email",
+                            "value": "test@test.com"}],
+    }))  # fmt: skip
+    result = hygiene.clean(f"crm={export}", out=tmp_path / "out", decisions=decisions)
+    data = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")
+    assert data.loc["104", "Email"] == "test@test.com"
+    assert data.loc["104", "Phone Number"] == ""  # the phone placeholder was not rejected
+    assert "placeholder" not in set(read(result.out_dir / "suppression.csv")["Reason"])
+    assert result.summary["decisions"]["rejected_fixes"] == 1
+
+
+def test_a_stale_decision_no_longer_applies(export, tmp_path):
+    decisions = tmp_path / "hygiene-decisions.json"
+    decisions.write_text(json.dumps({
+        "schema": "hygiene.decisions/1",
+        "rejected_fixes": [{"record": {"source": "crm", "record_id": "104"},
+                            "code": "value.placeholder", "field": "email",
+                            "value": "old@test.com"}],
+    }))  # fmt: skip
+    result = hygiene.clean(f"crm={export}", out=tmp_path / "out", decisions=decisions)
+    assert result.summary["decisions"]["rejected_fixes"] == 0
+
+
+def test_esp_target_suppresses_rows_without_an_address(tmp_path):
+    export = write_csv(tmp_path / "contacts.csv", [
+        ["Record ID", "First Name", "Email", "Phone Number"],
+        ["1", "Ann", "ann@brightwave.io", ""],
+        ["2", "Bo", "", "+14155552671"],
+    ])  # fmt: skip
+    result = hygiene.clean(
+        f"crm={export}", out=tmp_path / "out", target="klaviyo", decisions=tmp_path / "d.json"
+    )
+    supp = read(result.out_dir / "suppression.csv")
+    assert supp[["Reason", "Record ID", "Email"]].values.tolist() == [["missing", "2", ""]]
+    assert read(result.out_dir / "cleaned_crm.csv")["Email"].tolist() == ["ann@brightwave.io"]

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import HygieneError
-from ..normalize._arrow import empty_to_null, to_numpy_mask
+from ..normalize._arrow import empty_to_null
 from ..normalize.nulls import trim
 from ..prepared import Prepared
 from .decisions import Decisions, resolve
@@ -347,11 +347,3 @@ def check_accounting(plan: CleanPlan) -> dict[str, Any]:
 def safe_name(name: str) -> str:
     """A source name as part of a file name."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "source"
-
-
-def cleaned_mask_email(sp: SourcePlan) -> np.ndarray:
-    """Rows of the cleaned file with an email (for the summary)."""
-    col = sp.prep.source.column_for("email")
-    if col is None:
-        return np.zeros(sp.rows, dtype=bool)
-    return ~to_numpy_mask(pc.is_null(sp.columns[col].value))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
 from .decisions import Decisions, FixDecision, PairDecision, RecordRef, record_refs
@@ -79,6 +80,12 @@ class _Locator:
             }
         return self._index[source].get((file, row))
 
+    def value(self, source: str, pos: int, field: str) -> str | None:
+        raw = self.preps[source].raw(field)
+        if raw is None or pd.isna(raw.iloc[pos]):
+            return None
+        return str(raw.iloc[pos]).strip() or None
+
     def ref(self, source: str, pos: int) -> RecordRef:
         return record_refs(self.preps[source], np.asarray([pos], dtype=np.int64))[0]
 
@@ -117,8 +124,10 @@ def read_review(
             if pos is None:
                 continue
             ref = loc.ref(source, pos)
-            value = _text(rec.get("Value")) or None
-            fix = FixDecision(ref, code, field or _text(rec.get("Field")), value)
+            field = field or _text(rec.get("Field"))
+            # The value judged is the cell as it is now (a redacted workbook masks Value).
+            value = loc.value(source, pos, field)
+            fix = FixDecision(ref, code, field, value)
             (decisions.accepted_fixes if verdict == ACCEPT else decisions.rejected_fixes).append(
                 fix
             )

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import OSA
 
 from .. import normalize as nz
+from ..checks.email import domain_counts, providers
 from ..normalize._arrow import NULL_STR, empty_to_null, flat, to_numpy_mask
 from ..normalize.base import arrow, text
 from ..normalize.nulls import nullify_arrow, trim
@@ -177,8 +178,6 @@ def rule_labels(bits: np.ndarray) -> np.ndarray:
 
 @cache
 def _mailbox() -> frozenset[str]:
-    from ..checks.email import providers
-
     return frozenset(providers()["mailbox"])
 
 
@@ -240,8 +239,6 @@ def fix_email(
         sugg = typo["suggestion"].astype(object)
         new_dom = sugg.map(lambda v: v.rsplit("@", 1)[-1] if isinstance(v, str) else None)
         old_dom = parts["domain"].iloc[pos].reset_index(drop=True)
-        from ..checks.email import domain_counts
-
         sure = typo_confident(old_dom, new_dom, domain_counts(prep), settings)
         sure |= verdicts.accepts("email.typo_domain", "email")[pos]
         sure &= ~verdicts.rejects("email.typo_domain", "email")[pos]
