@@ -31,6 +31,7 @@ from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
 if TYPE_CHECKING:
+    from .clean.decisions import Decisions
     from .config import Config
     from .links import LinkSpec
 
@@ -74,6 +75,8 @@ class Audit:
     match: MatchResult | None = field(default=None, repr=False)
     #: Change since the previous audit of the same sources; set when a history is kept.
     trend: Trend | None = None
+    #: The review decisions the audit read (hygiene-decisions.json), if any.
+    decisions: Decisions | None = field(default=None, repr=False)
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -206,6 +209,7 @@ def audit(
     links: Sequence[LinkSpec | str] | None = None,
     kinds: Mapping[str, str] | None = None,
     match: bool | MatchSettings = True,
+    decisions: Decisions | str | os.PathLike[str] | bool | None = None,
 ) -> Audit:
     """Audit contact exports and return the findings, duplicates and readiness score.
 
@@ -216,7 +220,10 @@ def audit(
     declared links (`LinkSpec`s or "FROM=TO" strings; default: the config's), `kinds` set a
     source's kind ("crm", "esp", or "reference": a lookup table only links read). `match`
     finds duplicates within each source and the same person across sources (`False` skips
-    it; `MatchSettings` tunes it; default: the config's `[match]` table).
+    it; `MatchSettings` tunes it; default: the config's `[match]` table). `decisions` is a
+    person's review decisions (hygiene-decisions.json; default: the file beside the config,
+    else in the working directory, if there is one; `False` reads none): records judged
+    different are never clustered again.
     """
     default_links = True
     cfg: Config | None = None
@@ -236,6 +243,7 @@ def audit(
         default_links = cfg.default_links
     if not sources:
         raise ConfigError("no sources given; pass at least one export, e.g. crm=contacts.csv")
+    judged = _decisions(decisions, cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     specs, loaded = _as_specs(sources)
@@ -267,7 +275,8 @@ def audit(
     matched: MatchResult | None = None
     if match is not False:
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
-        matched = find_duplicates([p.source for p in contacts], settings)
+        exclude = judged.exclude_pairs(contacts) if judged is not None else ()
+        matched = find_duplicates([p.source for p in contacts], settings, exclude_pairs=exclude)
     timings["match"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -307,7 +316,27 @@ def audit(
         config=cfg,
         timings=timings,
         prepared=preps,
+        decisions=judged,
     )
+
+
+def _decisions(
+    given: Decisions | str | os.PathLike[str] | bool | None, cfg: Config | None
+) -> Decisions | None:
+    """The decisions to honour: as given, or the file beside the config or here, if any."""
+    from .clean.decisions import Decisions, find_decisions, load_decisions
+
+    if given is False:
+        return None
+    if isinstance(given, Decisions):
+        return given
+    if isinstance(given, (str, os.PathLike)):
+        path = Path(given)
+        if not path.is_file():
+            raise ConfigError(f"{path}: decisions file not found")
+        return load_decisions(path)
+    found = find_decisions(cfg.folder if cfg is not None else None)
+    return load_decisions(found) if found is not None else None
 
 
 def match_settings(cfg: Config | None) -> MatchSettings:

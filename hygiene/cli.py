@@ -265,6 +265,146 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     return []
 
 
+@cli.command("clean")
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the cleaned files (required, or [clean] out in hygiene.toml).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="[NAME=]PLATFORM",
+    help="Import format: hubspot, salesforce, mailchimp, klaviyo, generic; for every source "
+    "or NAME=PLATFORM for one (default: each source's own platform).",
+)
+@click.option(
+    "--review",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="XLSX",
+    help="Apply the Decision columns of a review.xlsx (and keep them in the decisions file).",
+)
+@click.option(
+    "--decisions",
+    "decisions_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Decisions file [default: hygiene-decisions.json beside hygiene.toml, or here].",
+)
+@click.option(
+    "--suppress-roles",
+    is_flag=True,
+    default=None,
+    help="Also suppress role mailboxes (info@, sales@ ...).",
+)
+@click.option(
+    "--rules",
+    "rule_packs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An extra rule pack (YAML).",
+)
+@click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
+@click.option("--link", "links", multiple=True, metavar="FROM=TO", help="Link two sources.")
+@click.option("--kind", "kinds", multiple=True, metavar="NAME=KIND", help="A source's kind.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@source_options
+@debug_option
+def clean_cmd(
+    sources: tuple[str, ...],
+    config_path: Path | None,
+    out_dir: Path | None,
+    targets: tuple[str, ...],
+    review: Path | None,
+    decisions_path: Path | None,
+    suppress_roles: bool | None,
+    rule_packs: tuple[str, ...],
+    disable: tuple[str, ...],
+    links: tuple[str, ...],
+    kinds: tuple[str, ...],
+    quiet: bool,
+    platforms: tuple[str, ...],
+    maps: tuple[str, ...],
+    region: str | None,
+) -> None:
+    """Write cleaned SOURCE exports in the import format of the CRM or ESP, with a merge
+    plan, a suppression list and every changed cell.
+
+    Every input row is accounted for (kept, merged into a named survivor, or suppressed with
+    a reason); the run fails, writing nothing, if one is not.
+    """
+    from .clean import clean
+    from .config import find_config, load_config
+
+    if config_path is None and not sources:
+        config_path = find_config()
+        if config_path is None:
+            raise ConfigError(
+                "no sources given; pass exports (crm=contacts.csv esp=audience.zip) or "
+                "--config hygiene.toml"
+            )
+    cfg = load_config(config_path) if config_path is not None else None
+    target: str | dict[str, str] | None = None
+    for t in targets:
+        name, sep, value = t.partition("=")
+        if not sep:
+            if isinstance(target, dict):
+                target["*"] = t.strip()
+            else:
+                target = t.strip()
+        else:
+            if not name.strip() or not value.strip():
+                raise ConfigError(f"--target {t!r}: write PLATFORM or NAME=PLATFORM")
+            chosen = target if isinstance(target, dict) else ({"*": target} if target else {})
+            chosen[name.strip()] = value.strip()
+            target = chosen
+    result = clean(
+        *sources,
+        out=out_dir,
+        target=target,
+        review=review,
+        decisions=decisions_path,
+        suppress_roles=suppress_roles,
+        config=cfg,
+        platforms=platforms,
+        maps=maps,
+        region=region,
+        rule_packs=rule_packs,
+        disable=_split_csv(disable),
+        links=list(links) if links else None,
+        kinds=_pairs("--kind", kinds),
+    )
+    if quiet:
+        return
+    for s in result.accounting["sources"]:
+        click.echo(
+            f"{s['source']} -> {s['target']}: {s['rows']:,} rows in = {s['kept']:,} kept + "
+            f"{s['merged']:,} merged + {s['suppressed']:,} suppressed; "
+            f"{s['cleaned_rows']:,} rows in cleaned file"
+        )
+    summary = result.summary
+    reasons = ", ".join(f"{k} {v:,}" for k, v in summary["suppressed_by_reason"].items())
+    click.echo(
+        f"{summary['clusters']:,} duplicate clusters to merge; {summary['changes']:,} cells "
+        f"changed; suppression: {reasons or 'none'}"
+    )
+    click.echo("every input row accounted for")
+    for p in result.files:
+        click.echo(f"wrote {p}")
+    if result.decisions_path is not None and review is not None:
+        click.echo(f"decisions kept in {result.decisions_path}")
+
+
 @cli.command("history")
 @click.option(
     "--db",

@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "workflows": ("use", "files"),
     "rules": ("packs", "disable"),
     "match": (),  # free-form: the matcher's settings, checked by the matcher
+    "clean": (),  # `hygiene clean`'s settings, checked by hygiene.clean.settings
     "sources": (),
     "links": (),
 }
@@ -74,6 +75,8 @@ class Config:
     rule_packs: tuple[Path, ...] = ()
     disable: tuple[str, ...] = ()
     match: Mapping[str, Any] = field(default_factory=dict)
+    #: `hygiene clean`'s [clean] table: target, out, suppress_roles.
+    clean: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -187,6 +190,7 @@ def parse_config(doc: Mapping[str, Any], path: Path, w: _Where | None = None) ->
         ),
         disable=_disable(w, _strings(w, "rules", "disable", rules.get("disable", []))),
         match=dict(tables["match"]),
+        clean=dict(tables["clean"]),
     )
 
 

@@ -192,6 +192,8 @@ def test_a_status_column_in_the_file_is_kept_not_added(tmp_path: Path) -> None:
         ("audience.zip/transactional_members_export.csv", "transactional"),
         ("subscribers.csv", None),
         ("hubspot_unsubscribed.csv", None),
+        ("cleaned_crm.csv", None),
+        ("subscribed_2024.csv", None),
     ],
 )
 def test_status_from_name(name: Any, status: Any) -> None:

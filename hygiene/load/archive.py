@@ -14,10 +14,11 @@ from .table import Table
 MAX_UNPACKED = 2 * 1024**3
 MEMBER_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 
-# "subscribed_members_export_8f3a.csv", "cleaned_members_export_...", "nonsubscribed_...".
+# "subscribed_members_export_8f3a.csv", "cleaned_members_export_...", "nonsubscribed_...",
+# or a status alone ("unsubscribed.csv"); not "cleaned_crm.csv", which `hygiene clean` writes.
 _STATUS = re.compile(
     r"^(unsubscribed|subscribed|cleaned|non[-_ ]?subscribed|pending|transactional|archived)"
-    r"(?=$|[-_ .])",
+    r"(?=$|\.|[-_ ]members)",
     re.IGNORECASE,
 )
 

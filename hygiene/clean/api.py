@@ -1,0 +1,163 @@
+"""`clean()`: audit, apply a person's decisions, plan, check the accounting, write.
+
+The CLI's `hygiene clean` is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from .csvout import Staging
+from .decisions import FILE_NAME, load_decisions, save_decisions, stamp
+from .plan import CleanPlan, check_accounting, plan_clean, safe_name
+from .settings import clean_table, load_settings
+from .targets import resolve_targets
+from .writers import summary_dict, writers
+
+if TYPE_CHECKING:
+    from ..audit import Audit
+    from ..config import Config
+    from ..links import LinkSpec
+    from ..load import SourceSpec
+    from ..model import Source
+
+
+@dataclass
+class CleanResult:
+    """What a clean wrote and the proof that no row was lost."""
+
+    out_dir: Path
+    files: list[Path]
+    accounting: dict[str, Any]
+    summary: dict[str, Any]
+    plan: CleanPlan = field(repr=False)
+    audit: Audit = field(repr=False)
+    #: The decisions file read (and updated from --review), if any.
+    decisions_path: Path | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def decisions_file(given: str | os.PathLike[str] | None, cfg: Config | None) -> Path:
+    """Where decisions live: as given, else beside hygiene.toml, else the working directory."""
+    if given is not None:
+        return Path(given)
+    return (cfg.folder if cfg is not None else Path.cwd()) / FILE_NAME
+
+
+def _check_outputs(out: Path, audit: Audit, names: Sequence[str]) -> None:
+    """No output may overwrite an input (an export in --out named cleaned_<source>.csv)."""
+    inputs = {Path(p).resolve() for s in audit.sources for p in s.paths}
+    outputs = [out / f"cleaned_{safe_name(n)}.csv" for n in names]
+    outputs += [
+        out / n for n in ("merge_plan.csv", "suppression.csv", "changes.csv", "clean_summary.json")
+    ]
+    for o in outputs:
+        if o.resolve() in inputs:
+            raise ConfigError(f"{o}: is an input file; choose another --out folder")
+
+
+def clean(
+    *sources: str | os.PathLike[str] | SourceSpec | Source,
+    out: str | os.PathLike[str] | None = None,
+    target: str | Mapping[str, str] | None = None,
+    review: str | os.PathLike[str] | None = None,
+    decisions: str | os.PathLike[str] | None = None,
+    suppress_roles: bool | None = None,
+    config: Config | str | os.PathLike[str] | None = None,
+    platforms: Sequence[str] = (),
+    maps: Sequence[str] = (),
+    region: str | None = None,
+    rule_packs: Sequence[str | Path] = (),
+    disable: Sequence[str] = (),
+    links: Sequence[LinkSpec | str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    audited: Audit | None = None,
+) -> CleanResult:
+    """Write what the CRM and the ESP import: cleaned_<source>.csv per source in its
+    target's format, merge_plan.csv, suppression.csv, changes.csv and clean_summary.json.
+
+    `target` is one platform for every source ("hubspot") or {source: platform} (default:
+    each source's own platform, else generic). `review` is a review.xlsx whose Decision
+    columns are applied and kept in the decisions file (`decisions`, default
+    hygiene-decisions.json beside the config or here). `audited` skips the audit.
+    Raises AccountingError (nothing written) if any input row would be lost.
+    """
+    from ..audit import audit as run_audit
+
+    timings: dict[str, float] = {}
+    cfg = None
+    if config is not None:
+        from ..config import as_config
+
+        cfg = as_config(config)
+    table = clean_table(cfg.clean, str(cfg.path)) if cfg is not None else {}
+    if out is None and table.get("out"):
+        out = (cfg.folder if cfg is not None else Path.cwd()) / str(table["out"])
+    if out is None:
+        raise ConfigError("clean needs an output folder: --out DIR (or [clean] out)")
+    out_dir = Path(out)
+    target = target if target is not None else table.get("target")
+    roles = suppress_roles if suppress_roles is not None else bool(table.get("suppress_roles"))
+    path = decisions_file(decisions, cfg)
+    judged = load_decisions(path)
+
+    t0 = time.perf_counter()
+    result = audited or run_audit(
+        *sources,
+        platforms=platforms,
+        maps=maps,
+        region=region,
+        rule_packs=rule_packs,
+        disable=disable,
+        config=cfg,
+        links=links,
+        kinds=kinds,
+        decisions=judged,
+    )
+    timings["audit"] = time.perf_counter() - t0
+    if review is not None:
+        from .review import read_review
+
+        newer, unpair = read_review(review, result.prepared)
+        judged = judged.merged_with(stamp(newer), unpair)
+        save_decisions(judged, path)
+
+    t0 = time.perf_counter()
+    kinds_now = result.kinds
+    names = [s.name for s in result.sources if kinds_now.get(s.name) != "reference"]
+    chosen = resolve_targets(names, target, {s.name: s.platform for s in result.sources})
+    plan = plan_clean(result, chosen, judged if len(judged) else None, load_settings(roles))
+    accounting = check_accounting(plan)
+    timings["plan"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    _check_outputs(out_dir, result, names)
+    staging = Staging()
+    info: dict[str, Any] = {"accounting": accounting}
+    files: list[Path] = []
+    try:
+        for kind, write in writers().items():
+            if kind == "summary":
+                info["files"] = [p.name for p in files]
+            files += write(plan, out_dir, staging, info)
+        staging.commit()
+    except BaseException:
+        staging.abort()
+        raise
+    timings["write"] = time.perf_counter() - t0
+    return CleanResult(
+        out_dir=out_dir,
+        files=files,
+        accounting=accounting,
+        summary=summary_dict(plan, info),
+        plan=plan,
+        audit=result,
+        decisions_path=path if path.is_file() else None,
+        timings=timings,
+    )

@@ -1,0 +1,354 @@
+"""Import targets, value forms, escaping, atomic writes and the `hygiene clean` command."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hygiene
+from hygiene.clean import load_target, target_names
+from hygiene.clean.csvout import escape
+from hygiene.clean.merge import merge_calls
+from hygiene.cli import main
+from hygiene.errors import ConfigError
+from hygiene.load import SourceSpec, load_source
+
+HUBSPOT = [
+    ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name",
+     "City", "State/Region", "Country/Region", "Marketing contact status",
+     "Unsubscribed from all email", "Notes"],
+    ["101", "ANN", "lee", "Ann.Lee@Gmial.com ", "(415) 555-2671", "=HYPERLINK(\"http://x\")",
+     "San Francisco", "CA", "USA", "Marketing contact", "false", "-2+3"],
+    ["102", "Bo", "Ng", "bo@acme.com", "+44 20 7946 0958", "@SUM(A1)", "London", "",
+     "UK", "Marketing contact", "true", "+cmd|' /C calc'!A0"],
+    ["103", "Cy", "Ortiz", "info@acme.com", "020 7946 0000", "Acme", "Leeds", "",
+     "United Kingdom", "Marketing contact", "false", ""],
+    ["104", "Di", "Park", "test@test.com", "1234567890", "Acme", "Austin", "Texas",
+     "United States", "Marketing contact", "false", "call me"],
+]  # fmt: skip
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "hubspot_contacts.csv", HUBSPOT)
+
+
+def run(export: Path, out: Path, **kw) -> hygiene.CleanResult:
+    return hygiene.clean(f"crm={export}", out=out, decisions=out.parent / "d.json", **kw)
+
+
+def test_every_shipped_target_loads():
+    assert target_names() == ["generic", "hubspot", "klaviyo", "mailchimp", "salesforce"]
+    for name in target_names():
+        t = load_target(name)
+        assert t.kind in ("crm", "esp") and t.suppression
+
+
+@pytest.mark.parametrize(
+    ("target", "email", "country", "us", "state", "ca", "phone"),
+    [
+        ("hubspot", "Email", "Country/Region", "United States", "State/Region", "California",
+         "Phone Number"),
+        ("salesforce", "Email", "MailingCountry", "United States", "MailingState", "California",
+         "Phone"),
+        ("mailchimp", "Email Address", "Country/Region", "US", "State/Region", "CA",
+         "Phone Number"),
+        ("klaviyo", "Email", "Country", "United States", "State / Region", "California",
+         "Phone Number"),
+        ("generic", "Email", "Country/Region", "United States", "State/Region", "CA",
+         "Phone Number"),
+    ],
+)  # fmt: skip
+def test_headers_and_value_forms_per_target(
+    export, tmp_path, target, email, country, us, state, ca, phone
+):
+    result = run(export, tmp_path / "out", target=target)
+    data = read(result.out_dir / "cleaned_crm.csv")
+    assert {email, country, state, phone} <= set(data.columns)
+    first = data[data[email] == "ann.lee@gmail.com"].iloc[0]
+    assert first[country] == us
+    assert first[state] == ca
+    assert first[phone] == "+14155552671"
+
+
+@pytest.mark.parametrize(
+    ("target", "columns"),
+    [
+        ("hubspot", ["Email", "Reason"]),
+        ("salesforce", ["Id", "Email", "HasOptedOutOfEmail", "Reason"]),
+        ("mailchimp", ["Email Address", "Action", "Reason"]),
+        ("klaviyo", ["Email", "Reason"]),
+    ],
+)
+def test_suppression_in_the_target_format(export, tmp_path, target, columns):
+    result = run(export, tmp_path / "out", target=target)
+    supp = read(result.out_dir / "suppression.csv")
+    assert list(supp.columns[: len(columns)]) == columns
+    unsub = supp[supp["Reason"] == "unsubscribed"]
+    assert list(unsub["Record ID"]) == ["102"]
+    if target == "salesforce":
+        assert list(unsub["HasOptedOutOfEmail"]) == ["true"]
+    placeholder = supp[supp["Reason"] == "placeholder"]
+    assert list(placeholder["Record ID"]) == ["104"]
+
+
+def test_esp_target_leaves_suppressed_rows_out_crm_keeps_them(export, tmp_path):
+    crm = run(export, tmp_path / "crm", target="hubspot")
+    esp = run(export, tmp_path / "esp", target="mailchimp")
+    assert len(read(crm.out_dir / "cleaned_crm.csv")) == 4
+    ids = read(esp.out_dir / "cleaned_crm.csv")["Record ID"].tolist()
+    assert ids == ["101", "103"]  # 102 unsubscribed, 104 a placeholder address
+
+
+def test_role_accounts_only_when_asked(export, tmp_path):
+    plain = run(export, tmp_path / "a")
+    roles = run(export, tmp_path / "b", suppress_roles=True)
+    assert "role" not in set(read(plain.out_dir / "suppression.csv")["Reason"])
+    supp = read(roles.out_dir / "suppression.csv")
+    assert supp.loc[supp["Reason"] == "role", "Email"].tolist() == ["info@acme.com"]
+
+
+def test_formula_like_values_are_escaped_numbers_are_not(export, tmp_path):
+    result = run(export, tmp_path / "out")
+    data = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")
+    assert data.loc["101", "Company Name"] == '\'=HYPERLINK("http://x")'
+    assert data.loc["102", "Company Name"] == "'@SUM(A1)"
+    assert data.loc["102", "Notes"] == "'+cmd|' /C calc'!A0"
+    assert data.loc["101", "Notes"] == "'-2+3"  # arithmetic is a formula; a number is not
+    assert data.loc["102", "Phone Number"] == "+442079460958"
+    changes = read(result.out_dir / "changes.csv")
+    assert not changes["old"].str.match(r"^[=@]").any()
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+14155552671", "+14155552671"),
+        ("+1 (415) 555-2671", "+1 (415) 555-2671"),
+        ("-12.50", "-12.50"),
+        ("-", "'-"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("+cmd|x", "'+cmd|x"),
+        ("Ann", "Ann"),
+    ],
+)
+def test_escape(value, written):
+    import pyarrow as pa
+
+    assert escape(pa.array([value])).to_pylist() == [written]
+
+
+def test_cleaning_fixes_cells_and_says_why(export, tmp_path):
+    result = run(export, tmp_path / "out")
+    changes = read(result.out_dir / "changes.csv")
+    by = {(r.record_id, r.column): (r.old, r.new, r.rule) for r in changes.itertuples()}
+    assert by[("101", "Email")] == (
+        "Ann.Lee@Gmial.com ",
+        "ann.lee@gmail.com",
+        "trim+email.lowercase+email.typo_domain",
+    )
+    assert by[("101", "First Name")] == ("ANN", "Ann", "name.case")
+    assert by[("101", "Country/Region")][1:] == ("United States", "field.inconsistent")
+    assert by[("104", "Phone Number")] == ("1234567890", "", "value.placeholder")
+    assert ("103", "Email") not in by
+
+
+def test_merge_calls_per_target():
+    hub, sf, mc = load_target("hubspot"), load_target("salesforce"), load_target("mailchimp")
+    assert merge_calls(hub, "1", ["2", "3"]) == [
+        {"primaryObjectId": "1", "objectIdToMerge": "2"},
+        {"primaryObjectId": "1", "objectIdToMerge": "3"},
+    ]
+    assert merge_calls(sf, "M", ["a", "b", "c"]) == [
+        {"masterRecord": "M", "recordToMergeIds": ["a", "b"]},
+        {"masterRecord": "M", "recordToMergeIds": ["c"]},
+    ]
+    assert merge_calls(mc, "1", ["2"]) == []
+    assert merge_calls(hub, None, ["2"]) == []
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_inputs_never_touched_and_never_overwritten(tmp_path):
+    export = write_csv(tmp_path / "cleaned_crm.csv", HUBSPOT)
+    before = _digest(tmp_path)
+    with pytest.raises(ConfigError, match="is an input file"):
+        hygiene.clean(f"crm={export}", out=tmp_path, decisions=tmp_path / "d.json")
+    assert _digest(tmp_path) == before
+    hygiene.clean(f"crm={export}", out=tmp_path / "out", decisions=tmp_path / "d.json")
+    assert hashlib.sha256(export.read_bytes()).hexdigest() == before["cleaned_crm.csv"]
+
+
+def test_an_interrupted_run_leaves_the_previous_files(export, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    run(export, out)
+    before = _digest(out)
+    from hygiene.clean import writers
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    original = writers.writers
+
+    def broken():
+        found = original()
+        found["changes"] = boom
+        return found
+
+    monkeypatch.setattr(writers, "writers", broken)
+    monkeypatch.setattr("hygiene.clean.api.writers", broken)
+    with pytest.raises(KeyboardInterrupt):
+        run(export, out, target="salesforce")
+    assert _digest(out) == before  # no half-written file, no mix of two runs, no temp file
+
+
+def test_cli_clean(export, tmp_path, capsys):
+    code = main(
+        [
+            "clean",
+            f"crm={export}",
+            "--out",
+            str(tmp_path / "out"),
+            "--target",
+            "crm=salesforce",
+            "--decisions",
+            str(tmp_path / "d.json"),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "crm -> salesforce: 4 rows in = 2 kept + 0 merged + 2 suppressed" in printed
+    assert "every input row accounted for" in printed
+    assert "Id" in read(tmp_path / "out" / "cleaned_crm.csv").columns
+
+
+def test_cli_clean_needs_an_out_folder(export, capsys):
+    assert main(["clean", f"crm={export}"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
+
+
+def test_cli_clean_unknown_target(export, tmp_path, capsys):
+    assert main(["clean", f"crm={export}", "--out", str(tmp_path), "--target", "marketo"]) == 2
+    assert "unknown target 'marketo'" in capsys.readouterr().err
+
+
+def test_config_clean_table(export, tmp_path):
+    cfg = tmp_path / "hygiene.toml"
+    cfg.write_text(
+        f'[sources.crm]\npath = "{export.name}"\n\n'
+        '[clean]\ntarget = "klaviyo"\nout = "cleaned"\nsuppress_roles = true\n'
+    )
+    result = hygiene.clean(config=cfg)
+    assert result.out_dir == tmp_path / "cleaned"
+    assert "Email" in read(result.out_dir / "cleaned_crm.csv").columns
+    assert "role" in set(read(result.out_dir / "suppression.csv")["Reason"])
+    summary = json.loads((result.out_dir / "clean_summary.json").read_text())
+    assert summary["targets"] == {"crm": "klaviyo"}
+
+
+def test_config_clean_table_unknown_key(export, tmp_path):
+    cfg = tmp_path / "hygiene.toml"
+    cfg.write_text(f'[sources.crm]\npath = "{export.name}"\n\n[clean]\nformat = "x"\n')
+    with pytest.raises(ConfigError, match=r"\[clean\] format: unknown key"):
+        hygiene.clean(config=cfg, out=tmp_path / "o")
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab xyZ,\"'=+-@.\n\tÄé€1")), min_size=0, max_size=12)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=8))
+def test_property_cleaned_files_load_again_and_every_row_is_accounted(tmp_path_factory, rows):
+    folder = tmp_path_factory.mktemp("prop")
+    data = [["Email", "Full Name", "Notes"]]
+    data += [[f"p{i}@brightwave.io", name, note] for i, (name, note) in enumerate(rows)]
+    export = write_csv(folder / "people.csv", data)
+    result = hygiene.clean(
+        f"people={export}", out=folder / "out", target="generic", decisions=folder / "d.json"
+    )
+    acc = result.accounting["sources"][0]
+    assert acc["kept"] + acc["merged"] + acc["suppressed"] == len(rows)
+    again = load_source(SourceSpec("people", (str(folder / "out" / "cleaned_people.csv"),)))
+    assert again.rows == acc["cleaned_rows"]
+    merged = read(folder / "out" / "merge_plan.csv")
+    assert len({e for ids in merged["merged_ids"] for e in ids.split("; ")}) == acc["merged"]
+
+
+GOLDEN = Path(__file__).parent / "golden" / "clean_hubspot"
+
+
+@pytest.mark.parametrize(
+    "name", ["cleaned_crm.csv", "suppression.csv", "changes.csv", "merge_plan.csv"]
+)
+def test_golden_files(export, tmp_path, name):
+    """Byte for byte what HubSpot gets for the small export above (review a diff by eye
+    before copying a new output over the golden file)."""
+    result = run(export, tmp_path / "out", target="hubspot")
+    assert (result.out_dir / name).read_bytes() == (GOLDEN / name).read_bytes()
+
+
+def test_a_rejected_finding_gives_no_suppression_reason(export, tmp_path):
+    decisions = tmp_path / "hygiene-decisions.json"
+    decisions.write_text(json.dumps({
+        "schema": "hygiene.decisions/1",
+        "keep_separate": [],
+        "rejected_fixes": [{"record": {"source": "crm", "record_id": "104"},
+                            "code": "value.placeholder", "field": "email",
+                            "value": "test@test.com"}],
+    }))  # fmt: skip
+    result = hygiene.clean(f"crm={export}", out=tmp_path / "out", decisions=decisions)
+    data = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")
+    assert data.loc["104", "Email"] == "test@test.com"
+    assert data.loc["104", "Phone Number"] == ""  # the phone placeholder was not rejected
+    assert "placeholder" not in set(read(result.out_dir / "suppression.csv")["Reason"])
+    assert result.summary["decisions"]["rejected_fixes"] == 1
+
+
+def test_a_stale_decision_no_longer_applies(export, tmp_path):
+    decisions = tmp_path / "hygiene-decisions.json"
+    decisions.write_text(json.dumps({
+        "schema": "hygiene.decisions/1",
+        "rejected_fixes": [{"record": {"source": "crm", "record_id": "104"},
+                            "code": "value.placeholder", "field": "email",
+                            "value": "old@test.com"}],
+    }))  # fmt: skip
+    result = hygiene.clean(f"crm={export}", out=tmp_path / "out", decisions=decisions)
+    assert result.summary["decisions"]["rejected_fixes"] == 0
+
+
+def test_esp_target_suppresses_rows_without_an_address(tmp_path):
+    export = write_csv(tmp_path / "contacts.csv", [
+        ["Record ID", "First Name", "Email", "Phone Number"],
+        ["1", "Ann", "ann@brightwave.io", ""],
+        ["2", "Bo", "", "+14155552671"],
+    ])  # fmt: skip
+    result = hygiene.clean(
+        f"crm={export}", out=tmp_path / "out", target="klaviyo", decisions=tmp_path / "d.json"
+    )
+    supp = read(result.out_dir / "suppression.csv")
+    assert supp[["Reason", "Record ID", "Email"]].values.tolist() == [["missing", "2", ""]]
+    assert read(result.out_dir / "cleaned_crm.csv")["Email"].tolist() == ["ann@brightwave.io"]
