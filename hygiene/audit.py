@@ -51,7 +51,7 @@ def platform_kind(platform: str) -> str:
     return "esp" if kind == "esp" else "crm"
 
 
-@dataclass
+@dataclass(repr=False)
 class Audit:
     """The result of an audit: sources, findings, duplicates, score, and ways to write them."""
 
@@ -84,6 +84,13 @@ class Audit:
             s.name: self.kind_overrides.get(s.name) or platform_kind(s.platform)
             for s in self.sources
         }
+
+    def __repr__(self) -> str:
+        sources = ", ".join(f"{s.name}={s.platform}:{s.rows}" for s in self.sources)
+        return (
+            f"<Audit {sources} score={self.score.overall} grade={self.score.grade} "
+            f"findings={len(self.findings)} duplicates={len(self.duplicates)}>"
+        )
 
     def source(self, name: str) -> Source:
         for s in self.sources:
