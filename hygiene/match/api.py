@@ -414,32 +414,52 @@ def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
 
 
 def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
-    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id."""
+    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id.
+
+    Provenance is looked up for all members of a source at once (one `iloc` per member
+    took ~5 s for 65k members)."""
     by_name = {s.name: s for s in sources}
-    out = []
-    for c in result.clusters:
-        src = by_name[c.source]
+    rows_of: dict[str, dict[int, dict[str, Any]]] = {}
+    for name in dict.fromkeys(c.source for c in result.clusters):
+        src = by_name[name]
+        pos = np.unique(
+            np.asarray(
+                [p for c in result.clusters if c.source == name for p in (*c.members, c.survivor)],
+                dtype=np.int64,
+            )
+        )
         prov = src.provenance
-        ids = src.record_ids()
-        members = []
-        for pos in c.members:
-            rec = ids.iloc[pos]
+        files = prov["file"].to_numpy(dtype=object)[pos]
+        rows = prov["row"].to_numpy(dtype=np.int64)[pos]
+        ids = src.record_ids().to_numpy(dtype=object, na_value=None)[pos]
+        sheets = (
+            prov["sheet"].to_numpy(dtype=object, na_value=None)[pos]
+            if "sheet" in prov.columns
+            else np.full(len(pos), None, dtype=object)
+        )
+        members: dict[int, dict[str, Any]] = {}
+        for p, file, row, rec, sheet in zip(
+            pos.tolist(), files, rows.tolist(), ids, sheets, strict=True
+        ):
             member: dict[str, Any] = {
-                "source": c.source,
-                "file": str(prov["file"].iloc[pos]),
-                "row": int(prov["row"].iloc[pos]),
+                "source": name,
+                "file": str(file),
+                "row": row,
                 "record_id": None if pd.isna(rec) else str(rec),
             }
-            if "sheet" in prov.columns and pd.notna(prov["sheet"].iloc[pos]):
-                member["sheet"] = str(prov["sheet"].iloc[pos])
-            members.append(member)
-        surv_row = int(prov["row"].iloc[c.survivor])
+            if sheet is not None and not pd.isna(sheet):
+                member["sheet"] = str(sheet)
+            members[p] = member
+        rows_of[name] = members
+    out = []
+    for c in result.clusters:
+        members_of = rows_of[c.source]
         out.append(
             {
                 "cluster": c.id,
                 "confidence": round(c.confidence, 3),
-                "members": members,
-                "survivor": {"source": c.source, "row": surv_row},
+                "members": [dict(members_of[p]) for p in c.members],
+                "survivor": {"source": c.source, "row": members_of[c.survivor]["row"]},
                 "evidence": list(c.evidence),
             }
         )
