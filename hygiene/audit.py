@@ -244,9 +244,9 @@ def audit(
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise ConfigError(f"two sources share a name ({', '.join(names)}); name them NAME=PATH")
-    timings["load"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
+    # Rules and workflows are read with the exports, so a mistake in them stops the audit
+    # before any real work.
     chosen = select(load_workflows(workflow_files), workflows)
     rules = load_rules(rule_packs, disable)
     overrides = _check_kinds(kinds or {}, names)
@@ -260,6 +260,14 @@ def audit(
     preps = [Prepared(s, options.region) for s in loaded]
     # Reference sources (users, deals) are lookup tables for links, not contacts: no checks.
     contacts = [p for p in preps if kinds[p.source.name] != "reference"]
+    timings["load"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for p in contacts:
+        p.warm()
+    timings["normalize"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     findings = run_checks(contacts, rules, options)
     timings["checks"] = time.perf_counter() - t0
 
@@ -267,7 +275,7 @@ def audit(
     matched: MatchResult | None = None
     if match is not False:
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
-        matched = find_duplicates([p.source for p in contacts], settings)
+        matched = find_duplicates(contacts, settings)
     timings["match"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -18,6 +18,7 @@ import pandas as pd
 
 from hygiene.errors import ConfigError
 from hygiene.model import Source
+from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
 
 from . import fs
@@ -234,22 +235,25 @@ def _pairs_frame(s: Scored, keep: np.ndarray) -> pd.DataFrame:
 
 
 def find_duplicates(
-    sources: Sequence[Source],
+    sources: Sequence[Source | Prepared],
     settings: MatchSettings | None = None,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
 ) -> MatchResult:
     """Duplicates within each source and links across sources.
 
     `exclude_pairs` holds (source_a, pos_a, source_b, pos_b) judged "keep separate": such
-    records never share a cluster and never form a link.
+    records never share a cluster and never form a link. Given the audit's `Prepared`
+    sources, matching reuses the normalised emails, phones and values the checks computed.
     """
     settings = settings or MatchSettings()
     t = time.perf_counter()
-    frames = [prepare(s) for s in sources]
+    preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
+    frames = [prepare(p) for p in preps]
     prep = time.perf_counter() - t
-    scored = score_frames(frames, [s.name for s in sources], settings)
+    plain = [p.source for p in preps]
+    scored = score_frames(frames, [s.name for s in plain], settings)
     scored.stats["seconds"] = {"prepare": prep, **scored.stats["seconds"]}
-    return assemble(scored, sources, settings, exclude_pairs)
+    return assemble(scored, plain, settings, exclude_pairs)
 
 
 def assemble(
