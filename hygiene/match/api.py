@@ -24,10 +24,11 @@ from hygiene.resources import rules_yaml
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
-from .compare import CHUNK, COMPARISONS, Comparison, active, compare, possible_levels
+from .compare import COMPARISONS, Comparison, active, compare
 from .evidence import describe
 from .features import Features, encode
 from .frame import prepare, stack
+from .screen import compare_screened
 from .survivor import choose_survivors, load_survivorship
 
 
@@ -163,25 +164,22 @@ def score_frames(
     seconds["training"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    floor = min(settings.threshold, settings.link_threshold, settings.keep_pairs_above)
+    floors = [settings.threshold, settings.link_threshold, settings.keep_pairs_above]
+    if settings.link_mutual_best is not None:
+        floors.append(settings.link_mutual_best)
+    floor = min(floors)
     del g_sample
-    # In chunks: the level masks of every candidate would be the run's largest array.
-    keep_parts = []
-    for s0 in range(0, n_cand, CHUNK):
-        cl, cr = cand.left[s0 : s0 + CHUNK], cand.right[s0 : s0 + CHUNK]
-        bound = fs.upper_bound(model, possible_levels(f, comps, cl, cr), cl)
-        keep_parts.append(s0 + np.flatnonzero(bound >= np.log2(floor / (1 - floor))))
-    keep = np.concatenate(keep_parts) if keep_parts else np.empty(0, dtype=np.int64)
-    left, right = cand.left[keep], cand.right[keep]
-    gammas, swap = compare(f, left, right, comps)
+    done = compare_screened(f, comps, model, cand.left, cand.right, np.log2(floor / (1 - floor)))
+    left, right = cand.left[done.index], cand.right[done.index]
+    gammas, swap = done.gammas, done.swap
     weight = fs.match_weights(model, gammas, left)
     prob = fs.probability(weight)
     seconds["comparisons"] = time.perf_counter() - t
     stats: dict[str, Any] = {
         "rows": f.n,
         "candidates": n_cand,
-        "screened_out": int(n_cand - len(keep)),
-        "comparisons": int((len(keep) + len(sample)) * len(comps)),
+        "screened_out": int(n_cand - len(left)),
+        "comparisons": int(done.computed + len(sample) * len(comps)),
         "candidates_per_rule": cand.per_rule,
         "capped_blocks": cand.capped,
         "capped_block_count": cand.capped_blocks,
