@@ -106,14 +106,9 @@ def prepare(source: Source | Prepared) -> pd.DataFrame:
     """The canonical, normalised match frame of one source, one row per row of `source.data`.
 
     Columns are `MATCH_COLUMNS` (text, NaN when missing); the index is the row position.
-    Given the audit's `Prepared`, the normalised values the checks computed are reused and
-    the frame is kept there.
+    Given the audit's `Prepared`, the normalised values the checks computed are reused.
     """
     prep = source if isinstance(source, Prepared) else Prepared(source)
-    return prep.memo("match_frame", lambda: _prepare(prep))
-
-
-def _prepare(prep: Prepared) -> pd.DataFrame:
     index = pd.RangeIndex(prep.rows)
     out = pd.DataFrame(index=index)
     e = prep.email()
