@@ -117,8 +117,7 @@ def dataset(rows: int, esp_rows: int, seed: int) -> Path:
     mark = out / ".stamp"
     if mark.is_file() and mark.read_text(encoding="ascii").strip() == stamp:
         return out
-    print(f"generating {rows:,} CRM rows and {esp_rows:,} ESP members into {out} ...",
-          flush=True)
+    print(f"generating {rows:,} CRM rows and {esp_rows:,} ESP members into {out} ...", flush=True)
     t = time.perf_counter()
     for old in out.glob("*") if out.is_dir() else ():
         old.unlink()
@@ -208,7 +207,8 @@ def accuracy(audit: Any, truth_path: Path) -> dict[str, Any]:
         return _prf(len(np.intersect1d(pred, want)), len(pred), len(want))
 
     members = [
-        (c.id, offset[c.source] + p) for c in (audit.match.clusters if audit.match else ())
+        (c.id, offset[c.source] + p)
+        for c in (audit.match.clusters if audit.match else ())
         for p in c.members
     ]
     cl = pd.DataFrame(members, columns=["group", "id"])
@@ -217,8 +217,10 @@ def accuracy(audit: Any, truth_path: Path) -> dict[str, Any]:
     pred_dup = np.unique(m["id_x"].to_numpy() * big + m["id_y"].to_numpy())
     out["duplicates"] = score_pairs(pred_dup, group_pairs(truth.duplicates, cross=False))
     hard = group_pairs(truth.hard_negatives, cross=False)
-    out["hard_negatives_merged"] = {"pairs": int(len(hard)),
-                                    "merged": int(len(np.intersect1d(pred_dup, hard)))}
+    out["hard_negatives_merged"] = {
+        "pairs": int(len(hard)),
+        "merged": int(len(np.intersect1d(pred_dup, hard))),
+    }
 
     links = audit.links if audit.links is not None else pd.DataFrame()
     pred_link = np.empty(0, dtype=np.int64)
@@ -257,8 +259,10 @@ def child(data: Path, formats: list[str], with_accuracy: bool) -> dict[str, Any]
             result.save(tmp, [fmt])
             marks.append((fmt, t, time.perf_counter()))
         total = time.perf_counter() - t0
-    stages = {name: {"seconds": round(b - a, 3), "peak_mb": round(sampler.peak(a, b), 1)}
-              for name, a, b in marks}
+    stages = {
+        name: {"seconds": round(b - a, 3), "peak_mb": round(sampler.peak(a, b), 1)}
+        for name, a, b in marks
+    }
     out: dict[str, Any] = {
         "stages": stages,
         "total": round(total, 3),
@@ -266,8 +270,10 @@ def child(data: Path, formats: list[str], with_accuracy: bool) -> dict[str, Any]
         "rows": {s.name: int(s.rows) for s in result.sources},
         "findings": int(len(result.findings)),
         "clusters": len(result.duplicates),
-        "match": {k: round(v, 2) for k, v in
-                  (result.match.stats.get("seconds", {}) if result.match else {}).items()},
+        "match": {
+            k: round(v, 2)
+            for k, v in (result.match.stats.get("seconds", {}) if result.match else {}).items()
+        },
         "loadavg": os.getloadavg(),
     }
     if with_accuracy:
@@ -314,21 +320,26 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def print_table(label: str, summary: dict[str, Any], runs: list[dict[str, Any]]) -> None:
     n = len(runs)
-    print(f"\n{label}: {', '.join(f'{k} {v:,}' for k, v in runs[0]['rows'].items())} rows; "
-          f"{runs[0]['findings']:,} findings, {runs[0]['clusters']:,} duplicate clusters")
-    print(f"{'stage':10s} {'seconds':>8s} {'peak MB':>8s}   runs" + (f" (median of {n})"
-                                                                  if n > 1 else ""))
+    print(
+        f"\n{label}: {', '.join(f'{k} {v:,}' for k, v in runs[0]['rows'].items())} rows; "
+        f"{runs[0]['findings']:,} findings, {runs[0]['clusters']:,} duplicate clusters"
+    )
+    print(
+        f"{'stage':10s} {'seconds':>8s} {'peak MB':>8s}   runs"
+        + (f" (median of {n})" if n > 1 else "")
+    )
     for name, s in summary["stages"].items():
         each = ", ".join(f"{x:.2f}" for x in s["runs"])
         print(f"{name:10s} {s['seconds']:8.2f} {s['peak_mb']:8.0f}   {each}")
-    print(f"{'total':10s} {summary['total']:8.2f} {summary['peak_mb']:8.0f}   "
-          + ", ".join(f"{x:.2f}" for x in summary["totals"]))
+    print(
+        f"{'total':10s} {summary['total']:8.2f} {summary['peak_mb']:8.0f}   "
+        + ", ".join(f"{x:.2f}" for x in summary["totals"])
+    )
     match = runs[0].get("match") or {}
     if match:
         print("match split (s): " + ", ".join(f"{k} {v}" for k, v in match.items()))
     loads = [r["load_before"] for r in runs] + [r["loadavg"][0] for r in runs]
-    print(f"load average during runs: {min(loads):.1f}-{max(loads):.1f} "
-          f"({os.cpu_count()} cores)")
+    print(f"load average during runs: {min(loads):.1f}-{max(loads):.1f} ({os.cpu_count()} cores)")
 
 
 def print_accuracy(acc: dict[str, Any]) -> None:
@@ -367,35 +378,40 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = [args.rows // 2, args.rows] if args.scaling else [args.rows]
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}; reports: {', '.join(formats)}")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f}; reports: {', '.join(formats)}"
+    )
     results: dict[str, Any] = {}
     for rows in sizes:
         esp_rows = args.esp_rows if args.esp_rows is not None else round(args.rows * 0.7)
         esp_rows = esp_rows * rows // args.rows
-        data = args.data if args.data and rows == args.rows else dataset(rows, esp_rows,
-                                                                           args.seed)
+        data = args.data if args.data and rows == args.rows else dataset(rows, esp_rows, args.seed)
         runs = []
         for k in range(max(args.repeat, 1)):
             want = not args.no_accuracy and k == 0 and rows == args.rows
             runs.append(run_child(data, formats, want))
         summary = summarise(runs)
-        print_table(str(data.relative_to(ROOT) if data.is_relative_to(ROOT) else data),
-                    summary, runs)
+        print_table(
+            str(data.relative_to(ROOT) if data.is_relative_to(ROOT) else data), summary, runs
+        )
         results[str(rows)] = {"data": str(data), "summary": summary, "runs": runs}
         if "accuracy" in runs[0]:
             print_accuracy(runs[0]["accuracy"])
     if args.scaling:
         half, full = (results[str(n)]["summary"] for n in sizes)
-        print(f"\nscaling {sizes[0]:,} -> {sizes[1]:,} rows (time ratio; target <= "
-              f"{TARGET_RATIO}):")
+        print(
+            f"\nscaling {sizes[0]:,} -> {sizes[1]:,} rows (time ratio; target <= {TARGET_RATIO}):"
+        )
         for name, s in full["stages"].items():
             h = half["stages"][name]["seconds"]
             ratio = s["seconds"] / h if h > 0.05 else float("nan")
             flag = "  over" if ratio > TARGET_RATIO else ""
             print(f"  {name:10s} {h:7.2f} -> {s['seconds']:7.2f}  x{ratio:.2f}{flag}")
-        print(f"  {'total':10s} {half['total']:7.2f} -> {full['total']:7.2f}  "
-              f"x{full['total'] / half['total']:.2f}")
+        print(
+            f"  {'total':10s} {half['total']:7.2f} -> {full['total']:7.2f}  "
+            f"x{full['total'] / half['total']:.2f}"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
