@@ -36,6 +36,18 @@ class Prepared:
         """Store a value computed elsewhere (a rule's hits) for later steps to read."""
         self._memo[key] = value
 
+    def warm(self) -> None:
+        """Compute the views every later step reads (the checks, the matcher, the links):
+        each mapped field's values, the email parts, the phones and the row countries.
+        Optional (every view computes on first use); it lets an audit time normalisation
+        as a step of its own."""
+        for name in self.source.fields:
+            self.value(name)
+        self.email()
+        self.country_alpha2()
+        for name in ("phone", "mobile_phone"):
+            self.phone(name)
+
     @property
     def rows(self) -> int:
         return self.source.rows

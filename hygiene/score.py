@@ -229,9 +229,16 @@ def _structural(
 
 
 def _any_blank_keys(
-    wf: Workflow, applicable: Sequence[Source], index: Mapping[str, int], skip: set[str]
+    wf: Workflow,
+    applicable: Sequence[Source],
+    index: Mapping[str, int],
+    skip: set[str],
+    blanks: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Records where none of a `requires_any` group's fields holds a value (e.g. no opt-in)."""
+    """Records where none of a `requires_any` group's fields holds a value (e.g. no opt-in).
+
+    `blanks` keeps each (source, field)'s blank mask for the next workflow to reuse."""
+    blanks = {} if blanks is None else blanks
     frames = []
     for s in applicable:
         if s.name in skip:
@@ -242,7 +249,9 @@ def _any_blank_keys(
                 continue
             blank = np.ones(s.rows, dtype=bool)
             for f in present:
-                blank &= _blank(s.data[s.fields[f]])
+                if (s.name, f) not in blanks:
+                    blanks[(s.name, f)] = _blank(s.data[s.fields[f]])
+                blank &= blanks[(s.name, f)]
             pos = np.flatnonzero(blank)
             if len(pos):
                 frames.append(
@@ -279,6 +288,7 @@ def workflow_score(
     kinds: Mapping[str, str],
     duplicates: Sequence[DuplicateSet] = (),
     titles: Mapping[str, str] | None = None,
+    blanks: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> WorkflowScore:
     """Share of the workflow's records that nothing blocks, and what blocks the rest.
 
@@ -310,7 +320,7 @@ def workflow_score(
             "field": np.where(per_field, blocking["field"].to_numpy(dtype=object), ""),
         }
     )
-    extra = [_any_blank_keys(wf, applicable, index, shut)]
+    extra = [_any_blank_keys(wf, applicable, index, shut, blanks)]
     if wf.blocking_duplicates:
         extra += [
             pd.DataFrame(
@@ -382,6 +392,21 @@ def workflow_score(
     )
 
 
+#: The findings columns scoring reads; the text ones are few distinct values.
+_SCORED = ("code", "severity", "dimension", "source", "field")
+
+
+def _compact(findings: pd.DataFrame) -> pd.DataFrame:
+    """The columns scoring reads, text as categoricals: seven workflows and six dimensions
+    each select from up to a million findings, and a test or map on a categorical looks at
+    its few categories only (1.3M findings: 4.6 s -> 1.4 s)."""
+    cols: dict[str, Any] = {
+        c: findings[c].astype("category") for c in _SCORED if c in findings.columns
+    }
+    cols["pos"] = findings["pos"].to_numpy(dtype=np.int64)
+    return pd.DataFrame(cols, index=findings.index)
+
+
 def compute(
     findings: pd.DataFrame,
     sources: Sequence[Source],
@@ -392,10 +417,12 @@ def compute(
     weights: Weights | None = None,
 ) -> Score:
     weights = weights or default_weights()
+    findings = _compact(findings)
     dims = dimension_scores(findings, sources, duplicates, weights)
     overall = overall_score(dims, weights)
+    blanks: dict[tuple[str, str], np.ndarray] = {}
     wfs = {
-        wf.name: workflow_score(wf, findings, sources, kinds, duplicates, titles)
+        wf.name: workflow_score(wf, findings, sources, kinds, duplicates, titles, blanks)
         for wf in workflows
     }
     return Score(overall=overall, grade=grade_for(overall, weights), dimensions=dims, workflows=wfs)

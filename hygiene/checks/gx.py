@@ -11,13 +11,18 @@ Knobs turned, each measured on 1M rows with 400k failing values (GX 1.24):
 - The suite runs through one `Validator` per batch: `Batch.validate` fetches the batch a second
   time and GX fingerprints (hashes) the whole frame on every fetch, ~1.1 s each.
 - No `ValidationDefinition.run`: it serialises every result into a results store, 14 s more.
+- No batch fingerprint: GX hashes every frame under `HASH_THRESHOLD` (1 GB) with
+  `pd.util.hash_pandas_object` to label the batch, 1.5-3 s on 1.7M rows, for a label the
+  audit never reads. `_no_fingerprint` sets the threshold to 0 while the suite runs (and
+  restores it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -103,6 +108,19 @@ def batch_column(prep: Prepared, field: str) -> pd.Series | None:
     return prep.value(field)
 
 
+@contextlib.contextmanager
+def _no_fingerprint() -> Iterator[None]:
+    """GX's pandas engine skips its batch fingerprint (a hash of the whole frame) inside."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    before = engine.HASH_THRESHOLD
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = before
+
+
 class SuiteRunner:
     """One ephemeral GX context for the whole audit; one validation per source."""
 
@@ -147,7 +165,8 @@ class SuiteRunner:
             batch_parameters={"dataframe": frame},
         )
         suite = build_suite(items, f"{SUITE_NAME}_{self._n}")
-        outcome = validator.validate_expectation_suite(suite)
+        with _no_fingerprint():
+            outcome = validator.validate_expectation_suite(suite)
         found: dict[tuple[str, str], pd.DataFrame] = {}
         for res in outcome.results:
             config = res.expectation_config

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -167,6 +168,7 @@ def make_people(
         rows = np.flatnonzero(employed & (country == c))
         if len(own) and len(rows):
             company[rows] = own[rng.integers(0, len(own), len(rows))]
+    _distinct_names(rng, country, first_i, last_i, company)
     work = (company >= 0) & (rng.random(n) < 0.72)
     twins = _pick_twins(rng, country, crm, company, hard_negatives)
     a, b = twins[:, 0], twins[:, 1]
@@ -191,6 +193,39 @@ def make_people(
     email, key = _emails(rng, country, first_i, last_i, company, work, companies)
     return People(country, city, first_i, last_i, company, titles, street, postcode, phone,
                   mobile, phone_fmt, email, work, crm, twins, key)
+
+
+#: Name identities: pool entries that fold to one spelling (Müller, Mueller) are one name.
+FIRST_ID = pd.factorize(np.asarray(FIRST_FOLD.to_pylist(), dtype=object))[0].astype(np.int64)
+LAST_ID = pd.factorize(np.asarray(LAST_FOLD.to_pylist(), dtype=object))[0].astype(np.int64)
+
+
+def _distinct_names(
+    rng: np.random.Generator,
+    country: np.ndarray,
+    first_i: np.ndarray,
+    last_i: np.ndarray,
+    company: np.ndarray,
+    rounds: int = 40,
+) -> None:
+    """Re-draw the names of people who would share first name, last name and employer with
+    someone else (in place). Small name pools make such namesakes by accident; the truth
+    lists them as two people, which no matcher could tell apart, so the only namesakes at
+    one company are the planted hard negatives. A company with more people than its
+    country has names (tens of millions of rows) leaves the last clashes without an
+    employer."""
+    employed = np.flatnonzero(company >= 0)
+    n_first, n_last = int(FIRST_ID.max()) + 1, int(LAST_ID.max()) + 1
+    clash = np.empty(0, dtype=np.int64)
+    for _ in range(rounds):
+        key = (company[employed] * n_first + FIRST_ID[first_i[employed]]) * n_last
+        key += LAST_ID[last_i[employed]]
+        clash = employed[pd.Series(key).duplicated().to_numpy()]
+        if not len(clash):
+            return
+        first_i[clash] = FIRST.pick(rng, country[clash])
+        last_i[clash] = LAST.pick(rng, country[clash])
+    company[clash] = -1
 
 
 def _pick_twins(

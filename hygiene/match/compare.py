@@ -142,7 +142,8 @@ def pair_scores(
         return np.empty(0, dtype=dtype)
     v = np.int64(len(col.vocab) + 1)
     key = cl.astype(np.int64) * v + cr
-    uk, inv = np.unique(key, return_inverse=True)
+    # A hash table, not np.unique's sort: 4-6x faster on millions of pairs.
+    inv, uk = pd.factorize(key)
     a = col.vocab[uk // v]
     b = col.vocab[uk % v]
     run: Any = process.cpdist  # rapidfuzz's overloads do not cover object arrays
@@ -244,6 +245,7 @@ def _email(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     same_dom = (dom.codes[li] >= 0) & (dom.codes[li] == dom.codes[ri])
     # One typo changes the local part or the domain, not both: test only those pairs.
     todo = np.flatnonzero(both & ~keyeq & (((lc_l >= 0) & (lc_l == lc_r)) | same_dom))
+    todo = todo[one_edit_possible(f, "email", el[todo], er[todo])]
     typo = np.zeros(len(li), dtype=bool)
     typo[todo] = pair_scores(em, el[todo], er[todo], OSA, np.int32, score_cutoff=2) <= 1
     # Two mailbox names spelt from the same person's name (namesakes: benjamin.rogers at two
@@ -299,6 +301,7 @@ def _phone(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     a = np.where(pl >= 0, pl, ml)
     b = np.where(pr >= 0, pr, mr)
     todo = np.flatnonzero(any_l & any_r & ~eq)
+    todo = todo[one_edit_possible(f, "phone", a[todo], b[todo])]
     typo = np.zeros(len(li), dtype=bool)
     typo[todo] = pair_scores(p, a[todo], b[todo], OSA, np.int32, score_cutoff=2) <= 1
     g = _levels([typo, eq], len(li))
@@ -312,6 +315,7 @@ def _edit1(f: Features, name: str, li: np.ndarray, ri: np.ndarray) -> np.ndarray
     both = (cl >= 0) & (cr >= 0)
     exact = both & (cl == cr)
     todo = np.flatnonzero(both & ~exact)
+    todo = todo[one_edit_possible(f, name, cl[todo], cr[todo])]
     near = np.zeros(len(li), dtype=bool)
     near[todo] = pair_scores(col, cl[todo], cr[todo], OSA, np.int32, score_cutoff=2) <= 1
     g = _levels([near, exact], len(li))
@@ -397,19 +401,55 @@ def _eq(col: Coded, li: np.ndarray, ri: np.ndarray) -> tuple[np.ndarray, np.ndar
     return both, both & (cl == cr)
 
 
+def edit_shape(col: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per vocabulary value: its length, and codes of its first and of its last
+    (length - 1) // 2 characters. Two values of one length one edit (or one transposition)
+    apart agree on at least one of the two; values whose lengths differ by two or more are
+    never one edit apart. So most pairs are ruled out without scoring them."""
+    arr = pa.array(col.vocab.tolist(), type=pa.string())
+    lens = np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
+    heads = np.empty(len(arr), dtype=object)
+    tails = np.empty(len(arr), dtype=object)
+    for n in np.unique(lens):
+        at = np.flatnonzero(lens == n)
+        part = arr.take(pa.array(at))
+        k = max(int(n - 1) // 2, 0)
+        heads[at] = pc.utf8_slice_codeunits(part, 0, k).to_numpy(zero_copy_only=False)
+        tails[at] = pc.utf8_slice_codeunits(part, int(n) - k, int(n)).to_numpy(zero_copy_only=False)
+    head = pd.factorize(heads)[0] if len(arr) else np.empty(0, dtype=np.int64)
+    tail = pd.factorize(tails)[0] if len(arr) else np.empty(0, dtype=np.int64)
+    return lens, head, tail
+
+
+def one_edit_possible(f: Features, name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether the values at codes `a` and `b` (both present) can be one edit apart."""
+    key = f"edit:{name}"
+    if key not in f.memo:
+        f.memo[key] = edit_shape(f.cols[name])
+    lens, head, tail = f.memo[key]
+    la, lb = lens[a], lens[b]
+    same = (la == lb) & ((head[a] == head[b]) | (tail[a] == tail[b]))
+    return same | (np.abs(la - lb) == 1)
+
+
 def _possible(f: Features, c: Comparison, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     top = len(c.levels) - 1
     m = np.zeros(len(li), dtype=np.uint16)
     if c.name == "email":
-        both, exact = _eq(f.cols["email"], li, ri)
+        em = f.cols["email"]
+        both, exact = _eq(em, li, ri)
         _, key = _eq(f.cols["email_key"], li, ri)
         _, local = _eq(f.cols["email_local"], li, ri)
         _, dom = _eq(f.cols["email_domain"], li, ri)
+        near = np.zeros(len(li), dtype=bool)
+        todo = np.flatnonzero(both & (dom | local))
+        near[todo] = one_edit_possible(f, "email", em.codes[li[todo]], em.codes[ri[todo]])
         # One typo changes the local part or the domain, never both.
         m[both] = _bits(0)
-        m[both & dom] = _bits(0, 2)
+        m[both & dom & near] = _bits(0, 2)
         named = f.name_like_local[li] & f.name_like_local[ri]
-        m[both & local & ~named] = _bits(1, 2)
+        m[both & local & ~named] = _bits(1)
+        m[both & local & ~named & near] = _bits(1, 2)
         m[both & named & (local | dom)] = _bits(0)
         m[both & key] = _bits(3)
         m[exact] = _bits(4)
@@ -437,7 +477,14 @@ def _possible(f: Features, c: Comparison, li: np.ndarray, ri: np.ndarray) -> np.
         eq = np.zeros(len(li), dtype=bool)
         for a, b in ((pl, pr), (pl, mr), (ml, pr), (ml, mr)):
             eq |= (a >= 0) & (a == b)
-        m[((pl >= 0) | (ml >= 0)) & ((pr >= 0) | (mr >= 0))] = _bits(0, 1)
+        both = ((pl >= 0) | (ml >= 0)) & ((pr >= 0) | (mr >= 0))
+        # The typo test compares the first number each side holds (see `_phone`).
+        todo = np.flatnonzero(both & ~eq)
+        a, b = np.where(pl >= 0, pl, ml)[todo], np.where(pr >= 0, pr, mr)[todo]
+        near = np.zeros(len(li), dtype=bool)
+        near[todo] = one_edit_possible(f, "phone", a, b)
+        m[both] = _bits(0)
+        m[both & near] = _bits(0, 1)
         m[eq] = _bits(top)
     else:
         col = f.cols[c.fields[0]]

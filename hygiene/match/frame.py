@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from hygiene import normalize as nz
 from hygiene.model import Source
 from hygiene.normalize.base import TEXT, arrow, text
+from hygiene.prepared import Prepared
 
 from .features import MATCH_COLUMNS
 
@@ -22,15 +23,16 @@ def _missing(index: pd.Index) -> pd.Series:
     return pd.Series(np.nan, index=index, dtype=TEXT)
 
 
-def _raw(source: Source, name: str) -> pd.Series | None:
-    s = source.field(name)
-    return None if s is None else nz.nullify(s.reset_index(drop=True))
+def _raw(prep: Prepared, name: str) -> pd.Series | None:
+    """The field trimmed, null-likes missing (the checks' own `Prepared.value`)."""
+    s = prep.value(name)
+    return None if s is None else s.reset_index(drop=True)
 
 
-def _names(source: Source, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+def _names(prep: Prepared, index: pd.Index) -> tuple[pd.Series, pd.Series]:
     """First and last name keys; a full-name column fills rows where they are empty."""
-    first, last = _raw(source, "first_name"), _raw(source, "last_name")
-    full = _raw(source, "full_name")
+    first, last = _raw(prep, "first_name"), _raw(prep, "last_name")
+    full = _raw(prep, "full_name")
     first = _missing(index) if first is None else first.astype(TEXT)
     last = _missing(index) if last is None else last.astype(TEXT)
     if full is not None and bool((first.isna() & last.isna() & full.notna()).any()):
@@ -71,29 +73,28 @@ def _mode(s: pd.Series) -> str | None:
     return str(counts.index[0]) if len(counts) else None
 
 
-def _phones(source: Source, index: pd.Index) -> dict[str, pd.Series]:
-    """E.164 phone and mobile. Numbers written without a country code are read with the
-    row's country, else the source's usual one: its most common country, or the most
-    common country code among its numbers written with one ("(415) 555-0134" in a file of
-    "+1 ..." numbers is a US number)."""
-    country = _raw(source, "country")
-    raws = {n: _raw(source, n) for n in ("phone", "mobile_phone")}
-    parsed = {
-        n: nz.normalize_phone(raw, region=country) for n, raw in raws.items() if raw is not None
-    }
-    default = None if country is None else _mode(nz.country_code(country)["alpha2"])
-    if default is None and parsed:
-        default = _mode(pd.concat([p["region"] for p in parsed.values()], ignore_index=True))
+def _phones(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+    """E.164 phone and mobile, as the checks read them (`Prepared.phone`: the row's country,
+    else `--region`, else the source's common countries where the number is valid there).
+    A number still unread, on a row with no country, is read in the source's usual country
+    even when it is not valid there: one digit apart from its twin is evidence too."""
+    alpha2 = prep.country_alpha2()
+    parsed = {n: prep.phone(n) for n in ("phone", "mobile_phone")}
+    regions = prep.likely_regions()
+    default = regions[0] if regions else None
+    if default is None:
+        seen = [p["region"] for p in parsed.values() if p is not None]
+        default = _mode(pd.concat(seen, ignore_index=True)) if seen else None
     out = {}
-    for n in raws:
-        raw = raws[n]
-        if raw is None:
+    for n, p in parsed.items():
+        raw = _raw(prep, n)
+        if p is None or raw is None:
             out[n] = _missing(index)
             continue
-        e164 = parsed[n]["e164"].astype(TEXT)
+        e164 = p["e164"].reset_index(drop=True).astype(TEXT)
         todo = e164.isna() & raw.notna()
-        if country is not None:
-            todo &= country.isna()
+        if alpha2 is not None:
+            todo &= alpha2.reset_index(drop=True).isna()
         if default is not None and bool(todo.any()):
             again = nz.normalize_phone(raw[todo], region=default)["e164"].astype(TEXT)
             e164 = e164.mask(todo, again.reindex(e164.index))
@@ -101,39 +102,42 @@ def _phones(source: Source, index: pd.Index) -> dict[str, pd.Series]:
     return out
 
 
-def prepare(source: Source) -> pd.DataFrame:
+def prepare(source: Source | Prepared) -> pd.DataFrame:
     """The canonical, normalised match frame of one source, one row per row of `source.data`.
 
     Columns are `MATCH_COLUMNS` (text, NaN when missing); the index is the row position.
+    Given the audit's `Prepared`, the normalised values the checks computed are reused.
     """
-    index = pd.RangeIndex(len(source.data))
+    prep = source if isinstance(source, Prepared) else Prepared(source)
+    index = pd.RangeIndex(prep.rows)
     out = pd.DataFrame(index=index)
-    email = _raw(source, "email")
-    if email is not None:
-        e = nz.normalize_email(email)
+    e = prep.email()
+    if e is not None:
+        e = e.reset_index(drop=True)
         out["email"] = _key(e["email"].where(e["domain"].notna()))
         out["email_key"] = _key(e["key"].where(e["domain"].notna()))
         out["email_local"] = _key(e["local"])
         out["email_domain"] = _key(e["domain"])
-    out["first_name"], out["last_name"] = _names(source, index)
-    phones = _phones(source, index)
+    out["first_name"], out["last_name"] = _names(prep, index)
+    phones = _phones(prep, index)
     out["phone"], out["mobile_phone"] = phones["phone"], phones["mobile_phone"]
-    company = _raw(source, "company")
+    company = _raw(prep, "company")
     if company is not None:
         out["company"] = _key(nz.company_key(company))
-    street = _raw(source, "street")
+    street = _raw(prep, "street")
     if street is not None:
         out["street"] = street_key(street)
-    city = _raw(source, "city")
+    city = _raw(prep, "city")
     if city is not None:
         out["city"] = _key(nz.name_key(city))
-    postcode = _raw(source, "postal_code")
+    postcode = _raw(prep, "postal_code")
     if postcode is not None:
         out["postal_code"] = postcode_key(postcode)
-    birth = _raw(source, "birth_date")
+    birth = _raw(prep, "birth_date")
     if birth is not None:
-        dates = nz.parse_dates(birth)
-        out["birth_date"] = _key(dates.dt.strftime("%Y-%m-%d").astype(TEXT))
+        dates = prep.dates("birth_date")
+        assert dates is not None
+        out["birth_date"] = _key(dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT))
     for c in MATCH_COLUMNS:
         if c not in out.columns:
             out[c] = _missing(index)

@@ -288,20 +288,54 @@ def _tf_adjust(model: Model, k: int, lvl: int, rows: np.ndarray, tf_min: float) 
     return np.asarray(np.log2(ref / np.where(np.isnan(u_val), ref, u_val)))
 
 
+def prior_weight(model: Model) -> float:
+    """log2 prior odds of a match: where every pair's weight starts."""
+    return float(np.log2(model.lam / (1 - model.lam)))
+
+
+def level_weight(
+    model: Model, k: int, g: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+) -> np.ndarray:
+    """Weight of comparison `k` at levels `g` (0 where missing), adjusted for value frequency."""
+    table = model.weights()[k]
+    wk = np.where(g >= 0, table[np.maximum(g, 0)], 0.0)
+    for kk, lvl in model.tf:
+        if kk == k:
+            at = np.flatnonzero(g == lvl)
+            wk[at] += _tf_adjust(model, k, lvl, left[at], tf_min)
+    return wk
+
+
 def match_weights(
     model: Model, gammas: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
 ) -> np.ndarray:
     """Total match weight (log2 odds) of each pair, adjusted for value frequency."""
     w = np.full(len(gammas), np.log2(model.lam / (1 - model.lam)))
-    for k, table in enumerate(model.weights()):
-        g = gammas[:, k]
-        wk = np.where(g >= 0, table[np.maximum(g, 0)], 0.0)
-        for kk, lvl in model.tf:
-            if kk == k:
-                at = np.flatnonzero(g == lvl)
-                wk[at] += _tf_adjust(model, k, lvl, left[at], tf_min)
-        w += wk
+    for k in range(len(model.comps)):
+        w += level_weight(model, k, gammas[:, k], left, tf_min)
     return w
+
+
+def best_weight(
+    model: Model, k: int, mask: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+) -> np.ndarray:
+    """The highest weight comparison `k` could add, given the levels still possible (bit
+    masks from `compare.possible_levels`). Levels with a frequency adjustment are only
+    possible where their value is equal, so the adjustment is known exactly."""
+    table = model.weights()[k]
+    tf_levels = [lvl for kk, lvl in model.tf if kk == k]
+    # Best weight for every possible mask (at most 2^7), tf levels left out: one gather.
+    best_of = np.zeros(1 << len(table))
+    for m in range(1, len(best_of)):
+        vals = [table[lv] for lv in range(len(table)) if m >> lv & 1 and lv not in tf_levels]
+        best_of[m] = max(vals) if vals else -np.inf
+    wk = best_of[mask]
+    for lvl in tf_levels:
+        at = np.flatnonzero(mask & np.uint16(1 << lvl))
+        if len(at):
+            cand = table[lvl] + _tf_adjust(model, k, lvl, left[at], tf_min)
+            wk[at] = np.maximum(wk[at], cand)
+    return wk
 
 
 def upper_bound(
@@ -309,24 +343,10 @@ def upper_bound(
 ) -> np.ndarray:
     """The highest match weight each pair could reach, given the levels still possible
     (`compare.possible_levels`). A pair whose bound is below the threshold needs no fuzzy
-    comparison. Levels with a frequency adjustment are only possible where their value is
-    equal, so the adjustment is known exactly."""
+    comparison."""
     w = np.full(len(possible), np.log2(model.lam / (1 - model.lam)))
-    for k, table in enumerate(model.weights()):
-        mask = possible[:, k]
-        tf_levels = [lvl for kk, lvl in model.tf if kk == k]
-        # Best weight for every possible mask (at most 2^7), tf levels left out: one gather.
-        best_of = np.zeros(1 << len(table))
-        for m in range(1, len(best_of)):
-            vals = [table[lv] for lv in range(len(table)) if m >> lv & 1 and lv not in tf_levels]
-            best_of[m] = max(vals) if vals else -np.inf
-        wk = best_of[mask]
-        for lvl in tf_levels:
-            at = np.flatnonzero(mask & np.uint16(1 << lvl))
-            if len(at):
-                cand = table[lvl] + _tf_adjust(model, k, lvl, left[at], tf_min)
-                wk[at] = np.maximum(wk[at], cand)
-        w += wk
+    for k in range(len(model.comps)):
+        w += best_weight(model, k, possible[:, k], left, tf_min)
     return w
 
 

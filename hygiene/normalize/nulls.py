@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrow import flat
-from .base import arrow, text
+from .base import TEXT, arrow, text
 
 #: Casefolded spellings that mean "no value". Placeholders that a person typed on purpose
 #: ("unknown", "test", "?", "none provided") are NOT here: they are data that a check reports
@@ -77,5 +77,15 @@ def nullify_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def nullify(s: pd.Series) -> pd.Series:
-    """Trim white space (incl. NBSP, zero-width characters, BOM); null-likes become NaN."""
-    return text(nullify_arrow(arrow(s)), index=s.index)
+    """Trim white space (incl. NBSP, zero-width characters, BOM); null-likes become NaN.
+
+    A text column that needs neither is returned as it is: most columns of an export are
+    clean, and a copy of each would hold another copy of the file in memory.
+    """
+    src = flat(arrow(s))
+    out = nullify_arrow(src)
+    if s.dtype == TEXT and out.null_count == src.null_count and pc.all(
+        pc.equal(out, src)
+    ).as_py() in (True, None):
+        return s
+    return text(out, index=s.index)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..fileio import atomic_write
 from ..model import FINDING_COLUMNS
+from ..normalize.base import arrow
 from .options import ReportOptions
 
 if TYPE_CHECKING:
@@ -36,25 +41,136 @@ def _clean(v: Any) -> Any:
 
 def finding_records(findings: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """Findings as audit.json objects: keys without a value are left out."""
-    cols = [c for c in FINDING_COLUMNS if c in findings.columns]
-    arrays = [findings[c].to_numpy(dtype=object) for c in cols]
-    for values in zip(*arrays, strict=True):
-        rec: dict[str, Any] = {}
-        for k, v in zip(cols, values, strict=True):
-            if k == "related":
-                if isinstance(v, (list, tuple)) and v:
-                    rec[k] = [
-                        {a: _clean(b) for a, b in r.items() if _clean(b) is not None} for r in v
-                    ]
-                continue
-            v = _clean(v)
-            if v is not None:
-                rec[k] = v
-        yield rec
+    text = finding_lines(findings)
+    for line in text.to_pylist():
+        yield json.loads(line)
 
 
-def audit_dict(audit: Audit) -> dict[str, Any]:
-    """The whole audit.json document."""
+_NEEDS_ESCAPE = r'["\\\x00-\x1f]'
+
+
+def _escaped(arr: pa.Array) -> pa.Array:
+    """String values as JSON string literals (quotes included)."""
+    needs = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_ESCAPE), False)
+    if pc.any(needs).as_py():
+        rows = pa.array(np.flatnonzero(needs.to_numpy(zero_copy_only=False)))
+        # Only the few values holding a quote, backslash or control character.
+        fixed = [json.dumps(v, ensure_ascii=False)[1:-1] for v in arr.take(rows).to_pylist()]
+        arr = pc.replace_with_mask(arr, needs, pa.array(fixed, pa.string()))
+    return pc.binary_join_element_wise('"', arr, '"', "")
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """One column as JSON: the text of each distinct value (key prefix included) and, per
+    row, which one (-1: no value, the key is left out)."""
+
+    texts: pa.Array
+    codes: np.ndarray
+
+    def take(self, start: int, stop: int) -> pa.Array:
+        c = self.codes[start:stop]
+        return self.texts.take(pa.array(c, mask=c < 0))
+
+
+def _unique_texts(objs: np.ndarray) -> pa.Array:
+    """Distinct values as JSON text: strings escaped with pyarrow compute, integers cast,
+    anything else through `json.dumps`."""
+    try:
+        arr = pa.array(objs, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = None
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return _escaped(arr.cast(pa.string()))
+    if arr is not None and pa.types.is_integer(arr.type):
+        return pc.cast(arr, pa.string())
+    return pa.array(
+        [
+            None if _clean(v) is None else json.dumps(_clean(v), ensure_ascii=False, default=str)
+            for v in objs.tolist()
+        ],
+        pa.string(),
+    )
+
+
+def _encode_values(values: pd.Series, prefix: str) -> _Encoded:
+    """A column of scalars; distinct values are encoded once (codes, severities and files
+    repeat a million times)."""
+    if values.dtype.kind == "f":
+        whole = values.dropna()
+        if len(whole) and bool((whole == whole.round()).all()):
+            values = values.astype("Int64")  # integers with gaps, made floats by pandas
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        coded = pc.dictionary_encode(arrow(values).combine_chunks().cast(pa.string()))
+        codes = pc.fill_null(coded.indices, -1).to_numpy(zero_copy_only=False)
+        texts = _escaped(coded.dictionary)
+    elif values.dtype.kind in "iu" or str(values.dtype) in ("Int64", "Int32"):
+        ints = values.astype("Int64")
+        codes = np.where(ints.isna().to_numpy(), -1, np.arange(len(ints)))
+        texts = pa.array(ints.array, pa.int64()).cast(pa.string())
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        texts = _unique_texts(np.asarray(uniques, dtype=object))
+    return _Encoded(pc.binary_join_element_wise(prefix, texts, ""), codes)
+
+
+def _encode_related(values: pd.Series, prefix: str) -> _Encoded:
+    """`related` lists of dicts as JSON arrays of objects; left out where empty."""
+    objs = values.to_numpy(dtype=object)
+    full = np.flatnonzero(~pd.isna(objs))
+    full = full[[isinstance(objs[i], (list, tuple)) and len(objs[i]) > 0 for i in full]]
+    codes = np.full(len(values), -1, dtype=np.int64)
+    if not len(full):
+        return _Encoded(pa.array([], pa.string()), codes)
+    lists = objs[full]
+    lengths = np.fromiter((len(v) for v in lists), dtype=np.int32, count=len(lists))
+    refs = pd.DataFrame.from_records([r for v in lists for r in v])
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    objects = object_lines(refs, list(refs.columns))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, objects), ",")
+    codes[full] = np.arange(len(full))
+    return _Encoded(pc.binary_join_element_wise(prefix + "[", joined, "]", ""), codes)
+
+
+#: Rows encoded at a time: pyarrow grows one output buffer per call, and buffers of
+#: hundreds of MB grow slowly (1.3M findings: 4.5 s in one piece, 0.5 s in 50k-row chunks).
+CHUNK_ROWS = 50_000
+
+
+def object_chunks(
+    frame: pd.DataFrame, columns: Sequence[str], suffix: str = ""
+) -> Iterator[pa.Array]:
+    """Rows as JSON objects (keys without a value left out, then `suffix`), in chunks."""
+    cols = [
+        (_encode_related if c == "related" else _encode_values)(frame[c], json.dumps(c) + ":")
+        for c in columns
+        if c in frame.columns
+    ]
+    for start in range(0, len(frame), CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, len(frame))
+        if not cols:
+            yield pa.array(["{}" + suffix] * (stop - start), pa.string())
+            continue
+        parts = [c.take(start, stop) for c in cols]
+        body = pc.binary_join_element_wise(*parts, ",", null_handling="skip")
+        yield pc.binary_join_element_wise("{", body, "}" + suffix, "")
+
+
+def object_lines(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Array:
+    """Each row as one JSON object (keys without a value left out)."""
+    chunks = list(object_chunks(frame, columns))
+    return pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
+
+
+def finding_lines(findings: pd.DataFrame) -> pa.Array:
+    """Each finding as one JSON object (FINDING_COLUMNS order, keys without a value left
+    out), built a column at a time: `json.dump` of a million finding dicts took ~18 s (its
+    pure-Python encoder runs whenever `indent` is set) and building the dicts ~8 s more."""
+    return object_lines(findings, FINDING_COLUMNS)
+
+
+def audit_dict(audit: Audit, findings_value: Any = None) -> dict[str, Any]:
+    """The whole audit.json document (`findings_value` stands in for the findings list)."""
     from .. import __version__
 
     findings = audit.findings
@@ -66,7 +182,7 @@ def audit_dict(audit: Audit) -> dict[str, Any]:
         "tool": {"name": "crm-hygiene", "version": __version__},
         "sources": [audit.source_record(s) for s in audit.sources],
         "score": audit.score.to_dict(),
-        "findings": list(finding_records(findings)),
+        "findings": (list(finding_records(findings)) if findings_value is None else findings_value),
         "duplicates": audit.duplicates,
         "links": audit.link_summary(),
         "summary": {
@@ -87,10 +203,41 @@ def audit_dict(audit: Audit) -> dict[str, Any]:
     }
 
 
+def _write_chunks(fh: IO[bytes], chunks: Iterable[pa.Array]) -> None:
+    """A JSON array, one item a line, from chunks of items each ending in ",\\n"; written
+    straight from pyarrow's buffers."""
+    fh.write(b"[")
+    pending = b"\n"
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        chunk = pa.concat_arrays([chunk]) if chunk.offset else chunk
+        ends = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1)
+        body = memoryview(chunk.buffers()[2])[ends[0] : ends[-1]]
+        fh.write(pending)
+        fh.write(body[:-2])  # the last ",\n" waits: the array's last item has none
+        pending = b",\n"
+    fh.write(b"\n]" if pending == b",\n" else b"]")
+
+
 def write_json(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
-    """Write audit.json. Never redacted: it is the machine interface (README, --redact)."""
-    doc = audit_dict(audit)
-    with atomic_write(path) as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=1, default=str)
-        fh.write("\n")
+    """Write audit.json. Never redacted: it is the machine interface (README, --redact).
+
+    The findings and the duplicate clusters are written one object a line, encoded a
+    column at a time; the rest is indented.
+    """
+    mark = f"@@{uuid.uuid4().hex}@@"
+    doc = audit_dict(audit, findings_value=mark + "findings")
+    clusters = doc["duplicates"]
+    doc["duplicates"] = mark + "duplicates"
+    text = json.dumps(doc, ensure_ascii=False, indent=1, default=str)
+    head, rest = text.split(json.dumps(mark + "findings"), 1)
+    middle, tail = rest.split(json.dumps(mark + "duplicates"), 1)
+    dumped = [json.dumps(c, ensure_ascii=False, default=str) for c in clusters]
+    with atomic_write(path, "wb") as fh:
+        fh.write(head.encode("utf-8"))
+        _write_chunks(fh, object_chunks(audit.findings, FINDING_COLUMNS, ",\n"))
+        fh.write(middle.encode("utf-8"))
+        _write_chunks(fh, [pa.array([d + ",\n" for d in dumped], pa.string())])
+        fh.write((tail + "\n").encode("utf-8"))
     return path

@@ -28,6 +28,7 @@ from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
 from .options import ReportOptions
 from .redact import mask_series, redact_findings
+from .xlsx_rows import RowWriter
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -123,32 +124,23 @@ def _sheet(
 
 
 def _write_rows(
-    ws: WriteOnlyWorksheet, columns: Sequence[np.ndarray], severity: int | None = None
+    ws: WriteOnlyWorksheet,
+    columns: Sequence[np.ndarray],
+    rows: RowWriter,
+    severity: int | None = None,
 ) -> None:
-    """Append rows column-wise; risky text becomes text cells, the severity column coloured."""
+    """Rows column-wise: risky text becomes text cells (quote prefix), the severity column
+    is coloured. Written by `rows` after the workbook is saved (see xlsx_rows)."""
     if not columns or not len(columns[0]):
         return
-    flagged = np.zeros(len(columns[0]), dtype=bool)
-    masks = []
-    for col in columns:
-        mask = risky(col)
-        masks.append(mask)
-        flagged |= mask
-    lists = [c.tolist() for c in columns]
-    flagged_rows = set(np.flatnonzero(flagged).tolist())
-    for i, row in enumerate(zip(*lists, strict=True)):
-        values: list[Any] = list(row)
-        if i in flagged_rows:
-            for j, mask in enumerate(masks):
-                if mask[i]:
-                    values[j] = _as_text_cell(ws, values[j])
-        if severity is not None and values[severity] in _SEV_FILL:
-            sev = values[severity]
-            cell = WriteOnlyCell(ws, sev)
-            cell.fill = _SEV_FILL[sev]
-            cell.font = _SEV_FONT[sev]
-            values[severity] = cell
-        ws.append(values)
+    styles: dict[str, tuple[Font | None, PatternFill | None, bool]] = {
+        "quote": (None, None, True)
+    }
+    coloured = {}
+    if severity is not None:
+        styles.update({sev: (_SEV_FONT[sev], _SEV_FILL[sev], False) for sev in _SEV_FILL})
+        coloured[severity] = {sev: sev for sev in _SEV_FILL}
+    rows.defer(ws, columns, styles, coloured)
 
 
 def _decision(ws: WriteOnlyWorksheet, column: int, rows: int, choices: Sequence[str]) -> None:
@@ -193,7 +185,7 @@ def ordered_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return findings.iloc[order]
 
 
-def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions) -> int:
+def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: RowWriter) -> int:
     frame = ordered_findings(audit.findings).head(options.xlsx_max_findings)
     if options.redact:
         frame = redact_findings(frame)
@@ -201,23 +193,25 @@ def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions) -> int:
     ws = _sheet(
         wb, "Findings", FINDING_HEADERS, (30, 22, 10, 10, 26, 10, 8, 14, 14, 18, 32, 32, 60, 13), n
     )
-    rows = frame["row"].astype("Int64")
+    row = frame["row"].astype("Int64")
     columns = [
         text_column(finding_ids(frame)),
         *(text_column(frame[c]) for c in ("code", "severity", "source", "file", "sheet")),
-        np.array([None if pd.isna(v) else int(v) for v in rows.tolist()], dtype=object),
+        row.to_numpy(dtype=object, na_value=None),
         *(
             text_column(frame[c])
             for c in ("record_id", "field", "column", "value", "suggestion", "message")
         ),
         np.full(n, None, dtype=object),
     ]
-    _write_rows(ws, columns, severity=2)
+    _write_rows(ws, columns, rows, severity=2)
     _decision(ws, len(FINDING_HEADERS), n, FINDING_DECISIONS)
     return n
 
 
-def _duplicates_sheet(wb: Workbook, audit: Audit, refs: Sequence[ClusterRef], redact: bool) -> int:
+def _duplicates_sheet(
+    wb: Workbook, audit: Audit, refs: Sequence[ClusterRef], redact: bool, rows: RowWriter
+) -> int:
     frame = member_values(refs, audit.sources, SHEET_FIELDS.values(), redact)
     n = len(frame)
     widths = (9, 11, 10, 26, 8, 14, 9, 14, 16, 30, 18, 24, 44, 15)
@@ -234,7 +228,7 @@ def _duplicates_sheet(wb: Workbook, audit: Audit, refs: Sequence[ClusterRef], re
         text_column(frame["evidence"]),
         np.full(n, None, dtype=object),
     ]
-    _write_rows(ws, columns)
+    _write_rows(ws, columns, rows)
     _decision(ws, len(DUPLICATE_HEADERS), n, DUPLICATE_DECISIONS)
     return n
 
@@ -286,6 +280,7 @@ def _source_sheet(
     title: str,
     refs: Sequence[ClusterRef],
     options: ReportOptions,
+    rows: RowWriter,
 ) -> None:
     src = audit.sources[index]
     positions = _source_rows(audit, src.name, src.rows, refs, options.xlsx_source_rows)
@@ -304,7 +299,7 @@ def _source_sheet(
         if options.redact:
             values = mask_series(values, fields.get(col))
         columns.append(text_column(values))
-    _write_rows(ws, columns)
+    _write_rows(ws, columns, rows)
 
 
 def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: list[str]) -> None:
@@ -399,11 +394,13 @@ def write_xlsx(audit: Audit, path: Path, options: ReportOptions | None = None) -
             )
     if options.redact:
         notes.append("Emails, phone numbers and names are masked (--redact).")
+    rows = RowWriter()
     _summary_sheet(wb, audit, options, notes)
-    _findings_sheet(wb, audit, options)
-    _duplicates_sheet(wb, audit, refs, options.redact)
+    _findings_sheet(wb, audit, options, rows)
+    _duplicates_sheet(wb, audit, refs, options.redact, rows)
     for i, title in enumerate(titles):
-        _source_sheet(wb, audit, i, title, refs, options)
+        _source_sheet(wb, audit, i, title, refs, options, rows)
     with atomic_path(path) as tmp:
         wb.save(tmp)
+        rows.finish(Path(tmp))
     return path
