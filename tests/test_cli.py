@@ -196,3 +196,15 @@ def test_demo_command_writes_everything_and_meets_the_contract(tmp_path: Path):
     } <= codes
     assert doc["duplicates"], "the demo plants duplicates"
     assert "sample exports:" in res.output
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+
+    from hygiene import __version__
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "hygiene", "--version"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and __version__ in proc.stdout

@@ -1,0 +1,5 @@
+"""`python -m hygiene ...`: the same as the `hygiene` command."""
+
+from hygiene.cli import main
+
+raise SystemExit(main())
