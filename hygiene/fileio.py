@@ -45,7 +45,9 @@ def atomic_path(path: Path | str) -> contextlib.AbstractContextManager[Path]:
 
 
 @contextlib.contextmanager
-def _atomic_path(target: Path) -> Iterator[Path]:
+def temp_beside(target: Path) -> Iterator[Path]:
+    """A temporary file beside `target` (one file system, so renaming it over `target` is
+    atomic), made readable by the user only once the block succeeds, removed if it fails."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -53,6 +55,17 @@ def _atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, OUTPUT_MODE)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def _atomic_path(target: Path) -> Iterator[Path]:
+    with temp_beside(target) as tmp_path:
+        yield tmp_path
+    try:
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..fileio import OUTPUT_MODE
+from ..fileio import temp_beside
 
 #: Leading characters a spreadsheet reads as a formula (tab and CR can hide one).
 RISKY = r"^[=+\-@\t\r]"
@@ -61,17 +60,8 @@ class Staging:
     @contextlib.contextmanager
     def path(self, target: Path) -> Iterator[Path]:
         """A temporary path beside `target`; kept for `commit` once the block succeeds."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        tmp_path = Path(tmp)
-        try:
+        with temp_beside(target) as tmp_path:
             yield tmp_path
-            os.chmod(tmp_path, OUTPUT_MODE)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp_path.unlink()
-            raise
         self._pending.append((tmp_path, target))
 
     def write_csv(self, target: Path, data: pa.Table) -> Path:

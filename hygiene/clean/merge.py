@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,19 +26,10 @@ from ..resources import load_yaml, rules_dir
 from .targets import Target
 from .values import ID_FIELDS, Column
 
+if TYPE_CHECKING:
+    from ..match import Cluster
+
 STRATEGIES = ("survivor", "most_recent", "oldest", "opt_out")
-
-
-class ClusterLike(Protocol):
-    """What the matcher's Cluster offers (hygiene.match.Cluster)."""
-
-    id: int
-    source: str
-    members: list[int]
-    confidence: float
-    survivor: int
-    evidence: list[str]
-    survivor_reason: str
 
 
 @dataclass
@@ -77,7 +68,7 @@ def field_strategies() -> dict[str, str]:
 
 
 def apply_separations(
-    clusters: Sequence[ClusterLike],
+    clusters: Sequence[Cluster],
     separate: set[tuple[str, int, str, int]],
     preps: Mapping[str, Prepared],
 ) -> list[PlannedCluster]:

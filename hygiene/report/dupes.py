@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from .redact import mask_series
 
 if TYPE_CHECKING:
     from ..audit import Audit
+    from ..match import Cluster
 
 #: Canonical fields shown side by side, in this order (those no member fills are left out).
 SIDE_BY_SIDE = (
@@ -66,18 +67,7 @@ class ClusterRef:
     evidence: tuple[str, ...] = ()
 
 
-class MatchCluster(Protocol):
-    """What the matcher's `Cluster` offers (hygiene.match): members are positions."""
-
-    id: int
-    source: str
-    members: list[int]
-    confidence: float
-    survivor: int
-    evidence: list[str]
-
-
-def refs_from_match(clusters: Iterable[MatchCluster]) -> list[ClusterRef]:
+def refs_from_match(clusters: Iterable[Cluster]) -> list[ClusterRef]:
     """Clusters as the matcher returns them."""
     return [
         ClusterRef(
