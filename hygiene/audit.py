@@ -22,6 +22,7 @@ from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .links import check_links
+from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend
@@ -184,6 +185,26 @@ class Audit:
         return render_notebook(self)
 
 
+def unmeasured(rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool) -> dict[str, str]:
+    """Dimensions no data could measure, with the reason: integrity needs two systems (or a
+    declared link) to compare; compliance needs a consent or subscription column."""
+    out: dict[str, str] = {}
+    if not linked:
+        out["integrity"] = (
+            "one system only and no [[links]] declared, so nothing was compared between systems"
+        )
+    wanted = set(STATE_FIELDS) | {
+        f for r in rules if r.enabled and r.dimension == "compliance" for f in r.fields
+    }
+    wanted.discard("email")  # the join key of consent conflicts, not a consent record
+    if not any(f in p.source.fields for p in contacts for f in wanted):
+        out["compliance"] = (
+            "no source has a consent or subscription column (opt-in date, marketing status, "
+            "unsubscribed, email status ...)"
+        )
+    return out
+
+
 def _as_specs(
     sources: Sequence[str | os.PathLike[str] | SourceSpec | Source],
 ) -> tuple[list[SourceSpec], list[Source]]:
@@ -318,6 +339,7 @@ def audit(
     # Copying a million findings costs a second; most audits score every source.
     to_score = findings if in_scored.all() else findings[in_scored]
     score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
+    score.unmeasured = unmeasured(rules, contacts, bool(linked.stats))
     timings["score"] = time.perf_counter() - t0
     return Audit(
         sources=loaded,

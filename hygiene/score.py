@@ -76,6 +76,9 @@ class Score:
     grade: str
     dimensions: dict[str, float]
     workflows: dict[str, WorkflowScore] = field(default_factory=dict)
+    #: Dimension -> why nothing in the data could measure it (its score is then 100 by
+    #: default, and the reports say so rather than let it pass for a clean bill).
+    unmeasured: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +86,7 @@ class Score:
             "grade": self.grade,
             "dimensions": dict(self.dimensions),
             "workflows": {k: w.to_dict() for k, w in self.workflows.items()},
+            "unmeasured": dict(self.unmeasured),
         }
 
 

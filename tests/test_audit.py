@@ -68,3 +68,43 @@ def test_match_settings_from_config_are_checked(tmp_path: Path):
     cfg.write_text('[sources.crm]\npath = "x.csv"\n[match]\nthreshhold = 0.99\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown key"):
         match_settings(load_config(cfg))
+
+
+def test_every_dimension_is_measured_with_a_crm_and_an_esp(demo, tmp_path: Path):
+    _, result = demo
+    assert result.score.unmeasured == {}
+    result.save(tmp_path, ["json"])
+    assert json.loads((tmp_path / "audit.json").read_text())["score"]["unmeasured"] == {}
+
+
+def test_one_bare_export_says_what_it_could_not_measure(tmp_path: Path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "First Name,Last Name,Email\nAnn,Lee,ann@acme.com\nBo,Park,bo@acme.com\n",
+        encoding="utf-8",
+    )
+    result = hygiene.audit(f"crm={path}", match=False)
+    assert set(result.score.unmeasured) == {"integrity", "compliance"}
+    # the default 100 stays (the contract's numbers) but no report lets it pass for a result
+    assert result.score.dimensions["integrity"] == 100.0
+    result.save(tmp_path / "out", ["json", "md", "html"])
+    doc = json.loads((tmp_path / "out" / "audit.json").read_text())
+    assert "one system only" in doc["score"]["unmeasured"]["integrity"]
+    check_audit_json(tmp_path / "out" / "audit.json")
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert "| integrity | 100.0 (not measured) |" in md
+    assert "Compliance is not measured: no source has a consent" in md
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert html.count("Not measured:") == 2
+
+
+def test_a_consent_column_makes_compliance_measured(tmp_path: Path):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "First Name,Last Name,Email,Marketing contact status\n"
+        "Ann,Lee,ann@acme.com,Marketing contact\n",
+        encoding="utf-8",
+    )
+    result = hygiene.audit(f"crm={path}", platforms=["crm=hubspot"], match=False)
+    assert "compliance" not in result.score.unmeasured
+    assert "integrity" in result.score.unmeasured

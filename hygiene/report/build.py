@@ -148,11 +148,13 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
                 name=dim,
                 label=dim.capitalize(),
                 score=score,
-                tone=tone(score),
+                # grey: a default 100 must not look like a green result
+                tone="none" if dim in audit.score.unmeasured else tone(score),
                 weight=round(100.0 * weights.dimensions.get(dim, 0.0) / total_weight, 1),
                 about=str(about.get(dim, "")),
                 findings=sum(g.count for g in groups),
                 groups=groups,
+                unmeasured=audit.score.unmeasured.get(dim, ""),
             )
         )
     return out

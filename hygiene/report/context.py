@@ -92,7 +92,7 @@ class DimensionView:
     score: float
     """0 to 100."""
     tone: str
-    """Grade letter of the score (a-f) for colour."""
+    """Grade letter of the score (a-f) for colour; "none" when not measured."""
     weight: float
     """Share of the overall score, in percent."""
     about: str
@@ -101,6 +101,8 @@ class DimensionView:
     """Number of findings counted in this dimension."""
     groups: list[FindingGroup]
     """Finding codes of this dimension, most records first."""
+    unmeasured: str = ""
+    """Why nothing in the data measured this dimension ("" when something did)."""
 
 
 @dataclass(frozen=True)

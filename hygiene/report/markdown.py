@@ -79,7 +79,11 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
             for i, f in enumerate(first, 1)
         ]
     lines += ["", "## Scores", "", "| Dimension | Score |", "|---|---:|"]
-    lines += [f"| {d} | {v:.1f} |" for d, v in s.dimensions.items()]
+    lines += [
+        f"| {d} | {v:.1f}{' (not measured)' if d in s.unmeasured else ''} |"
+        for d, v in s.dimensions.items()
+    ]
+    lines += [f"\n{d.capitalize()} is not measured: {why}." for d, why in s.unmeasured.items()]
     if cards:
         lines += ["", "| Workflow | Score | Ready | Top blocker |", "|---|---:|:---:|---|"]
         for c in cards:

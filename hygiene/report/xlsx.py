@@ -335,9 +335,10 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
         for item in first:
             ws.append([t(item.title), item.records, None, None, None, t(item.fix)])
         ws.append([])
-    head("Dimension", "Score")
+    head("Dimension", "Score", "Note")
     for d, v in s.dimensions.items():
-        ws.append([d, v])
+        why = s.unmeasured.get(d)
+        ws.append([d, v, f"not measured: {why}" if why else None])
     ws.append([])
     head("Workflow", "Score", "Ready", "Records", "Blocked", "Blockers")
     for c in workflow_cards(audit):
