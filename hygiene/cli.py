@@ -43,9 +43,58 @@ def debug_option(fn: F) -> F:
     )(fn)
 
 
+def _stacked(fn: F, options: list[Callable[[F], F]]) -> F:
+    """`fn` under `options`, listed in --help in the order given."""
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
+)
+
+
+def run_options(fn: F) -> F:
+    """Options of the commands that run the audit (audit, clean): rules, links, output."""
+    return _stacked(
+        fn,
+        [
+            click.option(
+                "--rules",
+                "rule_packs",
+                multiple=True,
+                type=click.Path(dir_okay=False),
+                help="An extra rule pack (YAML).",
+            ),
+            click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off."),
+            click.option(
+                "--link",
+                "links",
+                multiple=True,
+                metavar="FROM=TO",
+                help="Link two sources (esp=crm) or a reference (deals.contact_id=crm.record_id).",
+            ),
+            click.option(
+                "--kind",
+                "kinds",
+                multiple=True,
+                metavar="NAME=KIND",
+                help="A source's kind: crm, esp, or reference (a lookup table for links).",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+        ],
+    )
+
+
 def source_options(fn: F) -> F:
     """Options every command that reads exports shares."""
-    for opt in reversed(
+    return _stacked(
+        fn,
         [
             click.option(
                 "--platform",
@@ -66,10 +115,8 @@ def source_options(fn: F) -> F:
                 metavar="CC",
                 help="Country (ISO alpha-2) for phone numbers without +code and no country column.",
             ),
-        ]
-    ):
-        fn = opt(fn)
-    return fn
+        ],
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -81,13 +128,7 @@ def cli() -> None:
 
 @cli.command("audit")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
-)
+@config_option
 @click.option(
     "--out",
     "out_dir",
@@ -126,33 +167,11 @@ def cli() -> None:
 @click.option("--no-history", is_flag=True, help="Do not record this audit in the history.")
 @click.option("--check-mx", is_flag=True, help="Look up MX records of email domains (network).")
 @click.option(
-    "--rules",
-    "rule_packs",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="An extra rule pack (YAML).",
-)
-@click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
-@click.option(
     "--redact",
     is_flag=True,
     help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
 )
-@click.option(
-    "--link",
-    "links",
-    multiple=True,
-    metavar="FROM=TO",
-    help="Link two sources (esp=crm) or a reference (deals.contact_id=crm.record_id).",
-)
-@click.option(
-    "--kind",
-    "kinds",
-    multiple=True,
-    metavar="NAME=KIND",
-    help="A source's kind: crm, esp, or reference (a lookup table for links).",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@run_options
 @source_options
 @debug_option
 def audit_cmd(
@@ -267,13 +286,7 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
 
 @cli.command("clean")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
-)
+@config_option
 @click.option(
     "--out",
     "out_dir",
@@ -307,17 +320,7 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     default=None,
     help="Also suppress role mailboxes (info@, sales@ ...).",
 )
-@click.option(
-    "--rules",
-    "rule_packs",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="An extra rule pack (YAML).",
-)
-@click.option("--disable", multiple=True, metavar="CODE", help="Switch a rule off.")
-@click.option("--link", "links", multiple=True, metavar="FROM=TO", help="Link two sources.")
-@click.option("--kind", "kinds", multiple=True, metavar="NAME=KIND", help="A source's kind.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@run_options
 @source_options
 @debug_option
 def clean_cmd(
