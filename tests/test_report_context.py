@@ -30,7 +30,16 @@ def audit():
 
 
 def _documented_fields(cls: type) -> set[str]:
-    """Fields of a dataclass followed by a docstring in its class body."""
+    """Fields of a dataclass followed by a docstring in the body of the class (or the
+    context base class) that declares them."""
+    out: set[str] = set()
+    for base in cls.__mro__:
+        if dataclasses.is_dataclass(base) and base.__module__ == context.__name__:
+            out |= _documented_in_body(base)
+    return out
+
+
+def _documented_in_body(cls: type) -> set[str]:
     tree = ast.parse(inspect.getsource(cls))
     body = tree.body[0].body  # type: ignore[attr-defined]
     out = set()

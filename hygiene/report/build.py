@@ -7,6 +7,7 @@ Every step is vectorised over the findings frame, and what the page embeds is ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -183,18 +184,8 @@ def findings_table(audit: Audit, options: ReportOptions) -> FindingsTable:
     sample = sample_findings(findings, options.max_findings)
     if options.redact:
         sample = redact_findings(sample)
-    cols = [
-        "severity",
-        "code",
-        "source",
-        "file",
-        "row",
-        "record_id",
-        "column",
-        "value",
-        "suggestion",
-        "message",
-    ]
+    # In FindingRow's field order: positional construction is what keeps 5,000 rows cheap.
+    cols = [f.name for f in fields(FindingRow)]
     arrays = [sample[c].to_numpy(dtype=object) for c in cols]
     rows = [FindingRow(*(_str(v) for v in values)) for values in zip(*arrays, strict=True)]
     return FindingsTable(

@@ -166,29 +166,13 @@ class FixItem:
 
 
 @dataclass(frozen=True)
-class FindingRow:
-    """One row of the findings table."""
+class FindingRow(Example):
+    """One row of the findings table: an example's fields, then severity and code."""
 
     severity: str
     """error, warning or info."""
     code: str
     """Rule code."""
-    source: str
-    """Source name."""
-    file: str
-    """File of the record."""
-    row: str
-    """1-based row in its file, as text ("" for a whole-column finding)."""
-    record_id: str
-    """Platform id of the record, or ""."""
-    column: str
-    """Original column, or ""."""
-    value: str
-    """Offending value, or ""; masked under --redact."""
-    suggestion: str
-    """Proposed fix, or ""; masked under --redact."""
-    message: str
-    """The finding's message."""
 
 
 @dataclass(frozen=True)

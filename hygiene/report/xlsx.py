@@ -113,14 +113,19 @@ def _sheet(
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows + 1}"
-    head = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, h)
+    ws.append(_header_cells(ws, headers))
+    return ws
+
+
+def _header_cells(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
+    """A header row's cells: bold on the header fill."""
+    cells = []
+    for label in labels:
+        cell = WriteOnlyCell(ws, label)
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
-        head.append(cell)
-    ws.append(head)
-    return ws
+        cells.append(cell)
+    return cells
 
 
 def _write_rows(
@@ -316,13 +321,7 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
         return _as_text_cell(ws, value) if _RISKY.match(value) else value
 
     def head(*labels: str) -> None:
-        cells = []
-        for label in labels:
-            c = WriteOnlyCell(ws, label)
-            c.font = _HEAD_FONT
-            c.fill = _HEAD_FILL
-            cells.append(c)
-        ws.append(cells)
+        ws.append(_header_cells(ws, labels))
 
     title = WriteOnlyCell(ws, f"Contact data audit: {s.overall:.1f} / 100, grade {s.grade}")
     title.font = _TITLE_FONT
