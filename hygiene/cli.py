@@ -10,13 +10,16 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
 from . import __version__
 from .errors import ConfigError, HygieneError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +60,20 @@ config_option = click.option(
     metavar="FILE",
     help="Settings file (default: ./hygiene.toml when no SOURCE is given).",
 )
+
+
+def _settings(config_path: Path | None, sources: Sequence[str]) -> Config | None:
+    """The settings file given, else ./hygiene.toml when no source is given, else none."""
+    from .config import find_config, load_config
+
+    if config_path is None and not sources:
+        config_path = find_config()
+        if config_path is None:
+            raise ConfigError(
+                "no sources given; pass exports (crm=contacts.csv esp=audience.zip) or "
+                "--config hygiene.toml (`hygiene init SOURCE...` writes one)"
+            )
+    return load_config(config_path) if config_path is not None else None
 
 
 def run_options(fn: F) -> F:
@@ -200,21 +217,13 @@ def audit_cmd(
     links, workflows, threshold and outputs come from the file; options given here win.
     """
     from .audit import DEFAULT_FORMATS, audit
-    from .config import find_config, load_config
     from .report.terminal import print_summary
     from .workflows import split_selection
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
-    if config_path is None and not sources:
-        config_path = find_config()
-        if config_path is None:
-            raise ConfigError(
-                "no sources given; pass exports (crm=contacts.csv esp=audience.zip) or "
-                "--config hygiene.toml (`hygiene init SOURCE...` writes one)"
-            )
-    cfg = load_config(config_path) if config_path is not None else None
+    cfg = _settings(config_path, sources)
     chosen_formats = _split_csv(formats) or list((cfg and cfg.formats) or DEFAULT_FORMATS)
     asked = _split_csv(workflows) or (list(cfg.workflows) if cfg else [])
     names, profile_files = split_selection(asked)
@@ -347,16 +356,8 @@ def clean_cmd(
     a reason); the run fails, writing nothing, if one is not.
     """
     from .clean import clean
-    from .config import find_config, load_config
 
-    if config_path is None and not sources:
-        config_path = find_config()
-        if config_path is None:
-            raise ConfigError(
-                "no sources given; pass exports (crm=contacts.csv esp=audience.zip) or "
-                "--config hygiene.toml"
-            )
-    cfg = load_config(config_path) if config_path is not None else None
+    cfg = _settings(config_path, sources)
     target: str | dict[str, str] | None = None
     for t in targets:
         name, sep, value = t.partition("=")
