@@ -15,6 +15,9 @@ from typing import IO, Any
 
 #: Mode of every output file: contact data is personal data.
 OUTPUT_MODE = 0o600
+#: Leading characters a spreadsheet reads as a formula (tab and CR can hide one); text
+#: starting so is written as text in every CSV and workbook the tool writes.
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 @contextlib.contextmanager

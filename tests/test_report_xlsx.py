@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -13,7 +12,6 @@ from hygiene.report.xlsx import (
     DUPLICATE_HEADERS,
     FINDING_HEADERS,
     finding_ids,
-    risky,
     sheet_name,
     text_column,
     write_xlsx,
@@ -131,15 +129,6 @@ def test_big_source_lists_only_flagged_rows(audit, tmp_path: Path):
     assert listed == [int(p) for p in flagged][:3]
     notes = [v for row in rows(book["Summary"]) for v in row if isinstance(v, str)]
     assert any("lists only the rows with findings" in n for n in notes)
-
-
-@pytest.mark.parametrize(
-    "value,expected",
-    [("=1+1", True), ("+44 20", True), ("-x", True), ("@SUM(A1)", True), ("\tx", True),
-     ("\rx", True), ("a=b", False), ("", False), (None, False), (5, False)],
-)  # fmt: skip
-def test_risky(value, expected):
-    assert risky(np.array([value], dtype=object)).tolist() == [expected]
 
 
 def test_text_column_cleans_what_xml_cannot_hold():

@@ -64,3 +64,16 @@ def test_many_rows_span_chunks(tmp_path: Path):
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == n
     assert rows[0] == ("id-0", 0, "error") and rows[-1] == (f"id-{n - 1}", n - 1, "error")
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [("=1+1", True), ("+44 20", True), ("-x", True), ("@SUM(A1)", True), ("\tx", True),
+     ("\rx", True), ("a=b", False), ("", False), (None, False), (5, False)],
+)  # fmt: skip
+def test_formula_like_text_is_quoted(tmp_path: Path, value, expected):
+    column = np.array([value], dtype=object)
+    ws = load_workbook(_write(tmp_path, [column, column, column]))["Data"]
+    assert bool(ws["A2"].quotePrefix) is expected
+    if expected:
+        assert ws["A2"].data_type == "s" and ws["A2"].value == value

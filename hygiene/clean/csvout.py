@@ -22,10 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..fileio import temp_beside
+from ..fileio import FORMULA_START, temp_beside
 
-#: Leading characters a spreadsheet reads as a formula (tab and CR can hide one).
-RISKY = r"^[=+\-@\t\r]"
 #: Signed numbers and phone numbers: digits and phone punctuation only, never a formula.
 NUMERIC = r"^[+\-][0-9][0-9 ().\-/]*$"
 
@@ -35,7 +33,7 @@ def escape(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
     risky = pc.and_(
-        pc.match_substring_regex(arr, RISKY),
+        pc.match_substring_regex(arr, FORMULA_START),
         pc.invert(pc.match_substring_regex(arr, NUMERIC)),
     )
     if not pc.any(risky).as_py():

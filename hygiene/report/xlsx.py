@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..fileio import atomic_path
+from ..fileio import FORMULA_START, atomic_path
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
@@ -49,7 +49,7 @@ DUPLICATE_DECISIONS = ("merge", "keep separate")
 RESERVED = ("Summary", "Findings", "Duplicates")
 
 #: Leading characters a spreadsheet would read as a formula (or that hide one, tab and CR).
-_RISKY = re.compile(r"^[=+\-@\t\r]")
+_RISKY = re.compile(FORMULA_START)
 #: Characters XML 1.0 cannot hold (openpyxl refuses them).
 _ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 #: Excel's limit on characters in one cell.
@@ -84,15 +84,6 @@ def text_column(values: pd.Series | np.ndarray | Sequence[Any]) -> np.ndarray:
         texts = texts.str.replace(_ILLEGAL, "\ufffd", regex=True).str.slice(0, _CELL_MAX)
         out[is_text] = texts.to_numpy(dtype=object)
     return out
-
-
-def risky(column: np.ndarray) -> np.ndarray:
-    """True where a text cell would be read as a formula."""
-    return np.fromiter(
-        (isinstance(v, str) and _RISKY.match(v) is not None for v in column),
-        dtype=bool,
-        count=len(column),
-    )
 
 
 def _as_text_cell(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:

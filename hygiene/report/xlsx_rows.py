@@ -27,13 +27,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..fileio import FORMULA_START
+
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: Rows built per step: pyarrow grows one buffer per call, and big buffers grow slowly.
 CHUNK_ROWS = 20_000
-#: Leading characters a spreadsheet would read as a formula (or that hide one, tab and CR).
-RISKY = r"^[=+\-@\t\r]"
 
 
 @dataclass
@@ -197,7 +197,7 @@ def _columns(block: Block) -> list[_Column]:
     out = []
     for j, values in enumerate(block.columns):
         text, number = _classify(np.asarray(values, dtype=object))
-        risky = pc.fill_null(pc.match_substring_regex(text, RISKY), False)
+        risky = pc.fill_null(pc.match_substring_regex(text, FORMULA_START), False)
         style = pc.if_else(risky, pa.scalar(quote), pa.scalar(""))
         for value, name in block.coloured.get(j, {}).items():
             if name in ids:
