@@ -185,7 +185,9 @@ class Audit:
         return render_notebook(self)
 
 
-def unmeasured(rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool) -> dict[str, str]:
+def _unmeasured(
+    rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool
+) -> dict[str, str]:
     """Dimensions no data could measure, with the reason: integrity needs two systems (or a
     declared link) to compare; compliance needs a consent or subscription column."""
     out: dict[str, str] = {}
@@ -197,7 +199,7 @@ def unmeasured(rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool
         f for r in rules if r.enabled and r.dimension == "compliance" for f in r.fields
     }
     wanted.discard("email")  # the join key of consent conflicts, not a consent record
-    if not any(f in p.source.fields for p in contacts for f in wanted):
+    if not any(wanted & set(p.source.fields) for p in contacts):
         out["compliance"] = (
             "no source has a consent or subscription column (opt-in date, marketing status, "
             "unsubscribed, email status ...)"
@@ -339,7 +341,7 @@ def audit(
     # Copying a million findings costs a second; most audits score every source.
     to_score = findings if in_scored.all() else findings[in_scored]
     score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
-    score.unmeasured = unmeasured(rules, contacts, bool(linked.stats))
+    score.unmeasured = _unmeasured(rules, contacts, bool(linked.stats))
     timings["score"] = time.perf_counter() - t0
     return Audit(
         sources=loaded,
