@@ -218,3 +218,20 @@ def test_unterminated_quote_is_read_not_crashed(tmp_path: Path) -> None:
     src = load(path)
     # Python's csv module, the last resort, reads the rest of the file into the open cell.
     assert cells(src.data) == [["a@x.com", "never closed\nb@x.com,fine\n"]]
+
+
+@pytest.mark.parametrize(
+    "text,delim",
+    [
+        # found by tests/test_property.py: junk rows of one cell outnumber the real ones,
+        # and a quoted cell holds a CR; the header still says ";"
+        ('Email;First Name;Last Name\r\n\x85\x04\r\n;;"a\rb";;\r\nxyz\r\n', ";"),
+        ("Email|Name\r\nonly-one\r\nalso-one\r\nann@x.com|Ann\r\n", "|"),
+        # a one-column list with a stray semicolon in one row stays one column
+        ("Email\r\nann@x.com\r\nbo@x.com\r\nodd;value\r\n", ","),
+    ],
+)
+def test_delimiter_of_a_short_ragged_sample(text: str, delim: str) -> None:
+    from hygiene.load.sniff import detect_delimiter
+
+    assert detect_delimiter(text) == delim
