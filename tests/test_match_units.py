@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from hygiene.errors import ConfigError
-from hygiene.match.blocking import block_pairs, neighbour_pairs
+from hygiene.match.blocking import (
+    DEFAULT_RULES,
+    block_pairs,
+    candidates,
+    neighbour_pairs,
+    swap_pairs,
+)
 from hygiene.match.cluster import components
 from hygiene.match.compare import COMPARISONS, active, compare
 from hygiene.match.features import encode
@@ -138,6 +144,48 @@ def test_missing_keys_never_block_together() -> None:
     key = np.array([-1, -1, -1, 4, 4])
     pairs, _, _ = block_pairs(np.arange(5), key, np.arange(5), 10, 3)
     assert {tuple(sorted(p)) for p in pairs.tolist()} == {(3, 4)}
+
+
+def test_blocks_over_the_cap_without_crowds_give_no_pairs_but_are_reported() -> None:
+    key = np.array([0, 0] + [1] * 10)
+    rows = np.arange(len(key))
+    pairs, capped_rows, capped_sizes = block_pairs(rows, key, rows, max_block_size=5, window=0)
+    assert {tuple(sorted(p)) for p in pairs.tolist()} == {(0, 1)}
+    assert capped_sizes.tolist() == [10] and capped_rows.tolist() == [2]
+
+
+def test_swapped_keys_meet_straight_keys_only() -> None:
+    # Rows 0-2 straight keys, rows 0-2 again as swapped keys (stacked like a rule does).
+    # Row 0 straight "smith|john" = row 1 swapped; rows 0 and 2 share only a swapped key.
+    rows = np.array([0, 1, 2, 0, 1, 2])
+    key = np.array([10, 20, 30, 40, 10, 40])
+    swapped = np.array([False, False, False, True, True, True])
+    pairs, _, sizes = swap_pairs(rows, key, swapped, max_block_size=10)
+    assert {tuple(sorted(p)) for p in pairs.tolist()} == {(0, 1)}
+    assert sizes.tolist() == []
+
+
+def _blocked(data: dict[str, list[str | None]]) -> set[tuple[int, int]]:
+    cols = {c: c for c in data}
+    src = make_source("crm", data, cols)
+    f = encode(stack([prepare(src)], ["crm"]), ["crm"])
+    rules = tuple(r for r in DEFAULT_RULES if r.name in ("name_company", "phonetic_name"))
+    cand = candidates(f, rules, max_block_size=200, window=3)
+    return set(zip(cand.left.tolist(), cand.right.tolist(), strict=True))
+
+
+def test_name_and_company_block_pairs_swapped_names_not_colleagues_with_one_first_name() -> None:
+    got = _blocked(
+        {
+            "first_name": ["John", "Smith", "John", "Mary"],
+            "last_name": ["Smith", "John", "Jones", "Smith"],
+            "company": ["Acme", "Acme", "Acme", "Acme"],
+        }
+    )
+    # John Smith ~ "Smith John" (swapped) and ~ Mary Smith (same last name at Acme); John
+    # Jones shares only a first name with John Smith at Acme: not a candidate.
+    assert (0, 1) in got and (0, 3) in got
+    assert (0, 2) not in got and (1, 2) in got  # "Smith John" swapped meets John Jones
 
 
 def test_sorted_neighbourhood_pairs_nearby_keys() -> None:
