@@ -25,6 +25,7 @@ from .links import check_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
+from .memory import release_memory
 from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
@@ -298,15 +299,18 @@ def audit(
     preps = [Prepared(s, options.region) for s in loaded]
     # Reference sources (users, deals) are lookup tables for links, not contacts: no checks.
     contacts = [p for p in preps if kinds[p.source.name] != "reference"]
+    release_memory()  # each step's temporaries, so the next step's peak starts lower
     timings["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     for p in contacts:
         p.warm()
+    release_memory()
     timings["normalize"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     findings = run_checks(contacts, rules, options)
+    release_memory()
     timings["checks"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -315,6 +319,7 @@ def audit(
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
         exclude = judged.exclude_pairs(contacts) if judged is not None else ()
         matched = find_duplicates(contacts, settings, exclude_pairs=exclude)
+    release_memory()
     timings["match"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

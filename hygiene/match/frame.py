@@ -148,10 +148,9 @@ def stack(frames: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:
     """Prepared frames of several sources as one, with `source` and `pos` columns."""
     parts = []
     for frame, name in zip(frames, names, strict=True):
-        part = frame.reset_index(drop=True).copy()
-        part["source"] = name
-        part["pos"] = np.arange(len(part), dtype=np.int64)
-        parts.append(part)
+        # No deep copy: concat below copies once, and copy-on-write guards the input.
+        part = frame.reset_index(drop=True)
+        parts.append(part.assign(source=name, pos=np.arange(len(part), dtype=np.int64)))
     if not parts:
         cols = {c: pd.Series(dtype=TEXT) for c in MATCH_COLUMNS}
         return pd.DataFrame({**cols, "source": pd.Series(dtype=TEXT), "pos": []})
