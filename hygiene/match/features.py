@@ -144,13 +144,26 @@ def encode(
     return feats
 
 
-def _letters(col: Coded, n: int) -> pa.Array:
+def _spread(vocab: pa.Array, codes: np.ndarray) -> pa.Array:
+    """Per-vocabulary text spread to rows by code ("" where missing)."""
+    if not len(vocab):
+        return pa.array(np.full(len(codes), "", dtype=object), type=pa.string())
+    out = vocab.take(pa.array(np.maximum(codes, 0)))
+    return pc.if_else(pa.array(codes >= 0), out, "")
+
+
+def _vocab_text(col: Coded) -> pa.Array:
+    return pa.array(col.vocab.tolist(), type=pa.string())
+
+
+def _letters(col: Coded) -> pa.Array:
     """Lower-case letters only, German umlaut spellings folded (mueller = muller = müller
-    once accents are stripped), the same on both sides of the name-like test."""
-    arr = pc.utf8_lower(pa.array(col.values(np.arange(n)), type=pa.string()))
+    once accents are stripped), the same on both sides of the name-like test. Computed once
+    per vocabulary value, then spread to the rows."""
+    arr = pc.utf8_lower(_vocab_text(col))
     arr = pc.replace_substring_regex(arr, r"[^\p{L}]+", "")
     arr = pc.replace_substring_regex(arr, r"([aou])e", r"\1")
-    return pc.replace_substring(arr, "ss", "s")
+    return _spread(pc.replace_substring(arr, "ss", "s"), col.codes)
 
 
 def name_like_local(f: Features) -> np.ndarray:
@@ -160,9 +173,9 @@ def name_like_local(f: Features) -> np.ndarray:
     repeats the name evidence rather than adding any; the email comparison does not count
     it."""
     n = f.n
-    local = _letters(f.cols["email_local"], n)
-    first = _letters(f.cols["first_name"], n)
-    last = _letters(f.cols["last_name"], n)
+    local = _letters(f.cols["email_local"])
+    first = _letters(f.cols["first_name"])
+    last = _letters(f.cols["last_name"])
     f1 = pc.utf8_slice_codeunits(first, 0, 1)
     l1 = pc.utf8_slice_codeunits(last, 0, 1)
 
@@ -232,8 +245,8 @@ def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Cod
     out["business_domain"] = _apply(
         _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes
     )
-    fa = pa.array(first.values(np.arange(f.n)), type=pa.string())
-    la = pa.array(last.values(np.arange(f.n)), type=pa.string())
+    names = _vocab_text(first)  # first and last share one vocabulary
+    fa, la = _spread(names, first.codes), _spread(names, last.codes)
     # Sort keys for the sorted-neighbourhood pass: one name as typed, the other reversed, so
     # a typo in the first letters of that name still sorts it next to its twin. Both orders
     # share one sorted vocabulary, so a record with the names swapped meets its twin.

@@ -19,6 +19,8 @@ _SPACES = re.compile(r"\s+")
 
 def strip_accents(value: str) -> str:
     """Drop diacritics (NFKD + combining marks) and map letters NFKD keeps (ø -> o, ł -> l)."""
+    if value.isascii():
+        return value  # most values; nothing to decompose or map
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return bare.translate(_FOLD_TABLE)

@@ -151,7 +151,9 @@ def _legal_basename(name: str) -> str:
     """
     name = strip_tail(name)
     parts = name.split()
-    nparts = [strip_punct(p) for p in normalized(name).split()]
+    # cleanco's normalized() decomposes and tests every character; ASCII needs casefold only.
+    folded = name.casefold() if name.isascii() else normalized(name)
+    nparts = [strip_punct(p) for p in folded.split()]
     for size, positions in _legal_terms():
         cursor = 0
         while len(nparts) >= size:
