@@ -334,43 +334,53 @@ def _clusters(
     eidx = np.concatenate([inside, inside])
     order = np.lexsort((-pr[eidx], ends))
     first = np.r_[True, ends[order][1:] != ends[order][:-1]]
-    best_edge = dict(zip(ends[order][first].tolist(), eidx[order][first].tolist(), strict=True))
-    edges = np.unique(np.asarray(list(best_edge.values()), dtype=np.int64))
+    edge_row, edge_of_row = ends[order][first], eidx[order][first]  # rows ascending
+    edges = np.unique(edge_of_row)
     gi = dup[edges]
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
     words_of = dict(zip(edges.tolist(), words, strict=True))
-    groups: dict[int, list[int]] = {}
-    for r, lab in zip(rows.tolist(), labels.tolist(), strict=True):
-        groups.setdefault(lab, []).append(r)
-    ordered = sorted(groups.values(), key=lambda m: (int(f.source[m[0]]), min(m)))
+    # Clusters numbered by their first row (rows are stacked source by source, so this is
+    # source order, then row order); members listed by row.
+    uniq, first_at = np.unique(labels, return_index=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first_at, kind="stable")] = np.arange(len(uniq))
+    cid = rank[np.searchsorted(uniq, labels)] + 1
+    by = np.lexsort((rows, cid))
+    m_rows, m_cid = rows[by], cid[by]
+    names = np.asarray(f.sources, dtype=object)
     members = pd.DataFrame(
-        {
-            "cluster": np.repeat(np.arange(1, len(ordered) + 1), [len(m) for m in ordered]),
-            "source": [f.sources[int(f.source[r])] for m in ordered for r in m],
-            "pos": [int(f.pos[r]) for m in ordered for r in m],
-        }
+        {"cluster": m_cid, "source": names[f.source[m_rows]], "pos": f.pos[m_rows]}
     )
     surv = choose_survivors(members, sources, load_survivorship(settings.survivorship))
     surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
     surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
+    # Each member's strongest in-cluster edge (-1: none) and that edge's probability.
+    at = np.minimum(np.searchsorted(edge_row, m_rows), max(len(edge_row) - 1, 0))
+    has = (edge_row[at] == m_rows) if len(edge_row) else np.zeros(len(m_rows), dtype=bool)
+    m_edge = np.where(has, edge_of_row[at] if len(edge_row) else -1, -1)
+    starts = np.r_[0, np.flatnonzero(np.diff(m_cid)) + 1]
+    src_of = names[f.source[m_rows[starts]]].tolist()
+    # Plain lists sliced per cluster: numpy per cluster costs more than the work itself.
+    bounds = [*starts.tolist(), len(m_rows)]
+    m_pos, m_edges, prl = f.pos[m_rows].tolist(), m_edge.tolist(), pr.tolist()
     out = []
-    for cid, m in enumerate(ordered, start=1):
-        own = [best_edge[r] for r in m if r in best_edge]
-        conf = float(min(pr[e] for e in own)) if own else 0.0
+    for k in range(len(starts)):
+        lo, hi = bounds[k], bounds[k + 1]
+        own = sorted({e for e in m_edges[lo:hi] if e >= 0}, key=prl.__getitem__)
         ev: list[str] = []
-        for e in sorted(set(own), key=lambda e: pr[e]):
-            for w in words_of.get(e, []):
+        for e in own:
+            for w in words_of.get(e, ()):
                 if w not in ev:
                     ev.append(w)
         out.append(
             Cluster(
-                id=cid,
-                source=f.sources[int(f.source[m[0]])],
-                members=sorted(int(f.pos[r]) for r in m),
-                confidence=round(conf, 4),
-                survivor=int(surv_pos[cid]),
+                id=k + 1,
+                source=src_of[k],
+                members=m_pos[lo:hi],  # rows ascending, so positions too
+                confidence=round(prl[own[0]], 4) if own else 0.0,
+                survivor=int(surv_pos[k + 1]),
                 evidence=ev,
-                survivor_reason=str(surv_why[cid]),
+                survivor_reason=str(surv_why[k + 1]),
             )
         )
     return out
