@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .checks.engine import run_checks
+from .checks.gx import preload as preload_gx
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
@@ -277,6 +278,12 @@ def audit(
     judged = _decisions(decisions, cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    # Rules and workflows are read first, so a mistake in them stops the audit before any
+    # real work.
+    chosen = select(load_workflows(workflow_files), workflows)
+    rules = load_rules(rule_packs, disable)
+    if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
+        preload_gx()
     specs, loaded = _as_specs(sources)
     specs = apply_overrides(specs, platforms, maps)
     loaded = [*loaded, *load_sources(specs)]
@@ -284,10 +291,6 @@ def audit(
     if len(set(names)) != len(names):
         raise ConfigError(f"two sources share a name ({', '.join(names)}); name them NAME=PATH")
 
-    # Rules and workflows are read with the exports, so a mistake in them stops the audit
-    # before any real work.
-    chosen = select(load_workflows(workflow_files), workflows)
-    rules = load_rules(rule_packs, disable)
     overrides = _check_kinds(kinds or {}, names)
     kinds = {s.name: overrides.get(s.name) or platform_kind(s.platform) for s in loaded}
     options = CheckOptions(
