@@ -253,14 +253,20 @@ def stable_order(key: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndar
 
 
 def block_pairs(
-    rows: np.ndarray, key: np.ndarray, tiebreak: np.ndarray, max_block_size: int, window: int
+    rows: np.ndarray,
+    key: np.ndarray,
+    tiebreak: np.ndarray | None,
+    max_block_size: int,
+    window: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of `rows` sharing `key` (>= 0), and the (first row, size) of capped groups.
 
-    Groups over `max_block_size` are sorted by `tiebreak` and windowed.
+    Groups over `max_block_size` are sorted by `tiebreak` and windowed (`window` < 2: no
+    pairs from them).
     """
     keep = key >= 0
-    rows, key, tie = rows[keep], key[keep], tiebreak[keep]
+    rows, key = rows[keep], key[keep]
+    tie = tiebreak[keep] if tiebreak is not None else None
     order = stable_order(key, tie)
     skey = key[order]
     srows = rows[order]
@@ -369,7 +375,12 @@ def candidates(
             swapped = np.repeat(np.arange(len(options)) > 0, f.n)
             p, crow, csize = swap_pairs(rows, keys_all, swapped, cap)
         else:
-            tie = np.tile(_col(f, rule.order_by).codes.astype(np.int64), len(options))
+            # Without crowds nothing is windowed, so the order inside a block is moot.
+            tie = (
+                np.tile(_col(f, rule.order_by).codes.astype(np.int64), len(options))
+                if rule.crowds
+                else None
+            )
             p, crow, csize = block_pairs(rows, keys_all, tie, cap, window if rule.crowds else 0)
         p = p[p[:, 0] != p[:, 1]]
         per_rule[rule.name] = len(p)
