@@ -27,8 +27,8 @@ from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
 from .compare import COMPARISONS, Comparison, active, compare
 from .evidence import describe
-from .features import Features, encode
-from .frame import prepare, stack
+from .features import Features, encode_frames
+from .frame import prepare
 from .screen import compare_screened
 from .survivor import choose_survivors, load_survivorship
 
@@ -123,7 +123,7 @@ def score_frames(
     """Block, compare and score prepared frames (one per source, see `prepare`)."""
     _check(names, settings)
     t = time.perf_counter()
-    f = encode(stack(list(frames), list(names)), list(names), _freemail())
+    f = encode_frames(list(frames), list(names), _freemail())
     return score_features(f, settings, {"encode": time.perf_counter() - t})
 
 
@@ -137,15 +137,14 @@ def _check(names: Sequence[str], settings: MatchSettings) -> None:
 
 
 def _features(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
-    """Match frames of the sources, stacked and coded. The frames are dropped here, before
-    any pair is made: at 1.7M rows they are ~0.6 GB that scoring never reads again."""
+    """Match frames of the sources, coded. The frames are dropped here, before any pair is
+    made: at 1.7M rows they are ~0.4 GB that scoring never reads again."""
     t = time.perf_counter()
     names = [p.source.name for p in preps]
-    stacked = stack([prepare(p) for p in preps], names)
+    frames = [prepare(p) for p in preps]
     seconds["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
-    f = encode(stacked, names, _freemail())
-    del stacked
+    f = encode_frames(frames, names, _freemail())  # empties `frames`
     release_memory()
     seconds["encode"] = time.perf_counter() - t
     return f

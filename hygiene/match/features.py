@@ -114,7 +114,7 @@ def _factorize(values: pd.Series | pa.ChunkedArray | pa.Array, sort: bool = Fals
 def _column(frame: pd.DataFrame, name: str) -> pa.ChunkedArray:
     if name in frame.columns:
         return arrow(frame[name])
-    return pa.chunked_array([pa.nulls(len(frame), pa.large_string())])
+    return pa.chunked_array([pa.nulls(len(frame), pa.large_string())], pa.large_string())
 
 
 def encode(
@@ -124,20 +124,52 @@ def encode(
 
     `freemail` lists consumer mailbox domains, which say nothing about a shared employer.
     """
+    columns = {name: _column(frame, name) for name in MATCH_COLUMNS}
+    src = pd.Categorical(frame["source"], categories=sources).codes.astype(np.int16)
+    return _encode(columns, src, frame["pos"].to_numpy(np.int64), sources, freemail)
+
+
+def encode_frames(
+    frames: list[pd.DataFrame], sources: list[str], freemail: frozenset[str] = frozenset()
+) -> Features:
+    """`encode` of the frames stacked, without stacking them: each column's per-source
+    arrays are chained zero-copy, `frames` is emptied, and each column is let go as soon as
+    it is coded. At 1.7M rows a stacked copy was 0.4 GB on top of the frames at the peak."""
+    columns = {
+        name: pa.chunked_array(
+            [c.cast(pa.large_string()) for fr in frames for c in _column(fr, name).chunks],
+            pa.large_string(),
+        )
+        for name in MATCH_COLUMNS
+    }
+    sizes = [len(fr) for fr in frames]
+    src = np.repeat(np.arange(len(frames), dtype=np.int16), sizes)
+    pos = np.concatenate([np.arange(k, dtype=np.int64) for k in sizes] or [np.empty(0, np.int64)])
+    frames.clear()
+    return _encode(columns, src, pos, sources, freemail)
+
+
+def _encode(
+    columns: dict[str, pa.ChunkedArray],
+    src: np.ndarray,
+    pos: np.ndarray,
+    sources: list[str],
+    freemail: frozenset[str],
+) -> Features:
+    """Code and drop `columns` one by one (the caller's dict is emptied)."""
     cols: dict[str, Coded] = {}
+    n = len(src)
     grouped = {m for members in SHARED.values() for m in members}
     for members in SHARED.values():
-        parts = [_column(frame, m) for m in members]
-        chunks = [c.cast(pa.large_string()) for p in parts for c in p.chunks]
+        chunks = [c.cast(pa.large_string()) for m in members for c in columns.pop(m).chunks]
         coded = _factorize(pa.chunked_array(chunks, pa.large_string()))
-        n = len(frame)
+        del chunks
         for k, m in enumerate(members):
             cols[m] = Coded(coded.codes[k * n : (k + 1) * n], coded.vocab)
     for name in MATCH_COLUMNS:
         if name not in grouped:
-            cols[name] = _factorize(_column(frame, name))
-    src = pd.Categorical(frame["source"], categories=sources).codes.astype(np.int16)
-    feats = Features(cols, src, frame["pos"].to_numpy(np.int64), sources)
+            cols[name] = _factorize(columns.pop(name))
+    feats = Features(cols, src, pos, sources)
     feats.derived = derive(feats, freemail)
     feats.nick_keys = related_pairs(cols["first_name"].vocab)
     feats.name_like_local = name_like_local(feats)
