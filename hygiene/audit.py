@@ -338,6 +338,9 @@ def audit(
     )
     if len(linked.findings):
         findings = pd.concat([findings, linked.findings], ignore_index=True)
+    for p in preps:
+        p.forget("hits")  # the links were their last reader
+    release_memory()
     timings["links"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -36,6 +36,12 @@ class Prepared:
         """Store a value computed elsewhere (a rule's hits) for later steps to read."""
         self._memo[key] = value
 
+    def forget(self, kind: str) -> None:
+        """Drop every kept value of one kind (keys `(kind, ...)`), once no step reads them:
+        the checks' hits are ~0.1 GB at 1.7M rows, and the findings hold the same facts."""
+        for key in [k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind]:
+            del self._memo[key]
+
     def warm(self) -> None:
         """Compute the views every later step reads (the checks, the matcher, the links):
         each mapped field's values, the email parts, the phones and the row countries.

@@ -108,3 +108,12 @@ def test_a_consent_column_makes_compliance_measured(tmp_path: Path):
     result = hygiene.audit(f"crm={path}", platforms=["crm=hubspot"], match=False)
     assert "compliance" not in result.score.unmeasured
     assert "integrity" in result.score.unmeasured
+
+
+def test_kept_hits_are_dropped_after_the_links_read_them(demo):
+    _, a = demo
+    placeholder = a.findings[a.findings["code"] == "value.placeholder"]
+    assert len(placeholder)  # the checks kept these hits; the links read them for emails
+    for prep in a.prepared:
+        # Asked again, the kept hits are gone: the default comes back.
+        assert prep.memo(("hits", "value.placeholder"), lambda: "gone") == "gone"
