@@ -337,7 +337,11 @@ def print_table(label: str, summary: dict[str, Any], runs: list[dict[str, Any]])
     )
     match = runs[0].get("match") or {}
     if match:
-        print("match split (s): " + ", ".join(f"{k} {v}" for k, v in match.items()))
+        own = sum(match.values())
+        print(
+            f"match split (s; {own:.1f} s in all, run beside the checks, so \"match\" above "
+            "is only the wait after them): " + ", ".join(f"{k} {v}" for k, v in match.items())
+        )
     loads = [r["load_before"] for r in runs] + [r["loadavg"][0] for r in runs]
     print(f"load average during runs: {min(loads):.1f}-{max(loads):.1f} ({os.cpu_count()} cores)")
 

@@ -26,10 +26,10 @@ from .links import check_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
-from .memory import release_memory
 from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
+from .runtime import Background, release_memory
 from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
@@ -312,16 +312,27 @@ def audit(
     timings["normalize"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    job: Background[MatchResult] | None = None
+    if match is not False:
+        settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
+        exclude = judged.exclude_pairs(contacts) if judged is not None else ()
+        # Matching reads only the normalised views, the checks only write their hits: the
+        # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
+        # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
+        job = Background(
+            find_duplicates,
+            contacts,
+            settings,
+            exclude_pairs=exclude,
+            serial=bool(os.environ.get("HYGIENE_SERIAL")),
+        )
     findings = run_checks(contacts, rules, options)
     release_memory()
     timings["checks"] = time.perf_counter() - t0
 
+    # "match" is what matching adds after the checks: the wait for it, or all of it serially.
     t0 = time.perf_counter()
-    matched: MatchResult | None = None
-    if match is not False:
-        settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
-        exclude = judged.exclude_pairs(contacts) if judged is not None else ()
-        matched = find_duplicates(contacts, settings, exclude_pairs=exclude)
+    matched: MatchResult | None = job.result() if job is not None else None
     release_memory()
     timings["match"] = time.perf_counter() - t0
 

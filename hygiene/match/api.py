@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from hygiene.errors import ConfigError
-from hygiene.memory import release_memory
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
+from hygiene.runtime import release_memory
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields

@@ -1,13 +1,16 @@
-"""hygiene.memory: freed memory goes back to the OS between steps."""
+"""hygiene.runtime: freed memory goes back to the OS; work runs beside work."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+
+from hygiene.runtime import Background
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _SCRIPT = """
 import json, sys
 import numpy as np, pyarrow as pa
-from hygiene.memory import release_memory
+from hygiene.runtime import release_memory
 
 def rss():
     with open("/proc/self/statm", encoding="ascii") as fh:
@@ -48,3 +51,31 @@ def test_memory_freed_by_arrow_work_is_returned() -> None:
     # Without the call the freed buffers stay resident; with it, most go back.
     assert kept["after"] - kept["before"] > (kept["grown"] - kept["before"]) / 2
     assert released["after"] - released["before"] < (released["grown"] - released["before"]) / 2
+
+
+def test_background_work_runs_beside_the_caller_and_returns_its_value() -> None:
+    started = threading.Event()
+
+    def work(x: int, *, y: int) -> int:
+        started.set()
+        return x + y
+
+    job = Background(work, 2, y=3)
+    # It ran before anyone asked for the result.
+    assert started.wait(5)
+    assert job.result() == 5
+
+
+def test_background_errors_reach_the_caller() -> None:
+    def fail() -> None:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        Background(fail).result()
+
+
+def test_serial_background_runs_only_when_asked() -> None:
+    calls: list[int] = []
+    job = Background(lambda: calls.append(1) or len(calls), serial=True)
+    assert calls == []
+    assert job.result() == 1 and calls == [1]
