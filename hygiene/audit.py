@@ -284,9 +284,10 @@ def audit(
     rules = load_rules(rule_packs, disable)
     if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
         preload_gx()
+    serial = bool(os.environ.get("HYGIENE_SERIAL"))
     specs, loaded = _as_specs(sources)
     specs = apply_overrides(specs, platforms, maps)
-    loaded = [*loaded, *load_sources(specs)]
+    loaded = [*loaded, *load_sources(specs, serial=serial)]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise ConfigError(f"two sources share a name ({', '.join(names)}); name them NAME=PATH")
@@ -306,8 +307,9 @@ def audit(
     timings["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    for p in contacts:
-        p.warm()
+    # One thread per source: each has its own views, and pyarrow's kernels release the GIL.
+    for warming in [Background(p.warm, serial=serial) for p in contacts]:
+        warming.result()
     release_memory()
     timings["normalize"] = time.perf_counter() - t0
 
@@ -324,7 +326,7 @@ def audit(
             contacts,
             settings,
             exclude_pairs=exclude,
-            serial=bool(os.environ.get("HYGIENE_SERIAL")),
+            serial=serial,
         )
     findings = run_checks(contacts, rules, options)
     release_memory()

@@ -263,3 +263,21 @@ def test_sheet_on_a_csv_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("Email\na@x.com\n")
     with pytest.raises(InputError, match=r"a\.csv#Leads: only a workbook has sheets"):
         load_source(SourceSpec("src", (f"{path}#Leads",)))
+
+
+def test_sources_load_side_by_side_in_order_and_the_first_failure_is_reported(
+    tmp_path: Path,
+) -> None:
+    a = tmp_path / "a.csv"
+    a.write_text("Email,First Name\nann@example.com,Ann\n", encoding="utf-8")
+    b = tmp_path / "b.csv"
+    b.write_text("Email\nbob@example.com\ncy@example.com\n", encoding="utf-8")
+    specs = parse_source_args([f"one={a}", f"two={b}"])
+    together = load_sources(specs)
+    assert [s.name for s in together] == ["one", "two"]
+    assert [s.rows for s in together] == [1, 2]
+    in_turn = load_sources(specs, serial=True)
+    assert [s.data.to_dict() for s in in_turn] == [s.data.to_dict() for s in together]
+    missing = parse_source_args([f"one={a}", f"gone={tmp_path / 'gone.csv'}", f"two={b}"])
+    with pytest.raises(InputError, match="gone.csv"):
+        load_sources(missing)

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.base import TEXT
+from ..runtime import Background
 from .archive import is_workbook_zip, read_zip, status_from_name
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
@@ -29,9 +30,11 @@ _HEAD = 8192
 _PERMISSIONS = "check the file's permissions"
 
 
-def load_sources(specs: Sequence[SourceSpec]) -> list[Source]:
-    """Load every spec, in order."""
-    return [load_source(spec) for spec in specs]
+def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
+    """Load every spec; one thread per source (reading is mostly pyarrow and zlib, which
+    release the GIL). The first failing spec, in order, raises."""
+    jobs = [Background(load_source, spec, serial=serial or len(specs) < 2) for spec in specs]
+    return [job.result() for job in jobs]
 
 
 def load_source(spec: SourceSpec) -> Source:
