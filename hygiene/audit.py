@@ -171,7 +171,14 @@ class Audit:
         for fmt in chosen:
             if fmt not in available:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
-        return {fmt: available[fmt](self, out / FORMATS[fmt], options) for fmt in chosen}
+        # One thread per format: each reads the audit only, and the heavy parts (pyarrow
+        # for audit.json and the workbook's rows, zlib for the workbook) release the GIL.
+        serial = len(chosen) < 2 or bool(os.environ.get("HYGIENE_SERIAL"))
+        jobs = {
+            fmt: Background(available[fmt], self, out / FORMATS[fmt], options, serial=serial)
+            for fmt in chosen
+        }
+        return {fmt: job.result() for fmt, job in jobs.items()}
 
     def to_html(self, *, redact: bool = False) -> str:
         """report.html as a string: one self-contained page."""
