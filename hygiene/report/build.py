@@ -92,7 +92,11 @@ def records_per_code(findings: pd.DataFrame, sizes: Mapping[str, int]) -> pd.Ser
 def example_rows(findings: pd.DataFrame, per_code: int) -> pd.DataFrame:
     """Up to `per_code` findings per code, those with a value first."""
     order = np.argsort(findings["value"].isna().to_numpy(dtype=bool), kind="stable")
-    return findings.iloc[order].groupby("code", sort=False).head(per_code)
+    # Rank within code on the one column, then take the few rows: reordering the whole
+    # frame first copied 1.3M findings (~0.15 GB) to keep a few hundred.
+    codes = pd.Series(findings["code"].to_numpy()[order])
+    rank = codes.groupby(codes, sort=False).cumcount().to_numpy()
+    return findings.iloc[order[rank < per_code]]
 
 
 def _examples(picked: pd.DataFrame) -> dict[str, list[Example]]:
