@@ -9,6 +9,7 @@ reported in `capped`.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -350,6 +351,32 @@ def neighbour_pairs(
     )
 
 
+def _rule_pairs(
+    f: Features, rule: BlockingRule, max_block_size: int, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One rule's pairs (self-pairs dropped), and the first row and size of its capped blocks."""
+    options = (rule.keys, *rule.alternatives)
+    # Alternatives use columns with the same vocabularies position by position, so
+    # their keys share one code space and stack.
+    keys_all = np.concatenate([rule_key(f, keys)[0] for keys in options])
+    rows = np.tile(np.arange(f.n, dtype=np.int64), len(options))
+    cap = min(max_block_size, rule.cap or max_block_size)
+    if rule.neighbour:
+        p, crow, csize = neighbour_pairs(rows, keys_all, cap, window)
+    elif rule.swap:
+        swapped = np.repeat(np.arange(len(options)) > 0, f.n)
+        p, crow, csize = swap_pairs(rows, keys_all, swapped, cap)
+    else:
+        # Without crowds nothing is windowed, so the order inside a block is moot.
+        tie = (
+            np.tile(_col(f, rule.order_by).codes.astype(np.int64), len(options))
+            if rule.crowds
+            else None
+        )
+        p, crow, csize = block_pairs(rows, keys_all, tie, cap, window if rule.crowds else 0)
+    return p[p[:, 0] != p[:, 1]], crow, csize
+
+
 def candidates(
     f: Features, rules: tuple[BlockingRule, ...], max_block_size: int, window: int
 ) -> Candidates:
@@ -360,29 +387,19 @@ def candidates(
     per_rule: dict[str, int] = {}
     capped: list[tuple[str, int]] = []
     n_capped = 0
-    for k, rule in enumerate(rules):
-        options = (rule.keys, *rule.alternatives)
-        if not any(all(f.has(col) for col in keys) for keys in options):
-            continue
-        # Alternatives use columns with the same vocabularies position by position, so
-        # their keys share one code space and stack.
-        keys_all = np.concatenate([rule_key(f, keys)[0] for keys in options])
-        rows = np.tile(np.arange(f.n, dtype=np.int64), len(options))
-        cap = min(max_block_size, rule.cap or max_block_size)
-        if rule.neighbour:
-            p, crow, csize = neighbour_pairs(rows, keys_all, cap, window)
-        elif rule.swap:
-            swapped = np.repeat(np.arange(len(options)) > 0, f.n)
-            p, crow, csize = swap_pairs(rows, keys_all, swapped, cap)
-        else:
-            # Without crowds nothing is windowed, so the order inside a block is moot.
-            tie = (
-                np.tile(_col(f, rule.order_by).codes.astype(np.int64), len(options))
-                if rule.crowds
-                else None
-            )
-            p, crow, csize = block_pairs(rows, keys_all, tie, cap, window if rule.crowds else 0)
-        p = p[p[:, 0] != p[:, 1]]
+    usable = [
+        (k, rule)
+        for k, rule in enumerate(rules)
+        if any(all(f.has(col) for col in keys) for keys in (rule.keys, *rule.alternatives))
+    ]
+
+    def run(item: tuple[int, BlockingRule]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _rule_pairs(f, item[1], max_block_size, window)
+
+    # Two rules at a time: their sorts and index arithmetic are numpy, which releases the GIL.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hygiene-block") as pool:
+        results = list(pool.map(run, usable))
+    for (k, rule), (p, crow, csize) in zip(usable, results, strict=True):
         per_rule[rule.name] = len(p)
         n_capped += len(csize)
         top = np.argsort(-csize, kind="stable")[:20]
@@ -392,6 +409,7 @@ def candidates(
         lo, hi = np.minimum(p[:, 0], p[:, 1]), np.maximum(p[:, 0], p[:, 1])
         # The rule number rides in the low 4 bits, so one plain sort dedupes and keeps it.
         found.append((lo * np.int64(f.n) + hi) * 16 + k)
+    del results
     capped.sort(key=lambda kv: -kv[1])
     if not found or not any(len(x) for x in found):
         e = np.empty(0, dtype=np.int64)

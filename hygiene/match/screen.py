@@ -15,6 +15,7 @@ costly company and street similarities.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,37 +62,25 @@ def compare_screened(
     floor_weight: float,
 ) -> Compared:
     """Compare candidate pairs (left[i], right[i]) in stages, keeping those whose match
-    weight can still reach `floor_weight` (log2 odds)."""
+    weight can still reach `floor_weight` (log2 odds).
+
+    Chunks of pairs are compared on two threads: the work is numpy and rapidfuzz, which
+    release the GIL, and in an audit this is the tail of matching, after the checks have
+    given the second core back."""
     stages = _stages(comps)
-    found_idx, found_g, found_swap = [], [], []
-    computed = 0
     # Rounding of the running sums must never drop a pair exactly at the floor.
-    floor_weight -= 1e-9
-    for s0 in range(0, len(left), CHUNK):
-        cl, cr = left[s0 : s0 + CHUNK], right[s0 : s0 + CHUNK]
-        possible = possible_levels(f, comps, cl, cr)
-        bound = np.full(len(cl), fs.prior_weight(model))
-        best = []
-        for k in range(len(comps)):
-            best.append(fs.best_weight(model, k, possible[:, k], cl))
-            bound += best[k]
-        del possible
-        alive = np.flatnonzero(bound >= floor_weight)
-        la, ra, b = cl[alive], cr[alive], bound[alive]
-        swap = swapped_names(f, la, ra)
-        g = np.zeros((len(alive), len(comps)), dtype=np.int8)
-        idx = np.arange(len(alive))  # pairs still alive, as positions in la/ra
-        for ks in stages:
-            for k in ks:
-                lv = level(f, comps[k], la[idx], ra[idx], swap[idx])
-                g[idx, k] = lv
-                b[idx] += fs.level_weight(model, k, lv, la[idx]) - best[k][alive[idx]]
-                computed += len(idx)
-            idx = idx[b[idx] >= floor_weight]
-        found_idx.append(s0 + alive[idx])
-        found_g.append(g[idx])
-        found_swap.append(swap[idx])
-    if not found_idx:
+    floor = floor_weight - 1e-9
+
+    def chunk(s0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        return _screen_chunk(f, comps, model, stages, left, right, s0, floor)
+
+    starts = range(0, len(left), CHUNK)
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hygiene-compare") as pool:
+            parts = list(pool.map(chunk, starts))
+    else:
+        parts = [chunk(s0) for s0 in starts]
+    if not parts:
         return Compared(
             np.empty(0, dtype=np.int64),
             np.empty((0, len(comps)), dtype=np.int8),
@@ -99,5 +88,43 @@ def compare_screened(
             0,
         )
     return Compared(
-        np.concatenate(found_idx), np.concatenate(found_g), np.concatenate(found_swap), computed
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        sum(p[3] for p in parts),
     )
+
+
+def _screen_chunk(
+    f: Features,
+    comps: list[Comparison],
+    model: fs.Model,
+    stages: list[list[int]],
+    left: np.ndarray,
+    right: np.ndarray,
+    s0: int,
+    floor_weight: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """One chunk of `compare_screened`: positions kept, their levels, swaps, levels computed."""
+    cl, cr = left[s0 : s0 + CHUNK], right[s0 : s0 + CHUNK]
+    possible = possible_levels(f, comps, cl, cr)
+    bound = np.full(len(cl), fs.prior_weight(model))
+    best = []
+    for k in range(len(comps)):
+        best.append(fs.best_weight(model, k, possible[:, k], cl))
+        bound += best[k]
+    del possible
+    alive = np.flatnonzero(bound >= floor_weight)
+    la, ra, b = cl[alive], cr[alive], bound[alive]
+    swap = swapped_names(f, la, ra)
+    g = np.zeros((len(alive), len(comps)), dtype=np.int8)
+    idx = np.arange(len(alive))  # pairs still alive, as positions in la/ra
+    computed = 0
+    for ks in stages:
+        for k in ks:
+            lv = level(f, comps[k], la[idx], ra[idx], swap[idx])
+            g[idx, k] = lv
+            b[idx] += fs.level_weight(model, k, lv, la[idx]) - best[k][alive[idx]]
+            computed += len(idx)
+        idx = idx[b[idx] >= floor_weight]
+    return s0 + alive[idx], g[idx], swap[idx], computed
