@@ -29,7 +29,7 @@ from .match import MatchResult, MatchSettings, clusters_to_records, find_duplica
 from .model import Source, Trend
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
-from .runtime import Background, release_memory
+from .runtime import Background, parallel_map, release_memory
 from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
@@ -171,14 +171,13 @@ class Audit:
         for fmt in chosen:
             if fmt not in available:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
-        # One thread per format: each reads the audit only, and the heavy parts (pyarrow
-        # for audit.json and the workbook's rows, zlib for the workbook) release the GIL.
-        serial = len(chosen) < 2 or bool(os.environ.get("HYGIENE_SERIAL"))
-        jobs = {
-            fmt: Background(available[fmt], self, out / FORMATS[fmt], options, serial=serial)
-            for fmt in chosen
-        }
-        return {fmt: job.result() for fmt, job in jobs.items()}
+        # Formats side by side: each writer reads the audit only, and the heavy parts
+        # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
+        # the GIL.
+        written = parallel_map(
+            lambda fmt: available[fmt](self, out / FORMATS[fmt], options), chosen, len(chosen)
+        )
+        return dict(zip(chosen, written, strict=True))
 
     def to_html(self, *, redact: bool = False) -> str:
         """report.html as a string: one self-contained page."""
@@ -291,10 +290,9 @@ def audit(
     rules = load_rules(rule_packs, disable)
     if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
         preload_gx()
-    serial = bool(os.environ.get("HYGIENE_SERIAL"))
     specs, loaded = _as_specs(sources)
     specs = apply_overrides(specs, platforms, maps)
-    loaded = [*loaded, *load_sources(specs, serial=serial)]
+    loaded = [*loaded, *load_sources(specs)]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise ConfigError(f"two sources share a name ({', '.join(names)}); name them NAME=PATH")
@@ -315,8 +313,7 @@ def audit(
 
     t0 = time.perf_counter()
     # One thread per source: each has its own views, and pyarrow's kernels release the GIL.
-    for warming in [Background(p.warm, serial=serial) for p in contacts]:
-        warming.result()
+    parallel_map(Prepared.warm, contacts, len(contacts))
     release_memory()
     timings["normalize"] = time.perf_counter() - t0
 
@@ -328,13 +325,7 @@ def audit(
         # Matching reads only the normalised views, the checks only write their hits: the
         # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
         # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
-        job = Background(
-            find_duplicates,
-            contacts,
-            settings,
-            exclude_pairs=exclude,
-            serial=serial,
-        )
+        job = Background(find_duplicates, contacts, settings, exclude_pairs=exclude)
     findings = run_checks(contacts, rules, options)
     release_memory()
     timings["checks"] = time.perf_counter() - t0

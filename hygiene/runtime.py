@@ -11,15 +11,35 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 
 T = TypeVar("T")
+U = TypeVar("U")
+
+
+def run_serially() -> bool:
+    """True when `HYGIENE_SERIAL` is set: every step runs in turn on the calling thread
+    (to measure what the threads gain, or to debug)."""
+    return bool(os.environ.get("HYGIENE_SERIAL"))
+
+
+def parallel_map(fn: Callable[[U], T], items: Iterable[U], workers: int = 2) -> list[T]:
+    """`[fn(x) for x in items]`, up to `workers` at a time on threads (results in order;
+    the first error, in order, is raised once all have finished). Worth it where `fn` is
+    mostly pyarrow, numpy, rapidfuzz or zlib work, which releases the GIL."""
+    todo = list(items)
+    if len(todo) < 2 or workers < 2 or run_serially():
+        return [fn(x) for x in todo]
+    with ThreadPoolExecutor(min(workers, len(todo)), thread_name_prefix="hygiene") as pool:
+        return list(pool.map(fn, todo))
 
 
 @cache
@@ -45,16 +65,16 @@ def release_memory() -> None:
 class Background(Generic[T]):
     """`fn(*args, **kwargs)` on a daemon thread from now; `result()` waits and returns it, or
     raises what it raised. A daemon, so an error elsewhere never waits for it to finish.
-    `serial=True` runs it inside `result()` instead (to measure or debug one at a time)."""
+    `serial=True` (default: `run_serially()`) runs it inside `result()` instead."""
 
     def __init__(
-        self, fn: Callable[..., T], *args: Any, serial: bool = False, **kwargs: Any
+        self, fn: Callable[..., T], *args: Any, serial: bool | None = None, **kwargs: Any
     ) -> None:
         self._call = lambda: fn(*args, **kwargs)
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if not serial:
+        if not (run_serially() if serial is None else serial):
             self._thread = threading.Thread(target=self._run, name="hygiene-background")
             self._thread.daemon = True
             self._thread.start()

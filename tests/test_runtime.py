@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.runtime import Background
+from hygiene.runtime import Background, parallel_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +79,38 @@ def test_serial_background_runs_only_when_asked() -> None:
     job = Background(lambda: calls.append(1) or len(calls), serial=True)
     assert calls == []
     assert job.result() == 1 and calls == [1]
+
+
+def test_parallel_map_keeps_order_and_uses_threads() -> None:
+    seen: set[str] = set()
+
+    def work(x: int) -> int:
+        seen.add(threading.current_thread().name)
+        return x * x
+
+    assert parallel_map(work, range(6)) == [0, 1, 4, 9, 16, 25]
+    assert threading.current_thread().name not in seen
+
+
+def test_hygiene_serial_runs_everything_on_the_calling_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HYGIENE_SERIAL", "1")
+    names: list[str] = []
+    assert parallel_map(lambda x: names.append(threading.current_thread().name) or x, [1, 2]) == [
+        1,
+        2,
+    ]
+    job = Background(lambda: threading.current_thread().name)
+    assert set(names) == {threading.current_thread().name}
+    assert job.result() == threading.current_thread().name
+
+
+def test_parallel_map_raises_the_first_error_in_order() -> None:
+    def work(x: int) -> int:
+        if x in (2, 3):
+            raise ValueError(f"item {x}")
+        return x
+
+    with pytest.raises(ValueError, match="item 2"):
+        parallel_map(work, [0, 1, 2, 3])

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.base import TEXT
-from ..runtime import Background
+from ..runtime import parallel_map
 from .archive import is_workbook_zip, read_zip, status_from_name
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
@@ -33,8 +33,9 @@ _PERMISSIONS = "check the file's permissions"
 def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
     """Load every spec; one thread per source (reading is mostly pyarrow and zlib, which
     release the GIL). The first failing spec, in order, raises."""
-    jobs = [Background(load_source, spec, serial=serial or len(specs) < 2) for spec in specs]
-    return [job.result() for job in jobs]
+    if serial:
+        return [load_source(spec) for spec in specs]
+    return parallel_map(load_source, specs, len(specs))
 
 
 def load_source(spec: SourceSpec) -> Source:

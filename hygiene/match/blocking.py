@@ -9,11 +9,12 @@ reported in `capped`.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from hygiene.runtime import parallel_map
 
 from .features import Coded, Features
 
@@ -393,12 +394,10 @@ def candidates(
         if any(all(f.has(col) for col in keys) for keys in (rule.keys, *rule.alternatives))
     ]
 
-    def run(item: tuple[int, BlockingRule]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _rule_pairs(f, item[1], max_block_size, window)
-
     # Two rules at a time: their sorts and index arithmetic are numpy, which releases the GIL.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hygiene-block") as pool:
-        results = list(pool.map(run, usable))
+    results = parallel_map(
+        lambda item: _rule_pairs(f, item[1], max_block_size, window), usable
+    )
     for (k, rule), (p, crow, csize) in zip(usable, results, strict=True):
         per_rule[rule.name] = len(p)
         n_capped += len(csize)

@@ -15,10 +15,11 @@ costly company and street similarities.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+
+from hygiene.runtime import parallel_map
 
 from . import fs
 from .compare import CHUNK, Comparison, level, possible_levels, swapped_names
@@ -74,12 +75,7 @@ def compare_screened(
     def chunk(s0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         return _screen_chunk(f, comps, model, stages, left, right, s0, floor)
 
-    starts = range(0, len(left), CHUNK)
-    if len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hygiene-compare") as pool:
-            parts = list(pool.map(chunk, starts))
-    else:
-        parts = [chunk(s0) for s0 in starts]
+    parts = parallel_map(chunk, range(0, len(left), CHUNK))
     if not parts:
         return Compared(
             np.empty(0, dtype=np.int64),
