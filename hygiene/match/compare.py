@@ -197,7 +197,7 @@ WORDS_CUTOFF = 80.0
 
 def compact_vocab(col: Coded) -> np.ndarray:
     """The vocabulary with spaces removed, position for position."""
-    arr = pc.replace_substring(pa.array(col.vocab.tolist(), type=pa.string()), " ", "")
+    arr = pc.replace_substring(col.text(), " ", "")
     return np.asarray(arr.to_pylist(), dtype=object)
 
 
@@ -352,7 +352,7 @@ def _birth_date(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
 
 def vocab_shape(col: Coded) -> tuple[np.ndarray, np.ndarray]:
     """Length and first-character code of each vocabulary value (-1 for empty)."""
-    arr = pa.array(col.vocab.tolist(), type=pa.string())
+    arr = col.text()
     lens = np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
     first = pc.utf8_slice_codeunits(arr, 0, 1)
     init, _ = pd.factorize(pd.Series(pd.array(first, dtype=TEXT)), use_na_sentinel=True)
@@ -406,7 +406,7 @@ def edit_shape(col: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     (length - 1) // 2 characters. Two values of one length one edit (or one transposition)
     apart agree on at least one of the two; values whose lengths differ by two or more are
     never one edit apart. So most pairs are ruled out without scoring them."""
-    arr = pa.array(col.vocab.tolist(), type=pa.string())
+    arr = col.text()
     lens = np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
     heads = np.empty(len(arr), dtype=object)
     tails = np.empty(len(arr), dtype=object)

@@ -52,6 +52,10 @@ class Coded:
     def present(self) -> np.ndarray:
         return self.codes >= 0
 
+    def text(self) -> pa.Array:
+        """The vocabulary as a pyarrow string array, position for position."""
+        return pa.array(self.vocab.tolist(), type=pa.string())
+
     def values(self, idx: np.ndarray) -> np.ndarray:
         """The text at rows `idx` ("" where missing), for rapidfuzz."""
         c = self.codes[idx]
@@ -184,15 +188,11 @@ def _spread(vocab: pa.Array, codes: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(codes >= 0), out, "")
 
 
-def _vocab_text(col: Coded) -> pa.Array:
-    return pa.array(col.vocab.tolist(), type=pa.string())
-
-
 def _letters(col: Coded) -> pa.Array:
     """Lower-case letters only, German umlaut spellings folded (mueller = muller = müller
     once accents are stripped), the same on both sides of the name-like test. Computed once
     per vocabulary value, then spread to the rows."""
-    arr = pc.utf8_lower(_vocab_text(col))
+    arr = pc.utf8_lower(col.text())
     arr = pc.replace_substring_regex(arr, r"[^\p{L}]+", "")
     arr = pc.replace_substring_regex(arr, r"([aou])e", r"\1")
     return _spread(pc.replace_substring(arr, "ss", "s"), col.codes)
@@ -277,7 +277,7 @@ def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Cod
     out["business_domain"] = _apply(
         _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes
     )
-    names = _vocab_text(first)  # first and last share one vocabulary
+    names = first.text()  # first and last share one vocabulary
     fa, la = _spread(names, first.codes), _spread(names, last.codes)
     # Sort keys for the sorted-neighbourhood pass: one name as typed, the other reversed, so
     # a typo in the first letters of that name still sorts it next to its twin. Both orders
