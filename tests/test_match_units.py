@@ -18,8 +18,8 @@ from hygiene.match.blocking import (
 )
 from hygiene.match.cluster import components
 from hygiene.match.compare import COMPARISONS, active, compare
-from hygiene.match.features import encode
-from hygiene.match.frame import postcode_key, prepare, stack, street_key
+from hygiene.match.features import encode_frames
+from hygiene.match.frame import postcode_key, prepare, street_key
 from hygiene.match.fs import em_fixed_u, patterns, probability
 from hygiene.match.names import related_pairs
 from hygiene.match.survivor import choose_survivors, load_survivorship
@@ -41,7 +41,7 @@ def _levels(a: dict[str, str | None], b: dict[str, str | None]) -> dict[str, int
     """Comparison levels of one pair of contacts, by comparison name."""
     data = {k: [a.get(k), b.get(k)] for k in CONTACT_COLUMNS}
     src = make_source("crm", data, CONTACT_COLUMNS)
-    f = encode(stack([prepare(src)], ["crm"]), ["crm"])
+    f = encode_frames([prepare(src)], ["crm"])
     comps = active(f)
     g, _ = compare(f, np.array([0]), np.array([1]), comps)
     out = {c.name: -1 for c in COMPARISONS}  # a comparison without data: no evidence
@@ -168,7 +168,7 @@ def test_swapped_keys_meet_straight_keys_only() -> None:
 def _blocked(data: dict[str, list[str | None]]) -> set[tuple[int, int]]:
     cols = {c: c for c in data}
     src = make_source("crm", data, cols)
-    f = encode(stack([prepare(src)], ["crm"]), ["crm"])
+    f = encode_frames([prepare(src)], ["crm"])
     rules = tuple(r for r in DEFAULT_RULES if r.name in ("name_company", "phonetic_name"))
     cand = candidates(f, rules, max_block_size=200, window=3)
     return set(zip(cand.left.tolist(), cand.right.tolist(), strict=True))

@@ -153,7 +153,7 @@ def _features(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
 def score_features(
     f: Features, settings: MatchSettings, seconds: dict[str, float] | None = None
 ) -> Scored:
-    """Block, compare and score coded features (see `encode`)."""
+    """Block, compare and score coded features (see `encode_frames`)."""
     seconds = dict(seconds or {})
     t = time.perf_counter()
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)

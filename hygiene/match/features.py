@@ -121,24 +121,16 @@ def _column(frame: pd.DataFrame, name: str) -> pa.ChunkedArray:
     return pa.chunked_array([pa.nulls(len(frame), pa.large_string())], pa.large_string())
 
 
-def encode(
-    frame: pd.DataFrame, sources: list[str], freemail: frozenset[str] = frozenset()
-) -> Features:
-    """Code the prepared columns of `frame` (stacked sources with `source`, `pos` columns).
-
-    `freemail` lists consumer mailbox domains, which say nothing about a shared employer.
-    """
-    columns = {name: _column(frame, name) for name in MATCH_COLUMNS}
-    src = pd.Categorical(frame["source"], categories=sources).codes.astype(np.int16)
-    return _encode(columns, src, frame["pos"].to_numpy(np.int64), sources, freemail)
-
-
 def encode_frames(
     frames: list[pd.DataFrame], sources: list[str], freemail: frozenset[str] = frozenset()
 ) -> Features:
-    """`encode` of the frames stacked, without stacking them: each column's per-source
-    arrays are chained zero-copy, `frames` is emptied, and each column is let go as soon as
-    it is coded. At 1.7M rows a stacked copy was 0.4 GB on top of the frames at the peak."""
+    """Code the prepared match frames of `sources` (see `prepare`) as if stacked, without
+    stacking them: each column's per-source arrays are chained zero-copy, `frames` is
+    emptied, and each column is let go as soon as it is coded (a stacked copy was 0.4 GB
+    on top of the frames at 1.7M rows).
+
+    `freemail` lists consumer mailbox domains, which say nothing about a shared employer.
+    """
     columns = {
         name: pa.chunked_array(
             [c.cast(pa.large_string()) for fr in frames for c in _column(fr, name).chunks],
@@ -150,22 +142,11 @@ def encode_frames(
     src = np.repeat(np.arange(len(frames), dtype=np.int16), sizes)
     pos = np.concatenate([np.arange(k, dtype=np.int64) for k in sizes] or [np.empty(0, np.int64)])
     frames.clear()
-    return _encode(columns, src, pos, sources, freemail)
-
-
-def _encode(
-    columns: dict[str, pa.ChunkedArray],
-    src: np.ndarray,
-    pos: np.ndarray,
-    sources: list[str],
-    freemail: frozenset[str],
-) -> Features:
-    """Code and drop `columns` one by one (the caller's dict is emptied)."""
     cols: dict[str, Coded] = {}
     n = len(src)
     grouped = {m for members in SHARED.values() for m in members}
     for members in SHARED.values():
-        chunks = [c.cast(pa.large_string()) for m in members for c in columns.pop(m).chunks]
+        chunks = [c for m in members for c in columns.pop(m).chunks]  # large_string above
         coded = _factorize(pa.chunked_array(chunks, pa.large_string()))
         del chunks
         for k, m in enumerate(members):

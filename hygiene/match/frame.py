@@ -142,16 +142,3 @@ def prepare(source: Source | Prepared) -> pd.DataFrame:
         if c not in out.columns:
             out[c] = _missing(index)
     return out[list(MATCH_COLUMNS)]
-
-
-def stack(frames: list[pd.DataFrame], names: list[str]) -> pd.DataFrame:
-    """Prepared frames of several sources as one, with `source` and `pos` columns."""
-    parts = []
-    for frame, name in zip(frames, names, strict=True):
-        # No deep copy: concat below copies once, and copy-on-write guards the input.
-        part = frame.reset_index(drop=True)
-        parts.append(part.assign(source=name, pos=np.arange(len(part), dtype=np.int64)))
-    if not parts:
-        cols = {c: pd.Series(dtype=TEXT) for c in MATCH_COLUMNS}
-        return pd.DataFrame({**cols, "source": pd.Series(dtype=TEXT), "pos": []})
-    return pd.concat(parts, ignore_index=True)
