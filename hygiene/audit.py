@@ -26,7 +26,7 @@ from .links import check_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
-from .model import Source, Trend
+from .model import Source, Trend, concat_findings
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
 from .runtime import Background, parallel_map, release_memory
@@ -348,7 +348,7 @@ def audit(
         clusters=matched.clusters if matched is not None else None,
     )
     if len(linked.findings):
-        findings = pd.concat([findings, linked.findings], ignore_index=True)
+        findings = concat_findings([findings, linked.findings])
     for p in preps:
         p.forget("hits")  # the links were their last reader
     release_memory()

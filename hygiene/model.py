@@ -190,6 +190,44 @@ class Trend:
     history: list[tuple[str, float]] = field(default_factory=list)
 
 
+#: Findings columns with a handful of distinct values (codes, files, fields ...), held as
+#: categoricals: a byte a row instead of a Python string each. At 1.3M findings the frame
+#: shrinks by ~0.3 GB. Readers compare and map them like strings; none writes new values.
+FEW_VALUED_COLUMNS = ("code", "severity", "dimension", "source", "file", "sheet", "field", "column")
+
+
+def compact_findings(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its few-valued columns as categoricals (in place; returned for chaining)."""
+    for c in FEW_VALUED_COLUMNS:
+        if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
+            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
+            # Text categories whatever the column held (object, str, all missing), so that
+            # pieces from different steps combine.
+            cats = pd.Index([str(u) for u in uniques], dtype="str")
+            frame[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
+    return frame
+
+
+def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Findings frames one after the other, the few-valued columns kept categorical (plain
+    `pd.concat` turns categoricals with different categories into Python strings)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return compact_findings(empty_findings())
+    if len(frames) == 1:
+        return compact_findings(frames[0].reset_index(drop=True))
+    columns = list(frames[0].columns)
+    few = [c for c in columns if c in FEW_VALUED_COLUMNS]
+    for f in frames:
+        compact_findings(f)
+    out = pd.concat([f.drop(columns=few) for f in frames], ignore_index=True)
+    for c in few:
+        out[c] = pd.Categorical(
+            pd.api.types.union_categoricals([f[c].array for f in frames], ignore_order=True)
+        )
+    return out[columns]
+
+
 def empty_findings() -> pd.DataFrame:
     """A findings frame with no rows and the right columns."""
     frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})

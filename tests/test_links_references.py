@@ -69,7 +69,7 @@ def test_deal_pointing_at_a_deleted_contact():
     assert list(zip(found["source"], found["row"], found["column"], found["value"],
                     strict=True)) == [("deals", 2, "Contact ID", "51077")]
     row = found.iloc[0]
-    assert row["record_id"] == "D2" and row["field"] is None
+    assert row["record_id"] == "D2" and pd.isna(row["field"])
     assert row["message"] == "Contact ID '51077' points at nothing in crm Record ID"
     assert row["dimension"] == "integrity"
 

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, Source, empty_findings
+from ..model import (
+    FINDING_COLUMNS,
+    INTERNAL_FINDING_COLUMNS,
+    Source,
+    compact_findings,
+    concat_findings,
+    empty_findings,
+)
 from ..prepared import Prepared
 from . import categorical, completeness, email, phone, values
 from .gx import SuiteRunner, compile_rules
@@ -203,7 +210,7 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
     }
     frame["message"] = render_messages(rule.message, columns, n)
     frame["pos"] = pos
-    return frame[ALL_COLUMNS]
+    return compact_findings(frame[ALL_COLUMNS])
 
 
 def with_positions(src: Source, findings: pd.DataFrame) -> pd.DataFrame:
@@ -240,8 +247,4 @@ def run_checks(
         for code, h in found.items():
             if len(h):
                 frames.append(to_findings(prep, by_code[code], h))
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_findings()
-    out = pd.concat(frames, ignore_index=True)
-    return out[ALL_COLUMNS]
+    return concat_findings([f[ALL_COLUMNS] for f in frames])

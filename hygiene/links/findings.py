@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..checks.engine import to_findings
 from ..checks.rules import Rule
-from ..model import FIELDS
+from ..model import FIELDS, compact_findings
 from ..prepared import Prepared
 
 #: Counterparts listed in one finding's `related` (a shared inbox can have hundreds).
@@ -80,7 +80,10 @@ def link_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFra
     if "column_name" in found and len(frame):
         named = found["column_name"].reset_index(drop=True)
         has = named.notna().to_numpy()
-        frame.loc[has, "column"] = named[has].to_numpy(dtype=object)
+        column = frame["column"].astype(object)
+        column[has] = named[has].to_numpy(dtype=object)
+        frame["column"] = column
         odd = ~frame["field"].isin(FIELDS).to_numpy()
         frame.loc[odd, "field"] = None
+        compact_findings(frame)
     return frame

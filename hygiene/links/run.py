@@ -16,7 +16,7 @@ import pandas as pd
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
-from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, empty_findings
+from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, concat_findings
 from ..prepared import Prepared
 from .compliance import SOURCE_CHECKS
 from .findings import link_findings
@@ -255,9 +255,6 @@ def _stats(link: RecordLink) -> dict[str, Any]:
 def _combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One findings frame; a row reported twice for the same code and field (linked to two
     ESPs, say) keeps its first finding, so finding ids stay unique."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_findings()
-    out = pd.concat(frames, ignore_index=True)[_ALL]
+    out = concat_findings([f[_ALL] for f in frames])
     dup = out.duplicated(["code", "source", "pos", "field"], keep="first")
     return out[~dup.to_numpy()].reset_index(drop=True)
