@@ -9,20 +9,31 @@ reports `link.orphan`, `link.consent_conflict`, `link.status_mismatch`,
 
 from __future__ import annotations
 
-from .run import PAIRS_COLUMNS, LinkResult, check_links, join_records
+from .run import (
+    PAIRS_COLUMNS,
+    LinkPlan,
+    LinkResult,
+    check_links,
+    finish_links,
+    join_records,
+    plan_links,
+)
 from .spec import LinkSpec, default_links, link_from_mapping, parse_link, resolve
 from .state import ConsentState, consent_state
 
 __all__ = [
     "PAIRS_COLUMNS",
     "ConsentState",
+    "LinkPlan",
     "LinkResult",
     "LinkSpec",
     "check_links",
     "consent_state",
     "default_links",
+    "finish_links",
     "join_records",
     "link_from_mapping",
     "parse_link",
+    "plan_links",
     "resolve",
 ]

@@ -176,6 +176,13 @@ def _name_key(prep: Prepared, field: str) -> pd.Series | None:
     return prep.memo(("links.name_key", field), lambda: nz.name_key(values))
 
 
+def warm_names(prep: Prepared) -> None:
+    """Compute the name keys the record rules compare (kept in `prep`), before the pairs
+    are known: the audit does it while the matcher runs."""
+    _name_key(prep, "first_name")
+    _name_key(prep, "last_name")
+
+
 @dataclass(frozen=True)
 class Names:
     """Name keys of one source (first and last, or the full name split) and the field that a

@@ -38,7 +38,7 @@ from .join import (
     join_keys,
     through_duplicates,
 )
-from .records import RECORD_CHECKS, RecordLink
+from .records import RECORD_CHECKS, RecordLink, warm_names
 from .references import REFERENCE_CHECKS, ReferenceLink
 from .spec import LinkSpec, Resolved, parse_link, resolve, with_defaults
 from .state import consent_state, describe
@@ -84,6 +84,96 @@ def _source_kinds(preps: Sequence[Prepared], kinds: Mapping[str, str] | None) ->
             for p in preps}
 
 
+@dataclass
+class LinkPlan:
+    """The part of the links step that needs no matching: links resolved, exact joins made
+    (email, id columns), reference and consent rules run. `finish_links` adds the
+    matcher's links and runs the record rules; the audit makes the plan while it waits for
+    the matcher."""
+
+    chosen: list[Rule]
+    #: Per link, in order: the exact joins of a records link, or a reference link's
+    #: findings and stats.
+    steps: list[tuple[Resolved, list[Joined] | None, list[pd.DataFrame], dict[str, Any]]]
+    by_name: dict[str, Prepared]
+    #: Findings of the per-source (consent) rules, after every link's.
+    source_findings: list[pd.DataFrame]
+
+
+def plan_links(
+    preps: Sequence[Prepared],
+    rules: Sequence[Rule] | None = None,
+    *,
+    links: Sequence[LinkSpec | str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    options: CheckOptions | None = None,
+    defaults: bool = True,
+) -> LinkPlan:
+    """Everything of `check_links` that does not read the matcher's results."""
+    chosen = link_rules(load_rules() if rules is None else rules)
+    options = options or CheckOptions()
+    kind_of = _source_kinds(preps, kinds)
+    by_name = {p.source.name: p for p in preps}
+    specs = [parse_link(s) if isinstance(s, str) else s for s in (links or ())]
+    contacts = {n: k for n, k in kind_of.items() if k != "reference"}
+    sources = {n: p.source for n, p in by_name.items()}
+    if defaults:
+        specs = with_defaults(specs, contacts, sources)
+
+    steps: list[tuple[Resolved, list[Joined] | None, list[pd.DataFrame], dict[str, Any]]] = []
+    for spec in specs:
+        res = resolve(spec, sources, kind_of)
+        if res.kind == "records":
+            steps.append((res, exact_joins(res, by_name), [], {}))
+            for side in (res.origin.source, res.targets[0].source):
+                warm_names(by_name[side])
+        else:
+            ref = ReferenceLink(res, by_name)
+            found = _run(chosen, REFERENCE_CHECKS, ref)
+            steps.append((res, None, found, {
+                "link": spec.label, "kind": "reference", "from": str(res.origin),
+                "to": [str(t) for t in res.targets],
+                "missing": int(sum(len(f) for f in found)),
+            }))
+    frames: list[pd.DataFrame] = []
+    for name, prep in by_name.items():
+        if kind_of[name] == "reference":
+            continue
+        for rule in chosen:
+            fn = SOURCE_CHECKS.get(str(rule.check))
+            if fn is None or not rule.applies_to(prep.source.platform):
+                continue
+            found = fn(prep, rule, options)
+            if len(found):
+                frames.append(link_findings(prep, rule, found))
+    return LinkPlan(chosen, steps, by_name, frames)
+
+
+def finish_links(
+    plan: LinkPlan,
+    fuzzy_links: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
+) -> LinkResult:
+    """The links step's result: the plan's exact joins plus the matcher's links and
+    clusters (see `check_links`), the record rules run over them."""
+    frames: list[pd.DataFrame] = []
+    pair_frames: list[pd.DataFrame] = []
+    stats: list[dict[str, Any]] = []
+    for res, joins, found, stat in plan.steps:
+        if joins is None:
+            frames += found
+            stats.append(stat)
+            continue
+        link = join_records(res, plan.by_name, fuzzy_links, clusters, joins)
+        frames += _run(plan.chosen, RECORD_CHECKS, link)
+        pair_frames.append(_pairs_out(link))
+        stats.append(_stats(link))
+    findings = _combine([*frames, *plan.source_findings])
+    pairs = (pd.concat(pair_frames, ignore_index=True) if pair_frames
+             else pd.DataFrame({c: pd.Series(dtype=object) for c in PAIRS_COLUMNS}))
+    return LinkResult(findings, pairs, stats)
+
+
 def check_links(
     preps: Sequence[Prepared],
     rules: Sequence[Rule] | None = None,
@@ -104,47 +194,9 @@ def check_links(
     whose email found no counterpart; `clusters` its duplicate clusters (`.source`,
     `.members`), through which an unlinked duplicate inherits its cluster-mate's links.
     """
-    chosen = link_rules(load_rules() if rules is None else rules)
-    options = options or CheckOptions()
-    kind_of = _source_kinds(preps, kinds)
-    by_name = {p.source.name: p for p in preps}
-    specs = [parse_link(s) if isinstance(s, str) else s for s in (links or ())]
-    contacts = {n: k for n, k in kind_of.items() if k != "reference"}
-    sources = {n: p.source for n, p in by_name.items()}
-    if defaults:
-        specs = with_defaults(specs, contacts, sources)
-
-    frames: list[pd.DataFrame] = []
-    pair_frames: list[pd.DataFrame] = []
-    stats: list[dict[str, Any]] = []
-    for spec in specs:
-        res = resolve(spec, sources, kind_of)
-        if res.kind == "records":
-            link = join_records(res, by_name, fuzzy_links, clusters)
-            frames += _run(chosen, RECORD_CHECKS, link)
-            pair_frames.append(_pairs_out(link))
-            stats.append(_stats(link))
-        else:
-            ref = ReferenceLink(res, by_name)
-            found = _run(chosen, REFERENCE_CHECKS, ref)
-            frames += found
-            stats.append({"link": spec.label, "kind": "reference", "from": str(res.origin),
-                          "to": [str(t) for t in res.targets],
-                          "missing": int(sum(len(f) for f in found))})
-    for name, prep in by_name.items():
-        if kind_of[name] == "reference":
-            continue
-        for rule in chosen:
-            fn = SOURCE_CHECKS.get(str(rule.check))
-            if fn is None or not rule.applies_to(prep.source.platform):
-                continue
-            found = fn(prep, rule, options)
-            if len(found):
-                frames.append(link_findings(prep, rule, found))
-    findings = _combine(frames)
-    pairs = (pd.concat(pair_frames, ignore_index=True) if pair_frames
-             else pd.DataFrame({c: pd.Series(dtype=object) for c in PAIRS_COLUMNS}))
-    return LinkResult(findings, pairs, stats)
+    plan = plan_links(preps, rules, links=links, kinds=kinds, options=options,
+                      defaults=defaults)
+    return finish_links(plan, fuzzy_links, clusters)
 
 
 def _run(
@@ -161,14 +213,8 @@ def _run(
     return out
 
 
-def join_records(
-    res: Resolved,
-    preps: Mapping[str, Prepared],
-    fuzzy: pd.DataFrame | None = None,
-    clusters: Sequence[ClusterLike] | None = None,
-) -> RecordLink:
-    """Pairs of a records link: email, then id columns, then the matcher's links, then
-    duplicates of linked rows."""
+def exact_joins(res: Resolved, preps: Mapping[str, Prepared]) -> list[Joined]:
+    """A records link's joins on equal values: the email, then each pair of id columns."""
     a, b = preps[res.origin.source], preps[res.targets[0].source]
     n_a, n_b = a.rows, b.rows
     joins: list[Joined] = []
@@ -181,6 +227,22 @@ def join_records(
             join_keys(column_keys(a.source.data[col_a]), column_keys(b.source.data[col_b]),
                       n_a, n_b, ID, f"linked by the same id ({col_a} = {col_b})")
         )
+    return joins
+
+
+def join_records(
+    res: Resolved,
+    preps: Mapping[str, Prepared],
+    fuzzy: pd.DataFrame | None = None,
+    clusters: Sequence[ClusterLike] | None = None,
+    joins: list[Joined] | None = None,
+) -> RecordLink:
+    """Pairs of a records link: email, then id columns (`joins`, default: made here; see
+    `exact_joins`), then the matcher's links, then duplicates of linked rows."""
+    a, b = preps[res.origin.source], preps[res.targets[0].source]
+    n_a, n_b = a.rows, b.rows
+    if joins is None:
+        joins = exact_joins(res, preps)
     linked_a = np.zeros(n_a, dtype=bool)
     linked_b = np.zeros(n_b, dtype=bool)
     for j in joins:
