@@ -26,7 +26,7 @@ from .links import finish_links, plan_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
-from .model import Source, Trend, concat_findings
+from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
 from .runtime import Background, parallel_map, release_memory
@@ -138,7 +138,7 @@ class Audit:
 
     def counts(self) -> pd.Series:
         """Findings per code, most frequent first."""
-        return self.findings["code"].value_counts()
+        return observed_counts(self.findings["code"])
 
     def to_dict(self) -> dict[str, Any]:
         from .report.jsonout import audit_dict

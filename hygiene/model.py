@@ -193,6 +193,7 @@ class Trend:
 #: Findings columns with a handful of distinct values (codes, files, fields ...), held as
 #: categoricals: a byte a row instead of a Python string each. At 1.3M findings the frame
 #: shrinks by ~0.3 GB. Readers compare and map them like strings; none writes new values.
+#: A filtered frame keeps every category: count with `observed_counts`, not `value_counts`.
 FEW_VALUED_COLUMNS = ("code", "severity", "dimension", "source", "file", "sheet", "field", "column")
 
 
@@ -200,12 +201,20 @@ def compact_findings(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its few-valued columns as categoricals (in place; returned for chaining)."""
     for c in FEW_VALUED_COLUMNS:
         if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
-            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
+            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True, sort=True)
             # Text categories whatever the column held (object, str, all missing), so that
-            # pieces from different steps combine.
+            # pieces from different steps combine; sorted, so that sorting by a column or
+            # grouping by it orders as the strings did.
             cats = pd.Index([str(u) for u in uniques], dtype="str")
             frame[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
     return frame
+
+
+def observed_counts(column: pd.Series) -> pd.Series:
+    """Rows per value, most frequent first, of the values present (a categorical's
+    `value_counts` also lists its unused categories, with 0)."""
+    counts = column.value_counts()
+    return counts[counts.to_numpy() > 0]
 
 
 def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -223,7 +232,9 @@ def concat_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat([f.drop(columns=few) for f in frames], ignore_index=True)
     for c in few:
         out[c] = pd.Categorical(
-            pd.api.types.union_categoricals([f[c].array for f in frames], ignore_order=True)
+            pd.api.types.union_categoricals(
+                [f[c].array for f in frames], sort_categories=True, ignore_order=True
+            )
         )
     return out[columns]
 

@@ -2,7 +2,13 @@
 
 import pandas as pd
 
-from hygiene.model import FEW_VALUED_COLUMNS, FINDING_COLUMNS, concat_findings, empty_findings
+from hygiene.model import (
+    FEW_VALUED_COLUMNS,
+    FINDING_COLUMNS,
+    concat_findings,
+    empty_findings,
+    observed_counts,
+)
 
 
 def findings(code: str, field: str | None, rows: list[int]) -> pd.DataFrame:
@@ -42,3 +48,13 @@ def test_concat_keeps_every_value_and_few_valued_columns_categorical():
 def test_concat_of_nothing_is_an_empty_findings_frame():
     out = concat_findings([empty_findings()])
     assert len(out) == 0 and list(out.columns) == [*FINDING_COLUMNS, "pos"]
+
+
+def test_counts_of_a_filtered_frame_list_only_the_codes_left():
+    out = concat_findings(
+        [findings("phone.invalid", "phone", [2]), findings("email.missing", "email", [3, 4])]
+    )
+    left = out[out["field"] == "email"]
+    assert observed_counts(left["code"]).to_dict() == {"email.missing": 2}
+    # Categories sort as the strings do, so sorting and grouping order is unchanged.
+    assert list(out.sort_values("code")["code"]) == ["email.missing"] * 2 + ["phone.invalid"]

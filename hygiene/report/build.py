@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..model import DIMENSIONS, SEVERITIES, Trend
+from ..model import DIMENSIONS, SEVERITIES, Trend, observed_counts
 from ..prepared import Prepared
 from ..resources import rules_yaml
 from ..score import default_weights, grade_for
@@ -126,7 +126,7 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
     rules = {r.code: r for r in audit.rules}
     rows = sum(s.rows for s in audit.sources) or 1
     records = records_per_code(findings, {s.name: s.rows for s in audit.sources})
-    counts = findings["code"].value_counts()
+    counts = observed_counts(findings["code"])
     first = findings.drop_duplicates("code").set_index("code")
     picked = example_rows(findings, options.examples_per_code)
     examples = _examples(redact_findings(picked) if options.redact else picked)
@@ -362,7 +362,7 @@ def build_context(
     first = fix_first(audit)
     kinds = audit.kinds
     preps = _prepared(audit)
-    by_sev = findings["severity"].value_counts()
+    by_sev = observed_counts(findings["severity"])
     table = findings_table(audit, options)
     members = sum(len(r.members) for r in refs)
     required = {f for w in audit.workflows for f in w.requires}

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..fileio import atomic_write
-from ..model import FINDING_COLUMNS
+from ..model import FINDING_COLUMNS, observed_counts
 from ..normalize.base import arrow
 from .options import ReportOptions
 
@@ -177,8 +177,8 @@ def audit_dict(audit: Audit, findings_value: Any = None) -> dict[str, Any]:
     from .. import __version__
 
     findings = audit.findings
-    counts = findings["code"].value_counts().sort_index()
-    by_sev = findings["severity"].value_counts()
+    counts = observed_counts(findings["code"]).sort_index()
+    by_sev = observed_counts(findings["severity"])
     return {
         "schema": SCHEMA,
         "generated_at": audit.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
