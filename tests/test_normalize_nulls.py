@@ -1,7 +1,11 @@
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hygiene.normalize import NULL_LIKES, TEXT, nullify
+from hygiene.normalize.nulls import TRIM_CHARS, nullify_arrow
 
 
 @pytest.mark.parametrize(
@@ -47,3 +51,34 @@ def test_nullify_keeps_index_and_missing_and_non_text():
 def test_null_likes_are_casefolded_and_exclude_placeholders():
     assert all(v == v.casefold().strip() for v in NULL_LIKES)
     assert "unknown" not in NULL_LIKES and "test" not in NULL_LIKES
+
+
+_ALPHABET = "aZé N/A-#(n)lu\u00a0\u200b\ufeff\t"
+
+
+def _by_definition(v: str | None) -> str | None:
+    if v is None:
+        return None
+    v = v.strip(TRIM_CHARS)
+    return None if v.lower() in NULL_LIKES else v
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.text(alphabet=_ALPHABET, max_size=12)), max_size=40),
+    cut=st.integers(min_value=0, max_value=40),
+    skip=st.integers(min_value=0, max_value=3),
+)
+def test_nullify_matches_its_definition_on_chunked_and_sliced_arrays(values, cut, skip):
+    # pandas holds text as chunked large_string; a slice has a non-zero offset.
+    arr = pa.array(values, type=pa.large_string())
+    cut = min(cut, len(values))
+    chunks = [c for c in (arr.slice(0, cut), arr.slice(cut)) if len(c)] or [arr]
+    chunked = pa.chunked_array(chunks, type=pa.large_string())
+    s = pd.Series(pd.array(chunked, dtype=TEXT)).iloc[min(skip, len(values)):]
+    got = nullify(s)
+    expected = [_by_definition(v) for v in values[min(skip, len(values)):]]
+    assert [None if pd.isna(v) else v for v in got] == expected
+    assert list(got.index) == list(s.index)
+    arrow_out = nullify_arrow(pa.array(values, type=pa.string()).slice(min(skip, len(values))))
+    assert arrow_out.to_pylist() == expected

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,10 +57,92 @@ TRIM_CHARS = (
 _NULL_SET = pa.array(sorted(NULL_LIKES))
 _MAX_NULL_LEN = max(len(v) for v in NULL_LIKES)
 
+# Bytes a value must start or end with to need trimming: the ASCII white space of
+# TRIM_CHARS, and any non-ASCII byte (the rest are multi-byte in UTF-8). Most values start
+# and end with a letter or digit, and skip pyarrow's trim (which copies every value).
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[[ord(c) for c in TRIM_CHARS if ord(c) < 128]] = True
+_EDGE[128:] = True
+# First bytes of the null-likes (either case): a value starting otherwise is not one.
+_NULL_FIRST = np.zeros(256, dtype=bool)
+_NULL_FIRST[[ord(c) for v in NULL_LIKES if v for c in {v[0].lower(), v[0].upper()}]] = True
+
 
 def trim(arr: pa.Array) -> pa.Array:
     """Strip white space and invisible characters from both ends of every value."""
     return pc.utf8_trim(arr, characters=TRIM_CHARS)
+
+
+def _layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end byte of each value of a string array, and its data bytes (numpy
+    views of the array's buffers)."""
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + n + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8)
+        if data_buf is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    return offsets[:-1], offsets[1:], data
+
+
+def _valid(arr: pa.Array) -> np.ndarray:
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    return np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _with_nulls(arr: pa.Array, valid: np.ndarray) -> pa.Array:
+    """`arr` with a new validity bitmap (the offsets and bytes are shared, not copied)."""
+    bits = np.zeros(arr.offset + len(arr), dtype=bool)
+    bits[arr.offset :] = valid
+    bitmap = pa.py_buffer(np.packbits(bits, bitorder="little").tobytes())
+    _, offsets_buf, data_buf = arr.buffers()
+    return pa.Array.from_buffers(
+        arr.type, len(arr), [bitmap, offsets_buf, data_buf], offset=arr.offset
+    )
+
+
+def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
+    """One string or large_string array trimmed, null-likes made null (same type), and
+    whether anything changed. Only values that may need it are trimmed or looked up."""
+    n = len(arr)
+    if n == 0:
+        return arr, False
+    valid = _valid(arr)
+    changed = False
+    starts, ends, data = _layout(arr)
+    filled = valid & (ends > starts)
+    at = np.flatnonzero(filled)
+    edge = _EDGE[data[starts[at]]] | _EDGE[data[ends[at] - 1]]
+    todo = at[edge]
+    if len(todo):
+        done = trim(arr.take(pa.array(todo)))
+        lens = np.asarray(pc.binary_length(done).to_numpy(zero_copy_only=False))
+        moved = lens != (ends[todo] - starts[todo])
+        if moved.any():
+            mask = np.zeros(n, dtype=bool)
+            mask[todo[moved]] = True
+            arr = pc.replace_with_mask(arr, pa.array(mask), done.filter(pa.array(moved)))
+            changed = True
+            starts, ends, data = _layout(arr)
+    lens = ends - starts
+    empty = valid & (lens == 0)
+    short = np.flatnonzero(valid & (lens > 0) & (lens <= _MAX_NULL_LEN))
+    short = short[_NULL_FIRST[data[starts[short]]]]
+    nulls = empty
+    if len(short):
+        hit = pc.is_in(pc.utf8_lower(arr.take(pa.array(short))), value_set=_NULL_SET)
+        hit_np = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        if hit_np.any():
+            nulls = empty.copy()
+            nulls[short[hit_np]] = True
+    if nulls.any():
+        arr = _with_nulls(arr, valid & ~nulls)
+        changed = True
+    return arr, changed
 
 
 def nullify_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -68,12 +151,7 @@ def nullify_arrow(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     The result is always one `pa.string()` chunk (pandas hands over chunked `large_string`),
     so callers can mix it with plain string scalars and masks.
     """
-    trimmed = trim(flat(arr))
-    # Only short values can be null-likes; lower-casing just those keeps this cheap.
-    short = pc.less_equal(pc.utf8_length(trimmed), _MAX_NULL_LEN)
-    candidate = pc.if_else(short, trimmed, pa.scalar(None, pa.string()))
-    is_null = pc.is_in(pc.utf8_lower(candidate), value_set=_NULL_SET)
-    return pc.if_else(is_null, pa.scalar(None, pa.string()), trimmed)
+    return _nullify_chunk(flat(arr))[0]
 
 
 def nullify(s: pd.Series) -> pd.Series:
@@ -82,10 +160,12 @@ def nullify(s: pd.Series) -> pd.Series:
     A text column that needs neither is returned as it is: most columns of an export are
     clean, and a copy of each would hold another copy of the file in memory.
     """
-    src = flat(arrow(s))
-    out = nullify_arrow(src)
-    if s.dtype == TEXT and out.null_count == src.null_count and pc.all(
-        pc.equal(out, src)
-    ).as_py() in (True, None):
+    src = arrow(s)
+    if s.dtype != TEXT:
+        out, _ = _nullify_chunk(flat(src))
+        return text(out, index=s.index)
+    # Chunk by chunk in pandas' own large_string: no cast to and from pa.string().
+    parts = [_nullify_chunk(c) for c in src.chunks]
+    if not any(changed for _, changed in parts):
         return s
-    return text(out, index=s.index)
+    return text(pa.chunked_array([p for p, _ in parts], type=src.type), index=s.index)
