@@ -26,7 +26,7 @@ from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
 from .compare import COMPARISONS, Comparison, active, compare
-from .evidence import describe
+from .evidence import describe, describe_joined
 from .features import Features, encode_frames
 from .frame import prepare
 from .screen import compare_screened
@@ -428,7 +428,7 @@ def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
     f = s.features
     names = np.asarray(f.sources, dtype=object)
     li, ri = s.left[idx], s.right[idx]
-    words = describe(f, s.comps, s.gammas[idx], li, ri, s.swap[idx])
+    evidence = describe_joined(f, s.comps, s.gammas[idx], li, ri, s.swap[idx])
     email_k = next((k for k, c in enumerate(s.comps) if c.name == "email"), None)
     if email_k is None:
         method = np.full(len(idx), "fuzzy", dtype=object)
@@ -441,7 +441,7 @@ def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
             "source_b": names[f.source[ri]],
             "pos_b": f.pos[ri],
             "probability": s.prob[idx],
-            "evidence": ["; ".join(w) for w in words],
+            "evidence": evidence,
             "method": method,
         }
     )
