@@ -20,7 +20,7 @@ from rapidfuzz import distance, fuzz, process
 
 from hygiene.normalize.base import TEXT
 
-from .features import Coded, Features
+from .features import Coded, Features, Vocab
 
 #: Pairs compared per chunk: bounds the temporaries at a million rows.
 CHUNK = 1_000_000
@@ -195,10 +195,9 @@ def words_similarity(f: Features, name: str, cl: np.ndarray, cr: np.ndarray) -> 
 WORDS_CUTOFF = 80.0
 
 
-def compact_vocab(col: Coded) -> np.ndarray:
+def compact_vocab(col: Coded) -> Vocab:
     """The vocabulary with spaces removed, position for position."""
-    arr = pc.replace_substring(col.text(), " ", "")
-    return np.asarray(arr.to_pylist(), dtype=object)
+    return Vocab(pc.replace_substring(col.text(), " ", ""))
 
 
 def _words(f: Features, name: str, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
@@ -341,7 +340,7 @@ def _birth_date(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     col = f.cols["birth_date"]
     g = _edit1(f, "birth_date", li, ri)
     # Day and month transposed (05/04 vs 04/05) is the classic date-entry slip.
-    parts = pd.Series(col.vocab, dtype=object).str.extract(r"^(\d{4})-(\d{2})-(\d{2})$")
+    parts = pd.Series(col.vocab.tolist(), dtype=object).str.extract(r"^(\d{4})-(\d{2})-(\d{2})$")
     ymd = parts.fillna(-1).astype(np.int64).to_numpy()
     todo = np.flatnonzero(g == 0)
     a, b = ymd[col.codes[li][todo]], ymd[col.codes[ri][todo]]

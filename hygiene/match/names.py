@@ -7,10 +7,14 @@ jellyfish. Both run once per distinct value, never per row.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import jellyfish
 import numpy as np
 from nicknames import NickNamer
+
+if TYPE_CHECKING:
+    from .features import Vocab
 
 
 @cache
@@ -30,7 +34,7 @@ def name_roots(name: str) -> set[str]:
     return roots
 
 
-def related_pairs(vocab: np.ndarray) -> np.ndarray:
+def related_pairs(vocab: Vocab | np.ndarray) -> np.ndarray:
     """Sorted int64 keys `lo * len(vocab) + hi` of vocabulary codes that are nickname-related.
 
     `vocab` holds distinct name keys (casefolded); the result feeds `np.isin` over the
