@@ -11,7 +11,7 @@ import pytest
 
 import hygiene
 from hygiene.model import FINDING_COLUMNS
-from hygiene.report.jsonout import CHUNK_ROWS, finding_records
+from hygiene.report.jsonout import CHUNK_ROWS, finding_records, object_lines
 from tests.helpers import check_audit_json, make_source
 
 ODD_VALUES = [
@@ -120,3 +120,14 @@ def test_no_findings_is_an_empty_list(audit: hygiene.Audit, tmp_path: Path) -> N
     doc = json.loads(audit.save(tmp_path, ["json"])["json"].read_text(encoding="utf-8"))
     assert doc["findings"] == []
     assert doc["duplicates"] == []
+
+
+def test_rows_without_any_value_stay_in_place():
+    # pyarrow's join with null_handling="skip" drops all-null rows; the objects after one
+    # must not shift onto the wrong rows.
+    frame = pd.DataFrame(
+        {"a": [None, "x", None, "q", None], "b": [None, "y", "z", None, None]}, dtype=object
+    )
+    assert object_lines(frame, ["a", "b"]).to_pylist() == [
+        "{}", '{"a":"x","b":"y"}', '{"b":"z"}', '{"a":"q"}', "{}",
+    ]

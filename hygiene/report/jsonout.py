@@ -155,8 +155,29 @@ def object_chunks(
             yield pa.array(["{}" + suffix] * (stop - start), pa.string())
             continue
         parts = [c.take(start, stop) for c in cols]
-        body = pc.binary_join_element_wise(*parts, ",", null_handling="skip")
-        yield pc.binary_join_element_wise("{", body, "}" + suffix, "")
+        yield pc.binary_join_element_wise("{", _join_present(parts), "}" + suffix, "")
+
+
+def _join_present(parts: list[pa.Array]) -> pa.Array:
+    """The non-null parts of each row joined with ",", "" where a row has none.
+
+    pyarrow 26's `binary_join_element_wise(..., null_handling="skip")` drops a row whose
+    parts are all null instead of giving "" (the rows after it would shift onto the wrong
+    objects), so such rows are joined apart."""
+    empty = np.ones(len(parts[0]), dtype=bool)
+    for p in parts:
+        if p.null_count < len(p):
+            empty &= np.asarray(p.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if not empty.any():
+        return pc.binary_join_element_wise(*parts, ",", null_handling="skip")
+    some = pa.array(np.flatnonzero(~empty))
+    out = pa.array([""] * len(empty), pa.string())
+    if len(some):
+        joined = pc.binary_join_element_wise(
+            *[p.take(some) for p in parts], ",", null_handling="skip"
+        )
+        out = pc.replace_with_mask(out, pa.array(~empty), joined.cast(pa.string()))
+    return out
 
 
 def object_lines(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Array:
