@@ -138,6 +138,7 @@ def audit_cmd(
         links=list(links) if links else None,
         kinds=_pairs("--kind", kinds),
     )
+    result.release_views()  # the history and the reports read only the emails
     if not no_history:
         from .history import default_history_path, record
 

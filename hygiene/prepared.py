@@ -42,6 +42,11 @@ class Prepared:
         for key in [k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind]:
             del self._memo[key]
 
+    def keep_only(self, *keys: object) -> None:
+        """Drop every view but `keys`; a dropped view is computed again if asked for."""
+        for key in [k for k in self._memo if k not in keys]:
+            del self._memo[key]
+
     def warm(self) -> None:
         """Compute the views every later step reads (the checks, the matcher, the links):
         each mapped field's values, the email parts, the phones and the row countries.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import hygiene
@@ -117,3 +118,21 @@ def test_kept_hits_are_dropped_after_the_links_read_them(demo):
     for prep in a.prepared:
         # Asked again, the kept hits are gone: the default comes back.
         assert prep.memo(("hits", "value.placeholder"), lambda: "gone") == "gone"
+
+
+def test_released_views_change_no_report_and_come_back_when_asked(tmp_path: Path):
+    files = generate(tmp_path / "demo", crm_rows=600, seed=11)
+    a = hygiene.audit(f"crm={files.crm}", f"esp={files.esp}")
+    before = {n: a.normalized(n) for n in ("crm", "esp")}
+    kept = a.save(tmp_path / "kept", ["json", "html"])
+    a.release_views()
+    for prep in a.prepared:
+        assert prep.memo(("phone", "phone"), lambda: "gone") == "gone"
+        prep.forget("phone")  # the probe above stored "gone"
+        # The reports and the history read the emails: kept.
+        assert isinstance(prep.memo("email", lambda: "gone"), pd.DataFrame)
+    released = a.save(tmp_path / "released", ["json", "html"])
+    assert kept["json"].read_bytes() == released["json"].read_bytes()
+    assert kept["html"].read_bytes() == released["html"].read_bytes()
+    for name, frame in before.items():  # computed again, the same
+        assert a.normalized(name).equals(frame)
