@@ -20,6 +20,18 @@ def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
+def with_validity(arr: pa.Array, valid: np.ndarray) -> pa.Array:
+    """A string array with a new validity bitmap (its offsets and bytes are shared, not
+    copied): the values where `valid` is False become null."""
+    bits = np.zeros(arr.offset + len(arr), dtype=bool)
+    bits[arr.offset :] = valid
+    bitmap = pa.py_buffer(np.packbits(bits, bitorder="little").tobytes())
+    _, offsets_buf, data_buf = arr.buffers()
+    return pa.Array.from_buffers(
+        arr.type, len(arr), [bitmap, offsets_buf, data_buf], offset=arr.offset
+    )
+
+
 def to_mask(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     """A boolean array with nulls read as False, as one chunk."""
     if isinstance(arr, pa.ChunkedArray):

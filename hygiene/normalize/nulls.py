@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import flat
+from ._arrow import flat, with_validity
 from .base import TEXT, arrow, text
 
 #: Casefolded spellings that mean "no value". Placeholders that a person typed on purpose
@@ -94,17 +94,6 @@ def _valid(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _with_nulls(arr: pa.Array, valid: np.ndarray) -> pa.Array:
-    """`arr` with a new validity bitmap (the offsets and bytes are shared, not copied)."""
-    bits = np.zeros(arr.offset + len(arr), dtype=bool)
-    bits[arr.offset :] = valid
-    bitmap = pa.py_buffer(np.packbits(bits, bitorder="little").tobytes())
-    _, offsets_buf, data_buf = arr.buffers()
-    return pa.Array.from_buffers(
-        arr.type, len(arr), [bitmap, offsets_buf, data_buf], offset=arr.offset
-    )
-
-
 def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
     """One string or large_string array trimmed, null-likes made null (same type), and
     whether anything changed. Only values that may need it are trimmed or looked up."""
@@ -140,7 +129,7 @@ def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
             nulls = empty.copy()
             nulls[short[hit_np]] = True
     if nulls.any():
-        arr = _with_nulls(arr, valid & ~nulls)
+        arr = with_validity(arr, valid & ~nulls)
         changed = True
     return arr, changed
 
