@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import normalize as nz
-from ..normalize._arrow import with_validity
+from ..normalize._arrow import to_numpy_mask, with_validity
 from ..normalize._text import fold
 from ..normalize.base import arrow
 from ..prepared import Prepared
@@ -80,7 +80,7 @@ def email_keys(prep: Prepared) -> Keys | None:
     # rows, then appending the corrected ones, copied the keys twice (~0.1 GB at 1.7M rows,
     # held while the matcher runs beside).
     key = _as_array(arrow(emails["key"]))
-    key = with_validity(key, usable & np.asarray(key.is_valid(), dtype=bool))
+    key = with_validity(key, usable & to_numpy_mask(key.is_valid()))
     pos = np.arange(len(key), dtype=np.int64)
     parts = [key]
     fixed = np.zeros(len(key), dtype=bool)

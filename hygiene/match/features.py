@@ -75,7 +75,8 @@ class Vocab:
         return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=object).reshape(idx.shape)
 
     def tolist(self) -> list[str]:
-        return [str(v) for v in self.arrow.to_pylist()]
+        values: list[str] = self.arrow.to_pylist()  # never null: a dictionary's values
+        return values
 
 
 @dataclass

@@ -20,6 +20,21 @@ def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
+def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end byte of each value of a string or large_string array, and its data
+    bytes (numpy views of the array's buffers, nothing copied)."""
+    n = len(arr)
+    _, offsets_buf, data_buf = arr.buffers()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + n + 1]
+    data = (
+        np.frombuffer(data_buf, dtype=np.uint8)
+        if data_buf is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    return offsets[:-1], offsets[1:], data
+
+
 def with_validity(arr: pa.Array, valid: np.ndarray) -> pa.Array:
     """A string array with a new validity bitmap (its offsets and bytes are shared, not
     copied): the values where `valid` is False become null."""
@@ -72,16 +87,10 @@ def ascii_digits(arr: pa.Array) -> pa.Array:
     n = len(arr)
     if n == 0:
         return arr
-    _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[arr.offset : arr.offset + n + 1]
-    start, end = int(offsets[0]), int(offsets[-1])
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8)[start:end]
-        if data_buf is not None
-        else np.zeros(0, dtype=np.uint8)
-    )
+    starts, ends, data = string_layout(arr)
+    data = data[int(starts[0]) : int(ends[-1])]
     keep = (data >= 48) & (data <= 57)
-    row = np.repeat(np.arange(n), np.diff(offsets))
+    row = np.repeat(np.arange(n), ends - starts)
     lengths = np.bincount(row[keep], minlength=n)
     new_offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(lengths, out=new_offsets[1:])

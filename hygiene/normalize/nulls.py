@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import flat, with_validity
+from ._arrow import flat, string_layout, to_numpy_mask, with_validity
 from .base import TEXT, arrow, text
 
 #: Casefolded spellings that mean "no value". Placeholders that a person typed on purpose
@@ -73,50 +73,30 @@ def trim(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim(arr, characters=TRIM_CHARS)
 
 
-def _layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Start and end byte of each value of a string array, and its data bytes (numpy
-    views of the array's buffers)."""
-    n = len(arr)
-    _, offsets_buf, data_buf = arr.buffers()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=width)[arr.offset : arr.offset + n + 1]
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8)
-        if data_buf is not None
-        else np.zeros(0, dtype=np.uint8)
-    )
-    return offsets[:-1], offsets[1:], data
-
-
-def _valid(arr: pa.Array) -> np.ndarray:
-    if arr.null_count == 0:
-        return np.ones(len(arr), dtype=bool)
-    return np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
     """One string or large_string array trimmed, null-likes made null (same type), and
     whether anything changed. Only values that may need it are trimmed or looked up."""
     n = len(arr)
     if n == 0:
         return arr, False
-    valid = _valid(arr)
+    valid = to_numpy_mask(arr.is_valid())
     changed = False
-    starts, ends, data = _layout(arr)
+    starts, ends, data = string_layout(arr)
     filled = valid & (ends > starts)
     at = np.flatnonzero(filled)
     edge = _EDGE[data[starts[at]]] | _EDGE[data[ends[at] - 1]]
     todo = at[edge]
     if len(todo):
         done = trim(arr.take(pa.array(todo)))
-        lens = np.asarray(pc.binary_length(done).to_numpy(zero_copy_only=False))
+        done_starts, done_ends, _ = string_layout(done)
+        lens = done_ends - done_starts
         moved = lens != (ends[todo] - starts[todo])
         if moved.any():
             mask = np.zeros(n, dtype=bool)
             mask[todo[moved]] = True
             arr = pc.replace_with_mask(arr, pa.array(mask), done.filter(pa.array(moved)))
             changed = True
-            starts, ends, data = _layout(arr)
+            starts, ends, data = string_layout(arr)
     lens = ends - starts
     empty = valid & (lens == 0)
     short = np.flatnonzero(valid & (lens > 0) & (lens <= _MAX_NULL_LEN))
@@ -124,7 +104,7 @@ def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
     nulls = empty
     if len(short):
         hit = pc.is_in(pc.utf8_lower(arr.take(pa.array(short))), value_set=_NULL_SET)
-        hit_np = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        hit_np = to_numpy_mask(hit)
         if hit_np.any():
             nulls = empty.copy()
             nulls[short[hit_np]] = True

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from ..fileio import atomic_write
 from ..model import FINDING_COLUMNS, observed_counts
+from ..normalize._arrow import to_numpy_mask
 from ..normalize.base import arrow
 from .options import ReportOptions
 
@@ -167,7 +168,7 @@ def _join_present(parts: list[pa.Array]) -> pa.Array:
     empty = np.ones(len(parts[0]), dtype=bool)
     for p in parts:
         if p.null_count < len(p):
-            empty &= np.asarray(p.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            empty &= to_numpy_mask(p.is_null())
     if not empty.any():
         return pc.binary_join_element_wise(*parts, ",", null_handling="skip")
     some = pa.array(np.flatnonzero(~empty))
