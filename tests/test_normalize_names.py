@@ -12,7 +12,7 @@ from hygiene.normalize import (
     name_key,
     split_full_name,
 )
-from hygiene.normalize.names import _legal_basename
+from hygiene.normalize.company import _company_key, _company_keys, _legal_basename
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,32 @@ def test_legal_basename_equals_cleanco():
         for _ in range(5000)
     ]
     assert [n for n in names if _legal_basename(n) != basename(n)] == []
+
+
+def _random_companies(n: int, seed: int) -> list[str]:
+    """Names built from legal words (cleanco's), stop words, punctuation and odd spacing."""
+    terms = sorted(
+        {t for v in terms_by_type.values() for t in v}
+        | {t for v in terms_by_country.values() for t in v}
+    )
+    rnd = random.Random(seed)
+    words = ["acme", "The", "the", "and", "AND", "&", "Foo", "systems", "-", ".", "_x_", "O'Neil"]
+    words += ["Müller", "Café", "Ａｃｍｅ"]  # the Python path
+    seps = [" ", "  ", ", ", " - ", "\t"]
+    out = []
+    for _ in range(n):
+        pool = words + terms + [t.upper() for t in terms]
+        parts = [rnd.choice(pool) for _ in range(rnd.randint(1, 9))]
+        name = "".join(p + rnd.choice(seps) for p in parts[:-1]) + parts[-1]
+        end = rnd.choice(["", ",", ".", " ", " !", "-"])
+        out.append(rnd.choice(["", " ", "The "]) + name + end)
+    return out + ["Inc", "The", "the and", "And Co", "Ltd " * 9, "-", "The Inc", "A B"]
+
+
+def test_company_key_columns_equal_the_one_value_definition():
+    """The Arrow path (printable ASCII) and the Python path give `_company_key` of each."""
+    names = _random_companies(20_000, seed=11)
+    got = _company_keys(pd.Series(names, dtype="str")).astype(object).tolist()
+    got = [None if pd.isna(g) else g for g in got]
+    want = [_company_key(n) for n in names]
+    assert [(n, g, w) for n, g, w in zip(names, got, want, strict=True) if g != w] == []

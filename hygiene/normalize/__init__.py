@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from .base import TEXT, unique_map, unique_map_values
 from .categories import category_key, parse_bool
+from .company import clean_company, company_key
 from .dates import parse_dates
 from .email import normalize_email
 from .geo import country_code, country_display, state_code, state_display
-from .names import clean_company, clean_name, company_key, name_key, split_full_name
+from .names import clean_name, name_key, split_full_name
 from .nulls import NULL_LIKES, nullify
 from .phone import normalize_phone
 

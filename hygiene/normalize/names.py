@@ -1,27 +1,23 @@
 """Person and company names: cleaned for display, keyed for matching.
 
 Everything runs once per distinct value (a million contacts hold some tens of thousands of
-distinct names). nameparser splits full names; cleanco's legal-form term list drives
-`company_key`, through a re-implementation of its suffix loop (see `_legal_basename`).
+distinct names). nameparser splits full names. Companies are in `company`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
-from functools import cache
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail
 from nameparser import HumanName
 from nameparser.config import CONSTANTS
 
 from ._arrow import flat, to_numpy_mask
 from ._text import fold
-from .base import TEXT, arrow, text, unique_map
+from .base import TEXT, arrow, unique_map
 from .nulls import nullify
 
 #: Surname particles kept lower-case inside a name ("van der Berg", "de la Cruz").
@@ -120,69 +116,5 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
                 "last_name": pd.Series([p[1] for p in pairs], dtype=TEXT),
             }
         )
-
-    return unique_map(nullify(s), apply)
-
-
-def clean_company(s: pd.Series) -> pd.Series:
-    """NFKC and white space collapsed; casing kept as typed (brands choose their own)."""
-
-    def apply(u: pd.Series) -> pd.Series:
-        return text(_nfkc_collapse(u))
-
-    return unique_map(nullify(s), apply)
-
-
-@cache
-def _legal_terms() -> list[tuple[int, dict[tuple[str, ...], list[int]]]]:
-    """cleanco's default terms, per size (largest first): term -> its positions in order."""
-    by_size: dict[int, dict[tuple[str, ...], list[int]]] = {}
-    for pos, (size, parts) in enumerate(prepare_default_terms()):
-        by_size.setdefault(size, {}).setdefault(tuple(parts), []).append(pos)
-    return sorted(by_size.items(), key=lambda kv: -kv[0])
-
-
-def _legal_basename(name: str) -> str:
-    """cleanco.basename(name): the name without trailing legal forms (Inc, GmbH, Pty Ltd).
-
-    Same terms and the same result as cleanco, whose loop compares every one of its 321
-    terms with every name (40 us per name, 2 s for 50k distinct companies); here each term
-    size costs one dictionary look-up per removed suffix (a test checks the equivalence).
-    """
-    name = strip_tail(name)
-    parts = name.split()
-    # cleanco's normalized() decomposes and tests every character; ASCII needs casefold only.
-    folded = name.casefold() if name.isascii() else normalized(name)
-    nparts = [strip_punct(p) for p in folded.split()]
-    for size, positions in _legal_terms():
-        cursor = 0
-        while len(nparts) >= size:
-            found = positions.get(tuple(nparts[-size:]))
-            if not found:
-                break
-            k = bisect_left(found, cursor)
-            if k == len(found):
-                break
-            del nparts[-size:]
-            del parts[-size:]
-            cursor = found[k] + 1
-    return strip_tail(" ".join(parts))
-
-
-def _company_key(value: str) -> str | None:
-    base = _legal_basename(unicodedata.normalize("NFKC", value)) or value
-    key = _SPACES.sub(" ", re.sub(r"[^\w\s]|_", "", fold(base))).strip()
-    words = [w for w in key.split(" ") if w != "and"]
-    if len(words) > 1 and words[0] == "the":
-        words = words[1:]
-    return " ".join(words) or None
-
-
-def company_key(s: pd.Series) -> pd.Series:
-    """Matching key of a company: legal forms (cleanco), a leading "The", "&"/"and" and
-    punctuation dropped, casefolded, accents stripped ("ACME, Inc" -> "acme")."""
-
-    def apply(u: pd.Series) -> pd.Series:
-        return pd.Series([_company_key(v) for v in u.tolist()], dtype=TEXT)
 
     return unique_map(nullify(s), apply)
