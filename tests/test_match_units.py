@@ -18,7 +18,7 @@ from hygiene.match.blocking import (
 )
 from hygiene.match.cluster import components
 from hygiene.match.compare import COMPARISONS, active, compare
-from hygiene.match.features import encode_frames
+from hygiene.match.features import Coded, Vocab, _snm_keys, encode_frames
 from hygiene.match.frame import postcode_key, prepare, street_key
 from hygiene.match.fs import em_fixed_u, patterns, probability
 from hygiene.match.names import related_pairs
@@ -203,6 +203,23 @@ def test_sorted_neighbourhood_never_pairs_two_crowds() -> None:
     got = {tuple(sorted(p)) for p in pairs.tolist()}
     assert got == {(i, 10) for i in range(5, 10)}  # 5 x 5 > 10: only the rare key pairs
     assert capped_sizes.tolist() == []
+
+
+def test_sorted_neighbourhood_keys_spell_first_then_last_reversed_in_sort_order() -> None:
+    names = Vocab(["mary ann", "lee", "mary", "lee nna", "ann"])
+    first = Coded(np.array([0, 2, -1, 4, -1, 1], dtype=np.int32), names)
+    last = Coded(np.array([1, 3, -1, -1, 4, 0], dtype=np.int32), names)
+    straight, swapped = _snm_keys(first, last)
+    vocab = straight.vocab.tolist()
+    assert vocab == sorted(vocab)
+    spelt = [vocab[c] if c >= 0 else None for c in straight.codes]
+    # "mary ann" + "lee" and "mary" + "lee nna" spell one key, so they share one code.
+    assert spelt == ["mary ann eel", "mary ann eel", None, "ann ", " nna", "lee nna yram"]
+    assert straight.codes[0] == straight.codes[1]
+    assert [vocab[c] if c >= 0 else None for c in swapped.codes] == [
+        "lee nna yram", "lee nna yram", None, " nna", "ann ", "mary ann eel",
+    ]
+    assert swapped.vocab is straight.vocab
 
 
 def test_components_follow_chains() -> None:

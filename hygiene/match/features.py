@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hygiene.normalize._arrow import to_numpy_mask
 from hygiene.normalize.base import arrow
 
 from .names import phonetic, related_pairs
@@ -295,17 +296,35 @@ def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Cod
     out["business_domain"] = _apply(
         _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes
     )
-    names = first.text()  # first and last share one vocabulary
-    fa, la = _spread(names, first.codes), _spread(names, last.codes)
-    # Sort keys for the sorted-neighbourhood pass: one name as typed, the other reversed, so
-    # a typo in the first letters of that name still sorts it next to its twin. Both orders
-    # share one sorted vocabulary, so a record with the names swapped meets its twin.
-    both = (first.codes >= 0) | (last.codes >= 0)
-    snm1 = pc.binary_join_element_wise(fa, pc.utf8_reverse(la), " ")
-    snm2 = pc.binary_join_element_wise(la, pc.utf8_reverse(fa), " ")
-    stacked = pa.concat_arrays([snm1, snm2])
-    stacked = pc.if_else(pa.array(np.concatenate([both, both])), stacked, None)
-    coded = _factorize(stacked, sort=True)
-    out["snm_first"] = Coded(coded.codes[: f.n], coded.vocab)
-    out["snm_last"] = Coded(coded.codes[f.n :], coded.vocab)
+    out["snm_first"], out["snm_last"] = _snm_keys(first, last)
     return out
+
+
+def _snm_keys(first: Coded, last: Coded) -> tuple[Coded, Coded]:
+    """Sort keys for the sorted-neighbourhood pass: one name as typed, the other reversed, so
+    a typo in the first letters of that name still sorts it next to its twin. Both orders
+    share one sorted vocabulary, so a record with the names swapped meets its twin.
+
+    Spelt and sorted once per distinct (first, last) pair, not per row: hashing and sorting
+    the 3.4M joined strings of 1.7M rows took 1.8 s, the pairs' integer codes 0.9 s.
+    """
+    n = len(first.codes)
+    names = first.text()  # first and last share one vocabulary
+    base = np.int64(len(names) + 1)
+    fc, lc = first.codes.astype(np.int64) + 1, last.codes.astype(np.int64) + 1
+    both = np.concatenate([(fc > 0) | (lc > 0)] * 2)
+    pair = np.where(both, np.concatenate([fc * base + lc, lc * base + fc]), -1)
+    codes, pairs = pd.factorize(pair)
+    valid = pairs >= 0
+    a, b = pairs[valid] // base - 1, pairs[valid] % base - 1
+    text = pc.binary_join_element_wise(_spread(names, a), pc.utf8_reverse(_spread(names, b)), " ")
+    order = pc.array_sort_indices(text).to_numpy()
+    spelt = text.take(pa.array(order))
+    # Two pairs can spell one key ("mary ann" + "lee" = "mary" + "lee nna"): one code.
+    new = np.ones(len(spelt), dtype=bool)
+    new[1:] = ~to_numpy_mask(pc.equal(spelt[1:], spelt[:-1]))
+    rank = np.full(len(pairs), -1, dtype=np.int32)
+    rank[np.flatnonzero(valid)[order]] = np.cumsum(new, dtype=np.int32) - 1
+    key = rank[codes]
+    vocab = Vocab(spelt.filter(pa.array(new)))
+    return Coded(key[:n], vocab), Coded(key[n:], vocab)
