@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import normalize as nz
+from ..normalize._arrow import flat, to_numpy_mask
+from ..normalize.base import arrow
 from ..prepared import Prepared
 from .registry import CheckOptions, check, hits, no_hits
 from .rules import Rule
@@ -83,17 +87,14 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
         canon = canonical_spellings(field, value, keys, styles)
         if canon.empty:
             continue
-        # Map through the few distinct keys, not row by row.
+        # Spelt once per distinct key, then taken by code in Arrow (an object column of a
+        # million spellings cost 0.1-0.2 s per field to convert back to text).
         codes, uniq = pd.factorize(keys)
-        spelled = pd.Series(uniq).map(canon).to_numpy(dtype=object)
-        want = pd.Series(
-            np.where(codes >= 0, spelled[np.maximum(codes, 0)] if len(spelled) else None, None),
-            index=keys.index,
-            dtype="str",
-        )
-        bad = want.notna() & value.notna() & (value != want)
-        pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
-        frames.append(hits(pos, field, suggestion=want.iloc[pos]))
+        spelled = pd.Series(uniq, dtype=object).map(canon)
+        spellings = pa.array(spelled.where(spelled.notna(), None).tolist(), type=pa.string())
+        want = spellings.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
+        pos = np.flatnonzero(to_numpy_mask(pc.not_equal(flat(arrow(value)), want)))
+        frames.append(hits(pos, field, suggestion=want.take(pa.array(pos)).to_pylist()))
     return pd.concat(frames, ignore_index=True) if frames else no_hits()
 
 

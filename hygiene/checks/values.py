@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..normalize._arrow import ascii_digits, flat, to_numpy_mask
-from ..normalize.base import arrow, unique_map_sampled
+from ..normalize._arrow import ascii_digits, flat, string_layout, to_numpy_mask
+from ..normalize.base import arrow, unique_flags
 from ..prepared import Prepared
 from .registry import CheckOptions, check, hits, no_hits
 from .rules import Rule
@@ -29,16 +29,32 @@ def field_kind(field: str, params: Mapping[str, Any]) -> str:
 
 
 def repeated_char(arr: pa.Array, min_len: int) -> np.ndarray:
-    """True for values made of one character repeated at least `min_len` times ("xxxx")."""
-    length = pc.utf8_length(arr)
-    first = pc.utf8_slice_codeunits(arr, 0, 1)
-    same = pc.and_(
-        pc.equal(pc.binary_repeat(first, length), arr), pc.greater_equal(length, min_len)
-    )
-    return to_numpy_mask(same)
+    """True for values made of one character repeated at least `min_len` times ("xxxx").
+
+    Read on the UTF-8 buffer: a value is one character repeated when each byte after the
+    first character equals the byte one character width before it (a string built and
+    compared per value cost 0.2 s per million)."""
+    arr = flat(arr)
+    n = len(arr)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    starts, ends, data = string_layout(arr)
+    base = int(starts[0])
+    data = data[base : int(ends[-1])]
+    s, e = starts.astype(np.int64) - base, ends.astype(np.int64) - base
+    lead = data[np.minimum(s, max(len(data) - 1, 0))] if len(data) else np.zeros(n, np.uint8)
+    width = 1 + (lead >= 0xC0).astype(np.int64) + (lead >= 0xE0) + (lead >= 0xF0)
+    long = (e - s >= width * max(min_len, 1)) & to_numpy_mask(pc.is_valid(arr))
+    for step in np.unique(width[long]).tolist():
+        rows = np.flatnonzero(long & (width == step))
+        differ = np.zeros(len(data) + 1, dtype=np.int32)
+        np.cumsum(data[step:] != data[:-step], out=differ[step + 1 :])
+        out[rows] = differ[e[rows]] == differ[s[rows] + step]
+    return out
 
 
-def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "text") -> pd.Series:
+def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "text") -> np.ndarray:
     """Boolean per value: trimmed, lower-cased value is a known filler or matches a pattern.
 
     Runs in pyarrow kernels; patterns use RE2 (no back-references), so "one character
@@ -55,13 +71,11 @@ def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "te
         out |= to_numpy_mask(pc.is_in(subject, value_set=value_set.cast(subject.type)))
     repeat_min = int(params.get(f"{kind}_repeat_min", params.get("repeat_min", 3)))
     if repeat_min > 0:
-        out |= repeated_char(subject, repeat_min) & to_numpy_mask(
-            pc.greater(pc.utf8_length(subject), 0)
-        )
+        out |= repeated_char(subject, repeat_min)
     if patterns:
         joined = "^(?:" + "|".join(f"(?:{p})" for p in patterns) + ")$"
         out |= to_numpy_mask(pc.match_substring_regex(subject, joined))
-    return pd.Series(out, index=values.index)
+    return out
 
 
 def _placeholder_hits(
@@ -74,12 +88,10 @@ def _placeholder_hits(
             continue
         kind = field_kind(field, params)
 
-        def flag_unique(u: pd.Series, k: str = kind) -> pd.Series:
+        def flag(u: pd.Series, k: str = kind) -> np.ndarray:
             return is_placeholder(u, params, k)
 
-        flag = unique_map_sampled(raw, flag_unique)
-        pos = np.flatnonzero(flag.fillna(False).to_numpy(dtype=bool))
-        frames.append(hits(pos, field))
+        frames.append(hits(np.flatnonzero(unique_flags(raw, flag)), field))
     if not frames:
         return no_hits()
     return pd.concat(frames, ignore_index=True)

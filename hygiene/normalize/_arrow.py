@@ -88,14 +88,14 @@ def ascii_digits(arr: pa.Array) -> pa.Array:
     if n == 0:
         return arr
     starts, ends, data = string_layout(arr)
-    data = data[int(starts[0]) : int(ends[-1])]
+    base = int(starts[0])
+    data = data[base : int(ends[-1])]
     keep = (data >= 48) & (data <= 57)
-    row = np.repeat(np.arange(n), ends - starts)
-    lengths = np.bincount(row[keep], minlength=n)
-    new_offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(lengths, out=new_offsets[1:])
-    mask = pc.is_null(arr)
+    # Digits before each byte: a value's new offset is the count before its first byte.
+    before = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum(keep, out=before[1:])
+    bounds = np.append(starts, ends[-1]).astype(np.int64) - base
     out = pa.Array.from_buffers(
-        pa.string(), n, [None, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())]
+        pa.string(), n, [None, pa.py_buffer(before[bounds]), pa.py_buffer(data[keep].tobytes())]
     )
-    return pc.if_else(mask, NULL_STR, out)
+    return out if arr.null_count == 0 else with_validity(out, to_numpy_mask(pc.is_valid(arr)))

@@ -91,3 +91,21 @@ def unique_map_sampled(
     if len(sample) and sample.nunique() / len(sample) > max_unique_share:
         return fn(s)
     return unique_map(s, fn)
+
+
+def unique_flags(
+    s: pd.Series, fn: Callable[[pd.Series], np.ndarray], max_unique_share: float = 0.3
+) -> np.ndarray:
+    """A boolean per row of `s` (False where missing) from a test run once per distinct value
+    (`fn` takes a Series of values, RangeIndex, and returns a boolean array), or on `s` itself
+    where its values are mostly distinct (see `unique_map_sampled`).
+
+    Looked up by code, not spread as a Series: a million-row Series of booleans with
+    missing values is object dtype, and filling it cost more than the test."""
+    present = s.notna().to_numpy(dtype=bool)
+    sample = s.iloc[: 20_000].dropna()
+    if len(sample) and sample.nunique() / len(sample) > max_unique_share:
+        return np.asarray(fn(s.reset_index(drop=True)), dtype=bool) & present
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    flags = np.asarray(fn(pd.Series(uniques, dtype=s.dtype if s.dtype != object else TEXT)))
+    return np.append(flags.astype(bool), False)[codes]
