@@ -8,10 +8,12 @@ can hold hundreds of thousands of them; `Finding` is the one-row view for the AP
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 SEVERITIES = ("error", "warning", "info")
@@ -201,13 +203,31 @@ def compact_findings(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with its few-valued columns as categoricals (in place; returned for chaining)."""
     for c in FEW_VALUED_COLUMNS:
         if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
-            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True, sort=True)
-            # Text categories whatever the column held (object, str, all missing), so that
-            # pieces from different steps combine; sorted, so that sorting by a column or
-            # grouping by it orders as the strings did.
-            cats = pd.Index([str(u) for u in uniques], dtype="str")
-            frame[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
+            codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
+            frame[c] = category_from_codes(codes, list(uniques))
     return frame
+
+
+def is_missing(v: Any) -> bool:
+    """None, NaN, pd.NA or NaT: what pandas reads as a missing scalar."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def category_from_codes(codes: np.ndarray, values: Sequence[Any]) -> pd.Categorical:
+    """A findings categorical from codes into `values` (-1 or a missing value: missing).
+
+    Text categories whatever the values are (so that pieces from different steps combine),
+    sorted (so that sorting or grouping by the column orders as the strings did), only those
+    used."""
+    labels = [None if is_missing(v) else str(v) for v in values]
+    used = np.zeros(len(labels) + 1, dtype=bool)
+    used[codes] = True  # code -1 marks the extra last slot
+    cats = sorted({lab for lab, u in zip(labels, used, strict=False) if u and lab is not None})
+    at = {lab: i for i, lab in enumerate(cats)}
+    remap = np.array([at.get(lab, -1) if lab is not None else -1 for lab in labels] + [-1])
+    return pd.Categorical.from_codes(
+        remap[codes], dtype=pd.CategoricalDtype(pd.Index(cats, dtype="str"))
+    )
 
 
 def observed_counts(column: pd.Series) -> pd.Series:

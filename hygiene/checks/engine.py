@@ -13,15 +13,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..model import (
     FINDING_COLUMNS,
     INTERNAL_FINDING_COLUMNS,
     Source,
+    category_from_codes,
     compact_findings,
     concat_findings,
     empty_findings,
+    is_missing,
 )
+from ..normalize._arrow import flat
+from ..normalize.base import TEXT, text
 from ..prepared import Prepared
 from . import categorical, completeness, email, phone, values
 from .gx import SuiteRunner, compile_rules
@@ -102,36 +108,48 @@ def _without(hits: pd.DataFrame, other: pd.DataFrame | None) -> pd.DataFrame:
     return hits[~mine.isin(theirs)].reset_index(drop=True)
 
 
-def _as_text(col: Any, n: int) -> pd.Series:
+def _as_text(col: Any) -> pa.Array | str:
+    """A message part: a string array with missing values as "", or one constant string."""
     if isinstance(col, pd.Series):
-        return (
-            col.reset_index(drop=True)
-            .astype("object")
-            .where(col.reset_index(drop=True).notna(), "")
-            .astype(str)
-        )
-    if isinstance(col, np.ndarray):
-        s = pd.Series(col, dtype="object")
-        return s.where(s.notna(), "").astype(str)
-    return pd.Series([("" if col is None else str(col))] * n, dtype="object")
+        col = col.array
+    if isinstance(col, pd.Categorical):
+        cats = pa.array([str(c) for c in col.categories], type=pa.string())
+        return cats.take(pa.array(col.codes, mask=col.codes < 0)).fill_null("")
+    if isinstance(col, (pd.api.extensions.ExtensionArray, np.ndarray, list)):
+        try:
+            arr = pa.array(col, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            arr = None
+        if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            # Numbers and mixed values print as Python prints them (3.0, not Arrow's "3").
+            values = [None if is_missing(v) else str(v) for v in np.asarray(col, object)]
+            arr = pa.array(values, type=pa.string())
+        return flat(arr).fill_null("")
+    return "" if col is None else str(col)
 
 
 def render_messages(template: str, columns: Mapping[str, Any], n: int) -> pd.Series:
-    """Fill `{name}` placeholders from per-row columns or constants, vectorised."""
-    out = pd.Series([""] * n, dtype="object")
+    """Fill `{name}` placeholders from per-row columns or constants, joined in Arrow (text)."""
+    parts: list[pa.Array | str] = []
     for literal, name, spec, _conv in string.Formatter().parse(template):
         if literal:
-            out = out + literal
+            parts.append(literal)
         if name is None:
             continue
         if name not in columns:
-            out = out + "{" + name + "}"
+            parts.append("{" + name + "}")
             continue
-        part = _as_text(columns[name], n)
+        part = _as_text(columns[name])
         if spec:
-            part = part.map(lambda v, s=spec: format(v, s) if v else v)
-        out = out + part.to_numpy()
-    return out
+            texts = part.to_pylist() if isinstance(part, pa.Array) else [part] * n
+            part = pa.array([format(v, spec) if v else v for v in texts], type=pa.string())
+        parts.append(part)
+    if not any(isinstance(p, pa.Array) for p in parts):
+        return pd.Series(["".join(str(p) for p in parts)] * n, dtype=TEXT)
+    joined = pc.binary_join_element_wise(
+        *[p if isinstance(p, pa.Array) else pa.scalar(p, pa.string()) for p in parts], ""
+    )
+    return text(joined)
 
 
 def _rows_at(frame: pd.DataFrame, pos: np.ndarray, has_row: np.ndarray) -> pd.DataFrame:
@@ -162,17 +180,20 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
     has_row = pos >= 0
     prov = _rows_at(src.provenance, pos, has_row)
     ids = _rows_at(src.record_ids().to_frame("id"), pos, has_row)["id"]
-    hit_fields = found["field"].astype(object)
-    base = {f: BASE_FIELD.get(f, f) for f in pd.unique(hit_fields)}
-    field = hit_fields.map(base)
-    column = field.map({f: src.fields.get(f) for f in base.values()})
+    # The few-valued columns are built as categoricals from codes (a map or factorise of a
+    # million repeated strings per rule cost more than the rest of the row).
+    codes, hit_fields = pd.factorize(found["field"])
+    base = [BASE_FIELD.get(f, f) for f in hit_fields]
+    field = pd.Series(category_from_codes(codes, base))
+    column = category_from_codes(codes, [src.fields.get(f) for f in base])
     raw_value = pd.Series([None] * n, dtype="object")
-    for f in base.values():
+    for f in dict.fromkeys(base):
         sel = (field == f).to_numpy() & has_row
         raw = src.field(f)
         if raw is not None and sel.any():
             raw_value[sel] = raw.iloc[pos[sel]].to_numpy(dtype=object, na_value=None)
     value = found["value"].where(found["value"].notna(), raw_value)
+    zeros = np.zeros(n, dtype=np.int64)
 
     def nullable(s: pd.Series) -> pd.Series:
         s = s.astype("object")
@@ -180,16 +201,18 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
 
     frame = pd.DataFrame(
         {
-            "code": rule.code,
-            "severity": found["severity"] if "severity" in found else rule.severity,
-            "dimension": rule.dimension,
-            "source": src.name,
+            "code": category_from_codes(zeros, [rule.code]),
+            "severity": found["severity"]
+            if "severity" in found
+            else category_from_codes(zeros, [rule.severity]),
+            "dimension": category_from_codes(zeros, [rule.dimension]),
+            "source": category_from_codes(zeros, [src.name]),
             "file": _file_column(prov["file"], has_row, src),
             "sheet": nullable(prov["sheet"]),
             "row": pd.array(np.where(has_row, prov["row"].to_numpy(), 0), dtype="Int64"),
             "record_id": nullable(ids),
-            "field": field.astype(object),
-            "column": column.astype(object).where(column.notna(), None),
+            "field": field,
+            "column": column,
             "value": value.astype(object).where(value.notna(), None),
             "suggestion": found["suggestion"]
             .astype(object)
