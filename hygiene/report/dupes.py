@@ -208,22 +208,31 @@ def cluster_views(
     """The first `limit` clusters, each as a table of fields x members."""
     shown = list(refs[:limit])
     frame = member_values(shown, sources, SIDE_BY_SIDE, redact)
+    # Members are listed cluster after cluster: slice plain lists, not filter the frame per
+    # cluster (a scan and a frame per cluster cost 1.5 s for the 1,000 shown at 1M rows).
+    cluster = frame["cluster"].to_numpy()
+    bounds = [0, *(np.flatnonzero(cluster[1:] != cluster[:-1]) + 1).tolist(), len(cluster)]
+    at = {int(cluster[lo]): (lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)}
+    cols = {
+        c: frame[c].tolist()
+        for c in ("source", "file", "row", "record_id", "survivor", *SIDE_BY_SIDE)
+    }
     views = []
     for ref in shown:
-        rows = frame[frame["cluster"] == ref.id]
+        lo, hi = at.get(ref.id, (0, 0))
         members = [
             ClusterMember(
-                source=str(r.source),
-                file=str(r.file),
-                row=str(r.row),
-                record_id=str(r.record_id),
-                survivor=bool(r.survivor),
+                source=str(cols["source"][i]),
+                file=str(cols["file"][i]),
+                row=str(cols["row"][i]),
+                record_id=str(cols["record_id"][i]),
+                survivor=bool(cols["survivor"][i]),
             )
-            for r in rows.itertuples(index=False)
+            for i in range(lo, hi)
         ]
         fields = []
         for f in SIDE_BY_SIDE:
-            values = [str(v) for v in rows[f].tolist()]
+            values = [str(v) for v in cols[f][lo:hi]]
             if not any(values):
                 continue
             distinct = {v.strip().casefold() for v in values}
