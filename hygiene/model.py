@@ -199,13 +199,36 @@ class Trend:
 FEW_VALUED_COLUMNS = ("code", "severity", "dimension", "source", "file", "sheet", "field", "column")
 
 
+#: Findings columns held as text (str dtype, NaN when missing) when they hold only text:
+#: 1.3M findings' Python strings cost ~0.1 GB more.
+TEXT_COLUMNS = ("record_id", "value", "suggestion")
+
+
 def compact_findings(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with its few-valued columns as categoricals (in place; returned for chaining)."""
+    """`frame` with its few-valued columns as categoricals and its text columns as Arrow
+    text (in place; returned for chaining)."""
     for c in FEW_VALUED_COLUMNS:
         if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
             codes, uniques = pd.factorize(frame[c], use_na_sentinel=True)
             frame[c] = category_from_codes(codes, list(uniques))
+    for c in TEXT_COLUMNS:
+        if c in frame and frame[c].dtype == object:
+            frame[c] = _as_text(frame[c])
     return frame
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """An object column as str dtype when it holds only strings and missing values."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values.to_numpy(dtype=object), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return values
+    if not (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
+        return values
+    arr = arr.cast(pa.large_string())
+    return pd.Series(pd.array(arr, dtype="str"), index=values.index, copy=False)
 
 
 def is_missing(v: Any) -> bool:
