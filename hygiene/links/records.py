@@ -11,6 +11,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 from nicknames import NickNamer
+from pandas.api.types import union_categoricals
 from rapidfuzz import fuzz, process
 
 from .. import normalize as nz
@@ -173,7 +174,11 @@ def _name_key(prep: Prepared, field: str) -> pd.Series | None:
     values = prep.value(field)
     if values is None:
         return None
-    return prep.memo(("links.name_key", field), lambda: nz.name_key(values))
+    # Kept as a categorical while the matcher runs: a few thousand distinct names over 1.7M
+    # rows are ~50 MB less than a text column per field.
+    return prep.memo(
+        ("links.name_key", field), lambda: nz.name_key(values).astype("category")
+    )
 
 
 def warm_names(prep: Prepared) -> None:
@@ -210,7 +215,11 @@ def _names_of(prep: Prepared) -> Names | None:
 
 def _codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of two key columns in one shared space (-1 for missing)."""
-    codes, _ = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)
+    if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+        both = union_categoricals([a.array, b.array], ignore_order=True)
+        codes = np.asarray(both.codes, dtype=np.int64)
+    else:
+        codes, _ = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)
     return codes[: len(a)], codes[len(a):]
 
 
