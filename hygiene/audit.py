@@ -22,7 +22,7 @@ from .checks.gx import preload as preload_gx
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
-from .links import finish_links, plan_links
+from .links import LINK_HITS, finish_links, plan_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
@@ -336,6 +336,8 @@ def audit(
         # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
         job = Background(find_duplicates, contacts, settings, exclude_pairs=exclude)
     findings = run_checks(contacts, rules, options)
+    for p in contacts:
+        p.forget("hits", keep=LINK_HITS)  # what the links read; the findings hold the rest
     release_memory()
     timings["checks"] = time.perf_counter() - t0
 

@@ -7,7 +7,7 @@ Checks, the matcher and the link checks all need the normalised email or phone o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -36,10 +36,15 @@ class Prepared:
         """Store a value computed elsewhere (a rule's hits) for later steps to read."""
         self._memo[key] = value
 
-    def forget(self, kind: str) -> None:
-        """Drop every kept value of one kind (keys `(kind, ...)`), once no step reads them:
-        the checks' hits are ~0.1 GB at 1.7M rows, and the findings hold the same facts."""
-        for key in [k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind]:
+    def forget(self, kind: str, *, keep: Iterable[object] = ()) -> None:
+        """Drop every kept value of one kind (keys `(kind, ...)`) but those keyed `(kind,
+        name)` for a name in `keep`, once no step reads them: the checks' hits are ~0.1 GB
+        at 1.7M rows, and the findings hold the same facts."""
+        kept = {(kind, name) for name in keep}
+        for key in [
+            k for k in self._memo
+            if isinstance(k, tuple) and k and k[0] == kind and k not in kept
+        ]:
             del self._memo[key]
 
     def keep_only(self, *keys: object) -> None:

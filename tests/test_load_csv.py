@@ -235,3 +235,18 @@ def test_delimiter_of_a_short_ragged_sample(text: str, delim: str) -> None:
     from hygiene.load.sniff import detect_delimiter
 
     assert detect_delimiter(text) == delim
+
+
+def test_a_header_split_by_commas_beats_semicolons_in_junk_cells(tmp_path: Path) -> None:
+    """Found by the property suite: ";" splits every data row the same way (and a quoted
+    cell with a line break, read as unquoted, into two), but leaves the header whole."""
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        b"Email,First Name,Last Name,Phone Number\r\n"
+        b',;QR,"x\ry",,\x7fY;z\r\n'
+        b",;QR\r\n"
+    )
+    src = load_source(SourceSpec(name="crm", paths=(str(path),)))
+    assert src.rows == 2
+    assert list(src.data.columns[:4]) == ["Email", "First Name", "Last Name", "Phone Number"]
+    assert src.data.iloc[0, 2] == "x\ry"

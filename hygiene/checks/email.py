@@ -89,8 +89,8 @@ def _nearest(
         if not len(ci):
             continue
         dist = process.cdist(
-            [suspects[i] for i in si],
-            [candidates[j] for j in ci],
+            [suspects[i] for i in si.tolist()],
+            [candidates[j] for j in ci.tolist()],
             scorer=OSA.distance,
             workers=-1,
             score_cutoff=2,

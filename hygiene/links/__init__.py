@@ -9,6 +9,7 @@ reports `link.orphan`, `link.consent_conflict`, `link.status_mismatch`,
 
 from __future__ import annotations
 
+from .join import LINK_HITS
 from .run import (
     PAIRS_COLUMNS,
     LinkPlan,
@@ -22,6 +23,7 @@ from .spec import LinkSpec, default_links, link_from_mapping, parse_link, resolv
 from .state import ConsentState, consent_state
 
 __all__ = [
+    "LINK_HITS",
     "PAIRS_COLUMNS",
     "ConsentState",
     "LinkPlan",

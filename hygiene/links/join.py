@@ -49,6 +49,11 @@ class Keys:
     fixed: np.ndarray  # the key comes from a corrected value (a misspelt domain fixed)
 
 
+#: The checks' hits the links read (`flagged`, `email_keys`); the audit drops the others
+#: once the checks are done.
+LINK_HITS = ("value.placeholder", "email.typo_domain")
+
+
 def flagged(prep: Prepared, code: str, fields: Sequence[str]) -> np.ndarray:
     """Rows the checks reported under `code` for one of `fields` (from their kept hits)."""
     out = np.zeros(prep.rows, dtype=bool)
