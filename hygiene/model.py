@@ -221,14 +221,13 @@ def _as_text(values: pd.Series) -> pd.Series:
     """An object column as str dtype when it holds only strings and missing values."""
     import pyarrow as pa
 
-    try:
-        arr = pa.array(values.to_numpy(dtype=object), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    from .normalize._arrow import text_array
+
+    arr = text_array(values.to_numpy(dtype=object))
+    if arr is None:
         return values
-    if not (pa.types.is_string(arr.type) or pa.types.is_null(arr.type)):
-        return values
-    arr = arr.cast(pa.large_string())
-    return pd.Series(pd.array(arr, dtype="str"), index=values.index, copy=False)
+    return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"), index=values.index,
+                     copy=False)
 
 
 def is_missing(v: Any) -> bool:

@@ -117,9 +117,7 @@ class _Rows:
 
     def src(self, column: pd.Series) -> np.ndarray:
         """Source number of each finding (-1: not an audited source)."""
-        cats = column.astype("category").cat
-        lookup = np.array([self.index.get(str(c), -1) for c in cats.categories] + [-1])
-        return lookup[cats.codes.to_numpy()]
+        return _per_category(column, lambda name: self.index.get(name, -1), -1)
 
 
 def _per_category(column: pd.Series, fn: Any, missing: Any) -> np.ndarray:
@@ -372,10 +370,10 @@ def workflow_score(
     titles = titles or {}
     applicable = [s for s in sources if kinds.get(s.name, "crm") in wf.applies_to]
     records = sum(s.rows for s in applicable)
-    index = {s.name: i for i, s in enumerate(sources)}
+    rows = _Rows(sources)
+    index = rows.index
     words, col_blockers, shut, link_missing = _structural(wf, applicable, sources, kinds)
     names = {s.name for s in applicable} - shut
-    rows = _Rows(sources)
     code = findings["code"]
     # A record missing a field the workflow requires is blocked whatever `blocking` lists;
     # missing-field findings block only the workflows that need that field; a missing

@@ -47,6 +47,19 @@ def text(arr: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.S
     return pd.Series(pd.array(arr, dtype=TEXT), index=index, copy=False)
 
 
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's code (-1 where missing) and the distinct values (text, RangeIndex)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(uniques, dtype=s.dtype if s.dtype != object else TEXT)
+
+
+def _mostly_distinct(s: pd.Series, max_unique_share: float) -> bool:
+    """Whether the share of distinct values, estimated on the first 20,000 present values,
+    is above `max_unique_share` (then factorising costs as much as the work it saves)."""
+    sample = s.iloc[: 20_000].dropna()
+    return bool(len(sample)) and sample.nunique() / len(sample) > max_unique_share
+
+
 def unique_map(s: pd.Series, fn: Callable[[pd.Series], Out]) -> Out:
     """Apply `fn` to the distinct non-missing values of `s` and spread the result back.
 
@@ -54,9 +67,8 @@ def unique_map(s: pd.Series, fn: Callable[[pd.Series], Out]) -> Out:
     of the same length; the result is indexed like `s`, with missing rows where `s` is
     missing.
     """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    uvals = pd.Series(uniques, dtype=s.dtype if s.dtype != object else TEXT)
-    out = fn(uvals.reset_index(drop=True))
+    codes, uvals = _distinct(s)
+    out = fn(uvals)
     if len(out) != len(uvals):
         raise ValueError(f"{fn!r} returned {len(out)} values for {len(uvals)} inputs")
     # One extra row of missing values stands for the input's missing rows (code -1).
@@ -87,8 +99,7 @@ def unique_map_sampled(
     Factorising a column of a million distinct emails costs as much as checking them, so the
     share of distinct values is estimated on a sample first.
     """
-    sample = s.iloc[: 20_000].dropna()
-    if len(sample) and sample.nunique() / len(sample) > max_unique_share:
+    if _mostly_distinct(s, max_unique_share):
         return fn(s)
     return unique_map(s, fn)
 
@@ -102,10 +113,8 @@ def unique_flags(
 
     Looked up by code, not spread as a Series: a million-row Series of booleans with
     missing values is object dtype, and filling it cost more than the test."""
-    present = s.notna().to_numpy(dtype=bool)
-    sample = s.iloc[: 20_000].dropna()
-    if len(sample) and sample.nunique() / len(sample) > max_unique_share:
+    if _mostly_distinct(s, max_unique_share):
+        present = s.notna().to_numpy(dtype=bool)
         return np.asarray(fn(s.reset_index(drop=True)), dtype=bool) & present
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    flags = np.asarray(fn(pd.Series(uniques, dtype=s.dtype if s.dtype != object else TEXT)))
-    return np.append(flags.astype(bool), False)[codes]
+    codes, uniques = _distinct(s)
+    return np.append(np.asarray(fn(uniques), dtype=bool), False)[codes]

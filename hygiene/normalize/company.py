@@ -106,8 +106,8 @@ class _Words:
     """The words of each value of a string array (split on spaces, empty words dropped),
     flat: `words[i]` belongs to value `row[i]`, and is `from_end[i]` words from its end."""
 
-    def __init__(self, arr: pa.Array, split: pa.Array | None = None) -> None:
-        lists = pc.split_pattern(arr, " ") if split is None else split
+    def __init__(self, arr: pa.Array) -> None:
+        lists = pc.split_pattern(arr, " ")
         words = lists.flatten()
         row = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
         keep = to_numpy_mask(pc.greater(pc.utf8_length(words), 0))
@@ -144,11 +144,12 @@ def _removed_plain(w: _Words) -> np.ndarray:
     if some.any():
         _, first, inverse = np.unique(key[some], return_index=True, return_inverse=True)
         rows = np.flatnonzero(some)[first]
-        words = nparts.to_pylist()
         at = {r: i for i, r in enumerate(rows.tolist())}
         tails: list[list[str]] = [[] for _ in rows]
-        for i in np.flatnonzero(tail & np.isin(w.row, rows)).tolist():
-            tails[at[int(w.row[i])]].append(words[i])
+        picked = np.flatnonzero(tail & np.isin(w.row, rows))
+        for r, word in zip(w.row[picked].tolist(), nparts.take(pa.array(picked)).to_pylist(),
+                           strict=True):
+            tails[at[r]].append(word)
         removed[some] = np.array([_legal_removed(t) for t in tails], dtype=np.int64)[inverse]
     return removed
 

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..fileio import atomic_write
 from ..model import FINDING_COLUMNS, observed_counts
-from ..normalize._arrow import to_numpy_mask
+from ..normalize._arrow import text_array, to_numpy_mask
 from ..normalize.base import arrow
 from .options import ReportOptions
 
@@ -94,17 +94,6 @@ def _unique_texts(objs: np.ndarray) -> pa.Array:
     )
 
 
-def _as_text_array(values: pd.Series) -> pa.Array | None:
-    """An object column holding only strings (and missing values) as one string array."""
-    try:
-        arr = pa.array(values.to_numpy(dtype=object), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        return arr.cast(pa.string())
-    return None
-
-
 def _encode_values(values: pd.Series, prefix: str) -> _Encoded:
     """A column of scalars; distinct values are encoded once (codes, severities and files
     repeat a million times)."""
@@ -112,20 +101,21 @@ def _encode_values(values: pd.Series, prefix: str) -> _Encoded:
         whole = values.dropna()
         if len(whole) and bool((whole == whole.round()).all()):
             values = values.astype("Int64")  # integers with gaps, made floats by pandas
+    text: pa.Array | None = None
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        coded = pc.dictionary_encode(arrow(values).combine_chunks().cast(pa.string()))
+        text = arrow(values).combine_chunks().cast(pa.string())
+    elif values.dtype == object:
+        # Hashed in Arrow when only text: pandas' factorize of a million distinct Python
+        # strings (values, record ids) cost 0.2-0.3 s a column.
+        text = text_array(values.to_numpy(dtype=object))
+    if text is not None:
+        coded = pc.dictionary_encode(text)
         codes = pc.fill_null(coded.indices, -1).to_numpy(zero_copy_only=False)
         texts = _escaped(coded.dictionary)
     elif values.dtype.kind in "iu" or str(values.dtype) in ("Int64", "Int32"):
         ints = values.astype("Int64")
         codes = np.where(ints.isna().to_numpy(), -1, np.arange(len(ints)))
         texts = pa.array(ints.array, pa.int64()).cast(pa.string())
-    elif values.dtype == object and (arr := _as_text_array(values)) is not None:
-        # Hashed in Arrow: pandas' factorize of a million distinct Python strings (values,
-        # record ids) cost 0.2-0.3 s a column.
-        coded = pc.dictionary_encode(arr)
-        codes = pc.fill_null(coded.indices, -1).to_numpy(zero_copy_only=False)
-        texts = _escaped(coded.dictionary)
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = _unique_texts(np.asarray(uniques, dtype=object))
