@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -22,7 +23,7 @@ from .checks.gx import preload as preload_gx
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
-from .links import LINK_HITS, finish_links, plan_links
+from .links import LINK_HITS, finish_links, keep_link_views, plan_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
@@ -328,16 +329,25 @@ def audit(
 
     t0 = time.perf_counter()
     job: Background[MatchResult] | None = None
+    read = threading.Event()
     if match is not False:
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
         exclude = judged.exclude_pairs(contacts) if judged is not None else ()
         # Matching reads only the normalised views, the checks only write their hits: the
         # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
         # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
-        job = Background(find_duplicates, contacts, settings, exclude_pairs=exclude)
+        job = Background(
+            find_duplicates, contacts, settings, exclude_pairs=exclude, views_read=read.set
+        )
     findings = run_checks(contacts, rules, options)
+    # Past the checks, only the links read the views, and few of them: the rest go once the
+    # matcher has read its own (most often long before), or else after it.
+    trimmed = job is None or read.is_set()
     for p in contacts:
-        p.forget("hits", keep=LINK_HITS)  # what the links read; the findings hold the rest
+        if trimmed:
+            keep_link_views(p)
+        else:
+            p.forget("hits", keep=LINK_HITS)  # what the links read; the findings hold the rest
     release_memory()
     timings["checks"] = time.perf_counter() - t0
 
@@ -352,6 +362,9 @@ def audit(
     # "match" is what matching adds after the checks: the wait for it, or all of it serially.
     t0 = time.perf_counter()
     matched: MatchResult | None = job.result() if job is not None else None
+    if not trimmed:
+        for p in contacts:
+            keep_link_views(p)
     release_memory()
     timings["match"] = time.perf_counter() - t0
 

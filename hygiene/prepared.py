@@ -47,9 +47,15 @@ class Prepared:
         ]:
             del self._memo[key]
 
-    def keep_only(self, *keys: object) -> None:
-        """Drop every view but `keys`; a dropped view is computed again if asked for."""
-        for key in [k for k in self._memo if k not in keys]:
+    def keep_only(self, *keys: object, names: Iterable[str] = ()) -> None:
+        """Drop every view but `keys` and those keyed `(kind, name)` for a name in `names`;
+        a dropped view is computed again if asked for."""
+        kept = set(names)
+
+        def keep(k: object) -> bool:
+            return k in keys or (isinstance(k, tuple) and len(k) == 2 and k[1] in kept)
+
+        for key in [k for k in self._memo if not keep(k)]:
             del self._memo[key]
 
     def warm(self) -> None:

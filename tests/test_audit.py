@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +119,34 @@ def test_kept_hits_are_dropped_after_the_links_read_them(demo):
     for prep in a.prepared:
         # Asked again, the kept hits are gone: the default comes back.
         assert prep.memo(("hits", "value.placeholder"), lambda: "gone") == "gone"
+
+
+@pytest.mark.parametrize("serial", [False, True])
+def test_past_the_checks_only_the_views_the_links_read_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serial: bool
+):
+    files = generate(tmp_path / "demo", crm_rows=600, seed=11)
+    if serial:  # the matcher runs after the links' plan: its views go after it
+        monkeypatch.setenv("HYGIENE_SERIAL", "1")
+    a = hygiene.audit(f"crm={files.crm}", f"esp={files.esp}")
+    assert a.match is not None and a.match.clusters
+    for prep in a.prepared:
+        held = set(prep._memo)
+        # Read by the checks and the matcher only: dropped.
+        assert ("phone", "phone") not in held and ("value", "company") not in held
+        assert "state" not in held and ("value", "phone") not in held
+        # Read by the links: kept until the reports.
+        assert {"email", ("value", "email"), ("value", "first_name")} <= held
+    esp = next(p for p in a.prepared if p.source.name == "esp")
+    assert ("value", "consent_date") in set(esp._memo)
+    # Dropping them changes nothing the audit says.
+    with monkeypatch.context() as m:
+        # (`hygiene.audit` is also the function: the module by its sys.modules name)
+        m.setattr(sys.modules["hygiene.audit"], "keep_link_views", lambda prep: None)
+        kept = hygiene.audit(f"crm={files.crm}", f"esp={files.esp}")
+    assert ("phone", "phone") in set(kept.prepared[0]._memo)
+    assert kept.findings.equals(a.findings)
+    assert kept.links.equals(a.links)
 
 
 def test_released_views_change_no_report_and_come_back_when_asked(tmp_path: Path):

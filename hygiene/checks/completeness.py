@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..arrays import distinct
 from ..prepared import Prepared
 from .registry import CheckOptions, check, hits, no_hits
 from .rules import Rule
@@ -26,7 +27,7 @@ def failing_positions(prep: Prepared, codes: Sequence[str], field: str | None = 
     allhits = pd.concat(frames, ignore_index=True)
     if field is not None:
         allhits = allhits[allhits["field"] == field]
-    return np.unique(allhits["pos"].to_numpy(dtype=np.int64))
+    return distinct(allhits["pos"].to_numpy(dtype=np.int64))
 
 
 def _usable(

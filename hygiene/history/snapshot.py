@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..arrays import distinct
 from ..model import Trend
 from .identity import file_sha256, finding_identities, source_set
 
@@ -72,7 +73,7 @@ def group_identities(codes: np.ndarray, hashes: np.ndarray) -> dict[str, np.ndar
     codes, hashes = codes[order], hashes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(codes)]
-    return {str(codes[a]): np.unique(hashes[a:b]) for a, b in zip(starts, ends, strict=True)}
+    return {str(codes[a]): distinct(hashes[a:b]) for a, b in zip(starts, ends, strict=True)}
 
 
 def input_files(audit: Audit) -> list[InputFile]:

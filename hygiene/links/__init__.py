@@ -9,7 +9,7 @@ reports `link.orphan`, `link.consent_conflict`, `link.status_mismatch`,
 
 from __future__ import annotations
 
-from .join import LINK_HITS
+from .join import LINK_FIELDS, LINK_HITS, LINK_VIEWS, keep_link_views
 from .run import (
     PAIRS_COLUMNS,
     LinkPlan,
@@ -23,7 +23,9 @@ from .spec import LinkSpec, default_links, link_from_mapping, parse_link, resolv
 from .state import ConsentState, consent_state
 
 __all__ = [
+    "LINK_FIELDS",
     "LINK_HITS",
+    "LINK_VIEWS",
     "PAIRS_COLUMNS",
     "ConsentState",
     "LinkPlan",
@@ -34,6 +36,7 @@ __all__ = [
     "default_links",
     "finish_links",
     "join_records",
+    "keep_link_views",
     "link_from_mapping",
     "parse_link",
     "plan_links",

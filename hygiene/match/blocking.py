@@ -9,6 +9,7 @@ reported in `capped`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,8 +167,12 @@ def rule_key(f: Features, keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray
         if len(c.vocab) and int(key.max(initial=0)) > 2**40 // (len(c.vocab) + 1):
             # Re-code densely so a long key tuple cannot overflow int64.
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)
-        key = key * (len(c.vocab) + 1) + c.codes + 1
-    return np.where(missing, -1, key), missing
+        # In place: each temporary is 8 bytes a row, two rules at a time.
+        key *= len(c.vocab) + 1
+        key += c.codes
+        key += 1
+    key[missing] = -1
+    return key, missing
 
 
 def _label(f: Features, keys: tuple[str, ...], row: int) -> str:
@@ -179,27 +184,46 @@ def _label(f: Features, keys: tuple[str, ...], row: int) -> str:
     return "|".join(parts)
 
 
+def _index_type(n: int) -> type[np.signedinteger]:
+    """int32 for positions below 2**31: half the memory of int64 for millions of pairs."""
+    return np.int32 if n < 2**31 else np.int64
+
+
+def _empty_pairs(order: np.ndarray) -> np.ndarray:
+    return np.empty((0, 2), dtype=order.dtype)
+
+
 def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Every i<j pair inside each group (groups are runs of `order`), as an (n, 2) array."""
+    """Every i<j pair inside each group (groups are runs of `order`), as an (n, 2) array of
+    `order`'s dtype."""
     if len(sizes) == 0:
-        return np.empty((0, 2), dtype=np.int64)
+        return _empty_pairs(order)
+    it = _index_type(len(order))
+    starts, sizes = starts.astype(it), sizes.astype(it)
     # For each element, how many later elements share its group.
-    ends = np.repeat(starts + sizes, sizes)
     pos = np.repeat(starts, sizes) + _ranks(sizes)
-    after = ends - pos - 1
-    total = int(after.sum())
+    after = np.repeat(starts + sizes, sizes) - pos - 1
+    total = int(after.sum(dtype=np.int64))
+    out = np.empty((total, 2), dtype=order.dtype)
     left = np.repeat(pos, after)
-    first = np.cumsum(after) - after
-    step = np.arange(total, dtype=np.int64) - np.repeat(first, after)
-    right = left + 1 + step
-    return np.stack([order[left], order[right]], axis=1)
+    del pos
+    out[:, 0] = order[left]
+    # right = left + 1 + (rank among the pairs of one left element)
+    left += 1
+    left += _ranks(after)
+    out[:, 1] = order[left]
+    return out
 
 
 def _ranks(sizes: np.ndarray) -> np.ndarray:
-    """0, 1, ... within each run of the given sizes, concatenated."""
-    total = int(sizes.sum())
-    first = np.cumsum(sizes) - sizes
-    return np.arange(total, dtype=np.int64) - np.repeat(first, sizes)
+    """0, 1, ... within each run of the given sizes, concatenated (in `sizes`' dtype)."""
+    total = int(sizes.sum(dtype=np.int64))
+    it = _index_type(total)
+    sizes = sizes.astype(it, copy=False)
+    first = np.cumsum(sizes, dtype=it) - sizes
+    out = np.arange(total, dtype=it)
+    out -= np.repeat(first, sizes)
+    return out
 
 
 def _window_pairs(order: np.ndarray, group: np.ndarray, window: int) -> np.ndarray:
@@ -209,7 +233,7 @@ def _window_pairs(order: np.ndarray, group: np.ndarray, window: int) -> np.ndarr
         same = group[:-d] == group[d:]
         idx = np.flatnonzero(same)
         out.append(np.stack([order[idx], order[idx + d]], axis=1))
-    return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+    return np.concatenate(out) if out else _empty_pairs(order)
 
 
 def _cross_pairs(
@@ -223,19 +247,36 @@ def _cross_pairs(
     n = size_a * size_b
     total = int(n.sum())
     if total == 0:
-        return np.empty((0, 2), dtype=np.int64)
+        return _empty_pairs(order)
+    it = _index_type(max(total, len(order)))
+    n = n.astype(it)
     idx = _ranks(n)
-    b = np.repeat(size_b, n)
-    left = order[np.repeat(start_a, n) + idx // b]
-    right = order[np.repeat(start_b, n) + idx % b]
-    return np.stack([left, right], axis=1)
+    b = np.repeat(size_b.astype(it), n)
+    out = np.empty((total, 2), dtype=order.dtype)
+    out[:, 0] = order[np.repeat(start_a.astype(it), n) + idx // b]
+    out[:, 1] = order[np.repeat(start_b.astype(it), n) + idx % b]
+    return out
 
 
 def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Codes 0..k-1 in the order of the values (a hash table, then a sort of the k
     distinct values only), and k."""
     codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), len(uniques)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _span(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """`values` shifted to start at 0, and how many values their range holds: the key
+    itself when its range is small enough to pack, else dense codes (`_dense`: a hash
+    table of ~50 MB at a million distinct keys, two rules at a time)."""
+    if not len(values):
+        return values.astype(np.int64), 1
+    lo, hi = int(values.min()), int(values.max())
+    if (hi - lo + 1).bit_length() <= 40:
+        shifted = values.astype(np.int64)  # a copy: the caller's key stays as it was
+        shifted -= lo
+        return shifted, hi - lo + 1
+    return _dense(values)
 
 
 def stable_order(key: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
@@ -243,15 +284,72 @@ def stable_order(key: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndar
     tiebreak), computed as one plain sort of (key, tiebreak, position) packed into int64:
     3-5x faster than numpy's stable argsort of millions of keys."""
     n = len(key)
-    k, nk = _dense(key)
-    t, nt = _dense(tiebreak) if tiebreak is not None else (np.zeros(n, dtype=np.int64), 1)
+    packed, nk = _span(key)
+    t, nt = _span(tiebreak) if tiebreak is not None else (None, 1)
+    if n and (nk * nt * n).bit_length() > 62 and tiebreak is not None:
+        # Dense codes for both before giving up on packing.
+        packed, nk = _dense(key)
+        t, nt = _dense(tiebreak)
     if n == 0 or (nk * nt * n).bit_length() > 62:
         return (
             np.lexsort((tiebreak, key)) if tiebreak is not None else np.argsort(key, kind="stable")
         )
-    packed = (k * nt + t) * n + np.arange(n, dtype=np.int64)
+    # (key * nt + tiebreak) * n + position, in place: a million-row rule's temporaries are
+    # 8 MB each, and two rules run at a time.
+    if t is not None:
+        packed *= nt
+        packed += t
+        del t
+    packed *= n
+    packed += np.arange(n, dtype=np.int64)
     packed.sort()
-    return packed % n
+    packed %= n
+    return packed
+
+
+@dataclass
+class _Groups:
+    """Rows sorted by key (stable), cut into runs of one key: `starts` and `sizes` index
+    `rows`; `extra` holds further per-row arrays in the same order."""
+
+    rows: np.ndarray
+    key: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    extra: list[np.ndarray]
+
+
+def _groups(
+    rows: np.ndarray,
+    key: np.ndarray,
+    tiebreak: np.ndarray | None = None,
+    extra: Sequence[np.ndarray] = (),
+) -> _Groups:
+    """The rows with a key (>= 0) grouped by it, inside a group ordered by `tiebreak`.
+    Each intermediate is let go once used: at 3.4M stacked keys they are ~14 MB each, with
+    two rules at a time beside the checks."""
+    keep = key >= 0
+    if not keep.all():
+        rows, key = rows[keep], key[keep]
+        tiebreak = tiebreak[keep] if tiebreak is not None else None
+        extra = [x[keep] for x in extra]
+    del keep
+    order = stable_order(key, tiebreak)
+    del tiebreak
+    skey, srows = key[order], rows[order]
+    sextra = [x[order] for x in extra]
+    del order, rows, key, extra
+    if len(skey):
+        starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    else:
+        starts = np.empty(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(skey)]).astype(np.int64)
+    return _Groups(srows, skey, starts.astype(np.int64), sizes, sextra)
+
+
+def _no_pairs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    empty = np.empty(0, dtype=np.int64)
+    return _empty_pairs(rows), empty, empty
 
 
 def block_pairs(
@@ -266,25 +364,16 @@ def block_pairs(
     Groups over `max_block_size` are sorted by `tiebreak` and windowed (`window` < 2: no
     pairs from them).
     """
-    keep = key >= 0
-    rows, key = rows[keep], key[keep]
-    tie = tiebreak[keep] if tiebreak is not None else None
-    order = stable_order(key, tie)
-    skey = key[order]
-    srows = rows[order]
-    if len(skey) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return np.empty((0, 2), dtype=np.int64), empty, empty
-    bounds = np.flatnonzero(np.diff(skey)) + 1
-    starts = np.concatenate([[0], bounds]).astype(np.int64)
-    sizes = np.diff(np.concatenate([starts, [len(skey)]])).astype(np.int64)
-    small = (sizes >= 2) & (sizes <= max_block_size)
-    big = sizes > max_block_size
-    pairs = [_all_pairs(srows, starts[small], sizes[small])]
+    g = _groups(rows, key, tiebreak)
+    if len(g.key) == 0:
+        return _no_pairs(rows)
+    small = (g.sizes >= 2) & (g.sizes <= max_block_size)
+    big = g.sizes > max_block_size
+    pairs = [_all_pairs(g.rows, g.starts[small], g.sizes[small])]
     if big.any() and window > 1:
-        in_big = np.repeat(big, sizes)
-        pairs.append(_window_pairs(srows[in_big], skey[in_big], window))
-    return np.concatenate(pairs), srows[starts[big]], sizes[big]
+        in_big = np.repeat(big, g.sizes)
+        pairs.append(_window_pairs(g.rows[in_big], g.key[in_big], window))
+    return np.concatenate(pairs), g.rows[g.starts[big]], g.sizes[big]
 
 
 def swap_pairs(
@@ -294,23 +383,18 @@ def swap_pairs(
     (`swapped` False): straight with straight, straight with swapped, never swapped with
     swapped. Groups over `max_block_size` give no pairs; their (first row, size) is returned.
     """
-    keep = key >= 0
-    rows, key, swapped = rows[keep], key[keep], swapped[keep]
     # Straight keys first inside each group.
-    order = stable_order(key, swapped.astype(np.int64))
-    skey, srows = key[order], rows[order]
-    if len(skey) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return np.empty((0, 2), dtype=np.int64), empty, empty
-    bounds = np.flatnonzero(np.diff(skey)) + 1
-    starts = np.concatenate([[0], bounds]).astype(np.int64)
-    sizes = np.diff(np.concatenate([starts, [len(skey)]])).astype(np.int64)
-    straight = np.add.reduceat((~swapped[order]).astype(np.int64), starts)
-    ok = (sizes >= 2) & (sizes <= max_block_size) & (straight >= 1)
-    st, sz, m = starts[ok], sizes[ok], straight[ok]
-    pairs = np.concatenate([_all_pairs(srows, st, m), _cross_pairs(srows, st, m, st + m, sz - m)])
-    big = sizes > max_block_size
-    return pairs, srows[starts[big]], sizes[big]
+    g = _groups(rows, key, swapped.astype(np.int64), [swapped])
+    if len(g.key) == 0:
+        return _no_pairs(rows)
+    straight = np.add.reduceat((~g.extra[0]).astype(np.int64), g.starts)
+    ok = (g.sizes >= 2) & (g.sizes <= max_block_size) & (straight >= 1)
+    st, sz, m = g.starts[ok], g.sizes[ok], straight[ok]
+    pairs = np.concatenate(
+        [_all_pairs(g.rows, st, m), _cross_pairs(g.rows, st, m, st + m, sz - m)]
+    )
+    big = g.sizes > max_block_size
+    return pairs, g.rows[g.starts[big]], g.sizes[big]
 
 
 def neighbour_pairs(
@@ -323,44 +407,32 @@ def neighbour_pairs(
     keys are paired only while the product of their group sizes stays within
     `max_block_size`; groups larger than that are reported as capped.
     """
-    keep = key >= 0
-    rows, key = rows[keep], key[keep]
-    order = stable_order(key)
-    skey = key[order]
-    srows = rows[order]
-    if len(skey) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return np.empty((0, 2), dtype=np.int64), empty, empty
-    bounds = np.flatnonzero(np.diff(skey)) + 1
-    starts = np.concatenate([[0], bounds]).astype(np.int64)
-    sizes = np.diff(np.concatenate([starts, [len(skey)]])).astype(np.int64)
+    g = _groups(rows, key)
+    if len(g.key) == 0:
+        return _no_pairs(rows)
+    starts, sizes = g.starts, g.sizes
     # Rows with the very same key (the same full name) are the phonetic rule's to pair.
-    pairs = [np.empty((0, 2), dtype=np.int64)]
-    capped_rows, capped_sizes = (
-        [srows[starts[sizes > max_block_size]]],
-        [sizes[sizes > max_block_size]],
-    )
+    pairs = [_empty_pairs(rows)]
     for d in range(1, window):
         a, b = np.arange(len(starts) - d), np.arange(d, len(starts))
         # A typo makes a rare key: pair it with its neighbours, but never two crowds.
         ok = sizes[a] * sizes[b] <= max_block_size
-        pairs.append(_cross_pairs(srows, starts[a[ok]], sizes[a[ok]], starts[b[ok]], sizes[b[ok]]))
-    return (
-        np.concatenate(pairs),
-        np.concatenate(capped_rows),
-        np.concatenate(capped_sizes),
-    )
+        pairs.append(_cross_pairs(g.rows, starts[a[ok]], sizes[a[ok]], starts[b[ok]], sizes[b[ok]]))
+    big = sizes > max_block_size
+    return np.concatenate(pairs), g.rows[starts[big]], sizes[big]
 
 
 def _rule_pairs(
-    f: Features, rule: BlockingRule, max_block_size: int, window: int
+    f: Features, rule: BlockingRule, tag: int, max_block_size: int, window: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One rule's pairs (self-pairs dropped), and the first row and size of its capped blocks."""
+    """One rule's pairs (self-pairs dropped) as `(lo * n + hi) * 16 + tag`, and the first
+    row and size of its capped blocks. Packed here, on the rule's own thread, so
+    only 8 bytes a pair wait for the union (the (n, 2) pairs are 8 more)."""
     options = (rule.keys, *rule.alternatives)
     # Alternatives use columns with the same vocabularies position by position, so
     # their keys share one code space and stack.
     keys_all = np.concatenate([rule_key(f, keys)[0] for keys in options])
-    rows = np.tile(np.arange(f.n, dtype=np.int64), len(options))
+    rows = np.tile(np.arange(f.n, dtype=_index_type(f.n)), len(options))
     cap = min(max_block_size, rule.cap or max_block_size)
     if rule.neighbour:
         p, crow, csize = neighbour_pairs(rows, keys_all, cap, window)
@@ -375,7 +447,16 @@ def _rule_pairs(
             else None
         )
         p, crow, csize = block_pairs(rows, keys_all, tie, cap, window if rule.crowds else 0)
-    return p[p[:, 0] != p[:, 1]], crow, csize
+    del keys_all, rows
+    p = p[p[:, 0] != p[:, 1]]
+    lo = np.minimum(p[:, 0], p[:, 1]).astype(np.int64)
+    lo *= f.n
+    lo += np.maximum(p[:, 0], p[:, 1])
+    del p
+    # The rule number rides in the low 4 bits, so one plain sort dedupes and keeps it.
+    lo *= 16
+    lo += tag
+    return lo, crow, csize
 
 
 def candidates(
@@ -396,32 +477,37 @@ def candidates(
 
     # Two rules at a time: their sorts and index arithmetic are numpy, which releases the GIL.
     results = parallel_map(
-        lambda item: _rule_pairs(f, item[1], max_block_size, window), usable
+        lambda item: _rule_pairs(f, item[1], item[0], max_block_size, window), usable
     )
-    for (k, rule), (p, crow, csize) in zip(usable, results, strict=True):
-        per_rule[rule.name] = len(p)
+    for (_, rule), (tagged_pairs, crow, csize) in zip(usable, results, strict=True):
+        per_rule[rule.name] = len(tagged_pairs)
         n_capped += len(csize)
         top = np.argsort(-csize, kind="stable")[:20]
         capped += [
             (f"{rule.name}={_label(f, rule.keys, int(crow[i]))}", int(csize[i])) for i in top
         ]
-        lo, hi = np.minimum(p[:, 0], p[:, 1]), np.maximum(p[:, 0], p[:, 1])
-        # The rule number rides in the low 4 bits, so one plain sort dedupes and keeps it.
-        found.append((lo * np.int64(f.n) + hi) * 16 + k)
+        found.append(tagged_pairs)
     del results
     capped.sort(key=lambda kv: -kv[1])
     if not found or not any(len(x) for x in found):
         e = np.empty(0, dtype=np.int64)
         return Candidates(e, e, np.empty(0, dtype=np.uint16), per_rule, capped, n_capped)
-    tagged = np.concatenate(found)
-    del found
+    # Stacked one rule at a time, each let go once copied: never all of them twice.
+    tagged = np.empty(sum(len(x) for x in found), dtype=np.int64)
+    at = 0
+    while found:
+        part = found.pop(0)
+        tagged[at : at + len(part)] = part
+        at += len(part)
+        del part
     tagged.sort()
-    codes = tagged >> 4
-    first = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    bit = np.left_shift(np.uint16(1), (tagged & 15).astype(np.uint16))
+    bit = np.left_shift(np.uint16(1), tagged.astype(np.uint16) & np.uint16(15))
+    tagged >>= 4  # now the pair codes, sorted
+    first = np.flatnonzero(np.r_[True, tagged[1:] != tagged[:-1]])
     rule_bits = np.bitwise_or.reduceat(bit, first).astype(np.uint16)
-    code = codes[first]
-    del tagged, codes
+    del bit
+    code = tagged[first]
+    del tagged, first
     idx = np.int32 if f.n < 2**31 else np.int64
     return Candidates(
         (code // f.n).astype(idx),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..arrays import distinct
 from ..model import DIMENSIONS, SEVERITIES, Trend, observed_counts
 from ..prepared import Prepared
 from ..resources import rules_yaml
@@ -79,23 +80,54 @@ def _str(v: object) -> str:
     return str(v)
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the value of each code (a categorical's own)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def rank_within(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2 ... for each element among the earlier ones with its key: pandas'
+    `groupby().cumcount()` on integer codes, without the frame or its hash table (~0.2 GB
+    less at 1.3M findings)."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if len(sk) else np.empty(0, int)
+    ranked = np.arange(len(sk)) - np.repeat(starts, np.diff(np.r_[starts, len(sk)]))
+    out = np.empty(len(sk), dtype=np.int64)
+    out[order] = ranked
+    return out
+
+
 def records_per_code(findings: pd.DataFrame, sizes: Mapping[str, int]) -> pd.Series:
-    """Distinct records each code touches; a whole-column finding counts its source's rows."""
-    keys = findings[["code", "source", "pos"]]
-    rows = keys[keys["pos"] >= 0].drop_duplicates().groupby("code").size()
-    whole = keys[keys["pos"] < 0].drop_duplicates(["code", "source"])
-    n = whole["source"].astype(object).map(dict(sizes)).fillna(0).astype(np.int64)
-    cols = whole.assign(n=n).groupby("code")["n"].sum()
-    return rows.add(cols, fill_value=0).astype(np.int64)
+    """Distinct records each code touches; a whole-column finding counts its source's rows.
+
+    On integer codes: `drop_duplicates` of (code, source, pos) hashed 1.3M rows (~0.1 GB)."""
+    code, code_names = _codes(findings["code"])
+    src, src_names = _codes(findings["source"])
+    pos = findings["pos"].to_numpy(dtype=np.int64)
+    n_code, n_src = len(code_names), max(len(src_names), 1)
+    row = pos >= 0
+    span = np.int64(pos.max(initial=0) + 1)
+    per_row = distinct((code[row] * n_src + src[row]) * span + pos[row]) // (span * n_src)
+    total = np.bincount(per_row, minlength=n_code).astype(np.int64)
+    whole = distinct(code[~row] * n_src + src[~row])
+    rows_of = np.asarray([int(sizes.get(str(s), 0)) for s in src_names], dtype=np.int64)
+    total += np.bincount(
+        whole // n_src, weights=rows_of[whole % n_src], minlength=n_code
+    ).astype(np.int64)
+    seen = np.bincount(code[code >= 0], minlength=n_code) > 0
+    return pd.Series(total[seen], index=code_names[seen].astype(object), dtype=np.int64)
 
 
 def example_rows(findings: pd.DataFrame, per_code: int) -> pd.DataFrame:
     """Up to `per_code` findings per code, those with a value first."""
     order = np.argsort(findings["value"].isna().to_numpy(dtype=bool), kind="stable")
-    # Rank within code on the one column, then take the few rows: reordering the whole
-    # frame first copied 1.3M findings (~0.15 GB) to keep a few hundred.
-    codes = pd.Series(findings["code"].to_numpy()[order])
-    rank = codes.groupby(codes, sort=False).cumcount().to_numpy()
+    # Rank within code on the codes, then take the few rows: reordering the whole frame
+    # first copied 1.3M findings (~0.15 GB) to keep a few hundred.
+    rank = rank_within(_codes(findings["code"])[0][order])
     return findings.iloc[order[rank < per_code]]
 
 
@@ -168,7 +200,7 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
 def sample_findings(findings: pd.DataFrame, cap: int) -> pd.DataFrame:
     """At most `cap` findings, an even share of every code (round robin), in display order."""
     if len(findings) > cap:
-        rank = findings.groupby("code", sort=False).cumcount().to_numpy()
+        rank = rank_within(_codes(findings["code"])[0])
         keep = np.sort(np.argsort(rank, kind="stable")[:cap])
         findings = findings.iloc[keep]
     sev = findings["severity"].map(_SEV_RANK).fillna(9).to_numpy()

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrays import distinct
 from ..model import FIELDS, Source
 from ..prepared import Prepared
 from .charts import venn
@@ -155,4 +156,4 @@ def overlap(preps: Sequence[Prepared], kinds: Mapping[str, str]) -> OverlapView 
 def flagged_positions(findings: pd.DataFrame, source: str) -> np.ndarray:
     """Sorted distinct row positions of `source` that carry a finding."""
     pos = findings.loc[(findings["source"] == source) & (findings["pos"] >= 0), "pos"]
-    return np.unique(pos.to_numpy(dtype=np.int64))
+    return distinct(pos.to_numpy(dtype=np.int64))

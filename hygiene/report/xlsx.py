@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..arrays import distinct
 from ..fileio import FORMULA_START, atomic_path
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
@@ -251,7 +252,7 @@ def _source_rows(
     f = audit.findings
     pos = f.loc[(f["source"] == name) & (f["pos"] >= 0), "pos"].to_numpy(dtype=np.int64)
     dup = np.array([p for r in refs for s, p in r.members if s == name], dtype=np.int64)
-    return np.unique(np.concatenate([pos, dup]))[:cap]
+    return distinct(np.concatenate([pos, dup]))[:cap]
 
 
 def codes_per_row(findings: pd.DataFrame, source: str, positions: np.ndarray) -> np.ndarray:
