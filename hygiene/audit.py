@@ -30,7 +30,7 @@ from .match import MatchResult, MatchSettings, clusters_to_records, find_duplica
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared
 from .resources import load_yaml, rules_dir
-from .runtime import Background, parallel_map, release_memory
+from .runtime import Background, parallel_map, release_memory, use_system_allocator
 from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
@@ -294,6 +294,7 @@ def audit(
     judged = _decisions(decisions, cfg)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    use_system_allocator()
     # Rules and workflows are read first, so a mistake in them stops the audit before any
     # real work.
     chosen = select(load_workflows(workflow_files), workflows)

@@ -26,6 +26,7 @@ from .cli_options import (
 )
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
 from .errors import ConfigError, HygieneError
+from .runtime import use_system_allocator
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -310,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    use_system_allocator()
     try:
         cli.main(args=args, prog_name="hygiene", standalone_mode=False)
     except click.exceptions.Abort:

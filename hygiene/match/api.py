@@ -21,7 +21,7 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import release_memory
+from hygiene.runtime import release_memory, use_system_allocator
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
@@ -278,6 +278,7 @@ def find_duplicates(
     `views_read` is called once it has read the last of them (the audit frees them then).
     """
     settings = settings or MatchSettings()
+    use_system_allocator()
     preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
     plain = [p.source for p in preps]
     _check([s.name for s in plain], settings)
