@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ..arrays import distinct
 from ..model import FIELDS, Source
+from ..normalize.base import arrow
 from ..prepared import Prepared
 from .charts import venn
 from .context import DistItem, Distribution, FieldFill, OverlapView, SourceProfile
@@ -119,11 +120,20 @@ def profile(
 
 
 def _emails(prep: Prepared) -> pa.Array | None:
+    """Distinct addresses, hashed in Arrow: pandas' `unique` then a Python string per
+    address cost 0.9 s for 1.7M rows."""
     email = prep.email()
     if email is None:
         return None
-    values = email["email"].dropna()
-    return pa.array(values.unique().astype(object), type=pa.string())
+    values = arrow(email["email"])
+    return pc.unique(pc.drop_null(values)).cast(pa.string())
+
+
+def _union(parts: list[pa.Array]) -> pa.Array:
+    """Distinct values of arrays that are each distinct already."""
+    if len(parts) == 1:
+        return parts[0]
+    return pc.unique(pa.chunked_array(parts, type=pa.string()))
 
 
 def overlap(preps: Sequence[Prepared], kinds: Mapping[str, str]) -> OverlapView | None:
@@ -139,8 +149,7 @@ def overlap(preps: Sequence[Prepared], kinds: Mapping[str, str]) -> OverlapView 
         names[kind].append(p.source.name)
     if not sides["crm"] or not sides["esp"]:
         return None
-    crm = pc.unique(pa.chunked_array(sides["crm"], type=pa.string()))
-    esp = pc.unique(pa.chunked_array(sides["esp"], type=pa.string()))
+    crm, esp = _union(sides["crm"]), _union(sides["esp"])
     both = int(pc.sum(pc.is_in(crm, value_set=esp)).as_py() or 0)
     a, b = len(crm), len(esp)
     return OverlapView(
