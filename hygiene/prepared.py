@@ -7,6 +7,7 @@ Checks, the matcher and the link checks all need the normalised email or phone o
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -25,12 +26,26 @@ class Prepared:
         self.source = source
         self.region = region
         self._memo: dict[object, Any] = {}
+        self._locks: dict[object, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
-        """Compute once per source and keep: the cache every derived view goes through."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """Compute once per source and keep: the cache every derived view goes through.
+
+        Safe across threads: the matcher reads views while the normaliser and the checks
+        compute them, and a second reader of a view being computed waits for it instead of
+        computing it again. (Views depend on others in one direction only, value -> email,
+        country -> phone, so two threads never wait on each other.)"""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
 
     def keep(self, key: object, value: object) -> None:
         """Store a value computed elsewhere (a rule's hits) for later steps to read."""
