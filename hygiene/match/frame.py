@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from hygiene import normalize as nz
 from hygiene.model import Source
+from hygiene.normalize._arrow import map_distinct
 from hygiene.normalize.base import TEXT, arrow, text
 from hygiene.prepared import Prepared
 
@@ -46,26 +48,35 @@ def _names(prep: Prepared, index: pd.Index) -> tuple[pd.Series, pd.Series]:
 def _key(s: pd.Series) -> pd.Series:
     """A key Series as text with empty strings made missing."""
     s = s.astype(TEXT)
-    return s.where(s.notna() & (s != ""))
+    empty = (s == "").fillna(False).to_numpy(dtype=bool)
+    # Most keys hold no empty string: masking anyway copied each 1.7M-row column.
+    return s.mask(empty) if empty.any() else s
 
 
-def street_key(s: pd.Series) -> pd.Series:
-    """Street for comparison: casefolded, accents and punctuation removed, single spaces."""
-    a = arrow(s)
+def _street(a: pa.Array) -> pa.Array | pa.ChunkedArray:
     a = pc.utf8_normalize(a, "NFKD")
     a = pc.replace_substring_regex(a, r"\p{Mn}", "")
     a = pc.utf8_lower(a)
     a = pc.replace_substring_regex(a, r"[^\p{L}\p{N}]+", " ")
-    a = pc.utf8_trim_whitespace(a)
-    return _key(text(a, s.index))
+    return pc.utf8_trim_whitespace(a)
+
+
+def street_key(s: pd.Series) -> pd.Series:
+    """Street for comparison: casefolded, accents and punctuation removed, single spaces.
+    Computed once per distinct street."""
+    return _key(text(map_distinct(arrow(s), _street), s.index))
+
+
+def _postcode(a: pa.Array) -> pa.Array | pa.ChunkedArray:
+    a = pc.utf8_upper(a)
+    a = pc.replace_substring_regex(a, r"[\s\-\.]", "")
+    return pc.replace_substring_regex(a, r"^(\d{5})\d{4}$", r"\1")
 
 
 def postcode_key(s: pd.Series) -> pd.Series:
-    """Postcode for comparison: upper case, no spaces or dashes; ZIP+4 cut to the ZIP."""
-    a = pc.utf8_upper(arrow(s))
-    a = pc.replace_substring_regex(a, r"[\s\-\.]", "")
-    a = pc.replace_substring_regex(a, r"^(\d{5})\d{4}$", r"\1")
-    return _key(text(a, s.index))
+    """Postcode for comparison: upper case, no spaces or dashes; ZIP+4 cut to the ZIP.
+    Computed once per distinct postcode."""
+    return _key(text(map_distinct(arrow(s), _postcode), s.index))
 
 
 def _mode(s: pd.Series) -> str | None:

@@ -70,6 +70,21 @@ def to_numpy_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(to_mask(arr).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def map_distinct(
+    arr: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array | pa.ChunkedArray]
+) -> pa.Array:
+    """`fn` (a string kernel, value by value) applied to each distinct value once and
+    spread back to the rows: street names and postcodes repeat, and regex and Unicode
+    kernels cost per value."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    enc = pc.dictionary_encode(arr)
+    done = fn(enc.dictionary)
+    if isinstance(done, pa.ChunkedArray):
+        done = done.combine_chunks()
+    return done.take(enc.indices)
+
+
 def apply_where(
     arr: pa.Array, mask: pa.Array, fn: Callable[[pa.Array], pa.Array | pa.ChunkedArray]
 ) -> pa.Array:
