@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hygiene.errors import ConfigError
 from hygiene.match.blocking import (
@@ -14,6 +16,7 @@ from hygiene.match.blocking import (
     block_pairs,
     candidates,
     neighbour_pairs,
+    stable_order,
     swap_pairs,
 )
 from hygiene.match.cluster import components
@@ -317,3 +320,21 @@ def test_unknown_survivorship_rule_names_the_file(tmp_path: Path) -> None:
     path.write_text("rules:\n  - rule: loudest\n")
     with pytest.raises(ConfigError, match="loudest"):
         load_survivorship(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.integers(-(2**45), 2**45), min_size=0, max_size=60),
+    ties=st.lists(st.integers(0, 2**45), min_size=60, max_size=60),
+    spread=st.sampled_from([3, 2**20, 2**45]),
+    with_tie=st.booleans(),
+)
+def test_stable_order_is_lexsort_whatever_the_range_of_the_keys(
+    keys: list[int], ties: list[int], spread: int, with_tie: bool
+) -> None:
+    # Keys and tiebreaks of a narrow range are packed as they are, wide ones coded densely
+    # first: both must give lexsort's order.
+    key = np.asarray(keys, dtype=np.int64) % spread
+    tie = np.asarray(ties[: len(keys)], dtype=np.int64) % spread if with_tie else None
+    want = np.lexsort((tie, key)) if tie is not None else np.argsort(key, kind="stable")
+    assert stable_order(key, tie).tolist() == want.tolist()

@@ -286,10 +286,11 @@ def stable_order(key: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndar
     n = len(key)
     packed, nk = _span(key)
     t, nt = _span(tiebreak) if tiebreak is not None else (None, 1)
-    if n and (nk * nt * n).bit_length() > 62 and tiebreak is not None:
-        # Dense codes for both before giving up on packing.
+    if n and (nk * nt * n).bit_length() > 62:
+        # Dense codes before giving up on packing.
         packed, nk = _dense(key)
-        t, nt = _dense(tiebreak)
+        if tiebreak is not None:
+            t, nt = _dense(tiebreak)
     if n == 0 or (nk * nt * n).bit_length() > 62:
         return (
             np.lexsort((tiebreak, key)) if tiebreak is not None else np.argsort(key, kind="stable")
