@@ -384,7 +384,10 @@ def audit(
     timings["links"] = links_seconds + time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    duplicates = clusters_to_records(matched, loaded) if matched is not None else []
+    # The clusters' records (Python objects) beside the score (numpy, GIL released).
+    records = (
+        Background(clusters_to_records, matched, loaded) if matched is not None else None
+    )
     dup_sets = duplicate_sets(matched)
     titles = {r.code: r.title for r in rules}
     scored = [p.source for p in contacts]
@@ -393,6 +396,7 @@ def audit(
     to_score = findings if in_scored.all() else findings[in_scored]
     score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
     score.unmeasured = _unmeasured(rules, contacts, bool(linked.stats))
+    duplicates = records.result() if records is not None else []
     timings["score"] = time.perf_counter() - t0
     return Audit(
         sources=loaded,
