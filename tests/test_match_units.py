@@ -338,3 +338,24 @@ def test_stable_order_is_lexsort_whatever_the_range_of_the_keys(
     tie = np.asarray(ties[: len(keys)], dtype=np.int64) % spread if with_tie else None
     want = np.lexsort((tie, key)) if tie is not None else np.argsort(key, kind="stable")
     assert stable_order(key, tie).tolist() == want.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="abc.@1", min_size=1, max_size=9), min_size=2, max_size=40,
+                unique=True))
+def test_the_one_edit_screen_never_rules_out_a_pair_one_edit_apart(values: list[str]) -> None:
+    from types import SimpleNamespace
+
+    from rapidfuzz.distance import OSA
+
+    from hygiene.match.compare import one_edit_possible
+
+    col = Coded(np.arange(len(values), dtype=np.int32), Vocab(values))
+    f = SimpleNamespace(memo={}, cols={"email": col})
+    a, b = np.triu_indices(len(values), 1)
+    possible = one_edit_possible(f, "email", a, b)  # type: ignore[arg-type]
+    for i, j, ok in zip(a.tolist(), b.tolist(), possible.tolist(), strict=True):
+        if OSA.distance(values[i], values[j]) <= 1:  # one edit or one transposition
+            assert ok, (values[i], values[j])
+        if abs(len(values[i]) - len(values[j])) >= 2:
+            assert not ok, (values[i], values[j])

@@ -407,16 +407,20 @@ def edit_shape(col: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     never one edit apart. So most pairs are ruled out without scoring them."""
     arr = col.text()
     lens = np.asarray(pc.utf8_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
-    heads = np.empty(len(arr), dtype=object)
-    tails = np.empty(len(arr), dtype=object)
+    head = np.empty(len(arr), dtype=np.int64)
+    tail = np.empty(len(arr), dtype=np.int64)
+    # Codes need agree only between values of one length (the only ones compared), so each
+    # length's slices are dictionary-encoded on their own, offset past the previous ones:
+    # no Python string per value (1M emails and 1M phones: 1.2 s as Python strings).
+    used = {"head": 0, "tail": 0}
     for n in np.unique(lens):
         at = np.flatnonzero(lens == n)
         part = arr.take(pa.array(at))
         k = max(int(n - 1) // 2, 0)
-        heads[at] = pc.utf8_slice_codeunits(part, 0, k).to_numpy(zero_copy_only=False)
-        tails[at] = pc.utf8_slice_codeunits(part, int(n) - k, int(n)).to_numpy(zero_copy_only=False)
-    head = pd.factorize(heads)[0] if len(arr) else np.empty(0, dtype=np.int64)
-    tail = pd.factorize(tails)[0] if len(arr) else np.empty(0, dtype=np.int64)
+        for name, out, (lo, hi) in (("head", head, (0, k)), ("tail", tail, (int(n) - k, int(n)))):
+            enc = pc.dictionary_encode(pc.utf8_slice_codeunits(part, lo, hi))
+            out[at] = enc.indices.to_numpy(zero_copy_only=False) + used[name]
+            used[name] += len(enc.dictionary)
     return lens, head, tail
 
 
