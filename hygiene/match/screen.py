@@ -22,7 +22,7 @@ import numpy as np
 from hygiene.runtime import parallel_map
 
 from . import fs
-from .compare import CHUNK, Comparison, level, possible_levels, swapped_names
+from .compare import Comparison, level, possible_levels, swapped_names
 from .features import Features
 
 #: Comparisons by cost: exact code tests and one-edit checks first, then the names
@@ -33,6 +33,12 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("first_name", "last_name"),
     ("company", "street"),
 )
+
+
+#: Candidate pairs per screening chunk. Small enough that two threads share the last chunks
+#: evenly (5M candidates in 1M chunks left one thread idle for the fifth): 1M + 700k rows,
+#: 3.45-3.67 s -> 3.33-3.43 s (three runs each).
+CHUNK = 250_000
 
 
 @dataclass
