@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hygiene.arrays import index_type, run_ranks
 from hygiene.runtime import parallel_map
 
 from .features import Coded, Features
@@ -184,11 +185,6 @@ def _label(f: Features, keys: tuple[str, ...], row: int) -> str:
     return "|".join(parts)
 
 
-def _index_type(n: int) -> type[np.signedinteger]:
-    """int32 for positions below 2**31: half the memory of int64 for millions of pairs."""
-    return np.int32 if n < 2**31 else np.int64
-
-
 def _empty_pairs(order: np.ndarray) -> np.ndarray:
     return np.empty((0, 2), dtype=order.dtype)
 
@@ -198,10 +194,10 @@ def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     `order`'s dtype."""
     if len(sizes) == 0:
         return _empty_pairs(order)
-    it = _index_type(len(order))
+    it = index_type(len(order))
     starts, sizes = starts.astype(it), sizes.astype(it)
     # For each element, how many later elements share its group.
-    pos = np.repeat(starts, sizes) + _ranks(sizes)
+    pos = np.repeat(starts, sizes) + run_ranks(sizes)
     after = np.repeat(starts + sizes, sizes) - pos - 1
     total = int(after.sum(dtype=np.int64))
     out = np.empty((total, 2), dtype=order.dtype)
@@ -210,19 +206,8 @@ def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     out[:, 0] = order[left]
     # right = left + 1 + (rank among the pairs of one left element)
     left += 1
-    left += _ranks(after)
+    left += run_ranks(after)
     out[:, 1] = order[left]
-    return out
-
-
-def _ranks(sizes: np.ndarray) -> np.ndarray:
-    """0, 1, ... within each run of the given sizes, concatenated (in `sizes`' dtype)."""
-    total = int(sizes.sum(dtype=np.int64))
-    it = _index_type(total)
-    sizes = sizes.astype(it, copy=False)
-    first = np.cumsum(sizes, dtype=it) - sizes
-    out = np.arange(total, dtype=it)
-    out -= np.repeat(first, sizes)
     return out
 
 
@@ -248,9 +233,9 @@ def _cross_pairs(
     total = int(n.sum())
     if total == 0:
         return _empty_pairs(order)
-    it = _index_type(max(total, len(order)))
+    it = index_type(max(total, len(order)))
     n = n.astype(it)
-    idx = _ranks(n)
+    idx = run_ranks(n)
     b = np.repeat(size_b.astype(it), n)
     out = np.empty((total, 2), dtype=order.dtype)
     out[:, 0] = order[np.repeat(start_a.astype(it), n) + idx // b]
@@ -433,7 +418,7 @@ def _rule_pairs(
     # Alternatives use columns with the same vocabularies position by position, so
     # their keys share one code space and stack.
     keys_all = np.concatenate([rule_key(f, keys)[0] for keys in options])
-    rows = np.tile(np.arange(f.n, dtype=_index_type(f.n)), len(options))
+    rows = np.tile(np.arange(f.n, dtype=index_type(f.n)), len(options))
     cap = min(max_block_size, rule.cap or max_block_size)
     if rule.neighbour:
         p, crow, csize = neighbour_pairs(rows, keys_all, cap, window)
