@@ -327,6 +327,35 @@ def test_chain_does_not_collapse_people_who_differ_on_email_and_phone() -> None:
     assert result.stats["guarded_components"] >= 1
 
 
+def test_cluster_evidence_starts_with_its_weakest_tie() -> None:
+    """A and B agree on everything; C is B with a nickname. C's only tie is the weaker one,
+    so the cluster's evidence (and confidence) lead with it, then add what A~B adds."""
+    frame, _ = _contact_list()
+    trio = pd.DataFrame(
+        [
+            {
+                "Email": "robert.grabowski@northwind.io",
+                "First Name": first,
+                "Last Name": "Grabowski",
+                "Phone Number": "+1 415 555 0101",
+            }
+            for first in ("Robert", "Robert", "Bob")
+        ]
+    )
+    start = len(frame)
+    frame = pd.concat([frame, trio], ignore_index=True)
+    frame["Record ID"] = [str(i) for i in range(len(frame))]
+    result = find_duplicates([_source(frame)])
+    cluster = next(c for c in result.clusters if start in c.members)
+    assert cluster.members == [start, start + 1, start + 2]
+    ev = cluster.evidence
+    assert ev.index("first name nickname (robert/bob)") < ev.index("first name equal")
+    assert len(ev) == len(set(ev))
+    trio_pairs = result.pairs[result.pairs.pos_a >= start]
+    nick = trio_pairs[trio_pairs.pos_b == start + 2]
+    assert cluster.confidence == round(float(nick.probability.max()), 4)
+
+
 def test_keep_separate_pairs_are_never_merged(matched: Matched) -> None:
     source, _, cases, _ = matched
     a, b = cases["email case"]

@@ -306,6 +306,44 @@ def test_survivor_rules(
     assert out.reason.iloc[0].startswith(reason)
 
 
+def test_survivor_reasons_of_many_clusters_in_one_call() -> None:
+    """Each cluster gets the words of the rule that decided it, not of its neighbours."""
+    crm, esp = _survivor_sources()
+    frame = pd.DataFrame(
+        {
+            "cluster": [1, 1, 2, 2, 3, 3, 4],
+            "source": ["crm", "crm", "crm", "crm", "esp", "crm", "esp"],
+            "pos": [0, 1, 2, 3, 0, 0, 0],
+        }
+    )
+    out = choose_survivors(frame, [crm, esp], load_survivorship())
+    assert out.cluster.tolist() == [1, 2, 3, 4]
+    assert list(zip(out.source, out.pos.astype(int), strict=True)) == [
+        ("crm", 1),
+        ("crm", 3),
+        ("crm", 0),
+        ("esp", 0),
+    ]
+    reasons = out.reason.tolist()
+    assert reasons[0].startswith("most complete (3 of")
+    assert reasons[1] == "most recent activity (2024-06-30)"
+    assert reasons[2] == "CRM record preferred (hubspot)"
+    assert reasons[3] == "first in file (all else equal)"  # one member: nothing to compare
+
+
+def test_survivor_dates_read_in_utc_before_1970(tmp_path: Path) -> None:
+    crm = make_source(
+        "crm",
+        {"Email": ["a@x.com", "a@x.com"], "Created": ["1969-12-31", "1965-03-02"]},
+        {"Email": "email", "Created": "created_at"},
+    )
+    path = tmp_path / "survivorship.yaml"
+    path.write_text("rules:\n  - rule: oldest\n    fields: [created_at]\n")
+    frame = pd.DataFrame({"cluster": 1, "source": "crm", "pos": [0, 1]})
+    out = choose_survivors(frame, [crm], load_survivorship(path))
+    assert out.reason.iloc[0] == "oldest record (1965-03-02)"
+
+
 def test_survivorship_rules_are_configurable(tmp_path: Path) -> None:
     crm, esp = _survivor_sources()
     path = tmp_path / "survivorship.yaml"

@@ -21,7 +21,7 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import release_memory, use_system_allocator
+from hygiene.runtime import Background, release_memory, use_system_allocator
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
@@ -157,6 +157,11 @@ def score_features(
     """Block, compare and score coded features (see `encode_frames`)."""
     seconds = dict(seconds or {})
     t = time.perf_counter()
+    comps = [c for c in active(f) if c.name in settings.comparisons]
+    rng = np.random.default_rng(settings.seed)
+    # u needs random pairs, not candidates: measured beside blocking, whose rule threads
+    # leave much of the second core idle. Only that thread draws from `rng` until result().
+    u_job = Background(fs.estimate_u, f, comps, settings.u_samples, rng)
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     cand = candidates(f, rules, settings.max_block_size, settings.window)
     # Each step's freed temporaries back to the OS: glibc keeps them for reuse otherwise
@@ -165,9 +170,7 @@ def score_features(
     seconds["blocking"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    comps = [c for c in active(f) if c.name in settings.comparisons]
-    rng = np.random.default_rng(settings.seed)
-    u = fs.estimate_u(f, comps, settings.u_samples, rng)
+    u = u_job.result()
     # Weights are learnt on a uniform sample of the candidates: plenty for EM, and the
     # fuzzy comparisons of the rest wait until screening has dropped hopeless pairs.
     n_cand = len(cand.left)
@@ -373,24 +376,37 @@ def _clusters(
     m_edge = np.where(has, edge_of_row[at] if len(edge_row) else -1, -1)
     starts = np.r_[0, np.flatnonzero(np.diff(m_cid)) + 1]
     src_of = names[f.source[m_rows[starts]]].tolist()
+    # Each cluster's distinct edges, weakest first: the first gives the confidence, and the
+    # evidence is their words in that order, each word once. Ordered by match weight, which
+    # unlike the probability does not saturate at 1.0 (ties then fall to the pair's order).
+    own = m_edge >= 0
+    e_cid, e_edge = m_cid[own], m_edge[own]
+    order = np.lexsort((e_edge, s.weight[dup][e_edge], e_cid))
+    e_cid, e_edge = e_cid[order], e_edge[order]
+    new = np.r_[True, (e_cid[1:] != e_cid[:-1]) | (e_edge[1:] != e_edge[:-1])]
+    e_cid, e_edge = e_cid[new], e_edge[new]
+    n_clusters = len(starts)
+    n_edges = np.bincount(e_cid - 1, minlength=n_clusters)
+    e_start = np.r_[0, np.cumsum(n_edges)[:-1]]
+    weakest = e_edge[np.minimum(e_start, max(len(e_edge) - 1, 0))] if len(e_edge) else e_start
     # Plain lists sliced per cluster: numpy per cluster costs more than the work itself.
     bounds = [*starts.tolist(), len(m_rows)]
-    m_pos, m_edges, prl = f.pos[m_rows].tolist(), m_edge.tolist(), pr.tolist()
+    m_pos, edges_l = f.pos[m_rows].tolist(), e_edge.tolist()
+    # Python's round (exact decimal rounding, unlike np.round) once per distinct value.
+    conf_values, conf_of = np.unique(np.where(n_edges > 0, pr[weakest], 0.0), return_inverse=True)
+    conf = np.asarray([round(v, 4) for v in conf_values.tolist()])[conf_of].tolist()
     out = []
-    for k in range(len(starts)):
-        lo, hi = bounds[k], bounds[k + 1]
-        own = sorted({e for e in m_edges[lo:hi] if e >= 0}, key=prl.__getitem__)
-        ev: list[str] = []
-        for e in own:
-            for w in words_of.get(e, ()):
-                if w not in ev:
-                    ev.append(w)
+    for k, (count, lo, c) in enumerate(zip(n_edges.tolist(), e_start.tolist(), conf, strict=True)):
+        if count == 1:  # most clusters: a pair; an edge's words belong to its cluster alone
+            ev = words_of[edges_l[lo]]
+        else:
+            ev = list(dict.fromkeys(w for e in edges_l[lo : lo + count] for w in words_of[e]))
         out.append(
             Cluster(
                 id=k + 1,
                 source=src_of[k],
-                members=m_pos[lo:hi],  # rows ascending, so positions too
-                confidence=round(prl[own[0]], 4) if own else 0.0,
+                members=m_pos[bounds[k] : bounds[k + 1]],  # rows ascending, so positions too
+                confidence=c,
                 survivor=int(surv_pos[k + 1]),
                 evidence=ev,
                 survivor_reason=str(surv_why[k + 1]),

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from hygiene.normalize._arrow import to_numpy_mask
 from hygiene.normalize.base import arrow
+from hygiene.runtime import parallel_map
 
 from .names import phonetic, related_pairs
 
@@ -193,22 +194,35 @@ def encode_frames(
     src = np.repeat(np.arange(len(frames), dtype=np.int16), sizes)
     pos = np.concatenate([np.arange(k, dtype=np.int64) for k in sizes] or [np.empty(0, np.int64)])
     frames.clear()
-    cols: dict[str, Coded] = {}
     n = len(src)
-    grouped = {m for members in SHARED.values() for m in members}
-    for members in SHARED.values():
+
+    def code(members: tuple[str, ...]) -> dict[str, Coded]:
         chunks = [c for m in members for c in columns.pop(m).chunks]  # large_string above
         coded = _factorize(pa.chunked_array(chunks, pa.large_string()))
         del chunks
-        for k, m in enumerate(members):
-            cols[m] = Coded(coded.codes[k * n : (k + 1) * n], coded.vocab)
-    for name in MATCH_COLUMNS:
-        if name not in grouped:
-            cols[name] = _factorize(columns.pop(name))
-    feats = Features(cols, src, pos, sources)
-    feats.derived = derive(feats, freemail)
-    feats.nick_keys = related_pairs(cols["first_name"].vocab)
-    feats.name_like_local = name_like_local(feats)
+        return {
+            m: Coded(coded.codes[k * n : (k + 1) * n], coded.vocab) for k, m in enumerate(members)
+        }
+
+    # Columns are coded two at a time, as are the keys below: pyarrow's hashing, sorting
+    # and string kernels release the GIL.
+    grouped = {m for members in SHARED.values() for m in members}
+    groups = [*SHARED.values(), *((c,) for c in MATCH_COLUMNS if c not in grouped)]
+    cols: dict[str, Coded] = {}
+    for part in parallel_map(code, groups):
+        cols.update(part)
+    feats = Features({c: cols[c] for c in MATCH_COLUMNS}, src, pos, sources)
+    first, last = cols["first_name"], cols["last_name"]
+    jobs: list[Callable[[], Any]] = [
+        lambda: _snm_keys(first, last),
+        lambda: name_like_local(feats),
+        lambda: derive(feats, freemail),
+        lambda: related_pairs(first.vocab),
+    ]
+    snm, feats.name_like_local, feats.derived, feats.nick_keys = parallel_map(
+        lambda job: job(), jobs
+    )
+    feats.derived["snm_first"], feats.derived["snm_last"] = snm
     return feats
 
 
@@ -285,7 +299,8 @@ def _tail(v: str) -> str:
 
 
 def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Coded]:
-    """Keys used by blocking only: phonetic names, initials, business email domain.
+    """Keys used by blocking only: phonetic names, initials, business email domain (the
+    sorted-neighbourhood keys, `_snm_keys`, are added beside them).
 
     First- and last-name keys are computed on the shared name vocabulary, so they share
     codes and a rule can stack them to catch first and last name swapped.
@@ -309,7 +324,6 @@ def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Cod
     out["business_domain"] = _apply(
         _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes
     )
-    out["snm_first"], out["snm_last"] = _snm_keys(first, last)
     return out
 
 

@@ -7,6 +7,8 @@ keys are matching-only forms and live here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,6 +19,7 @@ from hygiene.model import Source
 from hygiene.normalize._arrow import map_distinct
 from hygiene.normalize.base import TEXT, arrow, text
 from hygiene.prepared import Prepared
+from hygiene.runtime import parallel_map
 
 from .features import MATCH_COLUMNS
 
@@ -84,33 +87,90 @@ def _mode(s: pd.Series) -> str | None:
     return str(counts.index[0]) if len(counts) else None
 
 
-def _phones(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
-    """E.164 phone and mobile, as the checks read them (`Prepared.phone`: the row's country,
+PHONE_FIELDS = ("phone", "mobile_phone")
+
+#: One part of the match frame: some of its columns, from the source's views.
+_Part = Callable[[Prepared, pd.Index], dict[str, pd.Series]]
+
+
+def _default_region(prep: Prepared) -> str | None:
+    """The country a number without one is read in, failing all else: the source's most
+    common country, else the most common region of the numbers that were read."""
+    regions = prep.likely_regions()
+    if regions:
+        return regions[0]
+    seen = [p["region"] for p in (prep.phone(n) for n in PHONE_FIELDS) if p is not None]
+    return _mode(pd.concat(seen, ignore_index=True)) if seen else None
+
+
+def _phone(field: str) -> _Part:
+    """E.164 phone (or mobile), as the checks read them (`Prepared.phone`: the row's country,
     else `--region`, else the source's common countries where the number is valid there).
     A number still unread, on a row with no country, is read in the source's usual country
     even when it is not valid there: one digit apart from its twin is evidence too."""
-    alpha2 = prep.country_alpha2()
-    parsed = {n: prep.phone(n) for n in ("phone", "mobile_phone")}
-    regions = prep.likely_regions()
-    default = regions[0] if regions else None
-    if default is None:
-        seen = [p["region"] for p in parsed.values() if p is not None]
-        default = _mode(pd.concat(seen, ignore_index=True)) if seen else None
-    out = {}
-    for n, p in parsed.items():
-        raw = _raw(prep, n)
+
+    def part(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+        p, raw = prep.phone(field), _raw(prep, field)
         if p is None or raw is None:
-            out[n] = _missing(index)
-            continue
+            return {}
+        alpha2 = prep.country_alpha2()
         e164 = p["e164"].reset_index(drop=True).astype(TEXT)
         todo = e164.isna() & raw.notna()
         if alpha2 is not None:
             todo &= alpha2.reset_index(drop=True).isna()
-        if default is not None and bool(todo.any()):
+        if bool(todo.any()) and (default := _default_region(prep)) is not None:
             again = nz.normalize_phone(raw[todo], region=default)["e164"].astype(TEXT)
             e164 = e164.mask(todo, again.reindex(e164.index))
-        out[n] = _key(e164).set_axis(index)
-    return out
+        return {field: _key(e164).set_axis(index)}
+
+    return part
+
+
+def _email_columns(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+    e = prep.email()
+    if e is None:
+        return {}
+    e = e.reset_index(drop=True)
+    return {
+        "email": _key(e["email"].where(e["domain"].notna())),
+        "email_key": _key(e["key"].where(e["domain"].notna())),
+        "email_local": _key(e["local"]),
+        "email_domain": _key(e["domain"]),
+    }
+
+
+def _name_columns(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+    first, last = _names(prep, index)
+    return {"first_name": first, "last_name": last}
+
+
+def _one(field: str, column: str, fn: Callable[[pd.Series], pd.Series]) -> _Part:
+    def part(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+        raw = _raw(prep, field)
+        return {} if raw is None else {column: fn(raw)}
+
+    return part
+
+
+def _birth(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+    dates = prep.dates("birth_date") if _raw(prep, "birth_date") is not None else None
+    if dates is None:
+        return {}
+    return {"birth_date": _key(dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT))}
+
+
+#: The match frame's columns in independent parts, the costliest first: each is mostly
+#: pyarrow work (GIL released), so two threads build them side by side.
+_PARTS: tuple[_Part, ...] = (
+    *(_phone(n) for n in PHONE_FIELDS),
+    _email_columns,
+    _name_columns,
+    _one("street", "street", street_key),
+    _one("company", "company", lambda s: _key(nz.company_key(s))),
+    _one("city", "city", lambda s: _key(nz.name_key(s))),
+    _one("postal_code", "postal_code", postcode_key),
+    _birth,
+)
 
 
 def prepare(source: Source | Prepared) -> pd.DataFrame:
@@ -121,35 +181,7 @@ def prepare(source: Source | Prepared) -> pd.DataFrame:
     """
     prep = source if isinstance(source, Prepared) else Prepared(source)
     index = pd.RangeIndex(prep.rows)
-    out = pd.DataFrame(index=index)
-    e = prep.email()
-    if e is not None:
-        e = e.reset_index(drop=True)
-        out["email"] = _key(e["email"].where(e["domain"].notna()))
-        out["email_key"] = _key(e["key"].where(e["domain"].notna()))
-        out["email_local"] = _key(e["local"])
-        out["email_domain"] = _key(e["domain"])
-    out["first_name"], out["last_name"] = _names(prep, index)
-    phones = _phones(prep, index)
-    out["phone"], out["mobile_phone"] = phones["phone"], phones["mobile_phone"]
-    company = _raw(prep, "company")
-    if company is not None:
-        out["company"] = _key(nz.company_key(company))
-    street = _raw(prep, "street")
-    if street is not None:
-        out["street"] = street_key(street)
-    city = _raw(prep, "city")
-    if city is not None:
-        out["city"] = _key(nz.name_key(city))
-    postcode = _raw(prep, "postal_code")
-    if postcode is not None:
-        out["postal_code"] = postcode_key(postcode)
-    birth = _raw(prep, "birth_date")
-    if birth is not None:
-        dates = prep.dates("birth_date")
-        assert dates is not None
-        out["birth_date"] = _key(dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT))
-    for c in MATCH_COLUMNS:
-        if c not in out.columns:
-            out[c] = _missing(index)
-    return out[list(MATCH_COLUMNS)]
+    out: dict[str, pd.Series] = {}
+    for part in parallel_map(lambda fn: fn(prep, index), _PARTS):
+        out.update(part)
+    return pd.DataFrame({c: out[c] if c in out else _missing(index) for c in MATCH_COLUMNS})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +101,8 @@ def _filled(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> np.ndar
 
 def _scores(
     rule: SurvivorRule, members: pd.DataFrame, sources: dict[str, Source], surv: Survivorship
-) -> tuple[np.ndarray, Callable[[int], str]]:
-    """Score per member (higher wins) and the words for member i winning on this rule
+) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
+    """Score per member (higher wins) and the words for members `idx` winning on this rule
     (asked for winners only: a cluster has one, and wording 60k members cost a second)."""
     n = len(members)
     score = np.zeros(n, dtype=np.float64)
@@ -130,18 +129,20 @@ def _scores(
             order = list(sources).index(name)
             score[idx] = -(order * 1e12 + pos)
 
-    def words(i: int) -> str:
+    def words(idx: np.ndarray) -> list[str]:
         if rule.rule == "source_kind":
-            return str(kinds[i])
+            return [str(k) for k in kinds[idx]]
         if rule.rule == "most_complete":
-            return f"most complete ({filled[i]} of {len(rule.fields)} fields)"
+            return [f"most complete ({k} of {len(rule.fields)} fields)" for k in filled[idx]]
         if rule.rule in ("most_recent", "oldest"):
             label = "most recent activity" if rule.rule == "most_recent" else "oldest record"
-            if np.isnan(days[i]):
-                return label
-            day = datetime.fromtimestamp(float(days[i]), UTC)
-            return f"{label} ({day:%Y-%m-%d})"
-        return "first in file (all else equal)"
+            d = days[idx]
+            # Whole seconds since the epoch, floored as a UTC datetime would be.
+            day = np.floor(np.nan_to_num(d)).astype("datetime64[s]").astype("datetime64[D]")
+            text = np.datetime_as_string(day, unit="D").tolist()
+            missing = np.isnan(d).tolist()
+            return [label if m else f"{label} ({t})" for m, t in zip(missing, text, strict=True)]
+        return ["first in file (all else equal)"] * len(idx)
 
     return score, words
 
@@ -171,20 +172,20 @@ def choose_survivors(
         c_sorted[np.minimum(second_pos, len(order) - 1)] == c_sorted[first]
     )
     second = order[np.minimum(second_pos, len(order) - 1)]
-    reasons = []
-    for b, s2, ok in zip(best.tolist(), second.tolist(), has_second.tolist(), strict=True):
-        reason = words[-1](b)
-        if ok:
-            for k, sc in enumerate(scores):
-                if sc[b] != sc[s2]:
-                    reason = words[k](b)
-                    break
-        reasons.append(reason)
+    # The reason is the first rule that tells the winner from the runner-up (the last rule,
+    # first in file, when none does or the cluster has one member).
+    differs = np.stack([sc[best] != sc[second] for sc in scores]) & has_second
+    decided = np.where(differs.any(axis=0), differs.argmax(axis=0), len(scores) - 1)
+    reasons = np.empty(len(best), dtype=object)
+    for k, w in enumerate(words):
+        at = np.flatnonzero(decided == k)
+        if len(at):
+            reasons[at] = w(best[at])
     return pd.DataFrame(
         {
             "cluster": cluster[best],
             "source": members["source"].to_numpy()[best],
             "pos": members["pos"].to_numpy()[best],
-            "reason": reasons,
+            "reason": reasons.tolist(),
         }
     )
