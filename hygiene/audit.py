@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cache
@@ -26,9 +27,9 @@ from .errors import ConfigError
 from .links import LINK_HITS, finish_links, keep_link_views, plan_links
 from .links.state import STATE_FIELDS
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
-from .match import MatchResult, MatchSettings, clusters_to_records, find_duplicates
+from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
-from .prepared import Prepared
+from .prepared import Prepared, warm_all
 from .resources import load_yaml, rules_dir
 from .runtime import Background, parallel_map, release_memory, use_system_allocator
 from .score import DuplicateSet, Score, compute
@@ -323,13 +324,13 @@ def audit(
     timings["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    # One thread per source: each has its own views, and pyarrow's kernels release the GIL.
-    parallel_map(Prepared.warm, contacts, len(contacts))
+    # Two threads share every source's views: pyarrow's kernels release the GIL.
+    warm_all(contacts)
     release_memory()
     timings["normalize"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    job: Background[MatchResult] | None = None
+    job: _Matching | None = None
     read = threading.Event()
     if match is not False:
         settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
@@ -337,9 +338,7 @@ def audit(
         # Matching reads only the normalised views, the checks only write their hits: the
         # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
         # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
-        job = Background(
-            find_duplicates, contacts, settings, exclude_pairs=exclude, views_read=read.set
-        )
+        job = _Matching(contacts, settings, exclude, read.set)
     findings = run_checks(contacts, rules, options)
     # Past the checks, only the links read the views, and few of them: the rest go once the
     # matcher has read its own (most often long before), or else after it.
@@ -360,28 +359,29 @@ def audit(
     )
     links_seconds = time.perf_counter() - t0
 
-    # "match" is what matching adds after the checks: the wait for it, or all of it serially.
+    # "match" is what matching adds after the checks: the waits for it, or all of it serially.
     t0 = time.perf_counter()
-    matched: MatchResult | None = job.result() if job is not None else None
+    fuzzy, members = job.links() if job is not None else (None, None)
     if not trimmed:
         for p in contacts:
             keep_link_views(p)
-    release_memory()
     timings["match"] = time.perf_counter() - t0
 
+    # The matcher hands its links over before its clusters' evidence and survivors: the
+    # link rules run meanwhile.
     t0 = time.perf_counter()
-    linked = finish_links(
-        plan,
-        fuzzy_links=matched.links if matched is not None else None,
-        clusters=matched.clusters if matched is not None else None,
-    )
-    del plan
+    linked = finish_links(plan, fuzzy_links=fuzzy, clusters=members)
+    del plan, fuzzy, members
     if len(linked.findings):
         findings = concat_findings([findings, linked.findings])
     for p in preps:
         p.forget("hits")  # the links were their last reader
-    release_memory()
     timings["links"] = links_seconds + time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    matched: MatchResult | None = job.result() if job is not None else None
+    release_memory()
+    timings["match"] += time.perf_counter() - t0
 
     t0 = time.perf_counter()
     # The clusters' records (Python objects) beside the score (numpy, GIL released).
@@ -414,6 +414,49 @@ def audit(
         prepared=preps,
         decisions=judged,
     )
+
+
+class _Matching:
+    """`find_duplicates` on its own thread (in turn with HYGIENE_SERIAL=1), with its early
+    hand-off of the links and the clusters' members (`links_ready`)."""
+
+    def __init__(
+        self,
+        contacts: Sequence[Prepared],
+        settings: MatchSettings,
+        exclude: Iterable[tuple[str, int, str, int]],
+        views_read: Callable[[], object],
+    ) -> None:
+        self._early: Future[tuple[pd.DataFrame, pd.DataFrame] | None] = Future()
+
+        def run() -> MatchResult:
+            try:
+                return find_duplicates(
+                    contacts,
+                    settings,
+                    exclude,
+                    views_read=views_read,
+                    links_ready=lambda links, members: self._early.set_result((links, members)),
+                )
+            finally:
+                if not self._early.done():  # it failed first: result() raises its error
+                    self._early.set_result(None)
+
+        self._job = Background(run)
+        self._result: MatchResult | None = None
+
+    def links(self) -> tuple[pd.DataFrame, pd.DataFrame | list[Cluster]]:
+        """The matcher's links and clusters' members, as soon as it has them."""
+        early = self._early.result() if self._job.beside else None
+        if early is None:  # serial, or it failed (result() raises its error)
+            result = self.result()
+            return result.links, result.clusters
+        return early
+
+    def result(self) -> MatchResult:
+        if self._result is None:
+            self._result = self._job.result()
+        return self._result
 
 
 def _decisions(

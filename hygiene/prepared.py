@@ -6,15 +6,16 @@ Checks, the matcher and the link checks all need the normalised email or phone o
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import pandas as pd
 
 from . import normalize as nz
 from .model import Source
+from .runtime import parallel_map
 
 T = TypeVar("T")
 
@@ -57,8 +58,7 @@ class Prepared:
         at 1.7M rows, and the findings hold the same facts."""
         kept = {(kind, name) for name in keep}
         for key in [
-            k for k in self._memo
-            if isinstance(k, tuple) and k and k[0] == kind and k not in kept
+            k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind and k not in kept
         ]:
             del self._memo[key]
 
@@ -77,13 +77,23 @@ class Prepared:
         """Compute the views every later step reads (the checks, the matcher, the links):
         each mapped field's values, the email parts, the phones and the row countries.
         Optional (every view computes on first use); it lets an audit time normalisation
-        as a step of its own."""
-        for name in self.source.fields:
-            self.value(name)
-        self.email()
-        self.country_alpha2()
-        for name in ("phone", "mobile_phone"):
-            self.phone(name)
+        as a step of its own. `warm_all` warms several sources on two threads."""
+        for steps in self.warm_steps():
+            for step in steps:
+                step()
+
+    def warm_steps(self) -> list[list[Callable[[], object]]]:
+        """`warm`'s work in rounds, each step reading only views of earlier rounds (or
+        waiting for them): the values, then the row countries, then the costly views
+        (phones, emails)."""
+        values: list[Callable[[], object]] = [
+            partial(self.value, name) for name in self.source.fields
+        ]
+        return [
+            values,
+            [self.country_alpha2],
+            [partial(self.phone, "phone"), self.email, partial(self.phone, "mobile_phone")],
+        ]
 
     @property
     def rows(self) -> int:
@@ -137,9 +147,7 @@ class Prepared:
                 return None
             # Parts of a combined address are separated by two or more spaces; the last is the
             # country.
-            last = nz.unique_map_values(
-                street[combined], lambda v: re.split(r"\s{2,}", v.strip())[-1]
-            )
+            last = nz.last_address_part(street[combined])
             found = nz.country_code(last)["alpha2"]
             return found.reindex(street.index)
 
@@ -208,3 +216,15 @@ class Prepared:
         if v is None:
             return None
         return self.memo(("bools", field), lambda: nz.parse_bool(v))
+
+
+def warm_all(preps: Sequence[Prepared]) -> None:
+    """`Prepared.warm` of every source on two threads that share the steps of all of them
+    (a thread per source left one idle once the smaller source was done): every source's
+    values, then countries, then the costly views taken view by view, largest source
+    first, so both threads start on a phone column."""
+    rounds = [p.warm_steps() for p in sorted(preps, key=lambda p: -p.rows)]
+    steps = [step for k in (0, 1) for r in rounds for step in r[k]]
+    costly = [r[2] for r in rounds]
+    steps += [c[i] for i in range(max(map(len, costly), default=0)) for c in costly if i < len(c)]
+    parallel_map(lambda step: step(), steps)

@@ -103,6 +103,11 @@ class Background(Generic[T]):
         except BaseException as exc:  # handed to the caller of result()
             self._error = exc
 
+    @property
+    def beside(self) -> bool:
+        """True when `fn` runs on its own thread (False: it runs inside `result()`)."""
+        return self._thread is not None
+
     def result(self) -> T:
         if self._thread is None:
             return self._call()

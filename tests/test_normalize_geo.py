@@ -1,8 +1,18 @@
+import re
+
 import pandas as pd
 import pycountry
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hygiene.normalize import country_code, country_display, state_code, state_display
+from hygiene.normalize import (
+    country_code,
+    country_display,
+    last_address_part,
+    state_code,
+    state_display,
+)
 from hygiene.resources import rules_yaml
 
 
@@ -162,3 +172,21 @@ def test_state_code_without_country_series():
 def test_state_display(code, style, shown):
     got = state_display(pd.Series([code]), style).iloc[0]
     assert pd.isna(got) if shown is None else got == shown
+
+
+_ADDRESS_PARTS = st.text(
+    alphabet=st.sampled_from(list("ab1 -,.\t\n\x0b\x0c\r\x1c\x1f\u00a0\u2003é")), max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ADDRESS_PARTS, min_size=1, max_size=40))
+def test_last_address_part_reads_as_python_splits(values: list[str]) -> None:
+    """The pyarrow path (ASCII values) and the Python path agree with re.split on \\s{2,}."""
+    got = last_address_part(pd.Series(values, dtype="string[pyarrow]")).tolist()
+    assert got == [re.split(r"\s{2,}", v.strip())[-1] for v in values]
+
+
+def test_last_address_part_of_a_mailchimp_address() -> None:
+    s = pd.Series(["12 Main St  Springfield  IL  62701  US", "4 Rue X  Paris   FR ", "Solo"])
+    assert last_address_part(s).tolist() == ["US", "FR", "Solo"]

@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ..normalize._arrow import flat, to_numpy_mask
-from ..normalize.base import arrow
+from ..normalize.base import arrow, text_isin
 from ..prepared import Prepared
 from ..resources import rules_yaml
 from .registry import CheckOptions, check, hits, no_hits
@@ -210,8 +210,7 @@ def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.D
     }
     if not bad:
         return no_hits()
-    mask = parts["domain"].isin(bad)
-    pos = np.flatnonzero(mask.to_numpy(dtype=bool))
+    pos = np.flatnonzero(text_isin(parts["domain"], bad))
     tld = parts["domain"].iloc[pos].str.rsplit(".", n=1).str[-1]
     return hits(pos, "email", tld=tld)
 
@@ -231,11 +230,13 @@ def email_disposable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Da
     allowed = frozenset(rule.params.get("allow", ()))
     counts = domain_counts(prep)
     uniq = pd.Series(counts.index, dtype="str")
-    hit = (uniq.isin(blocked) | _registrable(uniq).isin(blocked)) & ~uniq.isin(allowed)
-    bad = set(uniq[hit.fillna(False)])
+    hit = (text_isin(uniq, blocked) | text_isin(_registrable(uniq), blocked)) & ~text_isin(
+        uniq, allowed
+    )
+    bad = set(uniq[hit])
     if not bad:
         return no_hits()
-    pos = np.flatnonzero(parts["domain"].isin(bad).to_numpy(dtype=bool))
+    pos = np.flatnonzero(text_isin(parts["domain"], bad))
     return hits(pos, "email", domain=parts["domain"].iloc[pos])
 
 
@@ -246,9 +247,8 @@ def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Dat
     company = prep.value("company")
     if parts is None or company is None:
         return no_hits()
-    free = parts["domain"].isin(providers()["free"])
-    mask = free & company.notna()
-    pos = np.flatnonzero(mask.to_numpy(dtype=bool))
+    free = text_isin(parts["domain"], providers()["free"])
+    pos = np.flatnonzero(free & company.notna().to_numpy(dtype=bool))
     return hits(pos, "email", domain=parts["domain"].iloc[pos], company=company.iloc[pos])
 
 

@@ -49,7 +49,8 @@ def repeated_char(arr: pa.Array, min_len: int) -> np.ndarray:
     for step in np.unique(width[long]).tolist():
         rows = np.flatnonzero(long & (width == step))
         differ = np.zeros(len(data) + 1, dtype=np.int32)
-        np.cumsum(data[step:] != data[:-step], out=differ[step + 1 :])
+        # Summed as int32, not bool: numpy holds the GIL while it casts inside cumsum.
+        np.cumsum((data[step:] != data[:-step]).astype(np.int32), out=differ[step + 1 :])
         out[rows] = differ[e[rows]] == differ[s[rows] + step]
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -346,8 +346,21 @@ class ClusterLike(Protocol):
     def members(self) -> Sequence[int]: ...
 
 
-def cluster_frame(clusters: Sequence[ClusterLike] | None, source: str) -> pd.DataFrame:
+#: Duplicate clusters as the links read them: cluster objects, or their members as a frame
+#: of `cluster`, `source`, `pos` (the matcher's early hand-off, see `find_duplicates`).
+Clusters: TypeAlias = Sequence[ClusterLike] | pd.DataFrame
+
+
+def has_clusters(clusters: Clusters | None) -> bool:
+    return clusters is not None and len(clusters) > 0
+
+
+def cluster_frame(clusters: Clusters | None, source: str) -> pd.DataFrame:
     """(cluster, pos) of the clusters of one source."""
+    if isinstance(clusters, pd.DataFrame):
+        mine = clusters["source"].to_numpy(dtype=object) == source
+        return pd.DataFrame({"cluster": clusters["cluster"].to_numpy(dtype=np.int64)[mine],
+                             "pos": clusters["pos"].to_numpy(dtype=np.int64)[mine]})
     ids: list[int] = []
     pos: list[int] = []
     for i, c in enumerate(clusters or ()):

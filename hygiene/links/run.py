@@ -27,7 +27,7 @@ from .join import (
     FUZZY,
     ID,
     METHODS,
-    ClusterLike,
+    Clusters,
     Joined,
     best_pairs,
     cluster_frame,
@@ -35,6 +35,7 @@ from .join import (
     email_keys,
     empty_pairs,
     fuzzy_pairs,
+    has_clusters,
     join_keys,
     through_duplicates,
 )
@@ -152,7 +153,7 @@ def plan_links(
 def finish_links(
     plan: LinkPlan,
     fuzzy_links: pd.DataFrame | None = None,
-    clusters: Sequence[ClusterLike] | None = None,
+    clusters: Clusters | None = None,
 ) -> LinkResult:
     """The links step's result: the plan's exact joins plus the matcher's links and
     clusters (see `check_links`), the record rules run over them."""
@@ -181,7 +182,7 @@ def check_links(
     links: Sequence[LinkSpec | str] | None = None,
     kinds: Mapping[str, str] | None = None,
     fuzzy_links: pd.DataFrame | None = None,
-    clusters: Sequence[ClusterLike] | None = None,
+    clusters: Clusters | None = None,
     options: CheckOptions | None = None,
     defaults: bool = True,
 ) -> LinkResult:
@@ -234,7 +235,7 @@ def join_records(
     res: Resolved,
     preps: Mapping[str, Prepared],
     fuzzy: pd.DataFrame | None = None,
-    clusters: Sequence[ClusterLike] | None = None,
+    clusters: Clusters | None = None,
     joins: list[Joined] | None = None,
 ) -> RecordLink:
     """Pairs of a records link: email, then id columns (`joins`, default: made here; see
@@ -261,7 +262,7 @@ def join_records(
         pairs = parts[0]
     else:
         pairs = best_pairs(pd.concat(parts, ignore_index=True))
-    if clusters:
+    if has_clusters(clusters):
         inherited = []
         for side, prep, linked in (("a", a, linked_a), ("b", b, linked_b)):
             members = cluster_frame(clusters, prep.source.name)

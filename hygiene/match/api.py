@@ -94,6 +94,11 @@ class MatchResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+#: Called with the matcher's links and its clusters' members (`cluster`, `source`, `pos`)
+#: once they are known, while the clusters' evidence and survivors are still being made.
+LinksReady = Callable[[pd.DataFrame, pd.DataFrame], object]
+
+
 @dataclass
 class Scored:
     """What matching produced over the stacked features, before clusters get survivors."""
@@ -272,6 +277,7 @@ def find_duplicates(
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
     *,
     views_read: Callable[[], object] | None = None,
+    links_ready: LinksReady | None = None,
 ) -> MatchResult:
     """Duplicates within each source and links across sources.
 
@@ -279,6 +285,10 @@ def find_duplicates(
     records never share a cluster and never form a link. Given the audit's `Prepared`
     sources, matching reuses the normalised emails, phones and values the checks computed;
     `views_read` is called once it has read the last of them (the audit frees them then).
+    `links_ready(links, members)` is called with `MatchResult.links` and the clusters'
+    members (a frame of `cluster`, `source`, `pos`; clusters numbered as in the result) before the
+    clusters' evidence and survivors are made, so a caller on another thread can use them
+    meanwhile (the audit's link checks do).
     """
     settings = settings or MatchSettings()
     use_system_allocator()
@@ -290,7 +300,7 @@ def find_duplicates(
     if views_read is not None:
         views_read()
     scored = score_features(features, settings, seconds)
-    return assemble(scored, plain, settings, exclude_pairs)
+    return assemble(scored, plain, settings, exclude_pairs, links_ready)
 
 
 def assemble(
@@ -298,8 +308,12 @@ def assemble(
     sources: Sequence[Source],
     settings: MatchSettings,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
+    links_ready: LinksReady | None = None,
 ) -> MatchResult:
-    """Clusters with survivors, links and the kept pairs from scored candidates."""
+    """Clusters with survivors, links and the kept pairs from scored candidates.
+
+    `links_ready(links, members)` is called as soon as the links and the clusters' members
+    are known, before the clusters' evidence and survivors (see `find_duplicates`)."""
     t = time.perf_counter()
     f = s.features
     cannot = _row_lookup(f, exclude_pairs)
@@ -316,9 +330,11 @@ def assemble(
     rows, labels, guarded = cluster_rows(
         s.left[dup], s.right[dup], s.prob[dup], Guard(f, cannot_codes)
     )
-    clusters = _clusters(s, dup, rows, labels, sources, settings)
-    link = _link_pairs(s, ~same & ~excluded, settings)
-    links = _links(s, link)
+    members, m_rows = _membership(f, rows, labels)
+    links = _links(s, _link_pairs(s, ~same & ~excluded, settings))
+    if links_ready is not None:
+        links_ready(links, members)
+    clusters = _clusters(s, dup, rows, labels, members, m_rows, sources, settings)
     keep = s.prob >= settings.keep_pairs_above
     stats = dict(s.stats)
     stats["clusters"] = len(clusters)
@@ -329,11 +345,33 @@ def assemble(
     return MatchResult(clusters, links, _pairs_frame(s, keep), stats)
 
 
+def _membership(
+    f: Features, rows: np.ndarray, labels: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Members of the clusters (`cluster`, `source`, `pos`), and their stacked rows.
+
+    Clusters are numbered from 1 by their first row (rows are stacked source by source, so
+    this is source order, then row order); members are listed by cluster, then row."""
+    uniq, first_at = np.unique(labels, return_index=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first_at, kind="stable")] = np.arange(len(uniq))
+    cid = rank[np.searchsorted(uniq, labels)] + 1
+    by = np.lexsort((rows, cid))
+    m_rows, m_cid = rows[by], cid[by]
+    names = np.asarray(f.sources, dtype=object)
+    members = pd.DataFrame(
+        {"cluster": m_cid, "source": names[f.source[m_rows]], "pos": f.pos[m_rows]}
+    )
+    return members, m_rows
+
+
 def _clusters(
     s: Scored,
     dup: np.ndarray,
     rows: np.ndarray,
     labels: np.ndarray,
+    members: pd.DataFrame,
+    m_rows: np.ndarray,
     sources: Sequence[Source],
     settings: MatchSettings,
 ) -> list[Cluster]:
@@ -355,18 +393,7 @@ def _clusters(
     gi = dup[edges]
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
     words_of = dict(zip(edges.tolist(), words, strict=True))
-    # Clusters numbered by their first row (rows are stacked source by source, so this is
-    # source order, then row order); members listed by row.
-    uniq, first_at = np.unique(labels, return_index=True)
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[np.argsort(first_at, kind="stable")] = np.arange(len(uniq))
-    cid = rank[np.searchsorted(uniq, labels)] + 1
-    by = np.lexsort((rows, cid))
-    m_rows, m_cid = rows[by], cid[by]
-    names = np.asarray(f.sources, dtype=object)
-    members = pd.DataFrame(
-        {"cluster": m_cid, "source": names[f.source[m_rows]], "pos": f.pos[m_rows]}
-    )
+    m_cid = members["cluster"].to_numpy()
     surv = choose_survivors(members, sources, load_survivorship(settings.survivorship))
     surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
     surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
@@ -375,7 +402,7 @@ def _clusters(
     has = (edge_row[at] == m_rows) if len(edge_row) else np.zeros(len(m_rows), dtype=bool)
     m_edge = np.where(has, edge_of_row[at] if len(edge_row) else -1, -1)
     starts = np.r_[0, np.flatnonzero(np.diff(m_cid)) + 1]
-    src_of = names[f.source[m_rows[starts]]].tolist()
+    src_of = members["source"].to_numpy()[starts].tolist()
     # Each cluster's distinct edges, weakest first: the first gives the confidence, and the
     # evidence is their words in that order, each word once. Ordered by match weight, which
     # unlike the probability does not saturate at 1.0 (ties then fall to the pair's order).

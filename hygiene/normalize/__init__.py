@@ -12,7 +12,7 @@ from .categories import category_key, parse_bool
 from .company import clean_company, company_key
 from .dates import parse_dates
 from .email import normalize_email
-from .geo import country_code, country_display, state_code, state_display
+from .geo import country_code, country_display, last_address_part, state_code, state_display
 from .names import clean_name, name_key, split_full_name
 from .nulls import NULL_LIKES, nullify
 from .phone import normalize_phone
@@ -25,6 +25,7 @@ __all__ = [
     "clean_name",
     "company_key",
     "country_code",
+    "last_address_part",
     "country_display",
     "name_key",
     "normalize_email",

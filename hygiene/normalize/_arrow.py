@@ -120,7 +120,8 @@ def ascii_digits(arr: pa.Array) -> pa.Array:
     keep = (data >= 48) & (data <= 57)
     # Digits before each byte: a value's new offset is the count before its first byte.
     before = np.zeros(len(data) + 1, dtype=np.int32)
-    np.cumsum(keep, out=before[1:])
+    # Summed as int32, not bool: numpy holds the GIL while it casts inside cumsum.
+    np.cumsum(keep.astype(np.int32), out=before[1:])
     bounds = np.append(starts, ends[-1]).astype(np.int64) - base
     out = pa.Array.from_buffers(
         pa.string(), n, [None, pa.py_buffer(before[bounds]), pa.py_buffer(data[keep].tobytes())]

@@ -18,7 +18,7 @@ import pycountry
 import us
 
 from ..resources import rules_yaml
-from ._arrow import flat
+from ._arrow import flat, map_distinct, to_numpy_mask
 from ._text import pair_unique_map, words_key
 from .base import TEXT, arrow, text, unique_map
 from .nulls import nullify, trim
@@ -111,6 +111,39 @@ def country_code(s: pd.Series) -> pd.DataFrame:
         return _frame([_lookup_country(v) for v in u.tolist()], ("alpha2", "style"))
 
     return unique_map(nullify(s), lookup)
+
+
+#: Python's whitespace among ASCII characters (str.isspace, `\s` in `re`): RE2's `\s`
+#: lacks \v and \x1c-\x1f.
+_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def _last_part_ascii(a: pa.Array) -> pa.Array:
+    a = pc.replace_substring_regex(a, rf"^{_WS}+|{_WS}+$", "")
+    found = pc.extract_regex(a, rf"(?s)^.*{_WS}{{2,}}(?P<last>.*)$")
+    part = pc.struct_field(found, [0])
+    return pc.if_else(pc.is_valid(part), part, a)
+
+
+def _last_part(v: str) -> str:
+    return re.split(r"\s{2,}", v.strip())[-1]
+
+
+def last_address_part(s: pd.Series) -> pd.Series:
+    """The last part of a combined address whose parts are separated by two or more spaces
+    ("12 Main St  Springfield  IL  62701  US" -> "US"), once per distinct value: ASCII
+    values in pyarrow, others (Unicode whitespace) in Python."""
+
+    def parts(a: pa.Array) -> pa.Array:
+        out = _last_part_ascii(a)
+        other = ~to_numpy_mask(pc.fill_null(pc.string_is_ascii(a), True))
+        if other.any():
+            values = a.filter(pa.array(other)).to_pylist()
+            fixed = pa.array([_last_part(v) for v in values], out.type)
+            out = pc.replace_with_mask(out, pa.array(other), fixed)
+        return out
+
+    return text(map_distinct(arrow(s), parts), s.index)
 
 
 def country_display(alpha2: pd.Series, style: str) -> pd.Series:
