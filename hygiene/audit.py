@@ -31,7 +31,13 @@ from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, fin
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
 from .resources import load_yaml, rules_dir
-from .runtime import Background, parallel_map, release_memory, use_system_allocator
+from .runtime import (
+    Background,
+    heap_frozen,
+    parallel_map,
+    release_memory,
+    use_system_allocator,
+)
 from .score import DuplicateSet, Score, compute
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
@@ -185,9 +191,12 @@ class Audit:
         # Formats side by side: each writer reads the audit only, and the heavy parts
         # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
         # the GIL.
-        written = parallel_map(
-            lambda fmt: available[fmt](self, out / FORMATS[fmt], options), chosen, len(chosen)
-        )
+        with heap_frozen():
+            written = parallel_map(
+                lambda fmt: available[fmt](self, out / FORMATS[fmt], options),
+                chosen,
+                len(chosen),
+            )
         return dict(zip(chosen, written, strict=True))
 
     def to_html(self, *, redact: bool = False) -> str:
@@ -329,91 +338,92 @@ def audit(
     release_memory()
     timings["normalize"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    job: _Matching | None = None
-    read = threading.Event()
-    if match is not False:
-        settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
-        exclude = judged.exclude_pairs(contacts) if judged is not None else ()
-        # Matching reads only the normalised views, the checks only write their hits: the
-        # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
-        # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
-        job = _Matching(contacts, settings, exclude, read.set)
-    findings = run_checks(contacts, rules, options)
-    # Past the checks, only the links read the views, and few of them: the rest go once the
-    # matcher has read its own (most often long before), or else after it.
-    trimmed = job is None or read.is_set()
-    for p in contacts:
-        if trimmed:
-            keep_link_views(p)
-        else:
-            p.forget("hits", keep=LINK_HITS)  # what the links read; the findings hold the rest
-    release_memory()
-    timings["checks"] = time.perf_counter() - t0
-
-    # The links' exact joins and consent rules need no matching: they run while the matcher
-    # finishes, and count as "links".
-    t0 = time.perf_counter()
-    plan = plan_links(
-        preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
-    )
-    links_seconds = time.perf_counter() - t0
-
-    # "match" is what matching adds after the checks: the waits for it, or all of it serially.
-    t0 = time.perf_counter()
-    fuzzy, members = job.links() if job is not None else (None, None)
-    if not trimmed:
+    # From here on the modules, GX and the sources are long-lived: the collector's full
+    # passes skip them (see `heap_frozen`).
+    with heap_frozen():
+        t0 = time.perf_counter()
+        job: _Matching | None = None
+        read = threading.Event()
+        if match is not False:
+            settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
+            exclude = judged.exclude_pairs(contacts) if judged is not None else ()
+            # Matching reads only the normalised views, the checks only write their hits: the
+            # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
+            # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
+            job = _Matching(contacts, settings, exclude, read.set)
+        findings = run_checks(contacts, rules, options)
+        # Past the checks, only the links read the views, and few of them: the rest go once the
+        # matcher has read its own (most often long before), or else after it.
+        trimmed = job is None or read.is_set()
         for p in contacts:
-            keep_link_views(p)
-    timings["match"] = time.perf_counter() - t0
+            if trimmed:
+                keep_link_views(p)
+            else:
+                p.forget("hits", keep=LINK_HITS)  # what the links read; the findings hold the rest
+        release_memory()
+        timings["checks"] = time.perf_counter() - t0
 
-    # The matcher hands its links over before its clusters' evidence and survivors: the
-    # link rules run meanwhile.
-    t0 = time.perf_counter()
-    linked = finish_links(plan, fuzzy_links=fuzzy, clusters=members)
-    del plan, fuzzy, members
-    if len(linked.findings):
-        findings = concat_findings([findings, linked.findings])
-    for p in preps:
-        p.forget("hits")  # the links were their last reader
-    timings["links"] = links_seconds + time.perf_counter() - t0
+        # The links' exact joins and consent rules need no matching: they run while the matcher
+        # finishes, and count as "links".
+        t0 = time.perf_counter()
+        plan = plan_links(
+            preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
+        )
+        links_seconds = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    matched: MatchResult | None = job.result() if job is not None else None
-    release_memory()
-    timings["match"] += time.perf_counter() - t0
+        # "match" is what matching adds after the checks: the waits for it, or all of it serially.
+        t0 = time.perf_counter()
+        fuzzy, members = job.links() if job is not None else (None, None)
+        if not trimmed:
+            for p in contacts:
+                keep_link_views(p)
+        timings["match"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    # The clusters' records (Python objects) beside the score (numpy, GIL released).
-    records = (
-        Background(clusters_to_records, matched, loaded) if matched is not None else None
-    )
-    dup_sets = duplicate_sets(matched)
-    titles = {r.code: r.title for r in rules}
-    scored = [p.source for p in contacts]
-    in_scored = findings["source"].isin([s.name for s in scored]).to_numpy()
-    # Copying a million findings costs a second; most audits score every source.
-    to_score = findings if in_scored.all() else findings[in_scored]
-    score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
-    score.unmeasured = _unmeasured(rules, contacts, bool(linked.stats))
-    duplicates = records.result() if records is not None else []
-    timings["score"] = time.perf_counter() - t0
-    return Audit(
-        sources=loaded,
-        findings=findings,
-        score=score,
-        workflows=chosen,
-        rules=rules,
-        duplicates=duplicates,
-        match=matched,
-        links=linked.pairs,
-        link_stats=linked.stats,
-        kind_overrides=overrides,
-        config=cfg,
-        timings=timings,
-        prepared=preps,
-        decisions=judged,
-    )
+        # The matcher hands its links over before its clusters' evidence and survivors: the
+        # link rules run meanwhile.
+        t0 = time.perf_counter()
+        linked = finish_links(plan, fuzzy_links=fuzzy, clusters=members)
+        del plan, fuzzy, members
+        if len(linked.findings):
+            findings = concat_findings([findings, linked.findings])
+        for p in preps:
+            p.forget("hits")  # the links were their last reader
+        timings["links"] = links_seconds + time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        matched: MatchResult | None = job.result() if job is not None else None
+        release_memory()
+        timings["match"] += time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        # The clusters' records (Python objects) beside the score (numpy, GIL released).
+        records = Background(clusters_to_records, matched, loaded) if matched is not None else None
+        dup_sets = duplicate_sets(matched)
+        titles = {r.code: r.title for r in rules}
+        scored = [p.source for p in contacts]
+        in_scored = findings["source"].isin([s.name for s in scored]).to_numpy()
+        # Copying a million findings costs a second; most audits score every source.
+        to_score = findings if in_scored.all() else findings[in_scored]
+        score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
+        score.unmeasured = _unmeasured(rules, contacts, bool(linked.stats))
+        duplicates = records.result() if records is not None else []
+        timings["score"] = time.perf_counter() - t0
+        return Audit(
+            sources=loaded,
+            findings=findings,
+            score=score,
+            workflows=chosen,
+            rules=rules,
+            duplicates=duplicates,
+            match=matched,
+            links=linked.pairs,
+            link_stats=linked.stats,
+            kind_overrides=overrides,
+            config=cfg,
+            timings=timings,
+            prepared=preps,
+            decisions=judged,
+        )
 
 
 class _Matching:

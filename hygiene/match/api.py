@@ -21,7 +21,7 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import Background, release_memory, use_system_allocator
+from hygiene.runtime import Background, gc_paused, release_memory, use_system_allocator
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
@@ -334,7 +334,8 @@ def assemble(
     links = _links(s, _link_pairs(s, ~same & ~excluded, settings))
     if links_ready is not None:
         links_ready(links, members)
-    clusters = _clusters(s, dup, rows, labels, members, m_rows, sources, settings)
+    with gc_paused():  # 100k+ clusters and their lists, no cycles
+        clusters = _clusters(s, dup, rows, labels, members, m_rows, sources, settings)
     keep = s.prob >= settings.keep_pairs_above
     stats = dict(s.stats)
     stats["clusters"] = len(clusters)
@@ -380,6 +381,10 @@ def _clusters(
     f = s.features
     if len(rows) == 0:
         return []
+    # Survivors read the sources' fields (pandas, pyarrow), evidence the features: side by side.
+    survivors = Background(
+        choose_survivors, members, sources, load_survivorship(settings.survivorship)
+    )
     li, ri, pr = s.left[dup], s.right[dup], s.prob[dup]
     lab_l, lab_r = _label_of(rows, labels, li), _label_of(rows, labels, ri)
     inside = np.flatnonzero((lab_l == lab_r) & (lab_l >= 0))
@@ -394,7 +399,7 @@ def _clusters(
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
     words_of = dict(zip(edges.tolist(), words, strict=True))
     m_cid = members["cluster"].to_numpy()
-    surv = choose_survivors(members, sources, load_survivorship(settings.survivorship))
+    surv = survivors.result()
     surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
     surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
     # Each member's strongest in-cluster edge (-1: none) and that edge's probability.
@@ -509,6 +514,11 @@ def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[
 
     Provenance is looked up for all members of a source at once (one `iloc` per member
     took ~5 s for 65k members)."""
+    with gc_paused():  # a dict per member: no cycles, and a million allocations
+        return _records(result, sources)
+
+
+def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
     by_name = {s.name: s for s in sources}
     rows_of: dict[str, dict[int, dict[str, Any]]] = {}
     for name in dict.fromkeys(c.source for c in result.clusters):

@@ -445,6 +445,41 @@ def _rule_pairs(
     return lo, crow, csize
 
 
+def _union_part(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct pair codes of tagged pairs (see `_rule_pairs`), with the bit mask of
+    the rules that found each."""
+    tagged = np.concatenate(parts) if len(parts) != 1 else parts[0]  # sorted in place
+    del parts
+    if not len(tagged):
+        return tagged, np.empty(0, dtype=np.uint16)
+    tagged.sort()
+    bit = np.left_shift(np.uint16(1), tagged.astype(np.uint16) & np.uint16(15))
+    tagged >>= 4  # now the pair codes, sorted
+    first = np.flatnonzero(np.r_[True, tagged[1:] != tagged[:-1]])
+    rule_bits = np.bitwise_or.reduceat(bit, first).astype(np.uint16)
+    return tagged[first], rule_bits
+
+
+def _union(found: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """`_union_part` of every rule's pairs, in two halves side by side: pairs below and
+    above a pivot pair code (the median of a sample), so the halves join in order. At 7M
+    pairs the single sort and dedupe was half a second on one core."""
+    total = sum(len(x) for x in found)
+    if total < 1_000_000:
+        return _union_part(found)
+    sample = np.concatenate([x[::101] for x in found])
+    pivot = np.partition(sample, len(sample) // 2)[len(sample) // 2]
+    pivot = (pivot >> 4) << 4  # every tag of one pair code on one side
+    halves = parallel_map(
+        lambda below: _union_part([x[x < pivot] if below else x[x >= pivot] for x in found]),
+        [True, False],
+    )
+    return (
+        np.concatenate([h[0] for h in halves]),
+        np.concatenate([h[1] for h in halves]),
+    )
+
+
 def candidates(
     f: Features, rules: tuple[BlockingRule, ...], max_block_size: int, window: int
 ) -> Candidates:
@@ -478,22 +513,8 @@ def candidates(
     if not found or not any(len(x) for x in found):
         e = np.empty(0, dtype=np.int64)
         return Candidates(e, e, np.empty(0, dtype=np.uint16), per_rule, capped, n_capped)
-    # Stacked one rule at a time, each let go once copied: never all of them twice.
-    tagged = np.empty(sum(len(x) for x in found), dtype=np.int64)
-    at = 0
-    while found:
-        part = found.pop(0)
-        tagged[at : at + len(part)] = part
-        at += len(part)
-        del part
-    tagged.sort()
-    bit = np.left_shift(np.uint16(1), tagged.astype(np.uint16) & np.uint16(15))
-    tagged >>= 4  # now the pair codes, sorted
-    first = np.flatnonzero(np.r_[True, tagged[1:] != tagged[:-1]])
-    rule_bits = np.bitwise_or.reduceat(bit, first).astype(np.uint16)
-    del bit
-    code = tagged[first]
-    del tagged, first
+    code, rule_bits = _union(found)
+    del found
     idx = np.int32 if f.n < 2**31 else np.int64
     return Candidates(
         (code // f.n).astype(idx),
