@@ -497,9 +497,15 @@ def candidates(
     ]
 
     # Two rules at a time: their sorts and index arithmetic are numpy, which releases the GIL.
-    results = parallel_map(
-        lambda item: _rule_pairs(f, item[1], item[0], max_block_size, window), usable
+    # The sorted-neighbourhood pass first: it costs as much as the other rules together
+    # (1M rows: 0.84 of 1.9 s), and started last it ran alone at the end.
+    todo = sorted(usable, key=lambda item: not item[1].neighbour)
+    done = parallel_map(
+        lambda item: _rule_pairs(f, item[1], item[0], max_block_size, window), todo
     )
+    by_tag = {k: r for (k, _), r in zip(todo, done, strict=True)}
+    results = [by_tag[k] for k, _ in usable]
+    del done, by_tag
     for (_, rule), (tagged_pairs, crow, csize) in zip(usable, results, strict=True):
         per_rule[rule.name] = len(tagged_pairs)
         n_capped += len(csize)
