@@ -148,3 +148,42 @@ def test_arrow_allocates_with_the_system_malloc_unless_the_environment_chooses(
         env=env,
     )
     assert out.stdout.strip() == (chosen or "system")
+
+
+_HUGE = """
+import numpy as np
+from hygiene.runtime import use_system_allocator
+use_system_allocator()
+print(np._core.multiarray._get_madvise_hugepage())
+"""
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "False"), ("1", "True")])
+def test_numpy_huge_pages_off_unless_the_environment_chooses(
+    chosen: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if chosen:
+        env["NUMPY_MADVISE_HUGEPAGE"] = chosen
+    out = subprocess.run(
+        [sys.executable, "-c", _HUGE], capture_output=True, text=True, check=True, cwd=ROOT,
+        env=env,
+    )
+    assert out.stdout.strip() == expected
+
+
+def test_gc_paused_nests_and_restores_collection() -> None:
+    import gc
+
+    from hygiene.runtime import gc_paused, heap_frozen
+
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    with heap_frozen():
+        assert gc.get_freeze_count() > 0  # the objects alive now are out of the passes
+    assert gc.get_freeze_count() == 0
