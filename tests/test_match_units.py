@@ -382,18 +382,44 @@ def test_stable_order_is_lexsort_whatever_the_range_of_the_keys(
 @given(st.lists(st.text(alphabet="abc.@1", min_size=1, max_size=9), min_size=2, max_size=40,
                 unique=True))
 def test_the_one_edit_screen_never_rules_out_a_pair_one_edit_apart(values: list[str]) -> None:
-    from types import SimpleNamespace
-
     from rapidfuzz.distance import OSA
 
     from hygiene.match.compare import one_edit_possible
+    from hygiene.match.features import Features
 
-    col = Coded(np.arange(len(values), dtype=np.int32), Vocab(values))
-    f = SimpleNamespace(memo={}, cols={"email": col})
-    a, b = np.triu_indices(len(values), 1)
-    possible = one_edit_possible(f, "email", a, b)  # type: ignore[arg-type]
+    n = len(values)
+    col = Coded(np.arange(n, dtype=np.int32), Vocab(values))
+    f = Features({"email": col}, np.zeros(n, dtype=np.int16), np.arange(n), ["crm"])
+    a, b = np.triu_indices(n, 1)
+    possible = one_edit_possible(f, "email", a, b)
     for i, j, ok in zip(a.tolist(), b.tolist(), possible.tolist(), strict=True):
         if OSA.distance(values[i], values[j]) <= 1:  # one edit or one transposition
             assert ok, (values[i], values[j])
         if abs(len(values[i]) - len(values[j])) >= 2:
             assert not ok, (values[i], values[j])
+
+
+def test_features_cached_computes_once_for_threads_asking_at_once() -> None:
+    import threading
+    import time
+
+    from hygiene.match.features import Features
+
+    f = Features({}, np.zeros(0, dtype=np.int16), np.zeros(0, dtype=np.int64), ["crm"])
+    calls = []
+
+    def slow() -> str:
+        calls.append(1)
+        time.sleep(0.05)
+        return "shape"
+
+    got: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(f.cached("edit:email", slow)))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == ["shape"] * 4 and len(calls) == 1

@@ -19,11 +19,14 @@ import pyarrow.compute as pc
 from rapidfuzz import distance, fuzz, process
 
 from hygiene.normalize.base import TEXT
+from hygiene.runtime import parallel_map
 
 from .features import Coded, Features, Vocab
 
 #: Pairs compared per chunk: bounds the temporaries at a million rows.
 CHUNK = 1_000_000
+#: Fewer pairs than twice this are compared on one thread.
+PARALLEL_MIN = 50_000
 
 Scorer = Callable[..., float]
 JW = distance.JaroWinkler.normalized_similarity
@@ -182,11 +185,10 @@ def words_similarity(f: Features, name: str, cl: np.ndarray, cr: np.ndarray) -> 
     # rapidfuzz stop early, and the second scorer runs only where the first fell short.
     ts = pair_scores(col, cl, cr, fuzz.token_set_ratio, score_cutoff=WORDS_CUTOFF)
     key = f"compact:{name}"
-    if key not in f.memo:
-        f.memo[key] = Coded(col.codes, compact_vocab(col))
+    compact = f.cached(key, lambda: Coded(col.codes, compact_vocab(col)))
     low = np.flatnonzero(ts < 95.0)
     ts[low] = np.maximum(
-        ts[low], pair_scores(f.memo[key], cl[low], cr[low], fuzz.ratio, score_cutoff=WORDS_CUTOFF)
+        ts[low], pair_scores(compact, cl[low], cr[low], fuzz.ratio, score_cutoff=WORDS_CUTOFF)
     )
     return ts
 
@@ -270,9 +272,7 @@ def _first_name(f: Features, li: np.ndarray, ri: np.ndarray, swap: np.ndarray) -
     lo, hi = np.minimum(cl, cr).astype(np.int64), np.maximum(cl, cr).astype(np.int64)
     nick = both & ~exact & np.isin(lo * v + hi, f.nick_keys)
     # "J" against "John": an initial agrees with the full name it abbreviates.
-    if "shape:names" not in f.memo:
-        f.memo["shape:names"] = vocab_shape(col)
-    lens, init = f.memo["shape:names"]
+    lens, init = f.cached("shape:names", lambda: vocab_shape(col))
     if len(lens):
         a, b = np.where(both, cl, 0), np.where(both, cr, 0)
         initial = both & ((lens[a] == 1) | (lens[b] == 1)) & (init[a] == init[b])
@@ -362,7 +362,20 @@ def compare(
     f: Features, li: np.ndarray, ri: np.ndarray, comps: list[Comparison]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Levels of every comparison for pairs (li[k], ri[k]) as int8 [pairs, comparisons], and
-    which pairs had their first and last names swapped."""
+    which pairs had their first and last names swapped. Many pairs (the 300k random pairs
+    for u, the 300k training pairs) are compared in two halves side by side."""
+    if len(li) < 2 * PARALLEL_MIN:
+        return _compare(f, li, ri, comps)
+    half = (len(li) + 1) // 2
+    parts = parallel_map(
+        lambda s: _compare(f, li[s : s + half], ri[s : s + half], comps), [0, half]
+    )
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _compare(
+    f: Features, li: np.ndarray, ri: np.ndarray, comps: list[Comparison]
+) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty((len(li), len(comps)), dtype=np.int8)
     swap_all = np.zeros(len(li), dtype=bool)
     for s in range(0, len(li), CHUNK):
@@ -427,9 +440,7 @@ def edit_shape(col: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def one_edit_possible(f: Features, name: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether the values at codes `a` and `b` (both present) can be one edit apart."""
     key = f"edit:{name}"
-    if key not in f.memo:
-        f.memo[key] = edit_shape(f.cols[name])
-    lens, head, tail = f.memo[key]
+    lens, head, tail = f.cached(key, lambda: edit_shape(f.cols[name]))
     la, lb = lens[a], lens[b]
     same = (la == lb) & ((head[a] == head[b]) | (tail[a] == tail[b]))
     return same | (np.abs(la - lb) == 1)

@@ -8,6 +8,7 @@ and phone-vs-mobile compare by code too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -39,6 +40,8 @@ MATCH_COLUMNS = (
     "postal_code",
     "birth_date",
 )
+
+_MEMO_LOCK = threading.Lock()
 
 #: Columns coded against a shared vocabulary: (group name, members).
 SHARED = {"name": ("first_name", "last_name"), "phones": ("phone", "mobile_phone")}
@@ -115,12 +118,25 @@ class Features:
     #: Per row: the mailbox name is spelt from the person's own names (benjamin.rogers).
     name_like_local: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _has: dict[str, bool] = field(default_factory=dict, repr=False)
-    #: Per-vocabulary helpers computed on first use (compact spellings, name lengths).
+    #: Per-vocabulary helpers computed on first use (compact spellings, name lengths);
+    #: read them through `cached`.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.source)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`memo[key]`, computed once even when threads comparing chunks ask at once."""
+        if key in self.memo:
+            return self.memo[key]
+        with _MEMO_LOCK:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.memo:
+                self.memo[key] = compute()
+        return self.memo[key]
 
     def has(self, name: str) -> bool:
         """True when the column exists and holds at least one value."""
@@ -345,7 +361,7 @@ def _snm_keys(first: Coded, last: Coded) -> tuple[Coded, Coded]:
     valid = pairs >= 0
     a, b = pairs[valid] // base - 1, pairs[valid] % base - 1
     text = pc.binary_join_element_wise(_spread(names, a), pc.utf8_reverse(_spread(names, b)), " ")
-    order = pc.array_sort_indices(text).to_numpy()
+    order = _string_order(text)
     spelt = text.take(pa.array(order))
     # Two pairs can spell one key ("mary ann" + "lee" = "mary" + "lee nna"): one code.
     new = np.ones(len(spelt), dtype=bool)
@@ -355,3 +371,18 @@ def _snm_keys(first: Coded, last: Coded) -> tuple[Coded, Coded]:
     key = rank[codes]
     vocab = Vocab(spelt.filter(pa.array(new)))
     return Coded(key[:n], vocab), Coded(key[n:], vocab)
+
+
+def _string_order(text: pa.Array) -> np.ndarray:
+    """`pc.array_sort_indices(text)`, the values below and above a pivot sorted side by side
+    (the sort is stable and equal values fall on one side, so the order is the same)."""
+    n = len(text)
+    if n < 400_000 or text.null_count:
+        return np.asarray(pc.array_sort_indices(text).to_numpy())
+    sample = sorted(text.take(pa.array(np.linspace(0, n - 1, 999).astype(np.int64))).to_pylist())
+    below = to_numpy_mask(pc.less(text, sample[len(sample) // 2]))
+
+    def part(idx: np.ndarray) -> np.ndarray:
+        return idx[np.asarray(pc.array_sort_indices(text.take(pa.array(idx))).to_numpy())]
+
+    return np.concatenate(parallel_map(part, [np.flatnonzero(below), np.flatnonzero(~below)]))
