@@ -447,6 +447,7 @@ class _Matching:
                     exclude,
                     views_read=views_read,
                     links_ready=lambda links, members: self._early.set_result((links, members)),
+                    give_back_memory=True,
                 )
             finally:
                 if not self._early.done():  # it failed first: result() raises its error

@@ -142,7 +142,9 @@ def _check(names: Sequence[str], settings: MatchSettings) -> None:
         raise ConfigError(f"unknown blocking rule or comparison: {sorted(unknown)}")
 
 
-def _features(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
+def _features(
+    preps: Sequence[Prepared], seconds: dict[str, float], give_back: bool = False
+) -> Features:
     """Match frames of the sources, coded. The frames are dropped here, before any pair is
     made: at 1.7M rows they are ~0.4 GB that scoring never reads again."""
     t = time.perf_counter()
@@ -151,15 +153,20 @@ def _features(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
     seconds["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
     f = encode_frames(frames, names, _freemail())  # empties `frames`
-    release_memory()
+    if give_back:
+        release_memory()
     seconds["encode"] = time.perf_counter() - t
     return f
 
 
 def score_features(
-    f: Features, settings: MatchSettings, seconds: dict[str, float] | None = None
+    f: Features,
+    settings: MatchSettings,
+    seconds: dict[str, float] | None = None,
+    give_back: bool = False,
 ) -> Scored:
-    """Block, compare and score coded features (see `encode_frames`)."""
+    """Block, compare and score coded features (see `encode_frames`); `give_back` returns
+    each step's freed memory to the OS (see `find_duplicates`)."""
     seconds = dict(seconds or {})
     t = time.perf_counter()
     comps = [c for c in active(f) if c.name in settings.comparisons]
@@ -170,8 +177,10 @@ def score_features(
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     cand = candidates(f, rules, settings.max_block_size, settings.window)
     # Each step's freed temporaries back to the OS: glibc keeps them for reuse otherwise
-    # (~0.5 GB after blocking at 1.7M rows), held beside the checks' own peak in an audit.
-    release_memory()
+    # (~0.5 GB after blocking at 1.7M rows), held beside the checks' own peak in an audit
+    # (which asks for `give_back`).
+    if give_back:
+        release_memory()
     seconds["blocking"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -198,7 +207,8 @@ def score_features(
     if settings.term_frequency:
         model.tf = fs.term_frequencies(f, comps)
     del g_sample
-    release_memory()
+    if give_back:
+        release_memory()
     seconds["training"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -223,7 +233,8 @@ def score_features(
         "seconds": seconds,
     }
     del cand, done  # the candidate pairs: ~70 MB at 1.7M rows
-    release_memory()
+    if give_back:
+        release_memory()
     seconds["comparisons"] = time.perf_counter() - t
     return Scored(f, left, right, gammas, swap, prob, weight, comps, stats)
 
@@ -278,6 +289,7 @@ def find_duplicates(
     *,
     views_read: Callable[[], object] | None = None,
     links_ready: LinksReady | None = None,
+    give_back_memory: bool = False,
 ) -> MatchResult:
     """Duplicates within each source and links across sources.
 
@@ -288,7 +300,11 @@ def find_duplicates(
     `links_ready(links, members)` is called with `MatchResult.links` and the clusters'
     members (a frame of `cluster`, `source`, `pos`; clusters numbered as in the result) before the
     clusters' evidence and survivors are made, so a caller on another thread can use them
-    meanwhile (the audit's link checks do).
+    meanwhile (the audit's link checks do). `give_back_memory` returns each step's freed
+    memory to the OS (`release_memory`): the audit asks for it, because the checks beside
+    allocate from other malloc arenas than the matcher's thread; alone, matching reuses its
+    own freed memory, and giving it back made the next step fault its pages in again
+    (1M contacts: 0.3-0.4 s).
     """
     settings = settings or MatchSettings()
     use_system_allocator()
@@ -296,10 +312,10 @@ def find_duplicates(
     plain = [p.source for p in preps]
     _check([s.name for s in plain], settings)
     seconds: dict[str, float] = {}
-    features = _features(preps, seconds)
+    features = _features(preps, seconds, give_back_memory)
     if views_read is not None:
         views_read()
-    scored = score_features(features, settings, seconds)
+    scored = score_features(features, settings, seconds, give_back_memory)
     return assemble(scored, plain, settings, exclude_pairs, links_ready)
 
 
