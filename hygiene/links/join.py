@@ -252,11 +252,12 @@ def best_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     """One row per (pos_a, pos_b): the best way they were linked (lowest `via`)."""
     if pairs.empty:
         return empty_pairs()
-    order = np.lexsort((pairs["via"].to_numpy(), pairs["pos_b"].to_numpy(),
-                        pairs["pos_a"].to_numpy()))
-    pairs = pairs.iloc[order]
-    dup = pairs.duplicated(["pos_a", "pos_b"], keep="first").to_numpy()
-    return pairs[~dup].reset_index(drop=True)
+    a, b = pairs["pos_a"].to_numpy(), pairs["pos_b"].to_numpy()
+    order = np.lexsort((pairs["via"].to_numpy(), b, a))
+    # Sorted, a pair's repeats are neighbours: keep the first (lowest via) of each run.
+    a, b = a[order], b[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return pairs.take(order[first]).reset_index(drop=True)
 
 
 def empty_pairs() -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -49,8 +49,9 @@ class RecordLink:
     def via(self) -> np.ndarray:
         return self.pairs["via"].to_numpy(dtype=np.int64)
 
-    @property
+    @cached_property
     def evidence(self) -> np.ndarray:
+        """The pairs' evidence as objects, made once (three record rules read it)."""
         return self.pairs["evidence"].to_numpy(dtype=object)
 
 
