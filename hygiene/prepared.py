@@ -6,7 +6,6 @@ Checks, the matcher and the link checks all need the normalised email or phone o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -15,7 +14,7 @@ import pandas as pd
 
 from . import normalize as nz
 from .model import Source
-from .runtime import parallel_map
+from .runtime import KeyedOnce, parallel_map
 
 T = TypeVar("T")
 
@@ -27,8 +26,7 @@ class Prepared:
         self.source = source
         self.region = region
         self._memo: dict[object, Any] = {}
-        self._locks: dict[object, threading.RLock] = {}
-        self._locks_guard = threading.Lock()
+        self._once = KeyedOnce()
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """Compute once per source and keep: the cache every derived view goes through.
@@ -37,16 +35,7 @@ class Prepared:
         compute them, and a second reader of a view being computed waits for it instead of
         computing it again. (Views depend on others in one direction only, value -> email,
         country -> phone, so two threads never wait on each other.)"""
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
-        with self._locks_guard:
-            lock = self._locks.setdefault(key, threading.RLock())
-        with lock:
-            if key not in self._memo:
-                self._memo[key] = compute()
-            return self._memo[key]
+        return self._once(self._memo, key, compute)
 
     def keep(self, key: object, value: object) -> None:
         """Store a value computed elsewhere (a rule's hits) for later steps to read."""
@@ -225,6 +214,5 @@ def warm_all(preps: Sequence[Prepared]) -> None:
     first, so both threads start on a phone column."""
     rounds = [p.warm_steps() for p in sorted(preps, key=lambda p: -p.rows)]
     steps = [step for k in (0, 1) for r in rounds for step in r[k]]
-    costly = [r[2] for r in rounds]
-    steps += [c[i] for i in range(max(map(len, costly), default=0)) for c in costly if i < len(c)]
+    steps += [step for same_view in zip(*(r[2] for r in rounds), strict=True) for step in same_view]
     parallel_map(lambda step: step(), steps)

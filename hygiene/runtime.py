@@ -137,6 +137,27 @@ class Background(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+class KeyedOnce:
+    """Values of a dict computed once per key, even when threads ask for one at once: a
+    lock per key (made on first use), so different keys still compute side by side."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    def __call__(self, store: dict[Any, Any], key: object, compute: Callable[[], T]) -> T:
+        try:
+            return store[key]
+        except KeyError:
+            pass
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.RLock())
+        with lock:
+            if key not in store:
+                store[key] = compute()
+            return store[key]
+
+
 _GC_LOCK = threading.Lock()
 _gc_state = {"paused": 0, "was_enabled": True, "frozen": 0}
 

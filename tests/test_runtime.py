@@ -127,6 +127,18 @@ def test_parallel_map_raises_the_first_error_in_order() -> None:
         parallel_map(work, [0, 1, 2, 3])
 
 
+def _fresh_output(code: str, variable: str, value: str | None) -> str:
+    """What `code` prints in a fresh interpreter, with `variable` set to `value` (or unset)."""
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if value:
+        env[variable] = value
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+        env=env,
+    )
+    return out.stdout.strip()
+
+
 _POOL = """
 import pyarrow as pa
 from hygiene.runtime import use_system_allocator
@@ -140,14 +152,7 @@ print(pa.default_memory_pool().backend_name)
 def test_arrow_allocates_with_the_system_malloc_unless_the_environment_chooses(
     chosen: str | None,
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if chosen:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
-    out = subprocess.run(
-        [sys.executable, "-c", _POOL], capture_output=True, text=True, check=True, cwd=ROOT,
-        env=env,
-    )
-    assert out.stdout.strip() == (chosen or "system")
+    assert _fresh_output(_POOL, "ARROW_DEFAULT_MEMORY_POOL", chosen) == (chosen or "system")
 
 
 _HUGE = """
@@ -162,14 +167,7 @@ print(np._core.multiarray._get_madvise_hugepage())
 def test_numpy_huge_pages_off_unless_the_environment_chooses(
     chosen: str | None, expected: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    if chosen:
-        env["NUMPY_MADVISE_HUGEPAGE"] = chosen
-    out = subprocess.run(
-        [sys.executable, "-c", _HUGE], capture_output=True, text=True, check=True, cwd=ROOT,
-        env=env,
-    )
-    assert out.stdout.strip() == expected
+    assert _fresh_output(_HUGE, "NUMPY_MADVISE_HUGEPAGE", chosen) == expected
 
 
 def test_gc_paused_nests_and_restores_collection() -> None:

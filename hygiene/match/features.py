@@ -8,7 +8,6 @@ and phone-vs-mobile compare by code too.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -20,7 +19,7 @@ import pyarrow.compute as pc
 
 from hygiene.normalize._arrow import to_numpy_mask
 from hygiene.normalize.base import arrow
-from hygiene.runtime import parallel_map
+from hygiene.runtime import KeyedOnce, parallel_map
 
 from .names import phonetic, related_pairs
 
@@ -40,8 +39,6 @@ MATCH_COLUMNS = (
     "postal_code",
     "birth_date",
 )
-
-_MEMO_LOCK = threading.Lock()
 
 #: Columns coded against a shared vocabulary: (group name, members).
 SHARED = {"name": ("first_name", "last_name"), "phones": ("phone", "mobile_phone")}
@@ -121,7 +118,7 @@ class Features:
     #: Per-vocabulary helpers computed on first use (compact spellings, name lengths);
     #: read them through `cached`.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _once: KeyedOnce = field(default_factory=KeyedOnce, repr=False)
 
     @property
     def n(self) -> int:
@@ -129,14 +126,7 @@ class Features:
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """`memo[key]`, computed once even when threads comparing chunks ask at once."""
-        if key in self.memo:
-            return self.memo[key]
-        with _MEMO_LOCK:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if key not in self.memo:
-                self.memo[key] = compute()
-        return self.memo[key]
+        return self._once(self.memo, key, compute)
 
     def has(self, name: str) -> bool:
         """True when the column exists and holds at least one value."""

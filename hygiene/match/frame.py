@@ -153,7 +153,7 @@ def _one(field: str, column: str, fn: Callable[[pd.Series], pd.Series]) -> _Part
 
 
 def _birth(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
-    dates = prep.dates("birth_date") if _raw(prep, "birth_date") is not None else None
+    dates = prep.dates("birth_date")
     if dates is None:
         return {}
     return {"birth_date": _key(dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT))}
