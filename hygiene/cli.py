@@ -24,6 +24,7 @@ from .cli_options import (
     source_options,
     split_csv,
 )
+from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
 from .errors import ConfigError, HygieneError
 from .runtime import use_system_allocator
@@ -303,7 +304,7 @@ def clean_cmd(
         click.echo(f"decisions kept in {result.decisions_path}")
 
 
-for _command in (history_cmd, rules_cmd, init_cmd, demo_cmd):
+for _command in (history_cmd, rules_cmd, init_cmd, demo_cmd, schema_cmd):
     cli.add_command(_command)
 
 
