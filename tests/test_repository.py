@@ -15,7 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 #: A folder beside the checkout that the project once leaned on.
-SIBLING = re.compile(r"\.\./shared\b|\bshared/(tools|CONTRACT\.md|STYLE\.md)|\"shared\"\s*/")
+SIBLING = re.compile(
+    r"\.\./shared\b|\bshared/(tools|CONTRACT\.md|STYLE\.md)"
+    r"|parent\s*/\s*\"shared\"|\"shared\"\s*/\s*\"tools\""
+)
 #: Markdown links and images: [text](target).
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 #: Files that run set-up or tests: they may not name any path above the checkout.
