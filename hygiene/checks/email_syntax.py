@@ -129,8 +129,8 @@ def lookalike_domain(address: str) -> tuple[str, str | None] | None:
         return f"the domain holds an invisible character ({names})", shown
     read = [_ascii_of(ch) for ch in odd]
     scripts = sorted({_script(ch) for ch in odd} - {"LATIN", "FULLWIDTH", ""})
-    if all(read):
-        mapping = dict(zip(odd, read, strict=True))
+    mapping = {ch: r for ch, r in zip(odd, read, strict=True) if r is not None}
+    if len(mapping) == len(set(odd)):
         ascii_domain = "".join(mapping.get(ch, ch) for ch in shown)
         kind = " and ".join(s.title() for s in scripts) or "non-ASCII"
         return f"the domain is written with {kind} look-alike letters", ascii_domain
