@@ -48,11 +48,15 @@ def providers() -> dict[str, Any]:
     mailbox = tuple(doc["mailbox_providers"])
     free = frozenset(mailbox) | frozenset(doc.get("free_mail", ()))
     real = free | frozenset(d for group in real_doc.values() for d in group or ())
+    targets = tuple(doc.get("typo_targets", ()))
+    target_name = {t: split_domain(t)[0] for t in targets}
     return {
+        "target_name": target_name,
+        "target_names": frozenset(target_name.values()),
         "mailbox": mailbox,
         "free": free,
         "real": real,
-        "targets": tuple(doc.get("typo_targets", ())),
+        "targets": targets,
         "never_suffix": frozenset(doc.get("never_typo_suffix_labels", ())),
         "tld_typos": dict(doc.get("tld_typos", {})),
         "com_slips": frozenset(doc.get("com_slips", ())),
@@ -166,6 +170,9 @@ def _provider_fix(
     it misspells none (see the module docstring)."""
     if domain in prov["real"]:
         return None
+    # Most domains are near no provider and share no label with one: no suffix look-up.
+    if not close and not prov["target_names"].intersection(domain.split(".")):
+        return None
     name, suffix = split_domain(domain)
     if prov["never_suffix"] & set(suffix.split(".")):
         return None
@@ -173,7 +180,7 @@ def _provider_fix(
     best: tuple[int, int] | None = None
     for j, osa in close:
         target = targets[j]
-        t_name, _ = split_domain(target)
+        t_name = prov["target_name"][target]
         # Another suffix of the same name is the rule below's to judge (yahoo.ru is not yahoo.fr).
         if len(t_name) <= 3 or t_name == name:
             continue
@@ -199,7 +206,7 @@ def _provider_fix(
     same_name = [
         (min(OSA.distance(domain, t), 2), j)
         for j, t in enumerate(targets)
-        if split_domain(t)[0] == name and t != domain
+        if prov["target_name"][t] == name and t != domain
     ]
     if same_name and domain == f"{name}.{suffix}" and _generic_suffix(suffix, prov):
         _, j = min(same_name)
