@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -72,8 +72,10 @@ def _psl() -> Any:
     return PublicSuffixList(accept_unknown=False)
 
 
+@lru_cache(maxsize=1 << 17)
 def known_tld(domain: str) -> bool:
-    """True when the domain ends in a delegated top-level domain (Public Suffix List)."""
+    """True when the domain ends in a delegated top-level domain (Public Suffix List).
+    Cached: the typo and unknown-TLD checks both ask for every distinct domain."""
     return _psl().publicsuffix(domain) is not None
 
 
@@ -148,10 +150,14 @@ def _close(suspects: Sequence[str], candidates: Sequence[str]) -> list[list[tupl
             scorer=OSA.distance,
             workers=-1,
             score_cutoff=2,
+            # One byte a pair: the matrix is suspects x targets of this length band.
+            dtype=np.uint8,
         )
-        rows, cols = np.nonzero((dist >= 1) & (dist <= 2))
+        rows, cols = np.nonzero(dist <= 2)
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            out[int(si[r])].append((int(ci[c]), int(dist[r, c])))
+            d = int(dist[r, c])
+            if d:
+                out[int(si[r])].append((int(ci[c]), d))
     return out
 
 
