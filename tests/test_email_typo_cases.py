@@ -147,3 +147,22 @@ def test_slip_distance_of_a_domain_to_itself_is_zero_and_grows_by_edits(s):
     assert slip_distance(s, s + "q") in (1, 2)
     if s:
         assert slip_distance(s, s[1:]) == 1
+
+
+@pytest.mark.parametrize(
+    "old,new,sure",
+    [
+        ("acme.con", "acme.com", True),  # .con does not exist: the one fix
+        ("gmail.con", "gmail.com", True),
+        ("acme.co", "acme.com", False),  # .co is real: only with acme.com common here
+        ("gnail.con", "gmail.com", False),  # two edits: a person accepts it
+    ],
+)
+def test_clean_applies_a_fix_of_a_top_level_domain_that_does_not_exist(old, new, sure):
+    from hygiene.clean.settings import load_settings
+    from hygiene.clean.values import typo_confident
+
+    got = typo_confident(
+        pd.Series([old]), pd.Series([new]), pd.Series({"acme.com": 1}), load_settings()
+    )
+    assert got.tolist() == [sure]
