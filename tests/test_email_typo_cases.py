@@ -166,3 +166,26 @@ def test_clean_applies_a_fix_of_a_top_level_domain_that_does_not_exist(old, new,
         pd.Series([old]), pd.Series([new]), pd.Series({"acme.com": 1}), load_settings()
     )
     assert got.tolist() == [sure]
+
+
+def test_a_teams_own_domain_can_be_allowed(tmp_path):
+    pack = tmp_path / "team.yaml"
+    pack.write_text(
+        "rules:\n"
+        "  - code: email.typo_domain\n"
+        "    title: Email domain misspelt\n"
+        "    severity: error\n"
+        "    fields: [email]\n"
+        "    check: email_typo_domain\n"
+        "    params: {allow: [hotmall.com]}\n"
+        "    message: \"'{value}': {reason}\"\n",
+        encoding="utf-8",
+    )
+    src = make_source(
+        "crm", {"Email": ["a@hotmall.com", "b@hotmial.com"]}, {"Email": "email"}
+    )
+    rules = [r for r in load_rules([pack]) if r.code == "email.typo_domain"]
+    found = run_checks([Prepared(src)], rules, CheckOptions())
+    assert list(found["row"]) == [2]
+    # Without the allow list it is a look-alike of hotmail.com.
+    assert "hotmall.com" in suggest_domains(pd.Series({"hotmall.com": 1}), providers()["typo"])

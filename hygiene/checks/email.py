@@ -52,11 +52,13 @@ def typo_suggestions(prep: Prepared) -> dict[str, DomainFix]:
 
 @check("email_typo_domain")
 def email_typo_domain(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
-    """Addresses on a misspelt domain; the suggestion is the fixed address."""
+    """Addresses on a misspelt domain; the suggestion is the fixed address. Domains in the
+    rule's `allow` param are a team's own real domains, never typos."""
     parts = prep.email()
     if parts is None:
         return no_hits()
-    fixes = typo_suggestions(prep)
+    allowed = {str(d).lower() for d in rule.params.get("allow", ())}
+    fixes = {d: f for d, f in typo_suggestions(prep).items() if d not in allowed}
     if not fixes:
         return no_hits()
     # Looked up in Arrow: a dict map over a million addresses made a Python string of each.
