@@ -62,7 +62,7 @@ def email_syntax(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFr
     if not len(pos):
         return no_hits()
     reasons = [
-        _reason(e, int(n or 0), ll, la, sp, tlds)
+        _reason(e, int(n or 0), ll, la, sp)
         for e, n, ll, la, sp in zip(
             email.take(pa.array(pos)).to_pylist(),
             local_len.take(pa.array(pos)).to_pylist(),
@@ -75,18 +75,15 @@ def email_syntax(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFr
     return hits(pos, "email", reason=pd.Series(reasons, dtype="str"))
 
 
-def _reason(
-    email: str, local: int, long_local: bool, long_all: bool, special: bool, tlds: list[str]
-) -> str:
+def _reason(email: str, local: int, long_local: bool, long_all: bool, special: bool) -> str:
     """Why an address is refused, as the tail of the rule's message ("" for the pattern)."""
     if long_local:
         return f": {local} characters before the @ (at most 64)"
     if long_all:
         return f": {len(email.encode('utf-8'))} characters (at most 254)"
     if special:
-        tld = email.rstrip(".").rpartition(".")[2]
-        name = next((t for t in tlds if email.rstrip(".").endswith(t)), tld)
-        return f": .{name} is a special-use domain that receives no mail"
+        tld = email.rstrip(".").rpartition(".")[2].rpartition("@")[2]
+        return f": .{tld} is a special-use domain that receives no mail"
     return ""
 
 
