@@ -169,6 +169,7 @@ def test_a_64_character_local_part_and_a_254_character_address_pass():
         ("ann@\u0430cme-corp.com", "ann@acme-corp.com"),  # Cyrillic а
         ("ann@g\u03bfogle.com", "ann@google.com"),  # Greek omicron
         ("ann@\u0440\u0430y\u0440\u0430l.com", "ann@paypal.com"),  # Cyrillic р, а
+        ("ann@\u0430\u0440\u0440\u04cf\u0435.com", "ann@apple.com"),  # Cyrillic palochka as l
         ("ann@acme\u200b-corp.com", "ann@acme-corp.com"),  # zero-width space
         ("ann@acme-corp\u2060.com", "ann@acme-corp.com"),  # word joiner
         ("ann@ac\u00adme.com", "ann@acme.com"),  # soft hyphen
