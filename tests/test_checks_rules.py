@@ -51,7 +51,7 @@ def test_every_rule_says_how_to_fix_it():
         ("rules: [{code: nodot, check: x}]", "must look like 'area.name'"),
         ("rules: [{code: a.b, check: x, severity: fatal}]", "severity 'fatal'"),
         ("rules: [{code: a.b, check: x, dimension: beauty}]", "dimension 'beauty'"),
-        ("rules: [{code: a.b}]", "exactly one of 'check'"),
+        ("rules: [{code: a.b}]", "needs 'check'"),
         ("rules: [{code: a.b, expect: {type: be_pretty}}]", "expect.type must be one of"),
         ("rules: [{code: a.b, check: x, fields: [shoe_size]}]", "unknown field 'shoe_size'"),
         ("rules: [{code: a.b, check: x, colour: red}]", "unknown key(s) ['colour']"),

@@ -44,6 +44,14 @@ N = None
         ),
         ("j.doe@hotmail.com", "j.doe@hotmail.com", "j.doe", "hotmail.com", "j.doe@hotmail.com"),
         ("ann@x.org;", "ann@x.org", "ann", "x.org", "ann@x.org"),
+        ('"ann@x.org"', "ann@x.org", "ann", "x.org", "ann@x.org"),
+        ("'ann@x.org' ,", "ann@x.org", "ann", "x.org", "ann@x.org"),
+        ("<ann@x.org>;", "ann@x.org", "ann", "x.org", "ann@x.org"),
+        # Unpaired quotes and brackets stay, so the address reads as malformed (isemail's
+        # ISEMAIL_ERR_UNCLOSEDQUOTEDSTR; python-email-validator's "<me@example.com> !").
+        ('"test@iana.org', '"test@iana.org', '"test', "iana.org", '"test@iana.org'),
+        ("<me@example.com> !", "<me@example.com> !", "<me", "example.com> !", "<me@example.com> !"),
+        ("<ann@x.org", "<ann@x.org", "<ann", "x.org", "<ann@x.org"),
         ("a@b@c.com", "a@b@c.com", "a@b", "c.com", "a@b@c.com"),
         ("+tag@x.com", "+tag@x.com", "+tag", "x.com", "+tag@x.com"),
         ("johndoe.gmail.com", "johndoe.gmail.com", N, N, N),
@@ -69,3 +77,10 @@ def test_missing_rows_stay_missing():
     out = normalize_email(pd.Series([None, "a@b.co"], index=[3, 1]))
     assert out.loc[3].isna().all()
     assert out.loc[1, "email"] == "a@b.co"
+
+
+@pytest.mark.parametrize("wrapped", ['"{}"', "'{}'", "<{}>", "Ann Lee <{}>", " {} ;", "mailto:{}"])
+@pytest.mark.parametrize("address", ["ann@x.org", "first.last+tag@sub.example.co.uk"])
+def test_paired_wrappers_come_off(wrapped, address):
+    out = normalize_email(pd.Series([wrapped.format(address)]))
+    assert out["email"].iloc[0] == address

@@ -6,7 +6,6 @@ All work is per distinct domain (a 1M-row export has a few thousand), then sprea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -14,40 +13,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow, text_isin
 from ..prepared import Prepared
-from ..resources import rules_yaml
+from .email_typos import DomainFix, known_tld, providers, suggest_domains
 from .registry import CheckOptions, check, hits, no_hits
 from .rules import Rule
 
-
-@cache
-def providers() -> dict[str, Any]:
-    """rules/email/providers.yaml: big mailbox providers, free-mail domains, TLD typos."""
-    doc = rules_yaml("email", "providers.yaml")
-    return {
-        "mailbox": tuple(doc["mailbox_providers"]),
-        "free": frozenset(doc["mailbox_providers"]) | frozenset(doc.get("free_mail", ())),
-        "tld_typos": dict(doc.get("tld_typos", {})),
-        "typo": dict(doc.get("typo", {})),
-    }
-
-
-@cache
-def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
-
-    # accept_unknown=False: a domain whose TLD is not in the Public Suffix List has no suffix.
-    return PublicSuffixList(accept_unknown=False)
-
-
-def known_tld(domain: str) -> bool:
-    """True when the domain ends in a delegated top-level domain (Public Suffix List)."""
-    return _psl().publicsuffix(domain) is not None
+__all__ = ["domain_counts", "known_tld", "providers", "suggest_domains", "typo_suggestions"]
 
 
 @cache
@@ -69,106 +43,7 @@ def domain_counts(prep: Prepared) -> pd.Series:
     return prep.memo("email.domain_counts", compute)
 
 
-def _nearest(
-    suspects: Sequence[str], candidates: Sequence[str], self_pos: Sequence[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per suspect, the first candidate (by index) at the smallest edit distance (OSA, at
-    most 2; the suspect itself excluded) and that distance; -1 and 99 when none is that close.
-
-    Edit distances in C++ on both cores, one matrix per suspect length against the candidates
-    at most two characters longer or shorter (the only ones two edits can reach): a fifth of
-    the full matrix."""
-    s_len = np.fromiter(map(len, suspects), dtype=np.int64, count=len(suspects))
-    c_len = np.fromiter(map(len, candidates), dtype=np.int64, count=len(candidates))
-    own = np.asarray(self_pos, dtype=np.int64)
-    nearest = np.full(len(suspects), -1, dtype=np.int64)
-    distance = np.full(len(suspects), 99, dtype=np.int64)
-    for length in np.unique(s_len).tolist():
-        si = np.flatnonzero(s_len == length)
-        ci = np.flatnonzero(np.abs(c_len - length) <= 2)
-        if not len(ci):
-            continue
-        dist = process.cdist(
-            [suspects[i] for i in si.tolist()],
-            [candidates[j] for j in ci.tolist()],
-            scorer=OSA.distance,
-            workers=-1,
-            score_cutoff=2,
-        )
-        at = np.minimum(np.searchsorted(ci, own[si]), len(ci) - 1)
-        is_self = np.flatnonzero(ci[at] == own[si])
-        dist[is_self, at[is_self]] = 99
-        j = dist.argmin(axis=1)
-        d = dist[np.arange(len(si)), j]
-        close = d <= 2
-        nearest[si[close]] = ci[j[close]]
-        distance[si[close]] = d[close]
-    return nearest, distance
-
-
-def suggest_domains(counts: pd.Series, params: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """Domain -> (fixed domain, reason) for domains that look like misspellings.
-
-    Candidates are the big mailbox providers and the domains frequent in this file. A domain
-    is a typo of a candidate when they are one edit apart (two for long domains, transpositions
-    counting as one edit: "gmial.com"), the candidate is far more common here or a known provider,
-    and the domain itself is neither a known provider nor frequent. A domain whose top-level domain
-    does not exist gets the usual TLD fix ("acme.con" -> "acme.com").
-    """
-    prov = providers()
-    mailbox: Sequence[str] = prov["mailbox"]
-    counts = counts[counts.index.notna()]
-    names = [str(d) for d in counts.index.tolist()]
-    n = counts.to_numpy(dtype=np.int64)
-    seen = dict(zip(names, n.tolist(), strict=True))
-    lengths = np.fromiter((len(d) for d in names), dtype=np.int64, count=len(names))
-    min_frequent = max(int(params.get("frequent_min_rows", 5)), int(n.sum() * 0.0005))
-    min_long = int(params.get("long_domain_min_rows", 2))
-    long_domain = int(params.get("long_domain", 12))
-    ratio = float(params.get("frequency_ratio", 10))
-    # Short domains need a frequent target; long ones (where two real companies one edit apart
-    # are rare) may be fixed towards a domain seen on a couple of rows.
-    is_frequent = n >= min_frequent
-    is_target = is_frequent | ((n >= min_long) & (lengths >= long_domain))
-    targets = [d for d, t in zip(names, is_target, strict=True) if t]
-    candidates = list(dict.fromkeys([*mailbox, *targets]))
-    where = {c: j for j, c in enumerate(candidates)}
-    known = set(prov["free"]) | {d for d, f in zip(names, is_frequent, strict=True) if f}
-    out: dict[str, tuple[str, str]] = {}
-    suspects = [d for d in names if d not in known]
-    if not suspects or not candidates:
-        return out
-    nearest, distance = _nearest(suspects, candidates, [where.get(d, -1) for d in suspects])
-    mailbox_set = set(mailbox)
-    tld_typos = prov["tld_typos"]
-    for i, dom in enumerate(suspects):
-        j, d = int(nearest[i]), int(distance[i])
-        if j >= 0 and 0 < d <= 2:
-            cand = candidates[j]
-            # Two edits only for long domains that start like their target ("noemail.com" is
-            # not "hotmail.com").
-            limit = 2 if len(dom) >= long_domain and dom[0] == cand[0] else 1
-            target_rows = seen.get(cand, 0)
-            common = cand in mailbox_set or target_rows >= ratio * seen[dom] or (
-                len(dom) >= long_domain and target_rows >= 2 * seen[dom]
-            )
-            # A company's domain under another real suffix ("acme.co" beside "acme.com") may be
-            # its own; only the big providers' look-alikes ("gmail.co") are surely typos.
-            same_label = dom.split(".")[0] == cand.split(".")[0] and known_tld(dom)
-            if d <= limit and common and not (same_label and cand not in mailbox_set):
-                out[dom] = (cand, f"looks like a typo of {cand}")
-                continue
-        if "." in dom and not known_tld(dom):
-            head, _, tld = dom.rpartition(".")
-            fix = tld_typos.get(tld)
-            if fix:
-                out[dom] = (f"{head}.{fix}", f".{tld} is not a top-level domain")
-        elif dom.endswith(".") and (dom.rstrip(".") in where or dom.rstrip(".") in seen):
-            out[dom] = (dom.rstrip("."), "the domain ends in a dot")
-    return out
-
-
-def typo_suggestions(prep: Prepared) -> dict[str, tuple[str, str]]:
+def typo_suggestions(prep: Prepared) -> dict[str, DomainFix]:
     """Typo fixes for this source's domains, tuned by the `typo:` section of providers.yaml."""
     return prep.memo(
         "email.typo", lambda: suggest_domains(domain_counts(prep), providers()["typo"])
@@ -177,22 +52,32 @@ def typo_suggestions(prep: Prepared) -> dict[str, tuple[str, str]]:
 
 @check("email_typo_domain")
 def email_typo_domain(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
-    """Addresses on a misspelt domain; the suggestion is the fixed address."""
+    """Addresses on a misspelt domain; the suggestion is the fixed address. Domains in the
+    rule's `allow` param are a team's own real domains, never typos."""
     parts = prep.email()
     if parts is None:
         return no_hits()
-    fixes = typo_suggestions(prep)
+    allowed = {str(d).lower() for d in rule.params.get("allow", ())}
+    fixes = {d: f for d, f in typo_suggestions(prep).items() if d not in allowed}
     if not fixes:
         return no_hits()
     # Looked up in Arrow: a dict map over a million addresses made a Python string of each.
-    typos = pa.array(list(fixes), type=pa.string())
-    at = pc.index_in(flat(arrow(parts["domain"])), value_set=typos)
+    typos = list(fixes)
+    at = pc.index_in(flat(arrow(parts["domain"])), value_set=pa.array(typos, type=pa.string()))
     pos = np.flatnonzero(to_numpy_mask(pc.is_valid(at)))
+    which = np.asarray(pc.take(at, pa.array(pos)).to_numpy(zero_copy_only=False), dtype=np.int64)
     sub = parts.iloc[pos]
-    fixed = pd.Series([fixes[d][0] for d in sub["domain"].tolist()], index=sub.index, dtype="str")
+
+    def per_typo(values: list[Any], dtype: Any) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=object)[which], index=sub.index, dtype=dtype)
+
+    fixed = per_typo([fixes[d].domain for d in typos], "str")
     suggestion = sub["local"].str.cat(fixed, sep="@")
-    reason = sub["domain"].map({d: r for d, (_, r) in fixes.items()})
-    return hits(pos, "email", suggestion=suggestion, reason=reason, domain=fixed)
+    reason = per_typo([fixes[d].reason for d in typos], "str")
+    confidence = per_typo([fixes[d].confidence for d in typos], "float64")
+    return hits(
+        pos, "email", suggestion=suggestion, reason=reason, domain=fixed, confidence=confidence
+    )
 
 
 @check("email_unknown_tld")

@@ -29,7 +29,7 @@ from ..model import (
 from ..normalize._arrow import flat
 from ..normalize.base import TEXT, text
 from ..prepared import Prepared
-from . import categorical, completeness, email, phone, values
+from . import categorical, completeness, email, email_syntax, phone, values
 from .gx import SuiteRunner, compile_rules
 from .registry import CheckFn, CheckOptions, build_registry, no_hits
 from .rules import DERIVED_FIELDS, Rule
@@ -37,7 +37,7 @@ from .rules import DERIVED_FIELDS, Rule
 ALL_COLUMNS = [*FINDING_COLUMNS, *INTERNAL_FINDING_COLUMNS]
 
 #: The modules whose `@check` functions make up the registry (explicit: no import magic).
-BUILTIN_MODULES = (email, phone, values, categorical, completeness)
+BUILTIN_MODULES = (email, email_syntax, phone, values, categorical, completeness)
 REGISTRY: Mapping[str, CheckFn] = build_registry(BUILTIN_MODULES)
 
 #: Fields derived from another field; their findings point at the base field's column.

@@ -29,7 +29,7 @@ def export_suite(
     available = load_workflows(workflow_files)
     chosen = select(available, workflows)
     needed = list(required_fields(chosen))
-    rules = [r for r in load_rules(rule_packs) if r.enabled and r.engine == "gx"]
+    rules = [r for r in load_rules(rule_packs) if r.enabled and r.expect is not None]
     fields = {
         r.code: [
             g

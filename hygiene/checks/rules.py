@@ -1,7 +1,8 @@
 """Rule packs: YAML files of rules, each with a stable code, read into `Rule` objects.
 
-A rule either names a check in the registry (`check: email_typo_domain`) or carries a Great
-Expectations expectation (`expect: {type: not_null}`) that compiles into the suite.
+A rule names a check in the registry (`check: email_typo_domain`), or carries a Great
+Expectations expectation (`expect: {type: not_null}`) that compiles into the suite, or both
+(the check runs; the expectation is the part GX can export).
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ class Rule:
     @property
     def engine(self) -> str:
         """`gx` when the rule compiles into the Great Expectations suite, `links` when the
-        links step runs it (`params: {scope: links}`: it sees every source), else `registry`."""
-        if self.expect is not None:
+        links step runs it (`params: {scope: links}`: it sees every source), else `registry`.
+        A rule with both a check and an expectation runs its check; the expectation (what GX
+        can say of it) is what `hygiene rules export --gx` writes."""
+        if self.check is None:
             return "gx"
         return "links" if self.params.get("scope") == "links" else "registry"
 
@@ -98,8 +101,8 @@ def parse_rule(raw: Mapping[str, Any], pack: str, where: str) -> Rule:
     if dimension not in DIMENSIONS:
         raise _fail(here, f"dimension {dimension!r} is not one of {list(DIMENSIONS)}")
     check, expect = raw.get("check"), raw.get("expect")
-    if (check is None) == (expect is None):
-        raise _fail(here, "give exactly one of 'check' (a registered check) or 'expect' (GX)")
+    if check is None and expect is None:
+        raise _fail(here, "needs 'check' (a registered check), 'expect' (GX) or both")
     if expect is not None:
         if not isinstance(expect, Mapping) or expect.get("type") not in GX_TYPES:
             raise _fail(here, f"expect.type must be one of {sorted(GX_TYPES)}")

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import OSA
 
 from .. import normalize as nz
-from ..checks.email import domain_counts, providers
+from ..checks.email import domain_counts, known_tld, providers
 from ..normalize._arrow import NULL_STR, empty_to_null, flat, to_numpy_mask
 from ..normalize.base import arrow, text
 from ..normalize.nulls import nullify_arrow, trim
@@ -198,7 +198,9 @@ def typo_confident(
             ok[(o, n)] = True
             continue
         near = OSA.distance(o, n) <= settings.max_edits
-        ok[(o, n)] = near and (n in mailbox or seen.get(n, 0) >= settings.company_min_rows)
+        # A top-level domain that does not exist (acme.con) has only the one fix.
+        known = n in mailbox or seen.get(n, 0) >= settings.company_min_rows or not known_tld(o)
+        ok[(o, n)] = near and known
     return np.fromiter(
         (ok[(o, n)] for o, n in zip(frame["old"].tolist(), frame["new"].tolist(), strict=True)),
         dtype=bool,

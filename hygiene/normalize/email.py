@@ -20,8 +20,9 @@ from .nulls import TRIM_CHARS, nullify_arrow
 #: Mailbox providers that ignore dots in the local part; the first is the canonical domain.
 DOTLESS_DOMAINS = ("gmail.com", "googlemail.com")
 
-# Quotes, angle brackets and list separators left around an address pasted from a mail client.
-_WRAPPER_CHARS = TRIM_CHARS + "\"'<>;,"
+# List separators left after an address pasted from a mail client. Quotes and angle brackets
+# come off only in pairs: "<me@example.com> !" and '"test@iana.org' stay malformed.
+_EDGE_CHARS = TRIM_CHARS + ";,"
 
 
 def _ascii_domain(domain: str) -> str:
@@ -62,7 +63,8 @@ def _split_at_last_at(cleaned: pa.Array) -> tuple[pa.Array, pa.Array]:
 def normalize_email(s: pd.Series) -> pd.DataFrame:
     """Columns `email` (cleaned), `local`, `domain` (split at the last "@") and `key`.
 
-    `email` is trimmed, lower-cased, unwrapped from "mailto:" and "Name <addr>", with an
+    `email` is trimmed, lower-cased, unwrapped from "mailto:", "Name <addr>" and a pair of
+    quotes (an unpaired quote or bracket stays, so the address reads as malformed), with an
     IDN domain in punycode. `key` drops "+tag" for every domain and, for Gmail, the dots of
     the local part (googlemail.com -> gmail.com). Values without "@" keep `email` only.
     """
@@ -70,14 +72,22 @@ def normalize_email(s: pd.Series) -> pd.DataFrame:
     cleaned = apply_where(
         cleaned,
         pc.match_substring(cleaned, "<"),
-        lambda a: pc.replace_substring_regex(a, r"^[^<]*<([^<>]*)>.*$", r"\1"),
+        lambda a: pc.replace_substring_regex(a, r"^[^<>]*<([^<>]*)>[\s;,]*$", r"\1"),
     )
     cleaned = apply_where(
         cleaned,
         pc.starts_with(cleaned, "mailto:"),
         lambda a: pc.utf8_slice_codeunits(a, len("mailto:")),
     )
-    cleaned = empty_to_null(pc.utf8_trim(cleaned, characters=_WRAPPER_CHARS))
+    cleaned = pc.utf8_trim(cleaned, characters=_EDGE_CHARS)
+    cleaned = apply_where(
+        cleaned,
+        pc.match_substring_regex(cleaned, r"^(?:\".*\"|'.*')$"),
+        lambda a: pc.utf8_trim(
+            pc.replace_substring_regex(a, r"^[\"'](.*)[\"']$", r"\1"), characters=_EDGE_CHARS
+        ),
+    )
+    cleaned = empty_to_null(cleaned)
 
     local, domain = _split_at_last_at(cleaned)
     domain = empty_to_null(_idna_domains(domain))
