@@ -101,6 +101,7 @@ def audit_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    date_orders: tuple[str, ...],
     history_db: Path | None,
     no_history: bool,
 ) -> None:
@@ -131,6 +132,7 @@ def audit_cmd(
         platforms=platforms,
         maps=maps,
         region=region,
+        date_orders=date_orders,
         check_mx=check_mx,
         rule_packs=rule_packs,
         disable=split_csv(disable),
@@ -242,6 +244,7 @@ def clean_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    date_orders: tuple[str, ...],
 ) -> None:
     """Write cleaned SOURCE exports in the import format of the CRM or ESP, with a merge
     plan, a suppression list and every changed cell.
@@ -277,6 +280,7 @@ def clean_cmd(
         platforms=platforms,
         maps=maps,
         region=region,
+        date_orders=date_orders,
         rule_packs=rule_packs,
         disable=split_csv(disable),
         links=list(links) if links else None,

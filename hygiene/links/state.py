@@ -9,6 +9,7 @@ row's fields then decide its state, and remember which field decided so findings
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -33,6 +34,19 @@ STATE_FIELDS = ("unsubscribed", "email_status", "consent", "marketable", "bounce
 DECIDES_MARKETABLE = ("marketable", "email_status", "consent")
 #: How long a reason's value may be ("Email Suppressions" can hold a JSON list).
 _REASON_WIDTH = 60
+#: HubSpot's per-subscription opt-outs: one "Opted out of email: <subscription type>" column
+#: per type (property hs_email_optout_<id>), true when the contact left that type.
+_TYPE_OPT_OUT = re.compile(r"^\s*opted\s*out\s*of\s*email\s*[:\-]\s*(?P<type>.+?)\s*$", re.I)
+
+
+def subscription_type_columns(columns: list[str]) -> dict[str, str]:
+    """Column -> subscription type, for the per-type opt-out columns of an export."""
+    out: dict[str, str] = {}
+    for column in columns:
+        m = _TYPE_OPT_OUT.match(str(column))
+        if m:
+            out[str(column)] = m.group("type")
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,11 +163,29 @@ class ConsentState:
     fields: tuple[str, ...]
     columns: tuple[str, ...]
     raw: tuple[pd.Series, ...]
+    #: Rows on which some field said anything about mailing (a status word, a yes or no).
+    said: np.ndarray | None = None
+    #: Subscription type -> rows opted out of that type (HubSpot "Opted out of email: <type>").
+    out_of_type: tuple[tuple[str, np.ndarray], ...] = ()
 
     @property
     def known(self) -> bool:
         """The source has at least one field that says something about mailing."""
         return bool(self.fields)
+
+    @property
+    def readable(self) -> bool:
+        """Some row's opt-out state can be read: a field exists and at least one value of it
+        is a word or a yes/no that says something."""
+        return self.known and (self.said is None or bool(self.said.any()))
+
+    def types_of(self, pos: np.ndarray) -> list[list[str]]:
+        """The subscription types each row of `pos` opted out of ([] for none)."""
+        out: list[list[str]] = [[] for _ in range(len(pos))]
+        for name, rows in self.out_of_type:
+            for i in np.flatnonzero(rows[pos]):
+                out[i].append(name)
+        return out
 
     def field_of(self, by: np.ndarray) -> np.ndarray:
         """Canonical field names for `by` indices (None for -1)."""
@@ -203,6 +235,23 @@ def _compute(prep: Prepared) -> ConsentState:
         raw = prep.raw(name)
         assert raw is not None
         raws.append(raw)
+    fields = list(present)
+    columns = [str(prep.source.column_for(name)) for name in present]
+    out_of_type: list[tuple[str, np.ndarray]] = []
+    for column, kind in subscription_type_columns(list(prep.source.data.columns)).items():
+        if column in prep.source.columns:
+            continue  # mapped onto a canonical field (--map): read as that field
+        raw = prep.source.data[column]
+        got = nz.unique_map(nz.nullify(raw), partial(value_flags, "unsubscribed"))
+        bits = got.fillna(0).to_numpy(dtype=np.int64)
+        # A per-type "false" says only that this type may be sent, not that the contact is
+        # marketable: the type columns add opt-outs, never marketability.
+        bits = bits & OUT
+        flags.append(bits)
+        raws.append(raw)
+        fields.append("unsubscribed")
+        columns.append(column)
+        out_of_type.append((kind, (bits & OUT) != 0))
     out_by = _first(flags, OUT, n)
     bounced_by = _first(flags, BOUNCED, n)
     opted_out = out_by >= 0
@@ -231,9 +280,10 @@ def _compute(prep: Prepared) -> ConsentState:
     marketable &= ~opted_out
     decided_by[~marketable] = -1
     pending = np.zeros(n, dtype=bool)
+    said = np.zeros(n, dtype=bool)
     for bits in flags:
         pending |= (bits & PENDING) != 0
-    columns = tuple(str(prep.source.column_for(name)) for name in present)
+        said |= bits != 0
     return ConsentState(
         opted_out=opted_out,
         marketable=marketable,
@@ -242,9 +292,11 @@ def _compute(prep: Prepared) -> ConsentState:
         out_by=out_by,
         marketable_by=decided_by,
         bounced_by=bounced_by,
-        fields=tuple(present),
-        columns=columns,
+        fields=tuple(fields),
+        columns=tuple(columns),
         raw=tuple(raws),
+        said=said,
+        out_of_type=tuple(out_of_type),
     )
 
 

@@ -47,16 +47,23 @@ class Preset:
     signatures: tuple[str, ...] = ()
     #: generic only: canonical field -> synonyms used for similarity mapping.
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Prefixes some versions of the export put before every header (Pipedrive's
+    #: "Person - "): each header is known with and without them.
+    prefixes: tuple[str, ...] = ()
+
+    def _spellings(self, header: str) -> list[str]:
+        return [header_key(header)] + [header_key(p + header) for p in self.prefixes]
 
     def keys(self) -> dict[str, tuple[str | None, int]]:
         """header_key -> (field, position in the preset); the first listing of a key wins."""
         out: dict[str, tuple[str | None, int]] = {}
         for i, (header, fld) in enumerate(self.columns.items()):
-            out.setdefault(header_key(header), (fld, i))
+            for key in self._spellings(header):
+                out.setdefault(key, (fld, i))
         return out
 
     def signature_keys(self) -> frozenset[str]:
-        return frozenset(header_key(h) for h in self.signatures)
+        return frozenset(k for h in self.signatures for k in self._spellings(h))
 
 
 def platform_presets() -> dict[str, Preset]:
@@ -96,6 +103,7 @@ def _parse_preset(path: Path) -> Preset:
         kind=str(doc.get("kind", "crm")),
         columns=MappingProxyType({str(k): v for k, v in columns.items()}),
         signatures=tuple(str(s) for s in doc.get("signatures") or ()),
+        prefixes=tuple(str(s) for s in doc.get("prefixes") or ()),
         synonyms=MappingProxyType(
             {str(k): tuple(str(s) for s in v or ()) for k, v in synonyms.items()}
         ),
