@@ -25,7 +25,7 @@ from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .links import LINK_HITS, finish_links, keep_link_views, plan_links
-from .links.state import STATE_FIELDS
+from .links.state import STATE_FIELDS, sent_types
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
@@ -310,7 +310,7 @@ def audit(
     # Rules and workflows are read first, so a mistake in them stops the audit before any
     # real work.
     chosen = select(load_workflows(workflow_files), workflows)
-    rules = load_rules(rule_packs, disable)
+    rules = sent_types(load_rules(rule_packs, disable), chosen)
     if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
         preload_gx()
     specs, loaded = _as_specs(sources)

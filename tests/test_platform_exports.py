@@ -221,7 +221,7 @@ def pd_isna(value: object) -> bool:
 # --- HubSpot per-subscription opt-outs -----------------------------------------------------
 
 
-def test_hubspot_subscription_type_opt_out_is_a_conflict_naming_the_type(tmp_path: Path):
+def _hubspot_with_types(tmp_path: Path) -> Path:
     hs = EXPORTS["hubspot-all-properties"]
     crm = write_export(tmp_path / "hubspot-crm-exports-all-properties.csv", hs.headers, [
         {"Record ID": "51", "Email": "ann@acme-corp.com",
@@ -232,11 +232,42 @@ def test_hubspot_subscription_type_opt_out_is_a_conflict_naming_the_type(tmp_pat
          "Marketing contact status": "Marketing contact",
          "Opted out of email: Marketing Information": "false"},
     ])
+    return crm
+
+
+def test_hubspot_subscription_type_opt_out_is_a_conflict_naming_the_type(tmp_path: Path):
+    crm = _hubspot_with_types(tmp_path)
     esp, _ = _mailchimp_files(tmp_path, "subscribed_members_export_1.csv", "u.csv")
     result = hygiene.audit(f"crm={crm}", f"esp={esp}", match=False)
     conflicts = result.findings[result.findings["code"] == "link.consent_conflict"]
     assert conflicts["source"].tolist() == ["esp"] and conflicts["row"].tolist() == [1]
     assert "Opted out of email: Marketing Information = true" in conflicts["message"].iloc[0]
+    # Opted out of one type only: the CRM contact stays marketable for the others.
+    from hygiene.links.state import consent_state
+    from hygiene.prepared import Prepared
+
+    state = consent_state(Prepared(load_source(SourceSpec("crm", (str(crm),)))))
+    assert state.marketable.tolist() == [True, True]
+    assert [t for t, rows in state.out_of_type if rows[0]] == ["Marketing Information"]
+
+
+@pytest.mark.parametrize(
+    ("types", "conflicts"),
+    [(["Marketing Information"], 1), (["one to one"], 0), ([], 1)],
+)
+def test_a_workflow_names_the_subscription_types_it_sends(tmp_path: Path, types, conflicts):
+    crm = _hubspot_with_types(tmp_path)
+    esp, _ = _mailchimp_files(tmp_path, "subscribed_members_export_1.csv", "u.csv")
+    profile = tmp_path / "promo.yaml"
+    profile.write_text(
+        "name: promo\napplies_to: [crm, esp]\nrequires: [email]\n"
+        f"blocking: [link.consent_conflict]\nsubscription_types: {types}\n",
+        encoding="utf-8",
+    )
+    result = hygiene.audit(f"crm={crm}", f"esp={esp}", workflow_files=[profile],
+                           workflows=["promo"], match=False)
+    found = result.findings[result.findings["code"] == "link.consent_conflict"]
+    assert len(found) == conflicts
 
 
 # --- bad input -----------------------------------------------------------------------------

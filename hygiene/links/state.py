@@ -10,9 +10,10 @@ row's fields then decide its state, and remember which field decided so findings
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from ..normalize._text import alnum_key
 from ..normalize.categories import category_aliases
 from ..prepared import Prepared
 from ..resources import rules_yaml
+
+if TYPE_CHECKING:
+    from ..checks.rules import Rule
 
 # Flags one value can carry (a bit set, so a Klaviyo suppression list can say two things).
 OUT, BOUNCED, IN, NO, PENDING, NOT_OUT = 1, 2, 4, 8, 16, 32
@@ -37,6 +41,25 @@ _REASON_WIDTH = 60
 #: HubSpot's per-subscription opt-outs: one "Opted out of email: <subscription type>" column
 #: per type (property hs_email_optout_<id>), true when the contact left that type.
 _TYPE_OPT_OUT = re.compile(r"^\s*opted\s*out\s*of\s*email\s*[:\-]\s*(?P<type>.+?)\s*$", re.I)
+
+
+def _type_key(name: str) -> str:
+    return alnum_key(name)
+
+
+def sent_types(rules: list[Rule], workflows: Sequence[Any]) -> list[Rule]:
+    """The rules with `link.consent_conflict` told which subscription types the chosen
+    workflows send (`subscription_types` of each profile), when every one of them names
+    its types; a workflow that names none may send any type, so then every type counts."""
+    named = [tuple(getattr(w, "subscription_types", ()) or ()) for w in workflows]
+    if not named or not all(named):
+        return rules
+    types = sorted({t for group in named for t in group})
+    return [
+        replace(r, params={**r.params, "subscription_types": types})
+        if r.check == "link_consent_conflict" else r
+        for r in rules
+    ]
 
 
 def subscription_type_columns(columns: list[str]) -> dict[str, str]:
@@ -167,6 +190,25 @@ class ConsentState:
     said: np.ndarray | None = None
     #: Subscription type -> rows opted out of that type (HubSpot "Opted out of email: <type>").
     out_of_type: tuple[tuple[str, np.ndarray], ...] = ()
+    #: Per field (aligned with `fields`): its subscription type, None for a whole-mail field.
+    type_of: tuple[str | None, ...] = ()
+    #: Per field: the rows it says opted out.
+    out_masks: tuple[np.ndarray, ...] = ()
+
+    def opted_out_for(self, types: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(opted out, index of the field that says so) counting a per-subscription opt-out
+        only for the `types` sent (None: every type counts)."""
+        if types is None or not any(t is not None for t in self.type_of):
+            return self.opted_out, self.out_by
+        wanted = {_type_key(t) for t in types}
+        n = len(self.opted_out)
+        by = np.full(n, -1, dtype=np.int64)
+        for i in range(len(self.out_masks) - 1, -1, -1):
+            kind = self.type_of[i]
+            if kind is not None and _type_key(kind) not in wanted:
+                continue
+            by = np.where(self.out_masks[i], i, by)
+        return by >= 0, by
 
     @property
     def known(self) -> bool:
@@ -236,6 +278,7 @@ def _compute(prep: Prepared) -> ConsentState:
         assert raw is not None
         raws.append(raw)
     fields = list(present)
+    type_of: list[str | None] = [None] * len(present)
     columns = [str(prep.source.column_for(name)) for name in present]
     out_of_type: list[tuple[str, np.ndarray]] = []
     for column, kind in subscription_type_columns(list(prep.source.data.columns)).items():
@@ -250,6 +293,7 @@ def _compute(prep: Prepared) -> ConsentState:
         flags.append(bits)
         raws.append(raw)
         fields.append("unsubscribed")
+        type_of.append(kind)
         columns.append(column)
         out_of_type.append((kind, (bits & OUT) != 0))
     out_by = _first(flags, OUT, n)
@@ -277,7 +321,9 @@ def _compute(prep: Prepared) -> ConsentState:
         fallback = ~decided & ((flags[i] & NOT_OUT) != 0)
         marketable |= fallback
         decided_by[fallback] = i
-    marketable &= ~opted_out
+    # An opt-out of one subscription type leaves the others marketable: only whole-mail
+    # fields take marketability away (conflicts read the per-type opt-outs themselves).
+    marketable &= ~(_first(flags[: len(present)], OUT, n) >= 0)
     decided_by[~marketable] = -1
     pending = np.zeros(n, dtype=bool)
     said = np.zeros(n, dtype=bool)
@@ -297,6 +343,8 @@ def _compute(prep: Prepared) -> ConsentState:
         raw=tuple(raws),
         said=said,
         out_of_type=tuple(out_of_type),
+        type_of=tuple(type_of),
+        out_masks=tuple((bits & OUT) != 0 for bits in flags),
     )
 
 
