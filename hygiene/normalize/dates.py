@@ -58,6 +58,8 @@ FORMATS = (
 _MONTH_FIRST = tuple(f for f in FORMATS if f.startswith(("%m/", "%m-")))
 _DAY_FIRST = tuple(f for f in FORMATS if f.startswith(("%d/", "%d-%m")))
 _SAMPLE = 2000
+#: Rows looked at to tell whether a column writes numeric dates at all.
+_HEAD_ROWS = 50_000
 # Plausible ranges: Excel serial days 1954-2119, epoch seconds/milliseconds 1973-2286.
 _EXCEL_RANGE = (20_000, 80_000)
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
@@ -94,16 +96,11 @@ def date_order(s: pd.Series) -> str | None:
     is above 12, "mdy" when a second one is, "ambiguous" when the column holds dd/mm-or-mm/dd
     dates and no value decides (or values decide both ways), None when it holds none.
     ("dd.mm.yyyy" is European by convention and never ambiguous.)"""
-    values = nullify(s).dropna()
-    if values.empty:
+    head = nullify(s.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
+    if head.empty or not _parts(head)[0].notna().any():
         return None
-    head = values.iloc[:_SAMPLE]
-    first, _ = _parts(head)
-    if not first.notna().any():
-        return None
-    first, second = _parts(pd.Series(values.unique()))
-    if not first.notna().any():
-        return None
+    distinct = pd.Series(pc.unique(flat(arrow(s))).to_pandas(), dtype=s.dtype)
+    first, second = _parts(nullify(distinct).dropna())
     day_first = bool((first > 12).any())
     month_first = bool((second > 12).any())
     if day_first != month_first:
