@@ -101,3 +101,27 @@ def test_pipedrive_export_cleaned_for_pipedrive_keeps_its_own_headers(tmp_path: 
     out = cleaned(tmp_path, "pipedrive-people", rows)
     assert out["ID"].tolist() == ["7"] and out["Email"].tolist() == ["ann@acme-corp.com"]
     assert out["Country of Postal address"].tolist() == ["Germany"]
+
+
+@pytest.mark.parametrize(
+    ("state", "country", "want_state", "want_country"),
+    [
+        ("Bavaria", "Germany", "Bavaria", "Germany"),  # a valid name is not rewritten
+        ("Bayern", "Deutschland", "Bayern", "Germany"),  # a native country alias takes the name
+        ("Ile-de-France", "France", "Ile-de-France", "France"),  # no accent added
+        ("BY", "DE", "Bayern", "Germany"),  # codes take the target's form (names)
+        ("california", "USA", "california", "United States"),
+    ],
+)
+def test_valid_names_are_not_rewritten_into_another_valid_form(
+    tmp_path: Path, state, country, want_state, want_country
+):
+    rows = [{"Record ID": "1", "Email": "ann@acme-corp.com", "State/Region": state,
+             "Country/Region": country}]
+    headers = (*EXPORTS["hubspot-default-view"].headers, "State/Region", "Country/Region")
+    src = write_export(tmp_path / "hubspot.csv", headers, rows)
+    out_dir = tmp_path / "out"
+    hygiene.clean(f"crm={src}", out=out_dir, decisions=tmp_path / "d.json")
+    out = pd.read_csv(out_dir / "cleaned_crm.csv", dtype=str, keep_default_na=False)
+    assert (out["State/Region"].iloc[0], out["Country/Region"].iloc[0]) == (
+        want_state, want_country)
