@@ -321,3 +321,30 @@ def test_date_order_option_is_checked(tmp_path: Path) -> None:
         apply_overrides([spec], date_orders=["esp=dmy"])
     (all_,) = apply_overrides([spec], date_orders=["mdy"])
     assert all_.date_order == "mdy"
+
+
+@pytest.mark.parametrize(
+    ("address", "flagged", "suggestion"),
+    [
+        ("1 High St    Leeds    LS1 4AP  Untied Kingdom", True, "United Kingdom"),
+        ("Hauptstr. 5    Berlin    10115  Germny", True, "Germany"),
+        ("1 High St    Leeds    LS1 4AP  United Kingdom", False, None),
+        ("1 High St    Leeds    LS1 4AP  GB", False, None),
+        ("12 Main St  Springfield  IL  62701", False, None),  # no country: ends with a zip
+        ("12 Main St  Omaha", False, None),  # a city, not a misspelt "Oman"
+    ],
+)
+def test_a_country_misspelt_inside_mailchimps_address_is_checked(
+    tmp_path: Path, address, flagged, suggestion
+):
+    mc = EXPORTS["mailchimp-cleaned"]
+    headers = tuple(h for h in mc.headers if h not in ("CC", "CLEAN_TIME"))
+    path = write_export(tmp_path / "subscribed_members_export_1.csv", headers,
+                        [{"Email Address": "ann@acme-corp.com", "Address": address}])
+    result = hygiene.audit(f"esp={path}", match=False)
+    found = result.findings[result.findings["code"] == "field.unknown_value"]
+    assert len(found) == int(flagged)
+    if flagged:
+        row = found.iloc[0]
+        assert row["column"] == "Address" and row["suggestion"] == suggestion
+        assert row["message"].endswith("is not a known country")
