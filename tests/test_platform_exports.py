@@ -348,3 +348,26 @@ def test_a_country_misspelt_inside_mailchimps_address_is_checked(
         row = found.iloc[0]
         assert row["column"] == "Address" and row["suggestion"] == suggestion
         assert row["message"].endswith("is not a known country")
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(EXPORTS)), rnd=st.randoms())
+def test_detection_does_not_depend_on_column_order(name, rnd):
+    """Invariant: the platform (and its confidence) is a property of the header set."""
+    headers = list(EXPORTS[name].headers)
+    shuffled = headers[:]
+    rnd.shuffle(shuffled)
+    assert detect_platform(shuffled) == detect_platform(headers)
+
+
+def test_pipedrive_unsubscribed_rows_reach_the_suppression_file(tmp_path: Path):
+    """Issue 24: `clean` wrote an empty suppression list although rows were "Unsubscribed"."""
+    export = EXPORTS["pipedrive-people"]
+    rows = [{**r, "Email - Work": r["Email - Work"].replace("@@", "@")} for r in PIPEDRIVE_ROWS]
+    path = write_export(tmp_path / "people.csv", export.headers, rows)
+    out = tmp_path / "out"
+    hygiene.clean(f"crm={path}", out=out, decisions=tmp_path / "d.json")
+    with (out / "suppression.csv").open(encoding="utf-8") as fh:
+        supp = list(csv.DictReader(fh))
+    assert [r["Email"] for r in supp] == ["bob@acme-corp.com"]
+    assert supp[0]["Marketing status"] == "Unsubscribed" and supp[0]["ID"] == "2"
