@@ -371,3 +371,19 @@ def test_pipedrive_unsubscribed_rows_reach_the_suppression_file(tmp_path: Path):
         supp = list(csv.DictReader(fh))
     assert [r["Email"] for r in supp] == ["bob@acme-corp.com"]
     assert supp[0]["Marketing status"] == "Unsubscribed" and supp[0]["ID"] == "2"
+
+
+def test_a_weak_platform_guess_without_email_is_reported_too(tmp_path: Path):
+    """"Create Date" alone makes a weak HubSpot guess: still no email check could run."""
+    path = write_export(tmp_path / "export.csv", ("Kontakt", "Adresse elektronisch",
+                                                  "Create Date"), [{"Kontakt": "Ann"}])
+    src = load_source(SourceSpec("leads", (str(path),)))
+    assert src.platform_confidence < 0.8
+    notes = src.load_findings
+    assert notes is not None
+    (message,) = notes.loc[notes["code"] == "file.unrecognised", "message"]
+    assert f"looks most like {src.platform}" in message
+    forced = load_source(apply_overrides([SourceSpec("leads", (str(path),))],
+                                         ["leads=hubspot"])[0])
+    assert forced.load_findings is None or "file.unrecognised" not in set(
+        forced.load_findings["code"])

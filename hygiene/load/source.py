@@ -28,6 +28,9 @@ from .table import Table, repeat_text
 #: The column added to Mailchimp member files whose name tells the status (see archive.py).
 STATUS_COLUMN = "Member Status"
 _HEAD = 8192
+#: A detected platform at or above this confidence is taken as told (an export lacking its
+#: email column is then the user's choice); below it, a missing email column is reported.
+SURE_PLATFORM = 0.8
 _PERMISSIONS = "check the file's permissions"
 
 
@@ -140,15 +143,24 @@ def _undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | N
 
 
 def _unrecognised_finding(source: Source) -> pd.DataFrame | None:
-    """A warning when the platform cannot be told and no column holds the email address:
-    the audit would otherwise run without any email check and say nothing."""
-    if source.platform != GENERIC or "email" in source.columns.values() or not source.rows:
+    """A warning when the platform cannot be told (generic, or only a weak guess) and no
+    column holds the email address: the audit would otherwise run without any email check and
+    say nothing."""
+    guessed = source.platform != GENERIC and source.platform_confidence < SURE_PLATFORM
+    if source.platform != GENERIC and not guessed:
+        return None
+    if "email" in source.columns.values() or not source.rows:
         return None
     headers = [str(c) for c in source.data.columns]
     shown = ", ".join(repr(h) for h in headers[:15]) + (", ..." if len(headers) > 15 else "")
     example = headers[0] if headers else "COLUMN"
+    which = (
+        f"which platform exported {source.name} (it looks most like {source.platform}, "
+        f"{source.platform_confidence:.0%})" if guessed
+        else f"which platform exported {source.name}"
+    )
     message = (
-        f"Cannot tell which platform exported {source.name} and no column holds an email "
+        f"Cannot tell {which} and no column holds an email "
         f"address (columns seen: {shown}); name the address column with "
         f"--map {source.name}:{example}=email, or the platform with "
         f"--platform {source.name}=PLATFORM"
