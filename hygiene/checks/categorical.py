@@ -164,7 +164,7 @@ def _country_names() -> tuple[str, ...]:
 
 def _nearest_country(u: pd.Series) -> pd.Series:
     names = _country_names()
-    out = []
+    out: list[str | None] = []
     for v in u.tolist():
         if len(str(v)) < 6:  # "Omaha" is 89 from "Oman": short words say too little
             out.append(None)
