@@ -387,3 +387,20 @@ def test_a_weak_platform_guess_without_email_is_reported_too(tmp_path: Path):
                                          ["leads=hubspot"])[0])
     assert forced.load_findings is None or "file.unrecognised" not in set(
         forced.load_findings["code"])
+
+
+def test_hygiene_toml_sets_a_sources_date_order(tmp_path: Path) -> None:
+    from hygiene.config import as_config
+    from hygiene.errors import ConfigError
+
+    hs = EXPORTS["hubspot-default-view"]
+    write_export(tmp_path / "hubspot.csv", hs.headers,
+                 [{"Record ID": "1", "Email": "ann@acme-corp.com", "Create Date": "05/02/2024"}])
+    toml = tmp_path / "hygiene.toml"
+    toml.write_text('[sources.crm]\npath = "hubspot.csv"\ndate_order = "dmy"\n', encoding="utf-8")
+    (spec,) = as_config(toml).source_specs()
+    assert isinstance(spec, SourceSpec) and spec.date_order == "dmy"
+    assert load_source(spec).date_orders == {"Create Date": "dmy"}
+    toml.write_text('[sources.crm]\npath = "hubspot.csv"\ndate_order = "ymd"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[sources.crm\] date_order: 'ymd' is not one of"):
+        as_config(toml)
