@@ -25,7 +25,7 @@ from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .links import LINK_HITS, finish_links, keep_link_views, plan_links
-from .links.state import STATE_FIELDS
+from .links.state import STATE_FIELDS, sent_types
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
@@ -260,6 +260,7 @@ def audit(
     maps: Sequence[str] = (),
     region: str | None = None,
     check_mx: bool = False,
+    date_orders: Sequence[str] = (),
     rule_packs: Sequence[str | Path] = (),
     disable: Sequence[str] = (),
     workflow_files: Sequence[str | Path] = (),
@@ -273,7 +274,8 @@ def audit(
 
     `sources` are paths (`"crm=exports/hubspot.csv"`, or a bare path named after its file),
     `SourceSpec`s or already loaded `Source`s. `platforms` ("NAME=PLATFORM") and `maps`
-    ("NAME:COLUMN=FIELD") override detection as on the command line. `config` is a
+    ("NAME:COLUMN=FIELD") override detection as on the command line, `date_orders`
+    ("dmy", "mdy" or "NAME=dmy") settle numeric dates a column does not decide. `config` is a
     hygiene.toml (path or `Config`); arguments given here win over its values. `links` are
     declared links (`LinkSpec`s or "FROM=TO" strings; default: the config's), `kinds` set a
     source's kind ("crm", "esp", or "reference": a lookup table only links read). `match`
@@ -308,11 +310,11 @@ def audit(
     # Rules and workflows are read first, so a mistake in them stops the audit before any
     # real work.
     chosen = select(load_workflows(workflow_files), workflows)
-    rules = load_rules(rule_packs, disable)
+    rules = sent_types(load_rules(rule_packs, disable), chosen)
     if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
         preload_gx()
     specs, loaded = _as_specs(sources)
-    specs = apply_overrides(specs, platforms, maps)
+    specs = apply_overrides(specs, platforms, maps, date_orders)
     loaded = [*loaded, *load_sources(specs)]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):

@@ -102,6 +102,7 @@ def audit_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    date_orders: tuple[str, ...],
     history_db: Path | None,
     no_history: bool,
 ) -> None:
@@ -132,6 +133,7 @@ def audit_cmd(
         platforms=platforms,
         maps=maps,
         region=region,
+        date_orders=date_orders,
         check_mx=check_mx,
         rule_packs=rule_packs,
         disable=split_csv(disable),
@@ -243,6 +245,7 @@ def clean_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    date_orders: tuple[str, ...],
 ) -> None:
     """Write cleaned SOURCE exports in the import format of the CRM or ESP, with a merge
     plan, a suppression list and every changed cell.
@@ -278,6 +281,7 @@ def clean_cmd(
         platforms=platforms,
         maps=maps,
         region=region,
+        date_orders=date_orders,
         rule_packs=rule_packs,
         disable=split_csv(disable),
         links=list(links) if links else None,

@@ -123,6 +123,14 @@ def source_options(fn: F) -> F:
                 help="Map a column onto a canonical field (FIELD empty to unmap).",
             ),
             click.option(
+                "--date-order",
+                "date_orders",
+                multiple=True,
+                metavar="[NAME=]dmy|mdy",
+                help="Read numeric dates day first (dmy) or month first (mdy) where a column "
+                "does not decide.",
+            ),
+            click.option(
                 "--region",
                 metavar="CC",
                 help="Country (ISO alpha-2) for phone numbers without +code and no country column.",

@@ -163,6 +163,7 @@ def init_cmd(
     platforms: tuple[str, ...],
     maps: tuple[str, ...],
     region: str | None,
+    date_orders: tuple[str, ...],
 ) -> None:
     """Write a starter hygiene.toml from what SOURCE exports hold (platforms, columns, links)."""
     from .audit import platform_kind
@@ -171,7 +172,7 @@ def init_cmd(
 
     if target.exists() and not force:
         raise ConfigError(f"{target}: already exists; pass --force to overwrite it")
-    specs = apply_overrides(parse_source_args(sources), platforms, maps)
+    specs = apply_overrides(parse_source_args(sources), platforms, maps, date_orders)
     loaded = load_sources(specs)
     kinds = {s.name: platform_kind(s.platform) for s in loaded}
     text = starter_toml(loaded, specs, target, kinds)

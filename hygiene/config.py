@@ -19,6 +19,7 @@ from typing import Any
 from .errors import ConfigError
 from .links.spec import LinkSpec, link_from_mapping
 from .load import SourceSpec, parse_source_args
+from .load.spec import DATE_ORDERS
 from .model import FIELDS, Source
 
 #: The file `hygiene audit` looks for in the working directory when given no sources.
@@ -37,7 +38,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "sources": (),
     "links": (),
 }
-SOURCE_KEYS = ("path", "paths", "platform", "kind", "columns")
+SOURCE_KEYS = ("path", "paths", "platform", "kind", "columns", "date_order")
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,12 @@ class SourceConfig:
     kind: str | None = None
     #: Original column -> canonical field ("" leaves the column unmapped).
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: "dmy" / "mdy": how to read numeric dates the source's columns do not decide.
+    date_order: str | None = None
 
     def spec(self) -> SourceSpec:
-        return SourceSpec(self.name, self.paths, self.platform, dict(self.columns))
+        return SourceSpec(self.name, self.paths, self.platform, dict(self.columns),
+                          self.date_order)
 
 
 @dataclass(frozen=True)
@@ -326,7 +330,11 @@ def _source(w: _Where, name: str, raw: object, folder: Path) -> SourceConfig:
         if not isinstance(fld, str) or (fld and fld not in FIELDS):
             raise w.error(f"{table}.columns", _key_text(column),
                           f"unknown field {fld!r}; use one of {', '.join(FIELDS)} or \"\"")
-    return SourceConfig(name, tuple(paths), platform, kind, dict(columns))
+    date_order = raw.get("date_order")
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise w.error(table, "date_order", f"{date_order!r} is not one of "
+                      f"{', '.join(DATE_ORDERS)} (dmy: 05/01/2024 is 5 January)")
+    return SourceConfig(name, tuple(paths), platform, kind, dict(columns), date_order)
 
 
 def _key_text(key: str) -> str:

@@ -110,6 +110,8 @@ class Source:
     platform_confidence: float = 0.0
     #: Problems found while reading (ragged rows ...), as a findings frame.
     load_findings: pd.DataFrame | None = None
+    #: Column -> "dmy" / "mdy": how its numeric dates are read (given, or decided from it).
+    date_orders: dict[str, str] = field(default_factory=dict)
 
     @property
     def files(self) -> list[str]:

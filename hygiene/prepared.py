@@ -198,7 +198,8 @@ class Prepared:
         v = self.value(field)
         if v is None:
             return None
-        return self.memo(("dates", field), lambda: nz.parse_dates(v))
+        order = self.source.date_orders.get(str(self.source.column_for(field)))
+        return self.memo(("dates", field), lambda: nz.parse_dates(v, order))
 
     def bools(self, field: str) -> pd.Series | None:
         v = self.value(field)

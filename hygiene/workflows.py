@@ -28,6 +28,7 @@ _KEYS = {
     "zero_tolerance",
     "needs_links",
     "ready_at",
+    "subscription_types",
 }
 
 
@@ -52,6 +53,9 @@ class Workflow:
     #: Names of sources (or link targets) that must be linked for the workflow to run at all.
     needs_links: tuple[str, ...] = ()
     ready_at: float = 90.0
+    #: Subscription types the workflow sends (HubSpot "Opted out of email: <type>"): an
+    #: opt-out of another type is no conflict for it. Empty: every type counts.
+    subscription_types: tuple[str, ...] = ()
     path: Path | None = field(default=None, compare=False)
 
 
@@ -82,6 +86,7 @@ def parse_workflow(doc: Mapping[str, Any], path: Path) -> Workflow:
         zero_tolerance=_tuple(doc.get("zero_tolerance")),
         needs_links=_tuple(doc.get("needs_links")),
         ready_at=float(doc.get("ready_at", 90)),
+        subscription_types=_tuple(doc.get("subscription_types")),
         path=path,
     )
     for f in [*wf.requires, *wf.recommended, *(x for g in wf.requires_any for x in g)]:

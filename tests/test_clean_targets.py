@@ -55,7 +55,8 @@ def run(export: Path, out: Path, **kw) -> hygiene.CleanResult:
 
 
 def test_every_shipped_target_loads():
-    assert target_names() == ["generic", "hubspot", "klaviyo", "mailchimp", "salesforce"]
+    assert target_names() == ["activecampaign", "generic", "hubspot", "klaviyo", "mailchimp",
+                              "pipedrive", "salesforce", "salesforce_lead", "zoho"]
     for name in target_names():
         t = load_target(name)
         assert t.kind in ("crm", "esp") and t.suppression

@@ -346,8 +346,11 @@ def test_bad_data_never_raises():
                    ("2", "", "", "not an email", "", "")])
     esp = mailchimp([("@@", "", "", "weird status"), ("", None, None, "")])
     found = run(crm, esp)
-    assert set(found["code"]) <= {"link.orphan"}
-    assert np.all(found["row"].notna())
+    assert set(found["code"]) <= {"link.orphan", "link.consent_unknown"}
+    # No status value of the ESP can be read: one warning for the source, not per row.
+    unknown = found["code"] == "link.consent_unknown"
+    assert list(found.loc[unknown, "source"]) == ["esp"]
+    assert np.all(found.loc[~unknown, "row"].notna())
 
 
 def test_default_link_joins_on_the_crm_id_an_esp_merge_field_carries():
@@ -387,11 +390,11 @@ def test_a_duplicate_record_inherits_its_cluster_mates_link():
 def test_every_links_rule_names_a_links_check_and_is_documented():
     from pathlib import Path
 
-    from hygiene.links.compliance import SOURCE_CHECKS
+    from hygiene.links.compliance import KIND_CHECKS, SOURCE_CHECKS
     from hygiene.links.records import RECORD_CHECKS
     from hygiene.links.references import REFERENCE_CHECKS
 
-    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS}
+    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS, **KIND_CHECKS}
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     mine = [r for r in RULES if r.engine == "links"]
     assert {r.code for r in mine} >= {"link.orphan", "link.consent_conflict",

@@ -191,9 +191,11 @@ def test_a_status_column_in_the_file_is_kept_not_added(tmp_path: Path) -> None:
         ("archived.csv", "archived"),
         ("audience.zip/transactional_members_export.csv", "transactional"),
         ("subscribers.csv", None),
-        ("hubspot_unsubscribed.csv", None),
+        # A status word anywhere in the name counts (the loader ignores it for a file that
+        # says per row whether it may be mailed, such as HubSpot's own export).
+        ("hubspot_unsubscribed.csv", "unsubscribed"),
         ("cleaned_crm.csv", None),
-        ("subscribed_2024.csv", None),
+        ("subscribed_2024.csv", "subscribed"),
     ],
 )
 def test_status_from_name(name: Any, status: Any) -> None:

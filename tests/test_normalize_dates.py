@@ -1,7 +1,10 @@
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hygiene.normalize import parse_dates
+from hygiene.normalize.dates import date_order
 
 JAN5 = pd.Timestamp("2024-01-05", tz="UTC")
 
@@ -62,3 +65,52 @@ def test_mixed_formats_and_missing():
     assert out.index.tolist() == list("abcde")
     assert out.isna().tolist() == [False, True, False, True, False]
     assert set(out.dropna()) == {JAN5}
+
+
+# --- date order per column -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "order"),
+    [
+        (["05/01/2024", "25/12/2023"], "dmy"),
+        (["05/01/2024", "12/25/2023"], "mdy"),
+        (["05/01/2024", "02/03/2024"], "ambiguous"),  # no day above 12: cannot tell
+        (["05/01/2024", "25/12/2023", "12/25/2023"], "ambiguous"),  # both ways
+        (["2024-01-05", "2023-12-25"], None),  # ISO: no order to decide
+        (["05.01.2024", "02.03.2024"], None),  # dd.mm.yyyy is European by convention
+        ([None, "", "N/A"], None),
+    ],
+)
+def test_date_order_is_decided_from_the_whole_column(column, order):
+    assert date_order(pd.Series(column, dtype="str")) == order
+
+
+def test_a_deciding_value_far_down_the_column_counts():
+    column = ["01/02/2024"] * 30_000 + ["31/01/2024"]
+    assert date_order(pd.Series(column, dtype="str")) == "dmy"
+    out = parse_dates(pd.Series(column, dtype="str"))
+    assert out.iloc[0] == pd.Timestamp("2024-02-01", tz="UTC")
+
+
+@pytest.mark.parametrize(("order", "first"), [("dmy", "2024-02-05"), ("mdy", "2024-05-02")])
+def test_a_given_order_settles_an_undecided_column(order, first):
+    out = parse_dates(pd.Series(["05/02/2024", "03/04/2024"], dtype="str"), order)
+    assert out.iloc[0] == pd.Timestamp(first, tz="UTC")
+
+
+_DAY = st.integers(1, 28)
+_MONTH = st.integers(1, 12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_DAY, _MONTH), min_size=1, max_size=30), st.randoms())
+def test_date_order_does_not_depend_on_row_order(pairs, rnd):
+    """Invariant: the answer is a property of the column's values, not of their order; and a
+    day-first column with some day above 12 is read day first."""
+    column = [f"{d:02d}/{m:02d}/2024" for d, m in pairs]
+    shuffled = column[:]
+    rnd.shuffle(shuffled)
+    got = date_order(pd.Series(column, dtype="str"))
+    assert got == date_order(pd.Series(shuffled, dtype="str"))
+    assert got == ("dmy" if any(d > 12 for d, _ in pairs) else "ambiguous")

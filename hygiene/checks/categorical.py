@@ -9,10 +9,14 @@ suggestion is that spelling.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pycountry
+from rapidfuzz import fuzz, process
 
 from .. import normalize as nz
 from ..normalize._arrow import flat, to_numpy_mask
@@ -120,5 +124,52 @@ def unknown_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Da
                 bad &= country.isna() | country.isin(listed)
         pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
         pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
-        frames.append(hits(pos, field))
+        frames.append(hits(pos, field, kind=field))
+    if "country" in rule.fields and prep.value("country") is None:
+        frames.append(_unknown_address_country(prep))
     return pd.concat(frames, ignore_index=True) if frames else no_hits()
+
+
+def _unknown_address_country(prep: Prepared) -> pd.DataFrame:
+    """The country at the end of a combined address (Mailchimp's "12 Main St  Leeds    LS1 4AP
+    Untied Kingdom"), where the source has no country column: a word no ISO entry knows."""
+    street = prep.value("street")
+    if street is None or prep.address_country() is None:
+        return no_hits()
+    combined = street.str.contains("  ", regex=False).fillna(False).astype(bool)
+    last = nz.last_address_part(street[combined]).reindex(street.index)
+    known = prep.address_country()
+    assert known is not None
+    # An address may end with its city or postcode instead: only a word close to a country
+    # name ("Untied Kingdom", "Germny") is a misspelt country.
+    unknown = combined & known.isna() & last.notna()
+    if not unknown.any():
+        return no_hits()
+    near = nz.unique_map(last[unknown], _nearest_country).reindex(street.index)
+    pos = np.flatnonzero(near.notna().to_numpy(dtype=bool))
+    return hits(pos, "street", value=last.iloc[pos].tolist(),
+                suggestion=near.iloc[pos].tolist(), kind="country")
+
+
+#: Similarity (rapidfuzz ratio, 0-100) to a country name above which an unknown last part of
+#: an address is a misspelt country: "Untied Kingdom" 93, "Germny" 92; "Leeds", "Paris" < 60.
+_NEAR_COUNTRY = 85.0
+
+
+@cache
+def _country_names() -> tuple[str, ...]:
+    return tuple(sorted({c.name for c in pycountry.countries}
+                        | {getattr(c, "common_name", c.name) for c in pycountry.countries}))
+
+
+def _nearest_country(u: pd.Series) -> pd.Series:
+    names = _country_names()
+    out: list[str | None] = []
+    for v in u.tolist():
+        if len(str(v)) < 6:  # "Omaha" is 89 from "Oman": short words say too little
+            out.append(None)
+            continue
+        hit = process.extractOne(str(v), names, scorer=fuzz.ratio, score_cutoff=_NEAR_COUNTRY,
+                                 processor=str.casefold)
+        out.append(hit[0] if hit else None)
+    return pd.Series(out, dtype=object)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+from ..load.presets import export_variant
 from .csvout import Staging
 from .decisions import FILE_NAME, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
@@ -73,6 +74,7 @@ def clean(
     platforms: Sequence[str] = (),
     maps: Sequence[str] = (),
     region: str | None = None,
+    date_orders: Sequence[str] = (),
     rule_packs: Sequence[str | Path] = (),
     disable: Sequence[str] = (),
     links: Sequence[LinkSpec | str] | None = None,
@@ -113,6 +115,7 @@ def clean(
         platforms=platforms,
         maps=maps,
         region=region,
+        date_orders=date_orders,
         rule_packs=rule_packs,
         disable=disable,
         config=cfg,
@@ -131,7 +134,7 @@ def clean(
     t0 = time.perf_counter()
     kinds_now = result.kinds
     names = [s.name for s in result.sources if kinds_now.get(s.name) != "reference"]
-    chosen = resolve_targets(names, target, {s.name: s.platform for s in result.sources})
+    chosen = resolve_targets(names, target, {s.name: export_variant(s) for s in result.sources})
     plan = plan_clean(result, chosen, judged if len(judged) else None, load_settings(roles))
     accounting = check_accounting(plan)
     timings["plan"] = time.perf_counter() - t0

@@ -100,6 +100,10 @@ def output_headers(prep: Prepared, target: Target) -> dict[str, str]:
             filled = values.dropna() if values is not None else pd.Series(dtype="str")
             if len(filled) == 0 or filled.str.match(_SF_ID).mean() < 0.9:
                 header = None
+        if header and fld in target.bool_fields:
+            values, flags = prep.value(fld), prep.bools(fld)
+            if values is not None and flags is not None and (values.notna() & flags.isna()).any():
+                header = None  # reason text ("550 5.1.1 user unknown") is not a checkbox
         out[str(name)] = header or str(name)
     taken: set[str] = set()
     mapped_first = sorted(out, key=lambda c: src.columns.get(c) is None)

@@ -39,6 +39,8 @@ class Target:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: Fields whose header is used only when the column holds record ids (lookups).
     id_fields: tuple[str, ...] = ()
+    #: Checkbox fields: their header is used only when the column holds true/false.
+    bool_fields: tuple[str, ...] = ()
     #: suppression.csv's leading columns: header -> "email" | "record_id" | "action" | "=const".
     suppression: Mapping[str, str] = field(default_factory=dict)
     merge_calls: str = "none"
@@ -94,6 +96,7 @@ def load_target(name: str) -> Target:
         phone_form=_choice(where, "forms.phone", forms.get("phone", "e164"), PHONE_FORMS),
         headers={str(k): str(v) for k, v in headers.items()},
         id_fields=tuple(str(f) for f in doc.get("id_fields") or ()),
+        bool_fields=tuple(str(f) for f in doc.get("bool_fields") or ()),
         suppression={str(k): str(v) for k, v in supp.items()},
         merge_calls=_choice(where, "merge_calls", doc.get("merge_calls", "none"), MERGE_CALLS),
     )
@@ -103,7 +106,8 @@ def resolve_targets(
     names: list[str], asked: Mapping[str, str] | str | None, platforms: Mapping[str, str]
 ) -> dict[str, Target]:
     """Source name -> target: one name for every source, or NAME=TARGET per source; a source
-    not named gets its own platform's target when one exists, else generic."""
+    not named gets its own platform's target when one exists, else generic. `platforms` may
+    name an export's object variant ("salesforce_lead"), which a plain "salesforce" follows."""
     per_source: dict[str, str] = {}
     default: str | None = None
     if isinstance(asked, str):
@@ -123,5 +127,7 @@ def resolve_targets(
         chosen = per_source.get(n) or default
         if chosen is None:
             chosen = platforms[n] if platforms[n] in known else "generic"
+        elif platforms[n].startswith(f"{chosen}_") and platforms[n] in known:
+            chosen = platforms[n]  # the object's own variant: salesforce -> salesforce_lead
         out[n] = load_target(chosen)
     return out

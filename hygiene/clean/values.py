@@ -292,8 +292,13 @@ def fix_geo(
     else:
         got = prep.state()
         disp = nz.state_display(got["code"], form) if got is not None else None
-    if disp is None:
+    if disp is None or got is None:
         return
+    if form == "name":
+        # A name is already the target's form: "Bavaria" stays (not "Bayern"), as does
+        # "Ile-de-France", unless the column spells it otherwise (field.inconsistent); codes,
+        # aliases and misspellings take the ISO name.
+        disp = disp.mask(got["style"].eq("name").fillna(False).to_numpy(dtype=bool) & ~flagged)
     shown = flat(arrow(disp.astype(nz.TEXT)))
     new = pc.if_else(pc.is_null(shown), col.value, shown)
     new = pc.if_else(pc.is_null(col.value), NULL_STR, new)

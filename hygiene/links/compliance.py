@@ -127,6 +127,38 @@ def consent_casl_expired(prep: Prepared, rule: Rule, options: CheckOptions) -> p
     )
 
 
+def consent_unknown(
+    prep: Prepared, rule: Rule, options: CheckOptions, kind: str = "crm"
+) -> pd.DataFrame:
+    """An ESP source from which no opt-out state can be read: one finding for the whole
+    source, so "no consent conflicts" is never a silent zero."""
+    if kind != "esp" or not prep.rows:
+        return no_hits()
+    state = consent_state(prep)
+    if state.readable:
+        return no_hits()
+    src = prep.source
+    if state.known:
+        why = "none of its values says subscribed or unsubscribed (" + ", ".join(
+            state.columns) + ")"
+    else:
+        why = "no column holds a status, consent or opt-out"
+    shown = ", ".join(str(c) for c in list(src.data.columns)[:12])
+    if src.data.shape[1] > 12:
+        shown += ", ..."
+    return hits(
+        np.full(1, -1, dtype=np.int64),
+        "email_status",
+        value=[None],
+        name=src.name,
+        why=why,
+        seen=shown,
+    )
+
+
+#: Per-source checks that also need the source's kind ("crm", "esp"), by `check:` name.
+KIND_CHECKS = {"consent_unknown": consent_unknown}
+
 #: The per-source consent checks, by the name rules give in `check:`.
 SOURCE_CHECKS = {
     "consent_no_timestamp": consent_no_timestamp,

@@ -87,15 +87,18 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
     out: Hits = []
     if link.pairs.empty:
         return out
+    sent = rule.params.get("subscription_types")
+    types = frozenset(str(t) for t in sent) if sent else None
     for this, other, px, py, _ in link.sides():
         mine, theirs = consent_state(this), consent_state(other)
-        sel = mine.marketable[px] & theirs.opted_out[py]
+        gone, gone_by = theirs.opted_out_for(types)
+        sel = mine.marketable[px] & gone[py]
         if not sel.any():
             continue
         px_, py_ = px[sel], py[sel]
         grouped = collect(
             px_, py_, other, rank=link.via[sel],
-            there=theirs.reason(theirs.out_by, py_),
+            there=theirs.reason(gone_by, py_),
             how=link.evidence[sel],
         )
         pos = grouped["pos"].to_numpy(dtype=np.int64)

@@ -18,7 +18,7 @@ from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
 from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, concat_findings
 from ..prepared import Prepared
-from .compliance import SOURCE_CHECKS
+from .compliance import KIND_CHECKS, SOURCE_CHECKS
 from .findings import link_findings
 from .join import (
     DUPLICATE,
@@ -63,7 +63,7 @@ class LinkResult:
 def link_rules(rules: Sequence[Rule]) -> list[Rule]:
     """The enabled rules the links step runs; a `scope: links` rule naming no known check is
     a mistake in its pack."""
-    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS}
+    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS, **KIND_CHECKS}
     out = []
     for r in rules:
         if r.engine != "links" or not r.enabled:
@@ -141,12 +141,17 @@ def plan_links(
         if kind_of[name] == "reference":
             continue
         for rule in chosen:
-            fn = SOURCE_CHECKS.get(str(rule.check))
-            if fn is None or not rule.applies_to(prep.source.platform):
+            check = str(rule.check)
+            if not rule.applies_to(prep.source.platform):
                 continue
-            found = fn(prep, rule, options)
-            if len(found):
-                frames.append(link_findings(prep, rule, found))
+            if check in KIND_CHECKS:
+                got = KIND_CHECKS[check](prep, rule, options, kind=kind_of[name])
+            elif check in SOURCE_CHECKS:
+                got = SOURCE_CHECKS[check](prep, rule, options)
+            else:
+                continue
+            if len(got):
+                frames.append(link_findings(prep, rule, got))
     return LinkPlan(chosen, steps, by_name, frames)
 
 

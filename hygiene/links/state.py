@@ -9,9 +9,11 @@ row's fields then decide its state, and remember which field decided so findings
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ from ..normalize._text import alnum_key
 from ..normalize.categories import category_aliases
 from ..prepared import Prepared
 from ..resources import rules_yaml
+
+if TYPE_CHECKING:
+    from ..checks.rules import Rule
 
 # Flags one value can carry (a bit set, so a Klaviyo suppression list can say two things).
 OUT, BOUNCED, IN, NO, PENDING, NOT_OUT = 1, 2, 4, 8, 16, 32
@@ -33,6 +38,38 @@ STATE_FIELDS = ("unsubscribed", "email_status", "consent", "marketable", "bounce
 DECIDES_MARKETABLE = ("marketable", "email_status", "consent")
 #: How long a reason's value may be ("Email Suppressions" can hold a JSON list).
 _REASON_WIDTH = 60
+#: HubSpot's per-subscription opt-outs: one "Opted out of email: <subscription type>" column
+#: per type (property hs_email_optout_<id>), true when the contact left that type.
+_TYPE_OPT_OUT = re.compile(r"^\s*opted\s*out\s*of\s*email\s*[:\-]\s*(?P<type>.+?)\s*$", re.I)
+
+
+def _type_key(name: str) -> str:
+    return alnum_key(name)
+
+
+def sent_types(rules: list[Rule], workflows: Sequence[Any]) -> list[Rule]:
+    """The rules with `link.consent_conflict` told which subscription types the chosen
+    workflows send (`subscription_types` of each profile), when every one of them names
+    its types; a workflow that names none may send any type, so then every type counts."""
+    named = [tuple(getattr(w, "subscription_types", ()) or ()) for w in workflows]
+    if not named or not all(named):
+        return rules
+    types = sorted({t for group in named for t in group})
+    return [
+        replace(r, params={**r.params, "subscription_types": types})
+        if r.check == "link_consent_conflict" else r
+        for r in rules
+    ]
+
+
+def subscription_type_columns(columns: list[str]) -> dict[str, str]:
+    """Column -> subscription type, for the per-type opt-out columns of an export."""
+    out: dict[str, str] = {}
+    for column in columns:
+        m = _TYPE_OPT_OUT.match(str(column))
+        if m:
+            out[str(column)] = m.group("type")
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,11 +186,48 @@ class ConsentState:
     fields: tuple[str, ...]
     columns: tuple[str, ...]
     raw: tuple[pd.Series, ...]
+    #: Rows on which some field said anything about mailing (a status word, a yes or no).
+    said: np.ndarray | None = None
+    #: Subscription type -> rows opted out of that type (HubSpot "Opted out of email: <type>").
+    out_of_type: tuple[tuple[str, np.ndarray], ...] = ()
+    #: Per field (aligned with `fields`): its subscription type, None for a whole-mail field.
+    type_of: tuple[str | None, ...] = ()
+    #: Per field: the rows it says opted out.
+    out_masks: tuple[np.ndarray, ...] = ()
+
+    def opted_out_for(self, types: frozenset[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """(opted out, index of the field that says so) counting a per-subscription opt-out
+        only for the `types` sent (None: every type counts)."""
+        if types is None or not any(t is not None for t in self.type_of):
+            return self.opted_out, self.out_by
+        wanted = {_type_key(t) for t in types}
+        n = len(self.opted_out)
+        by = np.full(n, -1, dtype=np.int64)
+        for i in range(len(self.out_masks) - 1, -1, -1):
+            kind = self.type_of[i]
+            if kind is not None and _type_key(kind) not in wanted:
+                continue
+            by = np.where(self.out_masks[i], i, by)
+        return by >= 0, by
 
     @property
     def known(self) -> bool:
         """The source has at least one field that says something about mailing."""
         return bool(self.fields)
+
+    @property
+    def readable(self) -> bool:
+        """Some row's opt-out state can be read: a field exists and at least one value of it
+        is a word or a yes/no that says something."""
+        return self.known and (self.said is None or bool(self.said.any()))
+
+    def types_of(self, pos: np.ndarray) -> list[list[str]]:
+        """The subscription types each row of `pos` opted out of ([] for none)."""
+        out: list[list[str]] = [[] for _ in range(len(pos))]
+        for name, rows in self.out_of_type:
+            for i in np.flatnonzero(rows[pos]):
+                out[i].append(name)
+        return out
 
     def field_of(self, by: np.ndarray) -> np.ndarray:
         """Canonical field names for `by` indices (None for -1)."""
@@ -203,6 +277,25 @@ def _compute(prep: Prepared) -> ConsentState:
         raw = prep.raw(name)
         assert raw is not None
         raws.append(raw)
+    fields = list(present)
+    type_of: list[str | None] = [None] * len(present)
+    columns = [str(prep.source.column_for(name)) for name in present]
+    out_of_type: list[tuple[str, np.ndarray]] = []
+    for column, kind in subscription_type_columns(list(prep.source.data.columns)).items():
+        if column in prep.source.columns:
+            continue  # mapped onto a canonical field (--map): read as that field
+        raw = prep.source.data[column]
+        got = nz.unique_map(nz.nullify(raw), partial(value_flags, "unsubscribed"))
+        bits = got.fillna(0).to_numpy(dtype=np.int64)
+        # A per-type "false" says only that this type may be sent, not that the contact is
+        # marketable: the type columns add opt-outs, never marketability.
+        bits = bits & OUT
+        flags.append(bits)
+        raws.append(raw)
+        fields.append("unsubscribed")
+        type_of.append(kind)
+        columns.append(column)
+        out_of_type.append((kind, (bits & OUT) != 0))
     out_by = _first(flags, OUT, n)
     bounced_by = _first(flags, BOUNCED, n)
     opted_out = out_by >= 0
@@ -228,12 +321,15 @@ def _compute(prep: Prepared) -> ConsentState:
         fallback = ~decided & ((flags[i] & NOT_OUT) != 0)
         marketable |= fallback
         decided_by[fallback] = i
-    marketable &= ~opted_out
+    # An opt-out of one subscription type leaves the others marketable: only whole-mail
+    # fields take marketability away (conflicts read the per-type opt-outs themselves).
+    marketable &= ~(_first(flags[: len(present)], OUT, n) >= 0)
     decided_by[~marketable] = -1
     pending = np.zeros(n, dtype=bool)
+    said = np.zeros(n, dtype=bool)
     for bits in flags:
         pending |= (bits & PENDING) != 0
-    columns = tuple(str(prep.source.column_for(name)) for name in present)
+        said |= bits != 0
     return ConsentState(
         opted_out=opted_out,
         marketable=marketable,
@@ -242,9 +338,13 @@ def _compute(prep: Prepared) -> ConsentState:
         out_by=out_by,
         marketable_by=decided_by,
         bounced_by=bounced_by,
-        fields=tuple(present),
-        columns=columns,
+        fields=tuple(fields),
+        columns=tuple(columns),
         raw=tuple(raws),
+        said=said,
+        out_of_type=tuple(out_of_type),
+        type_of=tuple(type_of),
+        out_masks=tuple((bits & OUT) != 0 for bits in flags),
     )
 
 

@@ -6,7 +6,10 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import pandas as pd
+
 from ..errors import InputError
+from ..normalize.nulls import nullify
 from .csvread import read_csv_bytes
 from .table import Table
 
@@ -14,21 +17,60 @@ from .table import Table
 MAX_UNPACKED = 2 * 1024**3
 MEMBER_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 
-# "subscribed_members_export_8f3a.csv", "cleaned_members_export_...", "nonsubscribed_...",
-# or a status alone ("unsubscribed.csv"); not "cleaned_crm.csv", which `hygiene clean` writes.
-_STATUS = re.compile(
-    r"^(unsubscribed|subscribed|cleaned|non[-_ ]?subscribed|pending|transactional|archived)"
-    r"(?=$|\.|[-_ ]members)",
-    re.IGNORECASE,
-)
+# Status words a member file's name may carry anywhere ("subscribed_members_export_8f3a.csv",
+# "mailchimp_unsubscribed.csv", "audience-cleaned.csv"), by the key they mean.
+_STATUS_WORDS = {
+    "unsubscribed": "unsubscribed",
+    "subscribed": "subscribed",
+    "cleaned": "cleaned",
+    "nonsubscribed": "nonsubscribed",
+    "pending": "pending",
+    "transactional": "transactional",
+    "archived": "archived",
+}
+_TOKEN = re.compile(r"[a-z]+")
+_KEY = re.compile(r"[\W_]+")
 
 
 def status_from_name(name: str) -> str | None:
-    """The Mailchimp member status a file name tells ("subscribed", "cleaned", ...), if any."""
-    m = _STATUS.match(PurePosixPath(name.replace("\\", "/")).name)
-    if not m:
+    """The Mailchimp member status a file name tells ("subscribed", "cleaned", ...), if any.
+
+    A status word counts anywhere in the name, as a word of its own ("non subscribed" is one);
+    a name with two different status words tells nothing. "cleaned_crm.csv", which
+    `hygiene clean` writes, is not a cleaned member file: a leading "cleaned" counts only when
+    "members" follows it, as in Mailchimp's own "cleaned_members_export_....csv".
+    """
+    leaf = PurePosixPath(name.replace("\\", "/")).name
+    stem = leaf.rsplit(".", 1)[0] if "." in leaf else leaf
+    words = _TOKEN.findall(stem.lower())
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        if word == "subscribed" and i and words[i - 1] in ("non", "un"):
+            word = words[i - 1] + word
+        if word == "cleaned" and i == 0 and words[1:2] != ["members"]:
+            continue
+        if word in _STATUS_WORDS:
+            found.add(_STATUS_WORDS[word])
+    return found.pop() if len(found) == 1 else None
+
+
+#: Columns whose filled cells tell a member's status whatever the file is called (Mailchimp's
+#: unsubscribed and cleaned exports), by header key, in the order they win.
+STATUS_COLUMNS = (("cleantime", "cleaned"), ("unsubtime", "unsubscribed"))
+
+
+def status_from_content(data: pd.DataFrame) -> pd.Series | None:
+    """Per row, the status a member file's own columns tell (UNSUB_TIME set: unsubscribed,
+    CLEAN_TIME set: cleaned), missing where they tell nothing; None without such columns."""
+    by_key = {_KEY.sub("", str(c).casefold()): c for c in data.columns}
+    found = [(by_key[k], status) for k, status in STATUS_COLUMNS if k in by_key]
+    if not found:
         return None
-    return re.sub(r"[-_ ]", "", m.group(1).lower())
+    out = pd.Series(None, index=data.index, dtype=object)
+    for column, status in reversed(found):
+        filled = nullify(data[column]).notna().to_numpy(dtype=bool)
+        out[filled] = status
+    return out
 
 
 def is_workbook_zip(path: Path) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import ConfigError
-from ..model import FIELDS
+from ..model import FIELDS, Source
 from ..resources import load_yaml, rules_dir
 
 GENERIC = "generic"
@@ -47,16 +47,25 @@ class Preset:
     signatures: tuple[str, ...] = ()
     #: generic only: canonical field -> synonyms used for similarity mapping.
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Prefixes some versions of the export put before every header (Pipedrive's
+    #: "Person - "): each header is known with and without them.
+    prefixes: tuple[str, ...] = ()
+    #: Object variant (e.g. "lead", "contact") -> headers only that object's export carries.
+    objects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def _spellings(self, header: str) -> list[str]:
+        return [header_key(header)] + [header_key(p + header) for p in self.prefixes]
 
     def keys(self) -> dict[str, tuple[str | None, int]]:
         """header_key -> (field, position in the preset); the first listing of a key wins."""
         out: dict[str, tuple[str | None, int]] = {}
         for i, (header, fld) in enumerate(self.columns.items()):
-            out.setdefault(header_key(header), (fld, i))
+            for key in self._spellings(header):
+                out.setdefault(key, (fld, i))
         return out
 
     def signature_keys(self) -> frozenset[str]:
-        return frozenset(header_key(h) for h in self.signatures)
+        return frozenset(k for h in self.signatures for k in self._spellings(h))
 
 
 def platform_presets() -> dict[str, Preset]:
@@ -96,6 +105,10 @@ def _parse_preset(path: Path) -> Preset:
         kind=str(doc.get("kind", "crm")),
         columns=MappingProxyType({str(k): v for k, v in columns.items()}),
         signatures=tuple(str(s) for s in doc.get("signatures") or ()),
+        prefixes=tuple(str(s) for s in doc.get("prefixes") or ()),
+        objects=MappingProxyType(
+            {str(k): tuple(str(h) for h in v or ()) for k, v in (doc.get("objects") or {}).items()}
+        ),
         synonyms=MappingProxyType(
             {str(k): tuple(str(s) for s in v or ()) for k, v in synonyms.items()}
         ),
@@ -185,3 +198,28 @@ def _score(keys: Sequence[str], name: str, index: _Index) -> tuple[float, int]:
         return 0.0, 0
     score = weight / (weight + unmatched)
     return (score if evidence else score * _NO_EVIDENCE), matched
+
+
+def export_object(platform: str, headers: Sequence[str]) -> str | None:
+    """Which object an export of `platform` holds ("lead", "contact"), by the headers only
+    one object's export carries (the preset's `objects`); None when the headers do not say."""
+    preset = platform_presets().get(platform)
+    if preset is None or not preset.objects:
+        return None
+    keys = {header_key(h) for h in headers}
+    counts = {
+        name: sum(1 for h in marks if header_key(h) in keys)
+        for name, marks in preset.objects.items()
+    }
+    best = max(counts.values(), default=0)
+    winners = [name for name, c in counts.items() if c == best]
+    return winners[0] if best and len(winners) == 1 else None
+
+
+def export_variant(source: Source) -> str:
+    """The platform with the export's object where the platform has several ("salesforce"
+    for Contacts, "salesforce_lead" for Leads): what an import target is chosen by."""
+    obj = export_object(source.platform, [str(c) for c in source.data.columns])
+    default = next(iter(platform_presets()[source.platform].objects), None) \
+        if source.platform in platform_presets() else None
+    return source.platform if obj is None or obj == default else f"{source.platform}_{obj}"

@@ -14,8 +14,9 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.base import TEXT
+from ..normalize.dates import date_order
 from ..runtime import parallel_map
-from .archive import is_workbook_zip, read_zip, status_from_name
+from .archive import is_workbook_zip, read_zip, status_from_content, status_from_name
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
 from .mapping import map_columns
@@ -27,6 +28,9 @@ from .table import Table, repeat_text
 #: The column added to Mailchimp member files whose name tells the status (see archive.py).
 STATUS_COLUMN = "Member Status"
 _HEAD = 8192
+#: A detected platform at or above this confidence is taken as told (an export lacking its
+#: email column is then the user's choice); below it, a missing email column is reported.
+SURE_PLATFORM = 0.8
 _PERMISSIONS = "check the file's permissions"
 
 
@@ -78,8 +82,101 @@ def load_source(spec: SourceSpec) -> Source:
         paths=paths,
         platform_confidence=platform_conf,
     )
-    source.load_findings = _ragged_findings(source, tables, offsets)
+    source.date_orders, undecided = _date_orders(source, spec.date_order)
+    notes = [f for f in (_ragged_findings(source, tables, offsets),
+                         _unrecognised_finding(source),
+                         _undecided_dates(source, undecided)) if f is not None]
+    source.load_findings = pd.concat(notes, ignore_index=True) if notes else None
     return source
+
+
+#: Canonical fields holding dates (read by hygiene.normalize.parse_dates).
+DATE_FIELDS = ("birth_date", "consent_date", "double_opt_in_date", "unsubscribed_at",
+               "created_at", "updated_at", "last_activity_at", "last_order_at")
+
+
+def _date_orders(source: Source, given: str | None) -> tuple[dict[str, str], list[str]]:
+    """Column -> "dmy" / "mdy" for the mapped date columns, and the columns whose numeric
+    dates could be either (no day above 12 on either side) with no order given: these are
+    read month first, and said so."""
+    orders: dict[str, str] = {}
+    undecided: list[str] = []
+    for column, fld in source.columns.items():
+        if fld not in DATE_FIELDS:
+            continue
+        found = date_order(source.data[column])
+        if found is None:
+            continue
+        if given is not None:
+            orders[column] = given
+        elif found == "ambiguous":
+            undecided.append(column)
+        else:
+            orders[column] = found
+    return orders, undecided
+
+
+def _undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | None:
+    """One warning per date column that could be day first or month first."""
+    if not columns:
+        return None
+    records = []
+    files = source.files
+    for column in columns:
+        record: dict[str, object] = {c: None for c in FINDING_COLUMNS}
+        record.update({
+            "code": "date.ambiguous_order",
+            "severity": "warning",
+            "dimension": "validity",
+            "source": source.name,
+            "file": files[0] if len(files) == 1 else None,
+            "field": source.columns[column],
+            "column": column,
+            "message": (
+                f"Cannot tell whether {column} writes dd/mm or mm/dd: no date in it has a day "
+                f"above 12; read month first. If it is day first, say so with "
+                f"--date-order {source.name}=dmy"
+            ),
+        })
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
+
+
+def _unrecognised_finding(source: Source) -> pd.DataFrame | None:
+    """A warning when the platform cannot be told (generic, or only a weak guess) and no
+    column holds the email address: the audit would otherwise run without any email check and
+    say nothing."""
+    guessed = source.platform != GENERIC and source.platform_confidence < SURE_PLATFORM
+    if source.platform != GENERIC and not guessed:
+        return None
+    if "email" in source.columns.values() or not source.rows:
+        return None
+    headers = [str(c) for c in source.data.columns]
+    shown = ", ".join(repr(h) for h in headers[:15]) + (", ..." if len(headers) > 15 else "")
+    example = headers[0] if headers else "COLUMN"
+    which = (
+        f"which platform exported {source.name} (it looks most like {source.platform}, "
+        f"{source.platform_confidence:.0%})" if guessed
+        else f"which platform exported {source.name}"
+    )
+    message = (
+        f"Cannot tell {which} and no column holds an email "
+        f"address (columns seen: {shown}); name the address column with "
+        f"--map {source.name}:{example}=email, or the platform with "
+        f"--platform {source.name}=PLATFORM"
+    )
+    files = source.files
+    record: dict[str, object] = {c: None for c in FINDING_COLUMNS}
+    record.update({
+        "code": "file.unrecognised",
+        "severity": "warning",
+        "dimension": "validity",
+        "source": source.name,
+        "file": files[0] if len(files) == 1 else None,
+        "field": "email",
+        "message": message,
+    })
+    return pd.DataFrame.from_records([record], columns=list(FINDING_COLUMNS)).astype(object)
 
 
 def split_sheet(raw: str) -> tuple[Path, str | None]:
@@ -124,18 +221,39 @@ def read_path(path: Path, sheet: str | None = None) -> tuple[str, list[Table]]:
     return "csv", [read_csv_bytes(data, path.name, path)]
 
 
+#: Fields that already say whether a row may be mailed: a file mapping one keeps its own word.
+_STATE_FIELDS = frozenset({"email_status", "unsubscribed", "consent", "marketable"})
+
+
 def _add_member_status(tables: list[Table]) -> bool:
-    """Add "Member Status" to CSV tables whose file name tells it and that have no status column."""
+    """Add "Member Status" to member files whose content or name tells it and that have no
+    status column of their own: UNSUB_TIME / CLEAN_TIME set on a row say unsubscribed / cleaned
+    whatever the file is called; otherwise a status word in the file name counts."""
     added = False
     for table in tables:
-        status = status_from_name(table.file) if table.sheet is None else None
-        if status is None:
+        headers = list(table.data.columns)
+        if STATUS_COLUMN in headers:
             continue
-        mapped, _ = map_columns(list(table.data.columns), "mailchimp")
+        mapped, _ = map_columns(headers, "mailchimp")
         if "email_status" in mapped.values():
             continue
+        named = status_from_name(table.file) if table.sheet is None else None
+        if named is not None:
+            own, _ = map_columns(headers, detect_platform(headers)[0])
+            if _STATE_FIELDS & set(own.values()):
+                named = None  # e.g. a HubSpot file called "unsubscribed.csv" says it per row
+        content = status_from_content(table.data)
+        if content is not None and not content.notna().any():
+            content = None
+        if content is None and named is None:
+            continue
         n = len(table.data)
-        table.data[STATUS_COLUMN] = repeat_text(status, n)
+        if content is None:
+            table.data[STATUS_COLUMN] = repeat_text(named, n)
+        else:
+            if named is not None:
+                content = content.fillna(named)
+            table.data[STATUS_COLUMN] = content.astype(TEXT)
         added = True
     return added
 

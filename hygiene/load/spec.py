@@ -10,6 +10,8 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..model import FIELDS
 
+#: How numeric dates may be read: day first or month first (hygiene.normalize.dates.ORDERS).
+DATE_ORDERS = ("dmy", "mdy")
 # A source name is what a user types before "=": letters, digits, "_", "-", ".".
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -25,6 +27,8 @@ class SourceSpec:
     paths: tuple[str, ...]
     platform: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: "dmy" / "mdy": how to read numeric dates this source's columns do not decide.
+    date_order: str | None = None
 
 
 def name_from_path(path: str) -> str:
@@ -63,9 +67,13 @@ def _split_arg(arg: str) -> tuple[str, str]:
 
 
 def apply_overrides(
-    specs: Sequence[SourceSpec], platforms: Sequence[str] = (), maps: Sequence[str] = ()
+    specs: Sequence[SourceSpec],
+    platforms: Sequence[str] = (),
+    maps: Sequence[str] = (),
+    date_orders: Sequence[str] = (),
 ) -> list[SourceSpec]:
-    """Apply `--platform NAME=PLATFORM` and `--map NAME:COLUMN=FIELD` options to the specs."""
+    """Apply `--platform NAME=PLATFORM`, `--map NAME:COLUMN=FIELD` and `--date-order
+    [NAME=]dmy|mdy` options to the specs."""
     from .presets import platform_presets  # presets read YAML; keep spec parsing import-light
 
     by_name = {s.name: s for s in specs}
@@ -95,6 +103,18 @@ def apply_overrides(
             )
         spec = by_name[name]
         by_name[name] = replace(spec, columns={**spec.columns, column: fld})
+    for opt in date_orders:
+        name, sep, order = opt.rpartition("=")
+        name, order = name.strip(), order.strip().lower()
+        if order not in DATE_ORDERS or (sep and not name):
+            raise ConfigError(
+                f"--date-order {opt!r}: write dmy (day first: 05/01/2024 is 5 January) or mdy "
+                "(month first), or NAME=dmy for one source"
+            )
+        names = [name] if sep else list(by_name)
+        for n in names:
+            _check_name("--date-order", opt, n, by_name)
+            by_name[n] = replace(by_name[n], date_order=order)
     return [by_name[s.name] for s in specs]
 
 

@@ -8,6 +8,8 @@ epoch seconds/milliseconds (HubSpot API exports), Excel serial days or YYYYMMDD.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -56,22 +58,54 @@ FORMATS = (
 _MONTH_FIRST = tuple(f for f in FORMATS if f.startswith(("%m/", "%m-")))
 _DAY_FIRST = tuple(f for f in FORMATS if f.startswith(("%d/", "%d-%m")))
 _SAMPLE = 2000
+#: Rows looked at to tell whether a column writes numeric dates at all.
+_HEAD_ROWS = 50_000
 # Plausible ranges: Excel serial days 1954-2119, epoch seconds/milliseconds 1973-2286.
 _EXCEL_RANGE = (20_000, 80_000)
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
 
 
+#: `order` values: day first (dd/mm/yyyy) or month first (mm/dd/yyyy).
+ORDERS = ("dmy", "mdy")
+_NUMERIC_DATE = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})[/\-]\d{2,4}\b"
+
+
+def _parts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first and second number of each dd/mm-or-mm/dd date (NaN for other values)."""
+    found = pc.extract_regex(flat(arrow(values)), _NUMERIC_DATE)
+    out = []
+    for name in ("a", "b"):
+        part = pc.struct_field(found, name)
+        out.append(pd.to_numeric(pd.Series(part.to_pandas()), errors="coerce"))
+    return out[0], out[1]
+
+
 def _day_first(values: pd.Series) -> bool | None:
     """True when the column writes the day first (a first part > 12), False when a second
     part > 12 shows month first, None when no value decides."""
-    parts = values.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}\b")
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
+    first, second = _parts(values)
     day_first = bool((first > 12).any())
     month_first = bool((second > 12).any())
     if day_first != month_first:
         return day_first
     return None
+
+
+def date_order(s: pd.Series) -> str | None:
+    """How a column writes its numeric dates, decided from the data: "dmy" when a first part
+    is above 12, "mdy" when a second one is, "ambiguous" when the column holds dd/mm-or-mm/dd
+    dates and no value decides (or values decide both ways), None when it holds none.
+    ("dd.mm.yyyy" is European by convention and never ambiguous.)"""
+    head = nullify(s.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
+    if head.empty or not _parts(head)[0].notna().any():
+        return None
+    distinct = pd.Series(pc.unique(flat(arrow(s))).to_pandas(), dtype=s.dtype)
+    first, second = _parts(nullify(distinct).dropna())
+    day_first = bool((first > 12).any())
+    month_first = bool((second > 12).any())
+    if day_first != month_first:
+        return "dmy" if day_first else "mdy"
+    return "ambiguous"
 
 
 def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
@@ -101,10 +135,13 @@ def _numbers(values: pd.Series) -> pd.Series:
     return out
 
 
-def _candidates(values: pd.Series) -> list[str]:
+def _candidates(values: pd.Series, order: str | None = None) -> list[str]:
     """The formats worth trying on a column, best first (by a sample's parse rate)."""
     formats = list(FORMATS)
-    day_first = _day_first(values.iloc[: _SAMPLE * 5])
+    if order in ORDERS:
+        day_first: bool | None = order == "dmy"
+    else:
+        day_first = _day_first(values)
     if day_first is True:
         formats = [f for f in formats if f not in _MONTH_FIRST]
     elif day_first is False:
@@ -114,7 +151,7 @@ def _candidates(values: pd.Series) -> list[str]:
     return sorted(formats, key=lambda f: -rates[f])
 
 
-def _parse_unique(u: pd.Series) -> pd.Series:
+def _parse_unique(u: pd.Series, order: str | None = None) -> pd.Series:
     out = pd.Series(pd.NaT, index=u.index, dtype=DATETIME)
     numeric = pd.Series(
         to_numpy_mask(pc.match_substring_regex(flat(arrow(u)), r"^\d+(\.\d+)?$")), index=u.index
@@ -122,7 +159,7 @@ def _parse_unique(u: pd.Series) -> pd.Series:
     if numeric.any():
         out[numeric] = _numbers(u[numeric])
     rest = u[~numeric]
-    for fmt in _candidates(rest) if len(rest) else ():
+    for fmt in _candidates(rest, order) if len(rest) else ():
         parsed = _parse_format(rest, fmt)
         hit = parsed.notna()
         if hit.any():
@@ -133,11 +170,14 @@ def _parse_unique(u: pd.Series) -> pd.Series:
     return out
 
 
-def parse_dates(s: pd.Series) -> pd.Series:
+def parse_dates(s: pd.Series, order: str | None = None) -> pd.Series:
     """datetime64[ns, UTC] of each value (NaT if unparseable); naive times are taken as UTC.
 
     Reads ISO 8601, US and European numeric dates (day-first when the column shows a day
-    above 12, or writes dd.mm.yyyy), month names, epoch seconds/ms and Excel serials.
+    above 12 anywhere, or writes dd.mm.yyyy; `order` "dmy" / "mdy" settles a column whose
+    values do not decide), month names, epoch seconds/ms and Excel serials.
     """
-    out = unique_map(nullify(s), _parse_unique)
+    if order is not None and order not in ORDERS:
+        raise ValueError(f"date order must be one of {', '.join(ORDERS)}, not {order!r}")
+    out = unique_map(nullify(s), partial(_parse_unique, order=order))
     return out.astype(DATETIME)

@@ -1,0 +1,127 @@
+"""Targets for every platform's import: Salesforce Leads vs Contacts, checkbox fields that
+take only true/false, and the ActiveCampaign, Pipedrive and Zoho imports."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import hygiene
+from hygiene.clean import load_target
+from tests.platform_exports import EXPORTS
+
+
+def write_export(path: Path, headers: tuple[str, ...], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([row.get(h, "") for h in headers])
+    return path
+
+
+def cleaned(tmp_path: Path, export: str, rows: list[dict[str, str]], **kw) -> pd.DataFrame:
+    src = write_export(tmp_path / f"{export}.csv", EXPORTS[export].headers, rows)
+    out = tmp_path / "out"
+    hygiene.clean(f"crm={src}", out=out, decisions=tmp_path / "d.json", **kw)
+    return pd.read_csv(out / "cleaned_crm.csv", dtype=str, keep_default_na=False)
+
+
+ADDRESS = {"Email": "ann@acme-corp.com", "FirstName": "Ann", "LastName": "Lee",
+           "First Name": "Ann", "Last Name": "Lee"}
+
+
+@pytest.mark.parametrize("target", [None, "salesforce"])
+def test_a_lead_export_is_written_with_lead_fields(tmp_path: Path, target):
+    rows = [{**ADDRESS, "Lead ID": "00Q5e000001AbCdEAK", "Company / Account": "Acme Corp",
+             "Street": "1 Main St", "City": "Austin", "State/Province": "Texas",
+             "Zip/Postal Code": "73301", "Country": "United States"}]
+    out = cleaned(tmp_path, "salesforce-leads-report", rows,
+                  **({"target": target} if target else {}))
+    for header in ("Street", "City", "State", "PostalCode", "Country", "Company"):
+        assert header in out.columns, header
+    assert not {"MailingStreet", "MailingCity", "MailingCountry"} & set(out.columns)
+    assert out["Company"].tolist() == ["Acme Corp"]
+
+
+def test_a_contact_export_has_mailing_fields_and_no_company(tmp_path: Path):
+    rows = [{**ADDRESS, "Contact ID": "0035e000001AbCdEAK", "Account Name": "Acme Corp",
+             "Mailing Street": "1 Main St", "Mailing City": "Austin",
+             "Mailing Country": "United States", "Email Bounced Reason": "",
+             "Email Opt Out": "0"}]
+    out = cleaned(tmp_path, "salesforce-contacts-report", rows)
+    assert {"MailingStreet", "MailingCity", "MailingCountry"} <= set(out.columns)
+    assert "Company" not in out.columns and "Street" not in out.columns
+    assert out["Account Name"].tolist() == ["Acme Corp"]  # a name, not an AccountId
+
+
+def test_bounce_reason_text_never_lands_in_the_checkbox(tmp_path: Path):
+    rows = [{**ADDRESS, "Contact ID": "0035e000001AbCdEAK",
+             "Email Bounced Reason": "550 5.1.1 user unknown"},
+            {**ADDRESS, "Email": "bo@acme-corp.com", "Contact ID": "0035e000001AbCdEAL"}]
+    out = cleaned(tmp_path, "salesforce-contacts-report", rows)
+    assert "IsEmailBounced" not in out.columns
+    assert "550 5.1.1 user unknown" in out["Email Bounced Reason"].tolist()
+
+
+def test_a_true_false_bounce_column_is_the_checkbox(tmp_path: Path):
+    rows = [{**ADDRESS, "Id": "0035e000001AbCdEAK", "IsEmailBounced": "true",
+             "EmailBouncedReason": "550 5.1.1 user unknown"},
+            {**ADDRESS, "Email": "bo@acme-corp.com", "Id": "0035e000001AbCdEAL",
+             "IsEmailBounced": "false"}]
+    out = cleaned(tmp_path, "salesforce-contacts-dataloader", rows)
+    assert "IsEmailBounced" in out.columns
+    assert set(out["IsEmailBounced"]) <= {"true", "false", "True", "False", "1", "0"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "key", "email", "optout"),
+    [
+        ("activecampaign", "esp", "email", "Email", {"Email": "email", "Status": "=Unsubscribed"}),
+        ("pipedrive", "crm", "record_id", "Email",
+         {"ID": "record_id", "Email": "email", "Marketing status": "=Unsubscribed"}),
+        ("zoho", "crm", "record_id", "Email",
+         {"Record Id": "record_id", "Email": "email", "Email Opt Out": "=true"}),
+        ("salesforce_lead", "crm", "record_id", "Email",
+         {"Id": "record_id", "Email": "email", "HasOptedOutOfEmail": "=true"}),
+    ],
+)  # fmt: skip
+def test_new_targets_load(name, kind, key, email, optout):
+    t = load_target(name)
+    assert (t.kind, t.key, t.headers["email"]) == (kind, key, email)
+    assert dict(t.suppression) == optout
+
+
+def test_pipedrive_export_cleaned_for_pipedrive_keeps_its_own_headers(tmp_path: Path):
+    rows = [{"ID": "7", "Name": "Ann Lee", "Email - Work": "Ann@Acme-Corp.com",
+             "Marketing status": "Subscribed", "Country of Postal address": "Germany"}]
+    out = cleaned(tmp_path, "pipedrive-people", rows)
+    assert out["ID"].tolist() == ["7"] and out["Email"].tolist() == ["ann@acme-corp.com"]
+    assert out["Country of Postal address"].tolist() == ["Germany"]
+
+
+@pytest.mark.parametrize(
+    ("state", "country", "want_state", "want_country"),
+    [
+        ("Bavaria", "Germany", "Bavaria", "Germany"),  # a valid name is not rewritten
+        ("Bayern", "Deutschland", "Bayern", "Germany"),  # a native country alias takes the name
+        ("Ile-de-France", "France", "Ile-de-France", "France"),  # no accent added
+        ("BY", "DE", "Bayern", "Germany"),  # codes take the target's form (names)
+        ("california", "USA", "california", "United States"),
+    ],
+)
+def test_valid_names_are_not_rewritten_into_another_valid_form(
+    tmp_path: Path, state, country, want_state, want_country
+):
+    rows = [{"Record ID": "1", "Email": "ann@acme-corp.com", "State/Region": state,
+             "Country/Region": country}]
+    headers = (*EXPORTS["hubspot-default-view"].headers, "State/Region", "Country/Region")
+    src = write_export(tmp_path / "hubspot.csv", headers, rows)
+    out_dir = tmp_path / "out"
+    hygiene.clean(f"crm={src}", out=out_dir, decisions=tmp_path / "d.json")
+    out = pd.read_csv(out_dir / "cleaned_crm.csv", dtype=str, keep_default_na=False)
+    assert (out["State/Region"].iloc[0], out["Country/Region"].iloc[0]) == (
+        want_state, want_country)
