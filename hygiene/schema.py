@@ -22,8 +22,9 @@ SCHEMAS = {
     "clean": ("clean.schema.json", "hygiene.clean/1"),
 }
 
-#: Codes the loader reports itself (not rules of a pack): they appear in audit.json too.
-LOADER_CODES = ("file.ragged_row",)
+#: Codes the loader reports itself (hygiene/load/source.py), not rules of a pack: they
+#: appear in audit.json too.
+LOADER_CODES = ("date.ambiguous_order", "file.ragged_row", "file.unrecognised")
 
 
 @cache
