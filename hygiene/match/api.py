@@ -31,6 +31,7 @@ from .evidence import describe, describe_joined
 from .features import Features, encode_frames
 from .frame import prepare
 from .screen import compare_screened
+from .strong import email_name_matches, floor_weight
 from .survivor import choose_survivors, load_survivorship
 
 
@@ -69,6 +70,10 @@ class MatchSettings:
     separate_on_contact_conflict: bool = True
     #: Survivorship rules file; rules/survivorship.yaml by default.
     survivorship: str | Path | None = None
+    #: A pair with one mailbox (the same email after normalisation or under provider rules)
+    #: and names that do not contradict (equal, nickname, alike, or missing on a side) gets
+    #: at least this match probability, whatever its other fields say; None turns it off.
+    email_name_match: float | None = 0.99
 
 
 @dataclass
@@ -216,10 +221,30 @@ def score_features(
     if settings.link_mutual_best is not None:
         floors.append(settings.link_mutual_best)
     floor = min(floors)
-    done = compare_screened(f, comps, model, cand.left, cand.right, np.log2(floor / (1 - floor)))
+    strong_on = settings.email_name_match is not None and f.has("email")
+    done = compare_screened(
+        f,
+        comps,
+        model,
+        cand.left,
+        cand.right,
+        np.log2(floor / (1 - floor)),
+        keep_same_mailbox=strong_on,
+    )
     left, right = cand.left[done.index], cand.right[done.index]
     gammas, swap = done.gammas, done.swap
     weight = fs.match_weights(model, gammas, left)
+    strong = np.zeros(len(left), dtype=bool)
+    if strong_on:
+        strong = email_name_matches(f, comps, gammas, left, right)
+        weight[strong] = np.maximum(
+            weight[strong], floor_weight(float(settings.email_name_match or 0.0))
+        )
+        # Pairs kept only as possible strong matches, which are not, go as screening would.
+        keep = strong | (weight >= np.log2(floor / (1 - floor)) - 1e-9)
+        if not keep.all():
+            left, right, gammas, swap = left[keep], right[keep], gammas[keep], swap[keep]
+            weight, strong = weight[keep], strong[keep]
     prob = fs.probability(weight)
     stats: dict[str, Any] = {
         "rows": f.n,
@@ -229,6 +254,7 @@ def score_features(
         "candidates_per_rule": cand.per_rule,
         "capped_blocks": cand.capped,
         "capped_block_count": cand.capped_blocks,
+        "email_name_matches": int(strong.sum()),
         "em": model.to_dict(),
         "seconds": seconds,
     }

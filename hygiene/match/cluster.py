@@ -14,6 +14,7 @@ import numpy as np
 
 from .compare import COMPARISONS, level
 from .features import Features
+from .strong import EMAIL_SAME, different_names
 
 _BY_NAME = {c.name: c for c in COMPARISONS}
 
@@ -40,23 +41,40 @@ def components(nodes: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         label = new
 
 
-def conflicts(f: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs that cannot be one person: both email and phone present and different.
+def _top(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs at the top level of comparison `name` (equal), False where it has no data."""
+    c = _BY_NAME[name]
+    if not any(f.has(x) for x in c.fields):
+        return np.zeros(len(left), dtype=bool)
+    none = np.zeros(len(left), dtype=bool)
+    return level(f, c, left, right, none) == len(c.levels) - 1
 
-    Birth dates are not used: typed dates vary too much between copies of one person (on
-    FEBRL3 a birth-date guard cut cluster recall from 0.995 to 0.93).
+
+def conflicts(f: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs that cannot be one person: both email and phone present and different; or
+    one mailbox under two different first names (a family or role address: john and mary
+    at smith.family@) with neither phone nor birth date equal. A record with the first
+    name left empty joins either, but never makes them one cluster.
+
+    Birth dates do not separate on their own: typed dates vary too much between copies of
+    one person (on FEBRL3 a birth-date guard cut cluster recall from 0.995 to 0.93).
     """
     none = np.zeros(len(left), dtype=bool)
-    swap = none
-    email = level(f, _BY_NAME["email"], left, right, swap) if f.has("email") else None
+    email = level(f, _BY_NAME["email"], left, right, none) if f.has("email") else None
     phone = (
-        level(f, _BY_NAME["phone"], left, right, swap)
+        level(f, _BY_NAME["phone"], left, right, none)
         if f.has("phone") or f.has("mobile_phone")
         else None
     )
     out = none.copy()
     if email is not None and phone is not None:
         out |= (email == 0) & (phone == 0)
+    if email is not None and f.has("first_name"):
+        at = np.flatnonzero(email >= EMAIL_SAME)
+        if len(at):
+            la, ra = left[at], right[at]
+            other = _top(f, "phone", la, ra) | _top(f, "birth_date", la, ra)
+            out[at[different_names(f, la, ra) & ~other]] = True
     return out
 
 
@@ -87,12 +105,28 @@ def _greedy(
     members: np.ndarray, ea: np.ndarray, eb: np.ndarray, ep: np.ndarray, guard: Guard
 ) -> np.ndarray:
     """Cluster label (smallest row) of each of one component's rows, merging along the
-    strongest edges first."""
+    strongest edges first. A component of up to `SCREEN_MAX` rows has its conflicts
+    computed once, all pairs in one array pass; a larger one asks per merge."""
     group: dict[int, list[int]] = {int(m): [int(m)] for m in members}
     owner: dict[int, int] = {int(m): int(m) for m in members}
+    blocked = guard.blocked
+    if len(members) <= SCREEN_MAX:
+        local = {int(m): i for i, m in enumerate(members.tolist())}
+        n = len(members)
+        x, y = np.triu_indices(n, 1)
+        apart = np.zeros((n, n), dtype=bool)
+        sep = guard.separate(members[x].astype(np.int64), members[y].astype(np.int64))
+        apart[x[sep], y[sep]] = True
+        apart |= apart.T
+
+        def blocked(group_a: list[int], group_b: list[int]) -> bool:
+            ia = [local[m] for m in group_a]
+            ib = [local[m] for m in group_b]
+            return bool(apart[np.ix_(ia, ib)].any())
+
     for k in np.argsort(-ep, kind="stable"):
         ra, rb = owner[int(ea[k])], owner[int(eb[k])]
-        if ra == rb or guard.blocked(group[ra], group[rb]):
+        if ra == rb or blocked(group[ra], group[rb]):
             continue
         if len(group[ra]) < len(group[rb]):
             ra, rb = rb, ra

@@ -67,9 +67,12 @@ def compare_screened(
     left: np.ndarray,
     right: np.ndarray,
     floor_weight: float,
+    keep_same_mailbox: bool = False,
 ) -> Compared:
     """Compare candidate pairs (left[i], right[i]) in stages, keeping those whose match
-    weight can still reach `floor_weight` (log2 odds).
+    weight can still reach `floor_weight` (log2 odds). With `keep_same_mailbox`, pairs with
+    one email key (possible strong matches, `strong.py`) are kept and compared in full
+    whatever their weight.
 
     Chunks of pairs are compared on two threads: the work is numpy and rapidfuzz, which
     release the GIL, and in an audit this is the tail of matching, after the checks have
@@ -79,7 +82,7 @@ def compare_screened(
     floor = floor_weight - 1e-9
 
     def chunk(s0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        return _screen_chunk(f, comps, model, stages, left, right, s0, floor)
+        return _screen_chunk(f, comps, model, stages, left, right, s0, floor, keep_same_mailbox)
 
     parts = parallel_map(chunk, range(0, len(left), CHUNK))
     if not parts:
@@ -106,9 +109,15 @@ def _screen_chunk(
     right: np.ndarray,
     s0: int,
     floor_weight: float,
+    keep_same_mailbox: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """One chunk of `compare_screened`: positions kept, their levels, swaps, levels computed."""
     cl, cr = left[s0 : s0 + CHUNK], right[s0 : s0 + CHUNK]
+    if keep_same_mailbox:
+        key = f.cols["email_key"].codes
+        mailbox = (key[cl] >= 0) & (key[cl] == key[cr])
+    else:
+        mailbox = np.zeros(len(cl), dtype=bool)
     possible = possible_levels(f, comps, cl, cr)
     bound = np.full(len(cl), fs.prior_weight(model))
     best = []
@@ -116,8 +125,9 @@ def _screen_chunk(
         best.append(fs.best_weight(model, k, possible[:, k], cl))
         bound += best[k]
     del possible
-    alive = np.flatnonzero(bound >= floor_weight)
+    alive = np.flatnonzero((bound >= floor_weight) | mailbox)
     la, ra, b = cl[alive], cr[alive], bound[alive]
+    protect = mailbox[alive]
     swap = swapped_names(f, la, ra)
     g = np.zeros((len(alive), len(comps)), dtype=np.int8)
     idx = np.arange(len(alive))  # pairs still alive, as positions in la/ra
@@ -128,5 +138,5 @@ def _screen_chunk(
             g[idx, k] = lv
             b[idx] += fs.level_weight(model, k, lv, la[idx]) - best[k][alive[idx]]
             computed += len(idx)
-        idx = idx[b[idx] >= floor_weight]
+        idx = idx[(b[idx] >= floor_weight) | protect[idx]]
     return s0 + alive[idx], g[idx], swap[idx], computed
