@@ -31,7 +31,7 @@ from .evidence import describe, describe_joined
 from .features import Features, encode_frames
 from .frame import prepare
 from .screen import compare_screened
-from .strong import email_name_matches, floor_weight
+from .strong import EMAIL_SAME, email_name_matches, floor_weight, mailbox_conflict
 from .survivor import choose_survivors, load_survivorship
 
 
@@ -66,7 +66,9 @@ class MatchSettings:
     keep_pairs_above: float = 0.5
     seed: int = 20240601
     #: Never match two records whose email and phone are both present and both different
-    #: (a namesake at the same company, or a person who changed jobs), whatever the score.
+    #: (a namesake at the same company, or a person who changed jobs), nor two records of
+    #: one mailbox under two different first names with neither phone nor birth date equal
+    #: (a family or role address), whatever the score.
     separate_on_contact_conflict: bool = True
     #: Survivorship rules file; rules/survivorship.yaml by default.
     survivorship: str | Path | None = None
@@ -87,6 +89,8 @@ class Cluster:
     survivor: int
     evidence: list[str]
     survivor_reason: str
+    #: The survivorship rule that decided (its type in rules/survivorship.yaml).
+    survivor_rule: str = ""
 
 
 @dataclass
@@ -233,7 +237,7 @@ def score_features(
     )
     left, right = cand.left[done.index], cand.right[done.index]
     gammas, swap = done.gammas, done.swap
-    weight = fs.match_weights(model, gammas, left)
+    weight = fs.match_weights(model, gammas, left, right=right)
     strong = np.zeros(len(left), dtype=bool)
     if strong_on:
         strong = email_name_matches(f, comps, gammas, left, right)
@@ -280,12 +284,18 @@ def _row_lookup(f: Features, exclude: Iterable[tuple[str, int, str, int]]) -> se
     return out
 
 
-def contact_conflict(s: Scored) -> np.ndarray:
-    """Pairs whose email and phone both differ (level 0 on both comparisons)."""
+def contact_conflict(s: Scored, floor: float = 0.0) -> np.ndarray:
+    """Pairs whose email and phone both differ (level 0 on both comparisons), and pairs at
+    or above `floor` with one mailbox under two different first names (`mailbox_conflict`)."""
     k = {c.name: i for i, c in enumerate(s.comps)}
-    if "email" not in k or "phone" not in k:
-        return np.zeros(len(s.left), dtype=bool)
-    return (s.gammas[:, k["email"]] == 0) & (s.gammas[:, k["phone"]] == 0)
+    out = np.zeros(len(s.left), dtype=bool)
+    if "email" not in k:
+        return out
+    if "phone" in k:
+        out |= (s.gammas[:, k["email"]] == 0) & (s.gammas[:, k["phone"]] == 0)
+    at = np.flatnonzero((s.prob >= floor) & (s.gammas[:, k["email"]] >= EMAIL_SAME))
+    out[at] |= mailbox_conflict(s.features, s.left[at], s.right[at], s.gammas[at, k["email"]])
+    return out
 
 
 def _pairs_frame(s: Scored, keep: np.ndarray) -> pd.DataFrame:
@@ -365,7 +375,8 @@ def assemble(
         bad = np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64)
         excluded = np.isin(code, bad)
     if settings.separate_on_contact_conflict:
-        excluded |= contact_conflict(s)
+        floors = [settings.threshold, settings.link_threshold, settings.link_mutual_best or 1.0]
+        excluded |= contact_conflict(s, min(floors))
     same = f.source[s.left] == f.source[s.right]
     dup = np.flatnonzero(same & (s.prob >= settings.threshold) & ~excluded)
     cannot_codes = np.unique(np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64))
@@ -425,7 +436,11 @@ def _clusters(
         return []
     # Survivors read the sources' fields (pandas, pyarrow), evidence the features: side by side.
     survivors = Background(
-        choose_survivors, members, sources, load_survivorship(settings.survivorship)
+        choose_survivors,
+        members,
+        sources,
+        load_survivorship(settings.survivorship),
+        _name_codes(f),
     )
     li, ri, pr = s.left[dup], s.right[dup], s.prob[dup]
     lab_l, lab_r = _label_of(rows, labels, li), _label_of(rows, labels, ri)
@@ -444,6 +459,7 @@ def _clusters(
     surv = survivors.result()
     surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
     surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
+    surv_rule = dict(zip(surv["cluster"].tolist(), surv["rule"].tolist(), strict=True))
     # Each member's strongest in-cluster edge (-1: none) and that edge's probability.
     at = np.minimum(np.searchsorted(edge_row, m_rows), max(len(edge_row) - 1, 0))
     has = (edge_row[at] == m_rows) if len(edge_row) else np.zeros(len(m_rows), dtype=bool)
@@ -484,8 +500,21 @@ def _clusters(
                 survivor=int(surv_pos[k + 1]),
                 evidence=ev,
                 survivor_reason=str(surv_why[k + 1]),
+                survivor_rule=str(surv_rule[k + 1]),
             )
         )
+    return out
+
+
+def _name_codes(f: Features) -> dict[str, dict[str, np.ndarray]]:
+    """The matcher's name keys per source (codes by row position), for survivorship rules
+    that count values: the same spelling rules as matching, and no second pass over the
+    sources' columns."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for k, name in enumerate(f.sources):
+        at = np.flatnonzero(f.source == k)
+        lo, hi = (int(at[0]), int(at[-1]) + 1) if len(at) else (0, 0)
+        out[name] = {c: f.cols[c].codes[lo:hi] for c in ("first_name", "last_name")}
     return out
 
 

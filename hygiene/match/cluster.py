@@ -8,13 +8,14 @@ separate" pair: A~B~C with A and C plainly different people stays apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .compare import COMPARISONS, level
 from .features import Features
-from .strong import EMAIL_SAME, different_names
+from .strong import mailbox_conflict
 
 _BY_NAME = {c.name: c for c in COMPARISONS}
 
@@ -41,15 +42,6 @@ def components(nodes: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         label = new
 
 
-def _top(f: Features, name: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs at the top level of comparison `name` (equal), False where it has no data."""
-    c = _BY_NAME[name]
-    if not any(f.has(x) for x in c.fields):
-        return np.zeros(len(left), dtype=bool)
-    none = np.zeros(len(left), dtype=bool)
-    return level(f, c, left, right, none) == len(c.levels) - 1
-
-
 def conflicts(f: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Pairs that cannot be one person: both email and phone present and different; or
     one mailbox under two different first names (a family or role address: john and mary
@@ -69,12 +61,8 @@ def conflicts(f: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     out = none.copy()
     if email is not None and phone is not None:
         out |= (email == 0) & (phone == 0)
-    if email is not None and f.has("first_name"):
-        at = np.flatnonzero(email >= EMAIL_SAME)
-        if len(at):
-            la, ra = left[at], right[at]
-            other = _top(f, "phone", la, ra) | _top(f, "birth_date", la, ra)
-            out[at[different_names(f, la, ra) & ~other]] = True
+    if email is not None:
+        out |= mailbox_conflict(f, left, right, email)
     return out
 
 
@@ -124,16 +112,52 @@ def _greedy(
             ib = [local[m] for m in group_b]
             return bool(apart[np.ix_(ia, ib)].any())
 
-    for k in np.argsort(-ep, kind="stable"):
+    def merge(k: int) -> None:
         ra, rb = owner[int(ea[k])], owner[int(eb[k])]
         if ra == rb or blocked(group[ra], group[rb]):
-            continue
+            return
         if len(group[ra]) < len(group[rb]):
             ra, rb = rb, ra
         for m in group[rb]:
             owner[m] = ra
         group[ra].extend(group.pop(rb))
+
+    order = np.argsort(-ep, kind="stable")
+    starts = np.flatnonzero(np.r_[True, ep[order][1:] != ep[order][:-1]])
+    for tie in np.split(order, starts[1:]):
+        for k in _uncontested(tie.tolist(), ea, eb, owner, group, blocked):
+            merge(k)
     return np.asarray([min(group[owner[int(m)]]) for m in members], dtype=np.int64)
+
+
+#: Tied edges compared pairwise for contests up to this many (a larger tie keeps its order).
+TIE_MAX = 200
+
+
+def _uncontested(
+    tie: list[int],
+    ea: np.ndarray,
+    eb: np.ndarray,
+    owner: dict[int, int],
+    group: dict[int, list[int]],
+    blocked: Callable[[list[int], list[int]], bool],
+) -> list[int]:
+    """The edges of one weight that may merge: where two of them pull one group towards two
+    groups that must stay apart (a record with an empty first name on a family address,
+    tied to john and to mary), neither does, so the answer does not hang on the row order."""
+    if len(tie) < 2 or len(tie) > TIE_MAX:
+        return tie
+    ends = [(owner[int(ea[k])], owner[int(eb[k])]) for k in tie]
+    contested: set[int] = set()
+    for i in range(len(tie)):
+        for j in range(i + 1, len(tie)):
+            gi, gj = set(ends[i]), set(ends[j])
+            if len(gi) < 2 or len(gj) < 2 or gi == gj or not gi & gj:
+                continue
+            a, b = sorted(gi ^ gj)
+            if blocked(group[a], group[b]):
+                contested.update((i, j))
+    return [k for i, k in enumerate(tie) if i not in contested]
 
 
 #: Components up to this size are screened for conflicts all-pairs in one array pass;

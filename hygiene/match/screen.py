@@ -122,7 +122,7 @@ def _screen_chunk(
     bound = np.full(len(cl), fs.prior_weight(model))
     best = []
     for k in range(len(comps)):
-        best.append(fs.best_weight(model, k, possible[:, k], cl))
+        best.append(fs.best_weight(model, k, possible[:, k], cl, right=cr))
         bound += best[k]
     del possible
     alive = np.flatnonzero((bound >= floor_weight) | mailbox)
@@ -136,7 +136,9 @@ def _screen_chunk(
         for k in ks:
             lv = level(f, comps[k], la[idx], ra[idx], swap[idx])
             g[idx, k] = lv
-            b[idx] += fs.level_weight(model, k, lv, la[idx]) - best[k][alive[idx]]
+            b[idx] += (
+                fs.level_weight(model, k, lv, la[idx], right=ra[idx]) - best[k][alive[idx]]
+            )
             computed += len(idx)
         idx = idx[(b[idx] >= floor_weight) | protect[idx]]
     return s0 + alive[idx], g[idx], swap[idx], computed

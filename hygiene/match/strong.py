@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz import fuzz
 
-from .compare import JW, Comparison, pair_scores
+from .compare import JW, Comparison, pair_scores, vocab_shape
 from .features import Coded, Features, Vocab
 
 #: Email levels meaning "one mailbox": equal under provider rules (3), equal (4).
@@ -79,14 +79,22 @@ def _sorted_letters(col: Coded) -> Vocab:
 
 def _alike(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Name codes `a`, `b` (shared first/last vocabulary; -1 missing) that are one name:
-    equal, Jaro-Winkler >= 0.80 or the same letters in another order. Missing: False."""
+    equal, a nickname, an initial, Jaro-Winkler >= 0.80 or the same letters in another
+    order (as the first-name comparison's levels, plus anagrams). Missing: False."""
     out = np.zeros(len(a), dtype=bool)
     both = np.flatnonzero((a >= 0) & (b >= 0))
     if len(both) == 0:
         return out
     a, b = a[both], b[both]
     col = f.cols["first_name"]
-    alike = (a == b) | (pair_scores(col, a, b, JW) >= 0.80)
+    v = np.int64(len(col.vocab))
+    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+    lens, init = f.cached("shape:names", lambda: vocab_shape(col))
+    # Equal, a nickname (Bob / Robert), an initial (J / John), or close by Jaro-Winkler.
+    alike = (a == b) | np.isin(lo * v + hi, f.nick_keys)
+    alike |= ((lens[a] == 1) | (lens[b] == 1)) & (init[a] == init[b])
+    rest = np.flatnonzero(~alike)
+    alike[rest] = pair_scores(col, a[rest], b[rest], JW) >= 0.80
     rest = np.flatnonzero(~alike)
     if len(rest):
         letters = f.cached("letters:names", lambda: Coded(col.codes, _sorted_letters(col)))
@@ -109,4 +117,27 @@ def different_names(
     at = np.flatnonzero(out)
     nl, nr, ol, or_ = nl[at], nr[at], ol[at], or_[at]
     out[at] = ~(_alike(f, nl, nr) | _alike(f, nl, or_) | _alike(f, nr, ol))
+    return out
+
+
+def mailbox_conflict(
+    f: Features, left: np.ndarray, right: np.ndarray, email_level: np.ndarray
+) -> np.ndarray:
+    """One mailbox (`email_level` >= EMAIL_SAME) under two different first names (a family
+    or role address: john and mary at smith.family@), with neither phone nor birth date
+    equal to say they are one person after all. Such records are two people."""
+    out = np.zeros(len(left), dtype=bool)
+    at = np.flatnonzero(email_level >= EMAIL_SAME)
+    if len(at) == 0 or not f.has("first_name"):
+        return out
+    la, ra = left[at], right[at]
+    differ = different_names(f, la, ra, "first_name")
+    same = np.zeros(len(at), dtype=bool)
+    for name in ("phone", "mobile_phone", "birth_date"):
+        col = f.cols[name]
+        same |= (col.codes[la] >= 0) & (col.codes[la] == col.codes[ra])
+    if f.has("phone") and f.has("mobile_phone"):  # phone on one record, mobile on the other
+        p, m = f.cols["phone"].codes, f.cols["mobile_phone"].codes
+        same |= ((p[la] >= 0) & (p[la] == m[ra])) | ((m[la] >= 0) & (m[la] == p[ra]))
+    out[at] = differ & ~same
     return out
