@@ -102,7 +102,7 @@ def _splink_fake(db: Any, df: pd.DataFrame) -> tuple[Any, Any]:
         ],
         retain_intermediate_calculation_columns=False,
     )
-    linker = Linker(db.register(df), settings)
+    linker = Linker(db.register(df), settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
         [
             block_on("first_name", "dob"),
@@ -154,7 +154,7 @@ def _splink_historical(db: Any, df: pd.DataFrame) -> tuple[Any, Any]:
     )
     d = df.copy()
     d["first_name_surname_concat"] = d["first_name"] + " " + d["surname"]
-    linker = Linker(db.register(d), settings)
+    linker = Linker(db.register(d), settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(
         [
             block_on("first_name", "surname", "dob"),

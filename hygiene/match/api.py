@@ -26,7 +26,7 @@ from hygiene.runtime import Background, gc_paused, release_memory, use_system_al
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
-from .compare import COMPARISONS, Comparison, active, compare
+from .compare import COMPARISONS, Comparison, active, compare, orient
 from .evidence import describe, describe_joined
 from .features import Features, encode_frames
 from .frame import prepare
@@ -237,7 +237,9 @@ def score_features(
     )
     left, right = cand.left[done.index], cand.right[done.index]
     gammas, swap = done.gammas, done.swap
-    weight = fs.match_weights(model, gammas, left, right=right)
+    ol, orr = orient(f, left, right, swap)
+    weight = fs.match_weights(model, gammas, ol, right=orr, swap=swap)
+    del ol, orr
     strong = np.zeros(len(left), dtype=bool)
     if strong_on:
         strong = email_name_matches(f, comps, gammas, left, right)

@@ -22,7 +22,7 @@ import numpy as np
 from hygiene.runtime import parallel_map
 
 from . import fs
-from .compare import Comparison, level, possible_levels, swapped_names
+from .compare import Comparison, level, orient, possible_levels, swapped_names
 from .features import Features
 
 #: Comparisons by cost: exact code tests and one-edit checks first, then the names
@@ -129,6 +129,7 @@ def _screen_chunk(
     la, ra, b = cl[alive], cr[alive], bound[alive]
     protect = mailbox[alive]
     swap = swapped_names(f, la, ra)
+    ol, orr = orient(f, la, ra, swap)
     g = np.zeros((len(alive), len(comps)), dtype=np.int8)
     idx = np.arange(len(alive))  # pairs still alive, as positions in la/ra
     computed = 0
@@ -137,7 +138,8 @@ def _screen_chunk(
             lv = level(f, comps[k], la[idx], ra[idx], swap[idx])
             g[idx, k] = lv
             b[idx] += (
-                fs.level_weight(model, k, lv, la[idx], right=ra[idx]) - best[k][alive[idx]]
+                fs.level_weight(model, k, lv, ol[idx], right=orr[idx], swap=swap[idx])
+                - best[k][alive[idx]]
             )
             computed += len(idx)
         idx = idx[(b[idx] >= floor_weight) | protect[idx]]
