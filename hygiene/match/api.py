@@ -74,7 +74,8 @@ class MatchSettings:
     survivorship: str | Path | None = None
     #: A pair with one mailbox (the same email after normalisation or under provider rules)
     #: and names that do not contradict (equal, nickname, alike, or missing on a side) gets
-    #: at least this match probability, whatever its other fields say; None turns it off.
+    #: at least this match probability, whatever its other fields say; 0 or None turns it
+    #: off.
     email_name_match: float | None = 0.99
 
 
@@ -225,7 +226,7 @@ def score_features(
     if settings.link_mutual_best is not None:
         floors.append(settings.link_mutual_best)
     floor = min(floors)
-    strong_on = settings.email_name_match is not None and f.has("email")
+    strong_on = bool(settings.email_name_match) and f.has("email")
     done = compare_screened(
         f,
         comps,

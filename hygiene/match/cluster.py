@@ -1,9 +1,11 @@
 """Clusters from matched pairs: connected components with a guard against chaining.
 
 Components come from vectorised label propagation. A component of three or more records
-where two members conflict (different email *and* different phone) is rebuilt greedily
-from its strongest pairs, never joining two groups that hold a conflicting or a "keep
-separate" pair: A~B~C with A and C plainly different people stays apart.
+where two members conflict (different email *and* different phone, or one mailbox under two
+different first names) is rebuilt greedily from its strongest pairs, never joining two
+groups that hold a conflicting or a "keep separate" pair: A~B~C with A and C plainly
+different people stays apart. Where B is tied equally to A and to C, it joins neither, so
+the clusters do not hang on which row came first.
 """
 
 from __future__ import annotations
