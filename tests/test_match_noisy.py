@@ -267,6 +267,16 @@ WELL_FORMED = [
         0,
         "most_complete",
     ),
+    (
+        "no names anywhere in the source: the rule says nothing",
+        [
+            ("n@q.com", None, None, "+44 20 7946 0003", "York"),
+            ("n@q.com", None, None, None, None),
+        ],
+        [0, 1],
+        0,
+        "most_complete",
+    ),
 ]
 
 

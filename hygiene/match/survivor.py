@@ -131,7 +131,8 @@ def _seen_elsewhere(
     other people (or other records) also carry is."""
     code = codes[pos]
     present = code >= 0
-    counts = np.bincount(codes[codes >= 0], minlength=int(codes.max(initial=-1)) + 1)
+    # At least one bin: a column with no value at all (every code -1) still indexes.
+    counts = np.bincount(codes[codes >= 0], minlength=max(int(codes.max(initial=-1)) + 1, 1))
     key = pd.MultiIndex.from_arrays([cluster, code])
     in_cluster = pd.Series(1, index=key).groupby(level=[0, 1]).transform("size").to_numpy()
     total = np.where(present, counts[np.maximum(code, 0)], 0)
