@@ -161,6 +161,16 @@ def test_one_mailbox_under_different_first_names_stays_apart(matched, case: str)
     assert found[0] is None or found[0] != found[1], (case, found)
 
 
+def test_a_match_the_mailbox_rule_made_says_so(matched) -> None:
+    """Where the weights alone fell short, the cluster's evidence names the rule."""
+    source, result, ids = matched
+    ids_arr = source.data["unique_id"].to_numpy()
+    case = ids["names empty on one side, birth date and city differ"]
+    cluster = next(c for c in result.clusters if str(ids_arr[c.members[0]]) in case)
+    assert "one mailbox, names do not contradict" in cluster.evidence
+    assert "email equal after normalisation" in cluster.evidence
+
+
 def test_strong_matches_are_counted_and_can_be_turned_off() -> None:
     frame, ids = _frame()
     source = _source(frame)

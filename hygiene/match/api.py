@@ -122,6 +122,12 @@ class Scored:
     weight: np.ndarray
     comps: list[Comparison]
     stats: dict[str, Any]
+    #: Pairs whose weight one mailbox with compatible names raised (`strong.py`).
+    strong: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+#: The evidence word of a pair matched by `strong.email_name_matches`.
+STRONG_WORDS = "one mailbox, names do not contradict"
 
 
 def _freemail() -> frozenset[str]:
@@ -242,16 +248,17 @@ def score_features(
     weight = fs.match_weights(model, gammas, ol, right=orr, swap=swap)
     del ol, orr
     strong = np.zeros(len(left), dtype=bool)
+    lifted = strong
     if strong_on:
         strong = email_name_matches(f, comps, gammas, left, right)
-        weight[strong] = np.maximum(
-            weight[strong], floor_weight(float(settings.email_name_match or 0.0))
-        )
+        fw = floor_weight(float(settings.email_name_match or 0.0))
+        lifted = strong & (weight < fw)
+        weight[lifted] = fw
         # Pairs kept only as possible strong matches, which are not, go as screening would.
         keep = strong | (weight >= np.log2(floor / (1 - floor)) - 1e-9)
         if not keep.all():
             left, right, gammas, swap = left[keep], right[keep], gammas[keep], swap[keep]
-            weight, strong = weight[keep], strong[keep]
+            weight, strong, lifted = weight[keep], strong[keep], lifted[keep]
     prob = fs.probability(weight)
     stats: dict[str, Any] = {
         "rows": f.n,
@@ -269,7 +276,7 @@ def score_features(
     if give_back:
         release_memory()
     seconds["comparisons"] = time.perf_counter() - t
-    return Scored(f, left, right, gammas, swap, prob, weight, comps, stats)
+    return Scored(f, left, right, gammas, swap, prob, weight, comps, stats, lifted)
 
 
 def _row_lookup(f: Features, exclude: Iterable[tuple[str, int, str, int]]) -> set[tuple[int, int]]:
@@ -457,6 +464,10 @@ def _clusters(
     edges = distinct(edge_of_row)
     gi = dup[edges]
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
+    if len(s.strong):
+        # Said where the rule, not the weights alone, made the match.
+        for k in np.flatnonzero(s.strong[gi]):
+            words[k] = [*words[k], STRONG_WORDS]
     words_of = dict(zip(edges.tolist(), words, strict=True))
     m_cid = members["cluster"].to_numpy()
     surv = survivors.result()
