@@ -27,9 +27,10 @@ from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
 from .compare import COMPARISONS, Comparison, active, compare, orient
-from .evidence import describe, describe_joined
+from .evidence import describe
 from .features import Features, encode_frames
 from .frame import prepare
+from .linking import link_pairs, links_frame
 from .screen import compare_screened
 from .strong import EMAIL_SAME, email_name_matches, floor_weight, mailbox_conflict
 from .survivor import choose_survivors, load_survivorship
@@ -394,7 +395,9 @@ def assemble(
         s.left[dup], s.right[dup], s.prob[dup], Guard(f, cannot_codes)
     )
     members, m_rows = _membership(f, rows, labels)
-    links = _links(s, _link_pairs(s, ~same & ~excluded, settings))
+    links = links_frame(
+        s, link_pairs(s, ~same & ~excluded, settings.link_threshold, settings.link_mutual_best)
+    )
     if links_ready is not None:
         links_ready(links, members)
     with gc_paused():  # 100k+ clusters and their lists, no cycles
@@ -466,8 +469,8 @@ def _clusters(
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
     if len(s.strong):
         # Said where the rule, not the weights alone, made the match.
-        for k in np.flatnonzero(s.strong[gi]):
-            words[k] = [*words[k], STRONG_WORDS]
+        for j in np.flatnonzero(s.strong[gi]).tolist():
+            words[j] = [*words[j], STRONG_WORDS]
     words_of = dict(zip(edges.tolist(), words, strict=True))
     m_cid = members["cluster"].to_numpy()
     surv = survivors.result()
@@ -532,66 +535,10 @@ def _name_codes(f: Features) -> dict[str, dict[str, np.ndarray]]:
     return out
 
 
-def _link_pairs(s: Scored, allowed: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """Cross-source pairs that are links: at or above `link_threshold`, or the best match
-    of both records (towards that other source) at or above `link_mutual_best`."""
-    sure = allowed & (s.prob >= settings.link_threshold)
-    floor = settings.link_mutual_best
-    if floor is None:
-        return np.flatnonzero(sure)
-    idx = np.flatnonzero(allowed & (s.prob >= floor) & ~sure)
-    if len(idx) == 0:
-        return np.flatnonzero(sure)
-    f = s.features
-    pool = np.flatnonzero(allowed & (s.prob >= floor))
-    n_src = np.int64(len(f.sources))
-    # Key: a record and the other source; value: the best probability it reaches there.
-    keys = np.concatenate(
-        [
-            s.left[pool] * n_src + f.source[s.right[pool]],
-            s.right[pool] * n_src + f.source[s.left[pool]],
-        ]
-    )
-    probs = np.concatenate([s.prob[pool], s.prob[pool]])
-    order = np.argsort(keys, kind="stable")
-    keys, probs = keys[order], probs[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    uniq, best = keys[starts], np.maximum.reduceat(probs, starts)
-    ka = s.left[idx] * n_src + f.source[s.right[idx]]
-    kb = s.right[idx] * n_src + f.source[s.left[idx]]
-    pa_best = best[np.searchsorted(uniq, ka)]
-    pb_best = best[np.searchsorted(uniq, kb)]
-    mutual = (s.prob[idx] >= pa_best) & (s.prob[idx] >= pb_best)
-    return np.sort(np.concatenate([np.flatnonzero(sure), idx[mutual]]))
-
-
 def _label_of(rows: np.ndarray, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Cluster label of rows `x` (-1 for rows in no cluster); `rows` is sorted."""
     at = np.minimum(np.searchsorted(rows, x), len(rows) - 1)
     return np.where(rows[at] == x, labels[at], -1)
-
-
-def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
-    f = s.features
-    names = np.asarray(f.sources, dtype=object)
-    li, ri = s.left[idx], s.right[idx]
-    evidence = describe_joined(f, s.comps, s.gammas[idx], li, ri, s.swap[idx])
-    email_k = next((k for k, c in enumerate(s.comps) if c.name == "email"), None)
-    if email_k is None:
-        method = np.full(len(idx), "fuzzy", dtype=object)
-    else:
-        method = np.where(s.gammas[idx, email_k] >= 3, "email", "fuzzy").astype(object)
-    return pd.DataFrame(
-        {
-            "source_a": names[f.source[li]],
-            "pos_a": f.pos[li],
-            "source_b": names[f.source[ri]],
-            "pos_b": f.pos[ri],
-            "probability": s.prob[idx],
-            "evidence": evidence,
-            "method": method,
-        }
-    )
 
 
 def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
