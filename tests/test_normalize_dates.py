@@ -114,3 +114,13 @@ def test_date_order_does_not_depend_on_row_order(pairs, rnd):
     got = date_order(pd.Series(column, dtype="str"))
     assert got == date_order(pd.Series(shuffled, dtype="str"))
     assert got == ("dmy" if any(d > 12 for d, _ in pairs) else "ambiguous")
+
+
+def test_dates_outside_nanosecond_range_are_unparsed_not_a_crash():
+    """Splink's historical_50k person set holds birth dates such as 1630-08-01: bad data
+    for a CRM, never a reason for the audit to stop (pandas parses them at a coarser unit
+    that does not fit datetime64[ns])."""
+    s = pd.Series(["1630-08-01", "1980-01-02", "01/02/1600", "2300-01-01", None])
+    out = parse_dates(s)
+    assert str(out.dtype) == "datetime64[ns, UTC]"
+    assert out.isna().tolist() == [True, False, True, True, True]

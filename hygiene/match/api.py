@@ -26,11 +26,13 @@ from hygiene.runtime import Background, gc_paused, release_memory, use_system_al
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
-from .compare import COMPARISONS, Comparison, active, compare
-from .evidence import describe, describe_joined
+from .compare import COMPARISONS, Comparison, active, compare, orient
+from .evidence import describe
 from .features import Features, encode_frames
 from .frame import prepare
+from .linking import link_pairs, links_frame
 from .screen import compare_screened
+from .strong import EMAIL_SAME, email_name_matches, floor_weight, mailbox_conflict
 from .survivor import choose_survivors, load_survivorship
 
 
@@ -65,10 +67,17 @@ class MatchSettings:
     keep_pairs_above: float = 0.5
     seed: int = 20240601
     #: Never match two records whose email and phone are both present and both different
-    #: (a namesake at the same company, or a person who changed jobs), whatever the score.
+    #: (a namesake at the same company, or a person who changed jobs), nor two records of
+    #: one mailbox under two different first names with neither phone nor birth date equal
+    #: (a family or role address), whatever the score.
     separate_on_contact_conflict: bool = True
     #: Survivorship rules file; rules/survivorship.yaml by default.
     survivorship: str | Path | None = None
+    #: A pair with one mailbox (the same email after normalisation or under provider rules)
+    #: and names that do not contradict (equal, nickname, alike, or missing on a side) gets
+    #: at least this match probability, whatever its other fields say; 0 or None turns it
+    #: off.
+    email_name_match: float | None = 0.99
 
 
 @dataclass
@@ -82,6 +91,8 @@ class Cluster:
     survivor: int
     evidence: list[str]
     survivor_reason: str
+    #: The survivorship rule that decided (its type in rules/survivorship.yaml).
+    survivor_rule: str = ""
 
 
 @dataclass
@@ -112,6 +123,12 @@ class Scored:
     weight: np.ndarray
     comps: list[Comparison]
     stats: dict[str, Any]
+    #: Pairs whose weight one mailbox with compatible names raised (`strong.py`).
+    strong: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+
+#: The evidence word of a pair matched by `strong.email_name_matches`.
+STRONG_WORDS = "one mailbox, names do not contradict"
 
 
 def _freemail() -> frozenset[str]:
@@ -216,10 +233,33 @@ def score_features(
     if settings.link_mutual_best is not None:
         floors.append(settings.link_mutual_best)
     floor = min(floors)
-    done = compare_screened(f, comps, model, cand.left, cand.right, np.log2(floor / (1 - floor)))
+    strong_on = bool(settings.email_name_match) and f.has("email")
+    done = compare_screened(
+        f,
+        comps,
+        model,
+        cand.left,
+        cand.right,
+        np.log2(floor / (1 - floor)),
+        keep_same_mailbox=strong_on,
+    )
     left, right = cand.left[done.index], cand.right[done.index]
     gammas, swap = done.gammas, done.swap
-    weight = fs.match_weights(model, gammas, left)
+    ol, orr = orient(f, left, right, swap)
+    weight = fs.match_weights(model, gammas, ol, right=orr, swap=swap)
+    del ol, orr
+    strong = np.zeros(len(left), dtype=bool)
+    lifted = strong
+    if strong_on:
+        strong = email_name_matches(f, comps, gammas, left, right)
+        fw = floor_weight(float(settings.email_name_match or 0.0))
+        lifted = strong & (weight < fw)
+        weight[lifted] = fw
+        # Pairs kept only as possible strong matches, which are not, go as screening would.
+        keep = strong | (weight >= np.log2(floor / (1 - floor)) - 1e-9)
+        if not keep.all():
+            left, right, gammas, swap = left[keep], right[keep], gammas[keep], swap[keep]
+            weight, strong, lifted = weight[keep], strong[keep], lifted[keep]
     prob = fs.probability(weight)
     stats: dict[str, Any] = {
         "rows": f.n,
@@ -229,6 +269,7 @@ def score_features(
         "candidates_per_rule": cand.per_rule,
         "capped_blocks": cand.capped,
         "capped_block_count": cand.capped_blocks,
+        "email_name_matches": int(strong.sum()),
         "em": model.to_dict(),
         "seconds": seconds,
     }
@@ -236,7 +277,7 @@ def score_features(
     if give_back:
         release_memory()
     seconds["comparisons"] = time.perf_counter() - t
-    return Scored(f, left, right, gammas, swap, prob, weight, comps, stats)
+    return Scored(f, left, right, gammas, swap, prob, weight, comps, stats, lifted)
 
 
 def _row_lookup(f: Features, exclude: Iterable[tuple[str, int, str, int]]) -> set[tuple[int, int]]:
@@ -254,12 +295,18 @@ def _row_lookup(f: Features, exclude: Iterable[tuple[str, int, str, int]]) -> se
     return out
 
 
-def contact_conflict(s: Scored) -> np.ndarray:
-    """Pairs whose email and phone both differ (level 0 on both comparisons)."""
+def contact_conflict(s: Scored, floor: float = 0.0) -> np.ndarray:
+    """Pairs whose email and phone both differ (level 0 on both comparisons), and pairs at
+    or above `floor` with one mailbox under two different first names (`mailbox_conflict`)."""
     k = {c.name: i for i, c in enumerate(s.comps)}
-    if "email" not in k or "phone" not in k:
-        return np.zeros(len(s.left), dtype=bool)
-    return (s.gammas[:, k["email"]] == 0) & (s.gammas[:, k["phone"]] == 0)
+    out = np.zeros(len(s.left), dtype=bool)
+    if "email" not in k:
+        return out
+    if "phone" in k:
+        out |= (s.gammas[:, k["email"]] == 0) & (s.gammas[:, k["phone"]] == 0)
+    at = np.flatnonzero((s.prob >= floor) & (s.gammas[:, k["email"]] >= EMAIL_SAME))
+    out[at] |= mailbox_conflict(s.features, s.left[at], s.right[at], s.gammas[at, k["email"]])
+    return out
 
 
 def _pairs_frame(s: Scored, keep: np.ndarray) -> pd.DataFrame:
@@ -339,7 +386,8 @@ def assemble(
         bad = np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64)
         excluded = np.isin(code, bad)
     if settings.separate_on_contact_conflict:
-        excluded |= contact_conflict(s)
+        floors = [settings.threshold, settings.link_threshold, settings.link_mutual_best or 1.0]
+        excluded |= contact_conflict(s, min(floors))
     same = f.source[s.left] == f.source[s.right]
     dup = np.flatnonzero(same & (s.prob >= settings.threshold) & ~excluded)
     cannot_codes = np.unique(np.asarray([a * f.n + b for a, b in cannot], dtype=np.int64))
@@ -347,7 +395,9 @@ def assemble(
         s.left[dup], s.right[dup], s.prob[dup], Guard(f, cannot_codes)
     )
     members, m_rows = _membership(f, rows, labels)
-    links = _links(s, _link_pairs(s, ~same & ~excluded, settings))
+    links = links_frame(
+        s, link_pairs(s, ~same & ~excluded, settings.link_threshold, settings.link_mutual_best)
+    )
     if links_ready is not None:
         links_ready(links, members)
     with gc_paused():  # 100k+ clusters and their lists, no cycles
@@ -399,7 +449,11 @@ def _clusters(
         return []
     # Survivors read the sources' fields (pandas, pyarrow), evidence the features: side by side.
     survivors = Background(
-        choose_survivors, members, sources, load_survivorship(settings.survivorship)
+        choose_survivors,
+        members,
+        sources,
+        load_survivorship(settings.survivorship),
+        _name_codes(f),
     )
     li, ri, pr = s.left[dup], s.right[dup], s.prob[dup]
     lab_l, lab_r = _label_of(rows, labels, li), _label_of(rows, labels, ri)
@@ -413,11 +467,16 @@ def _clusters(
     edges = distinct(edge_of_row)
     gi = dup[edges]
     words = describe(f, s.comps, s.gammas[gi], s.left[gi], s.right[gi], s.swap[gi])
+    if len(s.strong):
+        # Said where the rule, not the weights alone, made the match.
+        for j in np.flatnonzero(s.strong[gi]).tolist():
+            words[j] = [*words[j], STRONG_WORDS]
     words_of = dict(zip(edges.tolist(), words, strict=True))
     m_cid = members["cluster"].to_numpy()
     surv = survivors.result()
     surv_pos = dict(zip(surv["cluster"].tolist(), surv["pos"].tolist(), strict=True))
     surv_why = dict(zip(surv["cluster"].tolist(), surv["reason"].tolist(), strict=True))
+    surv_rule = dict(zip(surv["cluster"].tolist(), surv["rule"].tolist(), strict=True))
     # Each member's strongest in-cluster edge (-1: none) and that edge's probability.
     at = np.minimum(np.searchsorted(edge_row, m_rows), max(len(edge_row) - 1, 0))
     has = (edge_row[at] == m_rows) if len(edge_row) else np.zeros(len(m_rows), dtype=bool)
@@ -458,71 +517,28 @@ def _clusters(
                 survivor=int(surv_pos[k + 1]),
                 evidence=ev,
                 survivor_reason=str(surv_why[k + 1]),
+                survivor_rule=str(surv_rule[k + 1]),
             )
         )
     return out
 
 
-def _link_pairs(s: Scored, allowed: np.ndarray, settings: MatchSettings) -> np.ndarray:
-    """Cross-source pairs that are links: at or above `link_threshold`, or the best match
-    of both records (towards that other source) at or above `link_mutual_best`."""
-    sure = allowed & (s.prob >= settings.link_threshold)
-    floor = settings.link_mutual_best
-    if floor is None:
-        return np.flatnonzero(sure)
-    idx = np.flatnonzero(allowed & (s.prob >= floor) & ~sure)
-    if len(idx) == 0:
-        return np.flatnonzero(sure)
-    f = s.features
-    pool = np.flatnonzero(allowed & (s.prob >= floor))
-    n_src = np.int64(len(f.sources))
-    # Key: a record and the other source; value: the best probability it reaches there.
-    keys = np.concatenate(
-        [
-            s.left[pool] * n_src + f.source[s.right[pool]],
-            s.right[pool] * n_src + f.source[s.left[pool]],
-        ]
-    )
-    probs = np.concatenate([s.prob[pool], s.prob[pool]])
-    order = np.argsort(keys, kind="stable")
-    keys, probs = keys[order], probs[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    uniq, best = keys[starts], np.maximum.reduceat(probs, starts)
-    ka = s.left[idx] * n_src + f.source[s.right[idx]]
-    kb = s.right[idx] * n_src + f.source[s.left[idx]]
-    pa_best = best[np.searchsorted(uniq, ka)]
-    pb_best = best[np.searchsorted(uniq, kb)]
-    mutual = (s.prob[idx] >= pa_best) & (s.prob[idx] >= pb_best)
-    return np.sort(np.concatenate([np.flatnonzero(sure), idx[mutual]]))
+def _name_codes(f: Features) -> dict[str, dict[str, np.ndarray]]:
+    """The matcher's name keys per source (codes by row position), for survivorship rules
+    that count values: the same spelling rules as matching, and no second pass over the
+    sources' columns."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for k, name in enumerate(f.sources):
+        at = np.flatnonzero(f.source == k)
+        lo, hi = (int(at[0]), int(at[-1]) + 1) if len(at) else (0, 0)
+        out[name] = {c: f.cols[c].codes[lo:hi] for c in ("first_name", "last_name")}
+    return out
 
 
 def _label_of(rows: np.ndarray, labels: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Cluster label of rows `x` (-1 for rows in no cluster); `rows` is sorted."""
     at = np.minimum(np.searchsorted(rows, x), len(rows) - 1)
     return np.where(rows[at] == x, labels[at], -1)
-
-
-def _links(s: Scored, idx: np.ndarray) -> pd.DataFrame:
-    f = s.features
-    names = np.asarray(f.sources, dtype=object)
-    li, ri = s.left[idx], s.right[idx]
-    evidence = describe_joined(f, s.comps, s.gammas[idx], li, ri, s.swap[idx])
-    email_k = next((k for k, c in enumerate(s.comps) if c.name == "email"), None)
-    if email_k is None:
-        method = np.full(len(idx), "fuzzy", dtype=object)
-    else:
-        method = np.where(s.gammas[idx, email_k] >= 3, "email", "fuzzy").astype(object)
-    return pd.DataFrame(
-        {
-            "source_a": names[f.source[li]],
-            "pos_a": f.pos[li],
-            "source_b": names[f.source[ri]],
-            "pos_b": f.pos[ri],
-            "probability": s.prob[idx],
-            "evidence": evidence,
-            "method": method,
-        }
-    )
 
 
 def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:

@@ -259,8 +259,21 @@ def _email(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return g
 
 
+def orient(
+    f: Features, li: np.ndarray, ri: np.ndarray, swap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs with names swapped, put in one order whichever record came first: the record
+    whose first name sorts first is the left one (the name vocabulary is sorted, so codes
+    compare as the text does). Their first-name comparison then pairs that record's first
+    name with the other's last name, in either row order."""
+    fc = f.cols["first_name"].codes
+    flip = swap & (fc[li] > fc[ri])
+    return np.where(flip, ri, li), np.where(flip, li, ri)
+
+
 def _first_name(f: Features, li: np.ndarray, ri: np.ndarray, swap: np.ndarray) -> np.ndarray:
     col = f.cols["first_name"]
+    li, ri = orient(f, li, ri, swap)
     cl = col.codes[li]
     cr = np.where(swap, f.cols["last_name"].codes[ri], col.codes[ri])
     both = (cl >= 0) & (cr >= 0)
@@ -285,6 +298,7 @@ def _first_name(f: Features, li: np.ndarray, ri: np.ndarray, swap: np.ndarray) -
 
 def _last_name(f: Features, li: np.ndarray, ri: np.ndarray, swap: np.ndarray) -> np.ndarray:
     col = f.cols["last_name"]
+    li, ri = orient(f, li, ri, swap)
     cr = np.where(swap, f.cols["first_name"].codes[ri], col.codes[ri])
     return _fuzzy(col, col.codes[li], cr, JW, (0.80, 0.92))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .compare import JW, Comparison, pair_scores, words_similarity
+from .compare import JW, Comparison, orient, pair_scores, words_similarity
 from .features import Features
 
 #: Comparisons whose "{score}" levels show a similarity, with the scorer's scale.
@@ -20,6 +20,8 @@ def _scores(
     f: Features, c: Comparison, left: np.ndarray, right: np.ndarray, swap: np.ndarray
 ) -> np.ndarray:
     col = f.cols["city" if c.name == "place" else c.fields[0]]
+    if c.name in ("first_name", "last_name"):
+        left, right = orient(f, left, right, swap)
     cl = col.codes[left]
     cr = col.codes[right]
     if c.name in ("first_name", "last_name"):
@@ -62,10 +64,10 @@ def _word_columns(
             t = c.levels[level]
             at = hit[g[hit] == level]
             if "{a}" in t:
-                other = np.where(swap[at], f.cols["last_name"].codes[right[at]],
-                                 col.codes[right[at]])
+                lo, ro = orient(f, left[at], right[at], swap[at])
+                other = np.where(swap[at], f.cols["last_name"].codes[ro], col.codes[ro])
                 texts = [t.format(a=col.vocab[a], b=col.vocab[b])
-                         for a, b in zip(col.codes[left[at]].tolist(), other.tolist(),
+                         for a, b in zip(col.codes[lo].tolist(), other.tolist(),
                                          strict=True)]
                 uniq, inv = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
                 texts_u = uniq.tolist()

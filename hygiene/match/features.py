@@ -204,7 +204,11 @@ def encode_frames(
 
     def code(members: tuple[str, ...]) -> dict[str, Coded]:
         chunks = [c for m in members for c in columns.pop(m).chunks]  # large_string above
-        coded = _factorize(pa.chunked_array(chunks, pa.large_string()))
+        # Names in sorted order: their codes compare as the text does, which puts a pair
+        # with swapped names in one order whatever the row order (`compare.orient`).
+        coded = _factorize(
+            pa.chunked_array(chunks, pa.large_string()), sort=members == SHARED["name"]
+        )
         del chunks
         return {
             m: Coded(coded.codes[k * n : (k + 1) * n], coded.vocab) for k, m in enumerate(members)

@@ -100,11 +100,16 @@ def estimate_u(
     n = f.n
     if n < 2:
         return [prior_u(len(c.levels)) for c in comps]
-    samples = int(min(samples, n * (n - 1) // 2))
-    a = rng.integers(0, n, samples)
-    b = rng.integers(0, n, samples)
-    keep = a != b
-    g, _ = compare(f, a[keep], b[keep], comps)
+    if n * (n - 1) // 2 <= samples:
+        # A small file has fewer pairs than the sample: take them all, so u (and with it
+        # every weight) is exact and does not depend on the order of the rows.
+        a, b = np.triu_indices(n, 1)
+    else:
+        a = rng.integers(0, n, samples)
+        b = rng.integers(0, n, samples)
+        keep = a != b
+        a, b = a[keep], b[keep]
+    g, _ = compare(f, a, b, comps)
     return [
         _level_probs(g[:, k], prior_u(len(c.levels)), strength=U_PRIOR_PAIRS)
         for k, c in enumerate(comps)
@@ -274,18 +279,31 @@ def term_frequencies(f: Features, comps: list[Comparison]) -> dict[tuple[int, in
     return out
 
 
-def _tf_adjust(model: Model, k: int, lvl: int, rows: np.ndarray, tf_min: float) -> np.ndarray:
+def _tf_adjust(model: Model, k: int, lvl: int, freq: np.ndarray, tf_min: float) -> np.ndarray:
     """Splink's adjustment: agreeing on a value is about as rare as the value itself, so the
-    weight moves by log2(average agreement / this value's frequency). The average is the
-    random-pair share of every level that agrees on the same column (postcode equal, with
-    or without the city), so a joint level keeps what the other column adds. The floor stops
-    one unique typo from outweighing everything else."""
-    tf = model.tf[(k, lvl)]
-    u_val = np.maximum(tf[rows], tf_min)
+    weight moves by log2(average agreement / this value's frequency `freq`). The average is
+    the random-pair share of every level that agrees on the same column (postcode equal,
+    with or without the city), so a joint level keeps what the other column adds. The floor
+    stops one unique typo from outweighing everything else."""
+    u_val = np.maximum(freq, tf_min)
     column = dict(model.comps[k].tf_levels())[lvl]
     u = model.u_random[k] if model.u_random else model.u[k]
     ref = float(sum(u[lv] for lv, col in model.comps[k].tf_levels() if col == column))
     return np.asarray(np.log2(ref / np.where(np.isnan(u_val), ref, u_val)))
+
+
+_SWAPPED = {"first_name": "last_name", "last_name": "first_name"}
+
+
+def _other_name_tf(model: Model, k: int) -> np.ndarray | None:
+    """For a name comparison, the frequencies of the other name column (top level)."""
+    other = _SWAPPED.get(model.comps[k].name)
+    for kk, lvl in model.tf:
+        if other is not None and model.comps[kk].name == other and lvl == len(
+            model.comps[kk].levels
+        ) - 1:
+            return model.tf[(kk, lvl)]
+    return None
 
 
 def prior_weight(model: Model) -> float:
@@ -294,34 +312,63 @@ def prior_weight(model: Model) -> float:
 
 
 def level_weight(
-    model: Model, k: int, g: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+    model: Model,
+    k: int,
+    g: np.ndarray,
+    left: np.ndarray,
+    tf_min: float = 1e-4,
+    right: np.ndarray | None = None,
+    swap: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Weight of comparison `k` at levels `g` (0 where missing), adjusted for value frequency."""
+    """Weight of comparison `k` at levels `g` (0 where missing), adjusted for value frequency.
+
+    Given the pairs put in order (`compare.orient`) and which have names swapped, a name
+    agreed across the two orders weighs by the more common of its two uses (as the first
+    name of one record and the last name of the other): "George" is a rare last name but
+    a common first name."""
     table = model.weights()[k]
     wk = np.where(g >= 0, table[np.maximum(g, 0)], 0.0)
+    other = _other_name_tf(model, k) if swap is not None and right is not None else None
     for kk, lvl in model.tf:
         if kk == k:
             at = np.flatnonzero(g == lvl)
-            wk[at] += _tf_adjust(model, k, lvl, left[at], tf_min)
+            freq = model.tf[(k, lvl)][left[at]]
+            if other is not None and right is not None and swap is not None:
+                sw = np.flatnonzero(swap[at])
+                freq[sw] = np.fmax(freq[sw], other[right[at[sw]]])
+            wk[at] += _tf_adjust(model, k, lvl, freq, tf_min)
     return wk
 
 
 def match_weights(
-    model: Model, gammas: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+    model: Model,
+    gammas: np.ndarray,
+    left: np.ndarray,
+    tf_min: float = 1e-4,
+    right: np.ndarray | None = None,
+    swap: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Total match weight (log2 odds) of each pair, adjusted for value frequency."""
+    """Total match weight (log2 odds) of each pair, adjusted for value frequency (pairs in
+    `compare.orient` order; see `level_weight`)."""
     w = np.full(len(gammas), np.log2(model.lam / (1 - model.lam)))
     for k in range(len(model.comps)):
-        w += level_weight(model, k, gammas[:, k], left, tf_min)
+        w += level_weight(model, k, gammas[:, k], left, tf_min, right, swap)
     return w
 
 
 def best_weight(
-    model: Model, k: int, mask: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+    model: Model,
+    k: int,
+    mask: np.ndarray,
+    left: np.ndarray,
+    tf_min: float = 1e-4,
+    right: np.ndarray | None = None,
 ) -> np.ndarray:
     """The highest weight comparison `k` could add, given the levels still possible (bit
     masks from `compare.possible_levels`). Levels with a frequency adjustment are only
-    possible where their value is equal, so the adjustment is known exactly."""
+    possible where their value is equal, so the adjustment is known, but for the order a
+    swapped pair is compared in: given `right`, the rarer of the two records' values counts,
+    which no order can beat."""
     table = model.weights()[k]
     tf_levels = [lvl for kk, lvl in model.tf if kk == k]
     # Best weight for every possible mask (at most 2^7), tf levels left out: one gather.
@@ -333,20 +380,26 @@ def best_weight(
     for lvl in tf_levels:
         at = np.flatnonzero(mask & np.uint16(1 << lvl))
         if len(at):
-            cand = table[lvl] + _tf_adjust(model, k, lvl, left[at], tf_min)
+            tf = model.tf[(k, lvl)]
+            freq = tf[left[at]] if right is None else np.fmin(tf[left[at]], tf[right[at]])
+            cand = table[lvl] + _tf_adjust(model, k, lvl, freq, tf_min)
             wk[at] = np.maximum(wk[at], cand)
     return wk
 
 
 def upper_bound(
-    model: Model, possible: np.ndarray, left: np.ndarray, tf_min: float = 1e-4
+    model: Model,
+    possible: np.ndarray,
+    left: np.ndarray,
+    tf_min: float = 1e-4,
+    right: np.ndarray | None = None,
 ) -> np.ndarray:
     """The highest match weight each pair could reach, given the levels still possible
     (`compare.possible_levels`). A pair whose bound is below the threshold needs no fuzzy
     comparison."""
     w = np.full(len(possible), np.log2(model.lam / (1 - model.lam)))
     for k in range(len(model.comps)):
-        w += best_weight(model, k, possible[:, k], left, tf_min)
+        w += best_weight(model, k, possible[:, k], left, tf_min, right)
     return w
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from hygiene.runtime import parallel_map
 
 from . import fs
-from .compare import Comparison, level, possible_levels, swapped_names
+from .compare import Comparison, level, orient, possible_levels, swapped_names
 from .features import Features
 
 #: Comparisons by cost: exact code tests and one-edit checks first, then the names
@@ -67,9 +67,12 @@ def compare_screened(
     left: np.ndarray,
     right: np.ndarray,
     floor_weight: float,
+    keep_same_mailbox: bool = False,
 ) -> Compared:
     """Compare candidate pairs (left[i], right[i]) in stages, keeping those whose match
-    weight can still reach `floor_weight` (log2 odds).
+    weight can still reach `floor_weight` (log2 odds). With `keep_same_mailbox`, pairs with
+    one email key (possible strong matches, `strong.py`) are kept and compared in full
+    whatever their weight.
 
     Chunks of pairs are compared on two threads: the work is numpy and rapidfuzz, which
     release the GIL, and in an audit this is the tail of matching, after the checks have
@@ -79,7 +82,7 @@ def compare_screened(
     floor = floor_weight - 1e-9
 
     def chunk(s0: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        return _screen_chunk(f, comps, model, stages, left, right, s0, floor)
+        return _screen_chunk(f, comps, model, stages, left, right, s0, floor, keep_same_mailbox)
 
     parts = parallel_map(chunk, range(0, len(left), CHUNK))
     if not parts:
@@ -106,19 +109,27 @@ def _screen_chunk(
     right: np.ndarray,
     s0: int,
     floor_weight: float,
+    keep_same_mailbox: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """One chunk of `compare_screened`: positions kept, their levels, swaps, levels computed."""
     cl, cr = left[s0 : s0 + CHUNK], right[s0 : s0 + CHUNK]
+    if keep_same_mailbox:
+        key = f.cols["email_key"].codes
+        mailbox = (key[cl] >= 0) & (key[cl] == key[cr])
+    else:
+        mailbox = np.zeros(len(cl), dtype=bool)
     possible = possible_levels(f, comps, cl, cr)
     bound = np.full(len(cl), fs.prior_weight(model))
     best = []
     for k in range(len(comps)):
-        best.append(fs.best_weight(model, k, possible[:, k], cl))
+        best.append(fs.best_weight(model, k, possible[:, k], cl, right=cr))
         bound += best[k]
     del possible
-    alive = np.flatnonzero(bound >= floor_weight)
+    alive = np.flatnonzero((bound >= floor_weight) | mailbox)
     la, ra, b = cl[alive], cr[alive], bound[alive]
+    protect = mailbox[alive]
     swap = swapped_names(f, la, ra)
+    ol, orr = orient(f, la, ra, swap)
     g = np.zeros((len(alive), len(comps)), dtype=np.int8)
     idx = np.arange(len(alive))  # pairs still alive, as positions in la/ra
     computed = 0
@@ -126,7 +137,10 @@ def _screen_chunk(
         for k in ks:
             lv = level(f, comps[k], la[idx], ra[idx], swap[idx])
             g[idx, k] = lv
-            b[idx] += fs.level_weight(model, k, lv, la[idx]) - best[k][alive[idx]]
+            b[idx] += (
+                fs.level_weight(model, k, lv, ol[idx], right=orr[idx], swap=swap[idx])
+                - best[k][alive[idx]]
+            )
             computed += len(idx)
-        idx = idx[b[idx] >= floor_weight]
+        idx = idx[(b[idx] >= floor_weight) | protect[idx]]
     return s0 + alive[idx], g[idx], swap[idx], computed

@@ -20,7 +20,17 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.resources import load_yaml, rules_dir, rules_yaml
 
-RULE_TYPES = ("source_kind", "most_complete", "most_recent", "oldest", "first_row")
+RULE_TYPES = (
+    "source_kind",
+    "well_formed",
+    "most_complete",
+    "most_recent",
+    "oldest",
+    "first_row",
+)
+#: Per source, per field: a code per row of the source (-1 missing) for values compared
+#: as equal (the matcher's name keys). Rules that count values read these when given.
+ValueCodes = dict[str, dict[str, np.ndarray]]
 #: Used when neither the preset nor the survivorship file says a platform's kind.
 DEFAULT_KINDS = {
     **dict.fromkeys(("hubspot", "salesforce", "pipedrive", "zoho", "generic"), "crm"),
@@ -99,8 +109,42 @@ def _filled(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> np.ndar
     return n
 
 
+def value_codes(source: Source, field: str) -> np.ndarray | None:
+    """A code per row of `source` for `field` (-1 missing), equal for values the matcher
+    compares as equal (name keys for names, else trimmed and casefolded text)."""
+    s = source.field(field)
+    if s is None:
+        return None
+    if field in ("first_name", "last_name"):
+        key = nz.name_key(s)
+    else:
+        key = nz.nullify(s).astype("string").str.casefold()
+    codes, _ = pd.factorize(key.reset_index(drop=True), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _seen_elsewhere(
+    codes: np.ndarray, pos: np.ndarray, cluster: np.ndarray
+) -> np.ndarray:
+    """Per member (rows `pos` of one source, in clusters `cluster`): its value is held by
+    some row of the source outside the member's own cluster. A one-off typo is not; a name
+    other people (or other records) also carry is."""
+    code = codes[pos]
+    present = code >= 0
+    # At least one bin: a column with no value at all (every code -1) still indexes.
+    counts = np.bincount(codes[codes >= 0], minlength=max(int(codes.max(initial=-1)) + 1, 1))
+    key = pd.MultiIndex.from_arrays([cluster, code])
+    in_cluster = pd.Series(1, index=key).groupby(level=[0, 1]).transform("size").to_numpy()
+    total = np.where(present, counts[np.maximum(code, 0)], 0)
+    return present & (total > in_cluster)
+
+
 def _scores(
-    rule: SurvivorRule, members: pd.DataFrame, sources: dict[str, Source], surv: Survivorship
+    rule: SurvivorRule,
+    members: pd.DataFrame,
+    sources: dict[str, Source],
+    surv: Survivorship,
+    codes: ValueCodes | None = None,
 ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
     """Score per member (higher wins) and the words for members `idx` winning on this rule
     (asked for winners only: a cluster has one, and wording 60k members cost a second)."""
@@ -109,10 +153,20 @@ def _scores(
     kinds = np.full(n, "", dtype=object)
     filled = np.zeros(n, dtype=np.int64)
     days = np.full(n, np.nan)
+    seen: dict[str, np.ndarray] = {f: np.zeros(n, dtype=bool) for f in rule.fields}
     for name, idx in members.groupby("source", sort=False).indices.items():
         src = sources[name]
         pos = members["pos"].to_numpy()[idx]
-        if rule.rule == "source_kind":
+        if rule.rule == "well_formed":
+            for fld in rule.fields:
+                given = (codes or {}).get(str(name), {}).get(fld)
+                c = given if given is not None else value_codes(src, fld)
+                if c is not None:
+                    seen[fld][idx] = _seen_elsewhere(
+                        c, pos, members["cluster"].to_numpy()[idx]
+                    )
+            score[idx] = sum(seen[fld][idx].astype(np.int64) for fld in rule.fields)
+        elif rule.rule == "source_kind":
             kind = surv.kind(src.platform)
             rank = rule.prefer.index(kind) if kind in rule.prefer else len(rule.prefer)
             score[idx] = -rank
@@ -130,6 +184,15 @@ def _scores(
             score[idx] = -(order * 1e12 + pos)
 
     def words(idx: np.ndarray) -> list[str]:
+        if rule.rule == "well_formed":
+            names = [fld.replace("_", " ") for fld in rule.fields]
+            return [
+                "well-formed values (seen elsewhere in the source: "
+                + (", ".join(w for w, fld in zip(names, rule.fields, strict=True) if seen[fld][i])
+                   or "none")
+                + ")"
+                for i in idx.tolist()
+            ]
         if rule.rule == "source_kind":
             return [str(k) for k in kinds[idx]]
         if rule.rule == "most_complete":
@@ -148,17 +211,23 @@ def _scores(
 
 
 def choose_survivors(
-    members: pd.DataFrame, sources: Sequence[Source], surv: Survivorship
+    members: pd.DataFrame,
+    sources: Sequence[Source],
+    surv: Survivorship,
+    codes: ValueCodes | None = None,
 ) -> pd.DataFrame:
     """Survivor of each cluster: `members` has cluster, source, pos; returns one row per
-    cluster with cluster, source, pos, reason."""
+    cluster with cluster, source, pos, reason (the deciding rule's words) and rule (its
+    type, as in rules/survivorship.yaml). `codes` gives the value codes rules that count
+    values use (the matcher's name keys); without, they are computed from the sources."""
     if members.empty:
-        return pd.DataFrame({"cluster": [], "source": [], "pos": [], "reason": []})
+        return pd.DataFrame({"cluster": [], "source": [], "pos": [], "reason": [], "rule": []})
     by_name = {s.name: s for s in sources}
     members = members.reset_index(drop=True)
     scores, words = [], []
-    for rule in (*surv.rules, SurvivorRule("first_row")):
-        s, w = _scores(rule, members, by_name, surv)
+    rules = (*surv.rules, SurvivorRule("first_row"))
+    for rule in rules:
+        s, w = _scores(rule, members, by_name, surv, codes)
         scores.append(s)
         words.append(w)
     cluster = members["cluster"].to_numpy()
@@ -187,5 +256,6 @@ def choose_survivors(
             "source": members["source"].to_numpy()[best],
             "pos": members["pos"].to_numpy()[best],
             "reason": reasons.tolist(),
+            "rule": np.asarray([r.rule for r in rules], dtype=object)[decided].tolist(),
         }
     )

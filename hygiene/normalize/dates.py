@@ -108,8 +108,16 @@ def date_order(s: pd.Series) -> str | None:
     return "ambiguous"
 
 
+#: What datetime64[ns] can hold (1677-2262); pandas parses older dates at a coarser unit.
+_NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
 def _parse_format(values: pd.Series, fmt: str) -> pd.Series:
+    """`values` read with `fmt`; NaT where not, or where out of datetime64[ns]'s range (a
+    birth date of 1630 is bad data, not a reason to stop the audit)."""
     out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+    if out.dtype != DATETIME:
+        out = out.where((out >= _NS_RANGE[0]) & (out <= _NS_RANGE[1]))
     return out.astype(DATETIME)
 
 
