@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import python_calamine as calamine
 
@@ -23,11 +24,20 @@ PASSWORD_PROTECTED = (
 )
 
 
-def read_workbook(path: Path, sheet: str | None, file: str) -> list[Table]:
-    """The non-empty sheets of a workbook (or only `sheet`), as tables."""
+def read_workbook(
+    path: Path, sheet: str | None, file: str, source: BinaryIO | None = None
+) -> list[Table]:
+    """The non-empty sheets of a workbook (or only `sheet`), as tables.
+
+    `source` is the workbook already opened (read from it, not from `path`); calamine then
+    tells the format by the content, so an .xls saved as .xlsx is still read.
+    """
     shown = f"{path}#{sheet}" if sheet else path
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        if source is not None:
+            book = calamine.CalamineWorkbook.from_filelike(source)
+        else:
+            book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputError(path, *PASSWORD_PROTECTED) from exc
     except (calamine.CalamineError, OSError, ValueError) as exc:

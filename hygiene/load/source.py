@@ -18,6 +18,7 @@ from ..runtime import parallel_map
 from .archive import is_workbook_zip, read_zip, status_from_name
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
+from .inputs import HEAD, Input, open_input, shown_name
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
 from .sniff import EMPTY, sniff_kind
@@ -26,8 +27,6 @@ from .table import Table, repeat_text
 
 #: The column added to Mailchimp member files whose name tells the status (see archive.py).
 STATUS_COLUMN = "Member Status"
-_HEAD = 8192
-_PERMISSIONS = "check the file's permissions"
 
 
 def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
@@ -92,36 +91,35 @@ def split_sheet(raw: str) -> tuple[Path, str | None]:
 
 
 def read_path(path: Path, sheet: str | None = None) -> tuple[str, list[Table]]:
-    """The tables of one file and the kind it was read as ("csv", "workbook", "zip")."""
-    if not path.exists():
-        raise InputError(path, "file not found", "check the path and the file name")
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a file", "give the export file inside it")
+    """The tables of one file and the kind it was read as ("csv", "workbook", "zip").
+
+    The path is opened once (`open_input`): a pipe or standard input is read whole.
+    """
+    opened = open_input(path)
     try:
-        with path.open("rb") as fh:
-            head = fh.read(_HEAD)
-    except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror})", _PERMISSIONS) from exc
-    if not head.strip() and path.stat().st_size <= len(head):
+        return _read_opened(opened, sheet)
+    finally:
+        opened.close()
+
+
+def _read_opened(opened: Input, sheet: str | None) -> tuple[str, list[Table]]:
+    path, head = opened.path, opened.head
+    if not head.strip() and len(head) < HEAD:
         raise InputError(path, *EMPTY)
     kind = sniff_kind(path, head)
     if kind == "encrypted":
         raise InputError(path, *PASSWORD_PROTECTED)
-    if kind == "zip" and not is_workbook_zip(path):
+    if kind == "zip" and not is_workbook_zip(opened.file()):
         if sheet is not None:
             raise InputError(f"{path}#{sheet}", "a ZIP archive has no sheets", "drop the '#' part")
-        return "zip", read_zip(path)
+        return "zip", read_zip(path, source=opened.file())
     if kind in ("zip", "workbook"):
-        return "workbook", read_workbook(path, sheet, path.name)
+        return "workbook", read_workbook(path, sheet, path.name, source=opened.file())
     if sheet is not None:
         raise InputError(
             f"{path}#{sheet}", "only a workbook has sheets", "drop the '#' part for a CSV file"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror})", _PERMISSIONS) from exc
-    return "csv", [read_csv_bytes(data, path.name, path)]
+    return "csv", [read_csv_bytes(opened.read_all(), shown_name(path), path)]
 
 
 def _add_member_status(tables: list[Table]) -> bool:
