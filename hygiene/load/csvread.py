@@ -25,9 +25,18 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from .sniff import EMPTY, detect_delimiter, first_record, to_utf8
-from .table import Table, clean_headers, extra_names, frame_from_arrow, frame_from_columns
+from .table import (
+    Table,
+    check_width,
+    clean_headers,
+    extra_names,
+    frame_from_arrow,
+    frame_from_columns,
+)
 
 _LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\n|\r))*")
+#: Excel's delimiter line ("sep=;", maybe quoted), written before the header.
+_SEP_LINE = re.compile(rb'"?sep=([,;\t|:])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 _SAMPLE = 1 << 16
 # pyarrow's block size: on the 200 MB benchmark file (2 cores) 0.5-8 MB read alike (0.44-0.50 s),
 # 16 MB was 2x slower (fewer blocks than threads); 8 MB keeps columns at few chunks.
@@ -41,9 +50,17 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     offset = start.end() if start else 0
     if offset >= len(utf8) or (len(utf8) - offset < 4096 and not utf8[offset:].strip()):
         raise InputError(path, *EMPTY)
+    hint = _SEP_LINE.match(utf8, offset)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; it is not the header.
+        blank = _LEADING_BLANK_LINES.match(utf8, hint.end())
+        offset = blank.end() if blank else hint.end()
+        if offset >= len(utf8):
+            raise InputError(path, *EMPTY)
     sample = utf8[offset : offset + _SAMPLE].decode("utf-8", errors="ignore")
-    delim = detect_delimiter(sample)
+    delim = hint.group(1).decode() if hint else detect_delimiter(sample)
     header = first_record(sample, delim)
+    check_width(len(header), path)
     names = clean_headers(header)
     buf = pa.py_buffer(utf8).slice(offset)
     if not _sample_is_ragged(sample, delim, len(names)):
@@ -53,7 +70,7 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
         except pa.ArrowInvalid:
             pass  # a ragged row past the sample: the threaded pass was wasted
     try:
-        return _read_ragged(buf, names, delim, file)
+        return _read_ragged(buf, names, delim, file, path)
     except (pa.ArrowInvalid, ValueError, csv.Error):
         # Quoting pyarrow refuses: the csv module reads every row it can.
         return _read_python(bytes(buf).decode("utf-8"), names, delim, file, path)
@@ -94,7 +111,7 @@ def _sample_is_ragged(sample: str, delim: str, width: int) -> bool:
     return any(r is not None and len(r) != width for r in trimmed)
 
 
-def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str) -> Table:
+def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str, path: object) -> Table:
     """pyarrow reads the regular rows; the ragged ones are parsed alone and spliced back."""
     bad: list[tuple[int, str]] = []
 
@@ -123,6 +140,7 @@ def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str) -> Tab
     ):
         raise ValueError("skipped rows out of place")
     widest = max([width, *(len(r) for r in records if r is not None)])
+    check_width(widest, path)
     all_names = names + extra_names(names, widest - width)
     extra = {n: pa.nulls(good.num_rows, pa.large_string()) for n in all_names[width:]}
     good = pa.table({**dict(zip(names, good.columns, strict=True)), **extra})
@@ -183,6 +201,7 @@ def _read_python(text: str, names: list[str], delim: str, file: str, path: objec
     except csv.Error as exc:
         raise InputError(path, f"cannot parse as CSV ({exc})", "check the quoting") from exc
     widest = max((len(r) for r in rows), default=width)
+    check_width(widest, path)
     all_names = names + extra_names(names, max(0, widest - width))
     columns: list[tuple[str | None, ...]]
     if rows:

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import python_calamine as calamine
 
 from ..errors import InputError
-from .table import Table, clean_headers, frame_from_columns
+from .table import Table, check_width, clean_headers, frame_from_columns
 
 Cell = object
 PASSWORD_PROTECTED = (
@@ -90,6 +90,7 @@ def _sheet_table(rows: Sequence[Sequence[Cell]], file: str, sheet: str) -> Table
     # Trailing columns that are empty everywhere (a formatted but blank range) are dropped.
     while width > 1 and not any(map(_present, columns[width - 1])):
         width -= 1
+    check_width(width, f"{file}#{sheet}")
     names = clean_headers([render(col[0]) for col in columns[:width]])
     cells: list[Sequence[str | None]] = []
     for col in columns[:width]:

@@ -26,6 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..arrays import distinct
 from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
+from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
@@ -202,7 +203,7 @@ def ordered_findings(findings: pd.DataFrame) -> pd.DataFrame:
 def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: RowWriter) -> int:
     frame = ordered_findings(audit.findings).head(options.xlsx_max_findings)
     if options.redact:
-        frame = redact_findings(frame)
+        frame = redact_findings(frame, audit.sources)
     n = len(frame)
     ws = _sheet(
         wb, "Findings", FINDING_HEADERS, (30, 22, 10, 10, 26, 10, 8, 14, 14, 18, 32, 32, 60, 13), n
@@ -300,15 +301,18 @@ def _source_sheet(
     positions = _source_rows(audit, src.name, src.rows, refs, options.xlsx_source_rows)
     labels = codes_per_row(audit.findings, src.name, positions)
     multi_file = len(src.files) > 1
-    headers = ["Row", *(["File"] if multi_file else []), "Findings", *map(str, src.data.columns)]
-    widths = [8, *([30] if multi_file else []), 28, *([16] * len(src.data.columns))]
+    own = ["Row", *(["File"] if multi_file else []), "Findings"]
+    # The loader refuses more columns than a sheet holds; the sheet's own few come first.
+    shown = list(src.data.columns)[: MAX_COLUMNS - len(own)]
+    headers = [*own, *map(str, shown)]
+    widths = [8, *([30] if multi_file else []), 28, *([16] * len(shown))]
     ws = _sheet(wb, title, headers, widths, len(positions))
     fields = {c: f for c, f in src.columns.items()}
     columns = [src.provenance["row"].to_numpy(dtype=np.int64)[positions].astype(object)]
     if multi_file:
         columns.append(text_column(src.provenance["file"].iloc[positions]))
     columns.append(labels)
-    for col in src.data.columns:
+    for col in shown:
         values = src.data[col].iloc[positions].reset_index(drop=True)
         if options.redact:
             values = mask_series(values, fields.get(col))
