@@ -114,7 +114,7 @@ def _read_opened(opened: Input, sheet: str | None) -> tuple[str, list[Table]]:
             raise InputError(f"{path}#{sheet}", "a ZIP archive has no sheets", "drop the '#' part")
         return "zip", read_zip(path, source=opened.file())
     if kind in ("zip", "workbook"):
-        return "workbook", read_workbook(path, sheet, path.name, source=opened.file())
+        return "workbook", read_workbook(path, sheet, shown_name(path), source=opened.file())
     if sheet is not None:
         raise InputError(
             f"{path}#{sheet}", "only a workbook has sheets", "drop the '#' part for a CSV file"

@@ -182,8 +182,8 @@ def _locate(
             continue
         prov = src.provenance
         index = pd.MultiIndex.from_arrays([prov["file"].astype(object), prov["row"]])
-        at = index.get_indexer(pd.MultiIndex.from_tuples(wanted))
-        keys[name] = dict(zip(wanted, at.tolist(), strict=True))
+        where = index.get_indexer(pd.MultiIndex.from_tuples(wanted))
+        keys[name] = dict(zip(wanted, where.tolist(), strict=True))
     out: list[list[tuple[str, int]]] = []
     for rec in records:
         found: list[tuple[str, int]] = []
@@ -211,7 +211,7 @@ def _personal_values(
             fn = masker(f)
             if col is None or fn is None:
                 continue
-            taken = col.iloc[pos].to_numpy(dtype=object, na_value=None)
+            taken = col.iloc[pos].tolist()  # a missing value is not a str
             for p, v in zip(pos.tolist(), taken, strict=True):
                 if isinstance(v, str) and v.strip():
                     rows[p].append((v, fn))
@@ -223,7 +223,8 @@ def _replace_words(message: str, pairs: Mapping[str, str]) -> str:
     """`message` with each value (longest first) replaced by its mask where it stands as a
     whole word ("Al" is masked in "'Al Lee'", not in "Alice")."""
     for old in sorted(pairs, key=len, reverse=True):
-        message = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", lambda _m, o=old: pairs[o], message)
+        new = pairs[old]
+        message = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", lambda _m: new, message)  # noqa: B023
     return message
 
 
