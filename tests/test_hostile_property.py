@@ -139,6 +139,10 @@ def hostile_csv(draw: st.DrawFn) -> tuple[bytes, int]:
     delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
+    if newline == "\n" and any("\r" in c for c in [*extra, *(c for r in rows for c in r)]):
+        # csv.writer leaves a bare CR unquoted when lines end in LF: every reader (Excel,
+        # pyarrow) then sees a line break there, so the file holds more records than written.
+        quoting = csv.QUOTE_ALL
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=newline)
     w.writerow(["Email", *extra])
@@ -181,14 +185,14 @@ def test_hostile_csv_through_audit_and_clean(case: tuple[bytes, int], redact: bo
         args = ["audit", f"crm={path}", "--out", str(out), "--format", "html,json,xlsx,md",
                 "--no-history", "-q", *(["--redact"] if redact else [])]  # fmt: skip
         code, _, err = run(*args)
-        assert code in (0, 1, 2)
+        assert code in (0, 1, 2), err
         if code == 2:
             one_line_error(err)
         else:
             assert "Traceback" not in err and "Exception ignored" not in err, err
             check_outputs(out)
             doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
-            assert doc["sources"][0]["rows"] == written
+            assert doc["sources"][0]["rows"] == written, data
         code, stdout, err = run("clean", f"crm={path}", "--out", str(Path(tmp) / "clean"), "-q")
         assert code in (0, 1, 2)
         if code == 2:
@@ -197,22 +201,14 @@ def test_hostile_csv_through_audit_and_clean(case: tuple[bytes, int], redact: bo
             assert "Traceback" not in err, err
             check_outputs(Path(tmp) / "clean")
             summary = json.loads((Path(tmp) / "clean" / "clean_summary.json").read_text())
-            assert written in _row_counts(summary)
+            acc = summary["accounting"]
+            assert acc["ok"] and [s["rows"] for s in acc["sources"]] == [written]
+            for s in acc["sources"]:
+                assert s["rows"] == s["kept"] + s["merged"] + s["suppressed"]
+            cleaned = Path(tmp) / "clean" / "cleaned_crm.csv"
+            with open(cleaned, newline="", encoding="utf-8") as fh:
+                assert len(list(csv.reader(fh))) - 1 == acc["sources"][0]["cleaned_rows"]
         assert digest(path) == before
-
-
-def _row_counts(summary: object) -> list[int]:
-    """Every value of a "rows" key in clean_summary.json."""
-    found: list[int] = []
-    if isinstance(summary, dict):
-        for k, v in summary.items():
-            if k == "rows" and isinstance(v, int):
-                found.append(v)
-            found += _row_counts(v)
-    elif isinstance(summary, list):
-        for v in summary:
-            found += _row_counts(v)
-    return found
 
 
 name_token = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=4, max_size=8).map(

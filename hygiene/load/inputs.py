@@ -74,11 +74,12 @@ class Input:
 def open_input(path: Path, limit: int = MAX_PIPED) -> Input:
     """Open `path` (or standard input for "-") once; InputError with the reason otherwise."""
     if str(path) == STDIN:
-        if sys.stdin is None or sys.stdin.isatty():
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None or sys.stdin.isatty():
             raise InputError(
                 "-", "standard input is a terminal", "pipe the export in: ... crm=- < export.csv"
             )
-        return _stream(path, sys.stdin.buffer, limit, "standard input")
+        return _stream(path, stream, limit, "standard input")
     try:
         info = os.stat(path)
     except OSError as exc:
