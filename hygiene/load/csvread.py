@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
-from .sniff import EMPTY, detect_delimiter, first_record, to_utf8
+from .sniff import EMPTY, detect_delimiter, to_utf8
 from .table import (
     Table,
     check_width,
@@ -59,10 +59,12 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
             raise InputError(path, *EMPTY)
     sample = utf8[offset : offset + _SAMPLE].decode("utf-8", errors="ignore")
     delim = hint.group(1).decode() if hint else detect_delimiter(sample)
-    header = first_record(sample, delim)
+    header, header_bytes = _header(utf8, offset, delim)
     check_width(len(header), path)
     names = clean_headers(header)
-    buf = pa.py_buffer(utf8).slice(offset)
+    # The data starts where the header record ends: a quoted line break in a header (or a
+    # line of empty cells before it) must not make pyarrow's own row skip land mid-record.
+    buf = pa.py_buffer(utf8).slice(offset + header_bytes)
     if not _sample_is_ragged(sample, delim, len(names)):
         try:
             frame = frame_from_arrow(_arrow(buf, names, delim), names)
@@ -76,6 +78,41 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
         return _read_python(bytes(buf).decode("utf-8"), names, delim, file, path)
 
 
+def _header(utf8: bytes, offset: int, delim: str) -> tuple[list[str], int]:
+    """The header (the first record with a non-blank cell) from `offset`, and its length in
+    bytes with the line end. The window grows until the record ends inside it."""
+    size = _SAMPLE
+    while True:
+        window = utf8[offset : offset + size]
+        text = window.decode("utf-8", errors="ignore")
+        record, end = _first_record_end(text, delim)
+        if end < len(text) or offset + size >= len(utf8):
+            return record, len(text[:end].encode("utf-8"))
+        size *= 16
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _first_record_end(text: str, delim: str) -> tuple[list[str], int]:
+    """The first non-blank CSV record of `text` and the characters it spans (with its line
+    end); ([], len(text)) when there is none."""
+    spans: list[int] = []
+
+    def lines() -> Any:
+        for m in _LINE.finditer(text):
+            spans.append(m.end() - m.start())
+            yield m.group(0)
+
+    try:
+        for row in csv.reader(lines(), delimiter=delim):
+            if any(cell.strip() for cell in row):
+                return row, sum(spans)
+    except csv.Error:
+        pass
+    return [], len(text)
+
+
 def _arrow(
     buf: pa.Buffer, names: list[str], delim: str, on_invalid: Callable[[Any], str] | None = None
 ) -> pa.Table:
@@ -83,7 +120,7 @@ def _arrow(
     return pacsv.read_csv(
         pa.BufferReader(buf),
         read_options=pacsv.ReadOptions(
-            column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=on_invalid is None
+            column_names=names, block_size=_BLOCK, use_threads=on_invalid is None
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delim,
@@ -132,8 +169,8 @@ def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str, path: 
         rec = parsed[0]
         counts.append(len(rec))
         records.append(_trim(rec, width))
-    # pyarrow numbers records from 1 with the header as record 1.
-    positions = np.array([number - 2 for number, _ in bad], dtype=np.int64)
+    # pyarrow numbers records from 1 (the buffer starts after the header).
+    positions = np.array([number - 1 for number, _ in bad], dtype=np.int64)
     total = good.num_rows + len(bad)
     if len(np.unique(positions)) != len(bad) or (
         len(bad) and not 0 <= positions.min() <= positions.max() < total
@@ -189,7 +226,6 @@ def _read_python(text: str, names: list[str], delim: str, file: str, path: objec
     ragged: list[tuple[int, int]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
-        next(reader, None)  # the header, already parsed
         for raw in reader:
             cells = len(raw)
             rec = _trim(raw, width)
