@@ -24,6 +24,7 @@ from .checks.gx import preload as preload_gx
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
+from .fileio import refuse_inputs
 from .links import LINK_HITS, finish_links, keep_link_views, plan_links
 from .links.state import STATE_FIELDS, sent_types
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
@@ -188,6 +189,8 @@ class Audit:
         for fmt in chosen:
             if fmt not in available:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
+        inputs = [p for s in self.sources for p in s.paths]
+        refuse_inputs([out / FORMATS[f] for f in chosen], inputs)
         # Formats side by side: each writer reads the audit only, and the heavy parts
         # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
         # the GIL.

@@ -7,6 +7,7 @@ one line naming the file or option and the fix. Tracebacks only with --debug.
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from .cli_options import (
 )
 from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
-from .errors import ConfigError, HygieneError
+from .errors import ConfigError, HygieneError, one_line
 from .runtime import use_system_allocator
 
 
@@ -327,9 +328,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except HygieneError as exc:
         if debug:
-            raise
-        click.echo(f"hygiene: error: {exc}", err=True)
+            traceback.print_exc()
+        click.echo(f"hygiene: error: {one_line(str(exc))}", err=True)
         return exc.exit_code
+    except OSError as exc:  # an output folder or file that cannot be written
+        if debug:
+            traceback.print_exc()
+        where = one_line(str(exc.filename)) if exc.filename else "a file"
+        click.echo(
+            f"hygiene: error: {where}: {exc.strerror or type(exc).__name__}; "
+            "check that the --out folder can be written, or choose another",
+            err=True,
+        )
+        return 2
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     except KeyboardInterrupt:
@@ -337,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if debug:
-            raise
+            traceback.print_exc()
+            return 2
         # The exception's text may quote a cell of the data (personal data in a scheduler's
         # log); only its type is printed, the rest waits for --debug.
         click.echo(

@@ -8,16 +8,35 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from .errors import ConfigError
 
 #: Mode of every output file: contact data is personal data.
 OUTPUT_MODE = 0o600
 #: Leading characters a spreadsheet reads as a formula (tab and CR can hide one); text
 #: starting so is written as text in every CSV and workbook the tool writes.
 FORMULA_START = r"^[=+\-@\t\r]"
+#: Characters XML 1.0 cannot hold: C0 controls but tab, LF and CR, and U+FFFE / U+FFFF
+#: (a workbook holding one is ill-formed: Excel and openpyxl refuse it). Spelt so that both
+#: Python's re and RE2 (pyarrow's regex kernels) read it; surrogates cannot be Arrow text.
+XML_ILLEGAL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
+_XML_ILLEGAL_PY = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA = re.compile(FORMULA_START)
+
+
+def xml_safe(text: str) -> str:
+    """`text` with every character XML 1.0 forbids replaced by U+FFFD."""
+    return _XML_ILLEGAL_PY.sub("\ufffd", text)
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet would read `text` as a formula (or it hides one)."""
+    return bool(_FORMULA.match(text))
 
 
 @contextlib.contextmanager
@@ -74,3 +93,12 @@ def _atomic_path(target: Path) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path | str]) -> None:
+    """ConfigError when an output would overwrite an input (an export kept in the --out
+    folder under an output's name): inputs are never written to."""
+    ins = {Path(p).resolve() for p in inputs}
+    for out in outputs:
+        if Path(out).resolve() in ins:
+            raise ConfigError(f"{out}: is an input file; choose another --out folder")

@@ -198,16 +198,38 @@ TRICKY = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("data", "columns", "rows"),
+    [
+        # a quoted line break in the header: the data starts after the whole record
+        (b'"Email","\rundefined"\n"p0@d0.io","x"\n', ["Email", "undefined"], [["p0@d0.io", "x"]]),
+        (b'"E\nmail",Name\r\na@b.io,Ann\r\n', ["E\nmail", "Name"], [["a@b.io", "Ann"]]),
+        # a line of empty cells before the header is not the header, nor a record
+        (b",,\nEmail,Name\na@b.io,Ann\n", ["Email", "Name"], [["a@b.io", "Ann"]]),
+        (b"Email,Name", ["Email", "Name"], []),
+    ],
+)
+def test_header_spanning_lines_or_after_empty_cells(
+    data: bytes, columns: list[str], rows: list[list[str]]
+) -> None:
+    from hygiene.load.csvread import read_csv_bytes
+
+    table = read_csv_bytes(data, "f.csv", "f.csv")
+    assert list(table.data.columns) == columns
+    assert table.data.astype(object).values.tolist() == rows
+
+
 @pytest.mark.parametrize("text", TRICKY)
 def test_ragged_splice_matches_the_plain_csv_module(text: str) -> None:
-    from hygiene.load.csvread import _read_python, read_csv_bytes
-    from hygiene.load.sniff import detect_delimiter, first_record
+    from hygiene.load.csvread import _header, _read_python, read_csv_bytes
+    from hygiene.load.sniff import detect_delimiter
     from hygiene.load.table import clean_headers
 
     fast = read_csv_bytes(text.encode(), "f.csv", "f.csv")
     delim = detect_delimiter(text)
-    names = clean_headers(first_record(text, delim))
-    slow = _read_python(text, names, delim, "f.csv", "f.csv")
+    header, end = _header(text.encode(), 0, delim)
+    names = clean_headers(header)
+    slow = _read_python(text.encode()[end:].decode(), names, delim, "f.csv", "f.csv")
     pd.testing.assert_frame_equal(fast.data, slow.data)
     assert fast.ragged == slow.ragged and fast.ragged
 

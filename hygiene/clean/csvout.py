@@ -2,6 +2,8 @@
 
 A value from the data that begins with = + - @ tab or CR would run as a formula when the
 file is opened in a spreadsheet; it is written with a leading single quote ("'=HYPERLINK(...").
+Headers are escaped alike (a column of the export can be named "=cmd|..."). NUL characters
+are dropped: no CRM import accepts them, and some read one as the end of the file.
 Numbers are left alone: a phone number in E.164 ("+14155552671") or a negative amount
 ("-12.50") holds only digits and punctuation, cannot call a function or reference a cell,
 and an import needs it exactly as it is.
@@ -29,9 +31,12 @@ NUMERIC = r"^[+\-][0-9][0-9 ().\-/]*$"
 
 
 def escape(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Formula-like text prefixed with a single quote; everything else unchanged."""
+    """Formula-like text prefixed with a single quote, NUL characters dropped; everything
+    else unchanged."""
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
+    if pc.any(pc.match_substring(arr, "\x00")).as_py():
+        arr = pc.replace_substring(arr, "\x00", "")
     risky = pc.and_(
         pc.match_substring_regex(arr, FORMULA_START),
         pc.invert(pc.match_substring_regex(arr, NUMERIC)),
@@ -42,11 +47,17 @@ def escape(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.if_else(risky, quoted, arr)
 
 
+def escape_header(name: str) -> str:
+    """A header as written: escaped like a value (a source's own header can be a formula)."""
+    return str(escape(pa.array([str(name)], pa.string()))[0].as_py())
+
+
 def table(columns: Mapping[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
-    """A table of text columns, each escaped; headers may repeat only if the caller says so."""
+    """A table of text columns, each escaped, under escaped headers; headers may repeat only
+    if the caller says so."""
     names = list(columns)
     arrays = [escape(columns[n]) for n in names]
-    return pa.Table.from_arrays(arrays, names=[str(n) for n in names])
+    return pa.Table.from_arrays(arrays, names=[escape_header(n) for n in names])
 
 
 class Staging:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -15,6 +16,11 @@ from .table import Table
 
 #: Refuse archives that unpack to more than this (a zip bomb, or not an audience export).
 MAX_UNPACKED = 2 * 1024**3
+#: ... or to more than this many times their own size: member CSVs of real audiences
+#: deflate 4-10x, a ZIP bomb several hundred times. Under `RATIO_FLOOR` the ratio is not
+#: applied (a small archive of a very repetitive list is harmless).
+MAX_RATIO = 100
+RATIO_FLOOR = 64 * 1024**2
 MEMBER_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 
 # Status words a member file's name may carry anywhere ("subscribed_members_export_8f3a.csv",
@@ -73,7 +79,7 @@ def status_from_content(data: pd.DataFrame) -> pd.Series | None:
     return out
 
 
-def is_workbook_zip(path: Path) -> bool:
+def is_workbook_zip(path: Path | BinaryIO) -> bool:
     """True for an XLSX/XLSM/ODS (a ZIP of XML parts) rather than an archive of CSVs."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -83,10 +89,15 @@ def is_workbook_zip(path: Path) -> bool:
     return "[Content_Types].xml" in names or "mimetype" in names and "content.xml" in names
 
 
-def read_zip(path: Path, limit: int = MAX_UNPACKED) -> list[Table]:
-    """One table per member CSV (in archive order); other members are ignored."""
+def read_zip(
+    path: Path, limit: int = MAX_UNPACKED, source: BinaryIO | None = None
+) -> list[Table]:
+    """One table per member CSV (in archive order); other members are ignored.
+
+    `source` is the archive already opened (read from it, not from `path`).
+    """
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(source if source is not None else path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(path, "not a readable ZIP archive", "download the export again") from exc
     with zf:
@@ -97,9 +108,10 @@ def read_zip(path: Path, limit: int = MAX_UNPACKED) -> list[Table]:
                 "the ZIP holds no CSV files",
                 "give the Mailchimp audience export ZIP or its CSVs",
             )
+        limit = unpack_limit(zf, limit)
         too_big = InputError(
             path,
-            f"the archive unpacks to more than {limit / 1024**3:g} GB",
+            f"the archive unpacks to more than {_size(limit)} (a ZIP bomb?)",
             "unzip it and give the CSV files one by one",
         )
         if sum(i.file_size for i in members) > limit:
@@ -125,6 +137,22 @@ def read_zip(path: Path, limit: int = MAX_UNPACKED) -> list[Table]:
     if not tables:
         raise InputError(path, "every CSV in the ZIP is empty", "export the audience again")
     return tables
+
+
+def unpack_limit(zf: zipfile.ZipFile, limit: int = MAX_UNPACKED) -> int:
+    """The most bytes the archive's members may unpack to: `limit`, and at most `MAX_RATIO`
+    times the archive's size once that exceeds `RATIO_FLOOR`."""
+    fp = zf.fp
+    if fp is None:
+        return limit
+    here = fp.tell()
+    size = fp.seek(0, 2)
+    fp.seek(here)
+    return min(limit, max(RATIO_FLOOR, MAX_RATIO * size))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:g} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
 
 
 def _is_member_csv(info: zipfile.ZipInfo) -> bool:

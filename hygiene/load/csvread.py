@@ -24,10 +24,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
-from .sniff import EMPTY, detect_delimiter, first_record, to_utf8
-from .table import Table, clean_headers, extra_names, frame_from_arrow, frame_from_columns
+from .sniff import EMPTY, detect_delimiter, to_utf8
+from .table import (
+    Table,
+    check_width,
+    clean_headers,
+    extra_names,
+    frame_from_arrow,
+    frame_from_columns,
+)
 
 _LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\n|\r))*")
+#: Excel's delimiter line ("sep=;", maybe quoted), written before the header.
+_SEP_LINE = re.compile(rb'"?sep=([,;\t|:])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 _SAMPLE = 1 << 16
 # pyarrow's block size: on the 200 MB benchmark file (2 cores) 0.5-8 MB read alike (0.44-0.50 s),
 # 16 MB was 2x slower (fewer blocks than threads); 8 MB keeps columns at few chunks.
@@ -41,11 +50,21 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     offset = start.end() if start else 0
     if offset >= len(utf8) or (len(utf8) - offset < 4096 and not utf8[offset:].strip()):
         raise InputError(path, *EMPTY)
+    hint = _SEP_LINE.match(utf8, offset)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; it is not the header.
+        blank = _LEADING_BLANK_LINES.match(utf8, hint.end())
+        offset = blank.end() if blank else hint.end()
+        if offset >= len(utf8):
+            raise InputError(path, *EMPTY)
     sample = utf8[offset : offset + _SAMPLE].decode("utf-8", errors="ignore")
-    delim = detect_delimiter(sample)
-    header = first_record(sample, delim)
+    delim = hint.group(1).decode() if hint else detect_delimiter(sample)
+    header, header_bytes = _header(utf8, offset, delim)
+    check_width(len(header), path)
     names = clean_headers(header)
-    buf = pa.py_buffer(utf8).slice(offset)
+    # The data starts where the header record ends: a quoted line break in a header (or a
+    # line of empty cells before it) must not make pyarrow's own row skip land mid-record.
+    buf = pa.py_buffer(utf8).slice(offset + header_bytes)
     if not _sample_is_ragged(sample, delim, len(names)):
         try:
             frame = frame_from_arrow(_arrow(buf, names, delim), names)
@@ -53,10 +72,45 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
         except pa.ArrowInvalid:
             pass  # a ragged row past the sample: the threaded pass was wasted
     try:
-        return _read_ragged(buf, names, delim, file)
+        return _read_ragged(buf, names, delim, file, path)
     except (pa.ArrowInvalid, ValueError, csv.Error):
         # Quoting pyarrow refuses: the csv module reads every row it can.
         return _read_python(bytes(buf).decode("utf-8"), names, delim, file, path)
+
+
+def _header(utf8: bytes, offset: int, delim: str) -> tuple[list[str], int]:
+    """The header (the first record with a non-blank cell) from `offset`, and its length in
+    bytes with the line end. The window grows until the record ends inside it."""
+    size = _SAMPLE
+    while True:
+        window = utf8[offset : offset + size]
+        text = window.decode("utf-8", errors="ignore")
+        record, end = _first_record_end(text, delim)
+        if end < len(text) or offset + size >= len(utf8):
+            return record, len(text[:end].encode("utf-8"))
+        size *= 16
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _first_record_end(text: str, delim: str) -> tuple[list[str], int]:
+    """The first non-blank CSV record of `text` and the characters it spans (with its line
+    end); ([], len(text)) when there is none."""
+    spans: list[int] = []
+
+    def lines() -> Any:
+        for m in _LINE.finditer(text):
+            spans.append(m.end() - m.start())
+            yield m.group(0)
+
+    try:
+        for row in csv.reader(lines(), delimiter=delim):
+            if any(cell.strip() for cell in row):
+                return row, sum(spans)
+    except csv.Error:
+        pass
+    return [], len(text)
 
 
 def _arrow(
@@ -66,7 +120,7 @@ def _arrow(
     return pacsv.read_csv(
         pa.BufferReader(buf),
         read_options=pacsv.ReadOptions(
-            column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=on_invalid is None
+            column_names=names, block_size=_BLOCK, use_threads=on_invalid is None
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delim,
@@ -94,7 +148,7 @@ def _sample_is_ragged(sample: str, delim: str, width: int) -> bool:
     return any(r is not None and len(r) != width for r in trimmed)
 
 
-def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str) -> Table:
+def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str, path: object) -> Table:
     """pyarrow reads the regular rows; the ragged ones are parsed alone and spliced back."""
     bad: list[tuple[int, str]] = []
 
@@ -115,14 +169,15 @@ def _read_ragged(buf: pa.Buffer, names: list[str], delim: str, file: str) -> Tab
         rec = parsed[0]
         counts.append(len(rec))
         records.append(_trim(rec, width))
-    # pyarrow numbers records from 1 with the header as record 1.
-    positions = np.array([number - 2 for number, _ in bad], dtype=np.int64)
+    # pyarrow numbers records from 1 (the buffer starts after the header).
+    positions = np.array([number - 1 for number, _ in bad], dtype=np.int64)
     total = good.num_rows + len(bad)
     if len(np.unique(positions)) != len(bad) or (
         len(bad) and not 0 <= positions.min() <= positions.max() < total
     ):
         raise ValueError("skipped rows out of place")
     widest = max([width, *(len(r) for r in records if r is not None)])
+    check_width(widest, path)
     all_names = names + extra_names(names, widest - width)
     extra = {n: pa.nulls(good.num_rows, pa.large_string()) for n in all_names[width:]}
     good = pa.table({**dict(zip(names, good.columns, strict=True)), **extra})
@@ -171,7 +226,6 @@ def _read_python(text: str, names: list[str], delim: str, file: str, path: objec
     ragged: list[tuple[int, int]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
-        next(reader, None)  # the header, already parsed
         for raw in reader:
             cells = len(raw)
             rec = _trim(raw, width)
@@ -183,6 +237,7 @@ def _read_python(text: str, names: list[str], delim: str, file: str, path: objec
     except csv.Error as exc:
         raise InputError(path, f"cannot parse as CSV ({exc})", "check the quoting") from exc
     widest = max((len(r) for r in rows), default=width)
+    check_width(widest, path)
     all_names = names + extra_names(names, max(0, widest - width))
     columns: list[tuple[str | None, ...]]
     if rows:

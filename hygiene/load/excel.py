@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import python_calamine as calamine
 
 from ..errors import InputError
-from .table import Table, clean_headers, frame_from_columns
+from .table import Table, check_width, clean_headers, frame_from_columns
 
 Cell = object
 PASSWORD_PROTECTED = (
@@ -23,11 +24,20 @@ PASSWORD_PROTECTED = (
 )
 
 
-def read_workbook(path: Path, sheet: str | None, file: str) -> list[Table]:
-    """The non-empty sheets of a workbook (or only `sheet`), as tables."""
+def read_workbook(
+    path: Path, sheet: str | None, file: str, source: BinaryIO | None = None
+) -> list[Table]:
+    """The non-empty sheets of a workbook (or only `sheet`), as tables.
+
+    `source` is the workbook already opened (read from it, not from `path`); calamine then
+    tells the format by the content, so an .xls saved as .xlsx is still read.
+    """
     shown = f"{path}#{sheet}" if sheet else path
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        if source is not None:
+            book = calamine.CalamineWorkbook.from_filelike(source)
+        else:
+            book = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputError(path, *PASSWORD_PROTECTED) from exc
     except (calamine.CalamineError, OSError, ValueError) as exc:
@@ -80,6 +90,7 @@ def _sheet_table(rows: Sequence[Sequence[Cell]], file: str, sheet: str) -> Table
     # Trailing columns that are empty everywhere (a formatted but blank range) are dropped.
     while width > 1 and not any(map(_present, columns[width - 1])):
         width -= 1
+    check_width(width, f"{file}#{sheet}")
     names = clean_headers([render(col[0]) for col in columns[:width]])
     cells: list[Sequence[str | None]] = []
     for col in columns[:width]:

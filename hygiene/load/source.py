@@ -19,6 +19,7 @@ from ..runtime import parallel_map
 from .archive import is_workbook_zip, read_zip, status_from_content, status_from_name
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
+from .inputs import HEAD, Input, open_input, shown_name
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
 from .sniff import EMPTY, sniff_kind
@@ -27,11 +28,9 @@ from .table import Table, repeat_text
 
 #: The column added to Mailchimp member files whose name tells the status (see archive.py).
 STATUS_COLUMN = "Member Status"
-_HEAD = 8192
 #: A detected platform at or above this confidence is taken as told (an export lacking its
 #: email column is then the user's choice); below it, a missing email column is reported.
 SURE_PLATFORM = 0.8
-_PERMISSIONS = "check the file's permissions"
 
 
 def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
@@ -189,36 +188,35 @@ def split_sheet(raw: str) -> tuple[Path, str | None]:
 
 
 def read_path(path: Path, sheet: str | None = None) -> tuple[str, list[Table]]:
-    """The tables of one file and the kind it was read as ("csv", "workbook", "zip")."""
-    if not path.exists():
-        raise InputError(path, "file not found", "check the path and the file name")
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a file", "give the export file inside it")
+    """The tables of one file and the kind it was read as ("csv", "workbook", "zip").
+
+    The path is opened once (`open_input`): a pipe or standard input is read whole.
+    """
+    opened = open_input(path)
     try:
-        with path.open("rb") as fh:
-            head = fh.read(_HEAD)
-    except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror})", _PERMISSIONS) from exc
-    if not head.strip() and path.stat().st_size <= len(head):
+        return _read_opened(opened, sheet)
+    finally:
+        opened.close()
+
+
+def _read_opened(opened: Input, sheet: str | None) -> tuple[str, list[Table]]:
+    path, head = opened.path, opened.head
+    if not head.strip() and len(head) < HEAD:
         raise InputError(path, *EMPTY)
     kind = sniff_kind(path, head)
     if kind == "encrypted":
         raise InputError(path, *PASSWORD_PROTECTED)
-    if kind == "zip" and not is_workbook_zip(path):
+    if kind == "zip" and not is_workbook_zip(opened.file()):
         if sheet is not None:
             raise InputError(f"{path}#{sheet}", "a ZIP archive has no sheets", "drop the '#' part")
-        return "zip", read_zip(path)
+        return "zip", read_zip(path, source=opened.file())
     if kind in ("zip", "workbook"):
-        return "workbook", read_workbook(path, sheet, path.name)
+        return "workbook", read_workbook(path, sheet, shown_name(path), source=opened.file())
     if sheet is not None:
         raise InputError(
             f"{path}#{sheet}", "only a workbook has sheets", "drop the '#' part for a CSV file"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror})", _PERMISSIONS) from exc
-    return "csv", [read_csv_bytes(data, path.name, path)]
+    return "csv", [read_csv_bytes(opened.read_all(), shown_name(path), path)]
 
 
 #: Fields that already say whether a row may be mailed: a file mapping one keeps its own word.

@@ -10,9 +10,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..errors import InputError
 from ..normalize.base import TEXT
 
 EXTRA_PREFIX = "_extra_"
+#: The most columns a file or sheet may have: Excel's own limit (column XFD), so no CRM
+#: export and no review.xlsx sheet has more.
+MAX_COLUMNS = 16_384
+
+
+def check_width(width: int, path: object) -> None:
+    """InputError for a table wider than `MAX_COLUMNS` (a wrong delimiter, or not an export)."""
+    if width > MAX_COLUMNS:
+        raise InputError(
+            path,
+            f"has {width:,} columns, more than the {MAX_COLUMNS:,} a spreadsheet holds",
+            "check that it is a contact export, or export fewer columns",
+        )
 
 
 @dataclass

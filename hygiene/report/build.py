@@ -147,7 +147,7 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
     counts = observed_counts(findings["code"])
     first = findings.drop_duplicates("code").set_index("code")
     picked = example_rows(findings, options.examples_per_code)
-    examples = _examples(redact_findings(picked) if options.redact else picked)
+    examples = _examples(redact_findings(picked, audit.sources) if options.redact else picked)
     out = []
     for dim in DIMENSIONS:
         codes = [c for c in counts.index if first.at[c, "dimension"] == dim]
@@ -205,7 +205,7 @@ def findings_table(audit: Audit, options: ReportOptions) -> FindingsTable:
     findings = audit.findings
     sample = sample_findings(findings, options.max_findings)
     if options.redact:
-        sample = redact_findings(sample)
+        sample = redact_findings(sample, audit.sources)
     # In FindingRow's field order: positional construction is what keeps 5,000 rows cheap.
     cols = [f.name for f in fields(FindingRow)]
     arrays = [sample[c].to_numpy(dtype=object) for c in cols]

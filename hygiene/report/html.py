@@ -52,6 +52,19 @@ def ticks(text: str) -> Markup:
     )
 
 
+#: The most characters of one value the page shows: a 10 MB cell would otherwise make a
+#: page of tens of MB. audit.json, review.xlsx and the cleaned files keep values whole.
+SHOWN_MAX = 500
+
+
+def cap(value: object) -> object:
+    """A text value cut to `SHOWN_MAX` characters (with "…"); our own markup (Markup: the
+    inlined CSS and JS) and everything else unchanged. The environment's `finalize`."""
+    if type(value) is str and len(value) > SHOWN_MAX:
+        return value[:SHOWN_MAX] + "…"
+    return value
+
+
 @cache
 def environment(folder: Path | None = None) -> jinja2.Environment:
     """The templates' environment: autoescape everywhere, StrictUndefined, our filters."""
@@ -62,6 +75,7 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        finalize=cap,
     )
     env.filters["num"] = num
     env.filters["pct"] = pct

@@ -8,12 +8,16 @@ the personal data. audit.json is not redacted: it is the machine interface (READ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..normalize.base import TEXT, unique_map_values
+
+if TYPE_CHECKING:
+    from ..model import Source
 
 #: Canonical fields whose values are masked, by kind of mask. The owner is a person too.
 EMAIL_FIELDS = frozenset({"email", "email_local", "email_domain"})
@@ -78,15 +82,21 @@ def mask_series(values: pd.Series, field: str | None) -> pd.Series:
     return unique_map_values(values.astype(TEXT), fn)
 
 
-def redact_findings(findings: pd.DataFrame) -> pd.DataFrame:
+def redact_findings(findings: pd.DataFrame, sources: Sequence[Source] = ()) -> pd.DataFrame:
     """A copy of a findings frame with personal values masked in value, suggestion, message.
 
     The message quotes the value ("'ann@gmial.com' is not ..."), so the quoted value and
-    suggestion are replaced by their masked forms in it.
+    suggestion are replaced by their masked forms in it. A message can quote more than its
+    own field's value: a link rule names the other system's record ("'M. Quixotic' here,
+    'ZEBULON QUIXOTIC' in crm"). With `sources`, every personal value (email, phone, names,
+    owner) of the finding's record and of its related records is masked wherever the
+    message holds it, whatever the finding's field.
     """
     out = findings.copy()
     if not len(out):
         return out
+    if sources:
+        out["message"] = np.array(_mask_record_values(out, sources), dtype=object)
     fields = out["field"].astype(object).to_numpy()
     for field in np.unique(fields[pd.notna(fields)].astype(str)):
         fn = masker(field)
@@ -110,6 +120,112 @@ def redact_findings(findings: pd.DataFrame) -> pd.DataFrame:
         out.loc[sel, "suggestion"] = masked["suggestion"].to_numpy(dtype=object)
         out.loc[sel, "message"] = np.array(messages, dtype=object)
     return out
+
+
+#: Canonical fields whose values are personal, as a loader maps them (not derived views).
+PERSONAL_FIELDS = ("email", "phone", "mobile_phone", "first_name", "last_name", "full_name",
+                   "owner")  # fmt: skip
+
+
+#: A record a message may speak of: (source, position, file, row); position -1 until found.
+_Ref = tuple[str, int, object, int]
+
+
+def _mask_record_values(findings: pd.DataFrame, sources: Sequence[Source]) -> list[object]:
+    """Each message with the personal values of its record and related records masked."""
+    by_name = {s.name: s for s in sources}
+    messages = findings["message"].tolist()
+    srcs = findings["source"].astype(object).tolist()
+    poss = findings["pos"].to_numpy(dtype=np.int64).tolist()
+    relateds = findings["related"].tolist() if "related" in findings else [None] * len(messages)
+    records: list[list[_Ref]] = []
+    for src, pos, related in zip(srcs, poss, relateds, strict=True):
+        mine: list[_Ref] = [(str(src), pos, None, -1)] if pos >= 0 else []
+        for r in related if isinstance(related, list) else ():
+            if isinstance(r, dict) and r.get("row") is not None:
+                mine.append((str(r.get("source")), -1, r.get("file"), int(r["row"])))
+        records.append(mine)
+    located = _locate(records, by_name)
+    wanted: dict[str, set[int]] = {}
+    for found in located:
+        for name, pos in found:
+            wanted.setdefault(name, set()).add(pos)
+    values = _personal_values(wanted, by_name)
+    out: list[object] = []
+    for message, found in zip(messages, located, strict=True):
+        if not isinstance(message, str) or not found:
+            out.append(message)
+            continue
+        pairs: dict[str, str] = {}
+        for name, pos in found:
+            for value, fn in values.get(name, {}).get(pos, ()):
+                for v in {value, value.strip()}:
+                    if len(v) > 1 and v in message:
+                        pairs[v] = fn(v)
+        out.append(_replace_words(message, pairs) if pairs else message)
+    return out
+
+
+def _locate(
+    records: list[list[_Ref]], by_name: Mapping[str, Source]
+) -> list[list[tuple[str, int]]]:
+    """(source, position) of every record; related ones are found by their file and row."""
+    asked: dict[str, list[tuple[object, int]]] = {}
+    for rec in records:
+        for name, pos, file, row in rec:
+            if pos < 0:
+                asked.setdefault(name, []).append((file, row))
+    keys: dict[str, dict[tuple[object, int], int]] = {}
+    for name, wanted in asked.items():
+        src = by_name.get(name)
+        if src is None:
+            continue
+        prov = src.provenance
+        index = pd.MultiIndex.from_arrays([prov["file"].astype(object), prov["row"]])
+        where = index.get_indexer(pd.MultiIndex.from_tuples(wanted))
+        keys[name] = dict(zip(wanted, where.tolist(), strict=True))
+    out: list[list[tuple[str, int]]] = []
+    for rec in records:
+        found: list[tuple[str, int]] = []
+        for name, pos, file, row in rec:
+            at = pos if pos >= 0 else keys.get(name, {}).get((file, row), -1)
+            if at >= 0:
+                found.append((name, at))
+        out.append(found)
+    return out
+
+
+def _personal_values(
+    wanted: Mapping[str, set[int]], by_name: Mapping[str, Source]
+) -> dict[str, dict[int, list[tuple[str, Callable[[str], str]]]]]:
+    """source -> pos -> [(personal value, its mask)], read for the wanted rows only."""
+    out: dict[str, dict[int, list[tuple[str, Callable[[str], str]]]]] = {}
+    for name, positions in wanted.items():
+        src = by_name.get(name)
+        if src is None:
+            continue
+        pos = np.array(sorted(positions), dtype=np.int64)
+        rows: dict[int, list[tuple[str, Callable[[str], str]]]] = {int(p): [] for p in pos}
+        for f in PERSONAL_FIELDS:
+            col = src.field(f)
+            fn = masker(f)
+            if col is None or fn is None:
+                continue
+            taken = col.iloc[pos].tolist()  # a missing value is not a str
+            for p, v in zip(pos.tolist(), taken, strict=True):
+                if isinstance(v, str) and v.strip():
+                    rows[p].append((v, fn))
+        out[name] = rows
+    return out
+
+
+def _replace_words(message: str, pairs: Mapping[str, str]) -> str:
+    """`message` with each value (longest first) replaced by its mask where it stands as a
+    whole word ("Al" is masked in "'Al Lee'", not in "Alice")."""
+    for old in sorted(pairs, key=len, reverse=True):
+        new = pairs[old]
+        message = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", lambda _m: new, message)  # noqa: B023
+    return message
 
 
 def _mask_column(values: pd.Series, fn: Callable[[str], str]) -> pd.Series:

@@ -9,6 +9,7 @@ break or attack the workbook. `hygiene clean --review` reads the decisions back.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +19,14 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..arrays import distinct
-from ..fileio import FORMULA_START, atomic_path
+from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
+from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
@@ -49,10 +52,6 @@ DUPLICATE_DECISIONS = ("merge", "keep separate")
 #: Sheet names the workbook itself uses; a source of that name gets a suffix.
 RESERVED = ("Summary", "Findings", "Duplicates")
 
-#: Leading characters a spreadsheet would read as a formula (or that hide one, tab and CR).
-_RISKY = re.compile(FORMULA_START)
-#: Characters XML 1.0 cannot hold (openpyxl refuses them).
-_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 #: Excel's limit on characters in one cell.
 _CELL_MAX = 32_767
 
@@ -81,10 +80,28 @@ def text_column(values: pd.Series | np.ndarray | Sequence[Any]) -> np.ndarray:
     out = s.astype(object).where(s.notna(), None).to_numpy(dtype=object, copy=True)
     is_text = np.fromiter((isinstance(v, str) for v in out), dtype=bool, count=len(out))
     if is_text.any():
-        texts = pd.Series(out[is_text], dtype="str")
-        texts = texts.str.replace(_ILLEGAL, "\ufffd", regex=True).str.slice(0, _CELL_MAX)
+        try:
+            texts = pd.Series(out[is_text], dtype="str")
+        except UnicodeEncodeError:  # a lone surrogate: not UTF-8, so not Arrow text
+            texts = pd.Series([xml_safe(v) for v in out[is_text]], dtype="str")
+        texts = texts.str.replace(XML_ILLEGAL, "\ufffd", regex=True).str.slice(0, _CELL_MAX)
         out[is_text] = texts.to_numpy(dtype=object)
     return out
+
+
+def safe_cell(ws: WriteOnlyWorksheet, value: object) -> object:
+    """One cell of text from names or data the user chose: legal XML, cut to Excel's limit,
+    never a formula (a quote-prefixed text cell instead)."""
+    if not isinstance(value, str):
+        return value
+    value = xml_safe(value)[:_CELL_MAX]
+    return _as_text_cell(ws, value) if is_formula_like(value) else value
+
+
+def _styled_cell(ws: WriteOnlyWorksheet, value: object) -> Cell:
+    """`safe_cell` as a cell object, to be styled."""
+    cell = safe_cell(ws, value)
+    return cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell)
 
 
 def _as_text_cell(ws: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
@@ -110,10 +127,11 @@ def _sheet(
 
 
 def _header_cells(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
-    """A header row's cells: bold on the header fill."""
+    """A header row's cells: bold on the header fill. Labels may be a source's own headers,
+    so they are made legal XML and never a formula, as data cells are."""
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(ws, label)
+        cell = _styled_cell(ws, label)
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
         cells.append(cell)
@@ -185,7 +203,7 @@ def ordered_findings(findings: pd.DataFrame) -> pd.DataFrame:
 def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: RowWriter) -> int:
     frame = ordered_findings(audit.findings).head(options.xlsx_max_findings)
     if options.redact:
-        frame = redact_findings(frame)
+        frame = redact_findings(frame, audit.sources)
     n = len(frame)
     ws = _sheet(
         wb, "Findings", FINDING_HEADERS, (30, 22, 10, 10, 26, 10, 8, 14, 14, 18, 32, 32, 60, 13), n
@@ -232,7 +250,7 @@ def _duplicates_sheet(
 
 def sheet_name(name: str, taken: set[str]) -> str:
     """A legal, unique sheet name: no []:*?/\\ , at most 31 characters."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "source"
+    base = re.sub(r"[\[\]:*?/\\]", "_", xml_safe(name)).strip("'") or "source"
     base = base[:31]
     candidate, i = base, 2
     while candidate.casefold() in taken:
@@ -283,15 +301,18 @@ def _source_sheet(
     positions = _source_rows(audit, src.name, src.rows, refs, options.xlsx_source_rows)
     labels = codes_per_row(audit.findings, src.name, positions)
     multi_file = len(src.files) > 1
-    headers = ["Row", *(["File"] if multi_file else []), "Findings", *map(str, src.data.columns)]
-    widths = [8, *([30] if multi_file else []), 28, *([16] * len(src.data.columns))]
+    own = ["Row", *(["File"] if multi_file else []), "Findings"]
+    # The loader refuses more columns than a sheet holds; the sheet's own few come first.
+    shown = list(src.data.columns)[: MAX_COLUMNS - len(own)]
+    headers = [*own, *map(str, shown)]
+    widths = [8, *([30] if multi_file else []), 28, *([16] * len(shown))]
     ws = _sheet(wb, title, headers, widths, len(positions))
     fields = {c: f for c, f in src.columns.items()}
     columns = [src.provenance["row"].to_numpy(dtype=np.int64)[positions].astype(object)]
     if multi_file:
         columns.append(text_column(src.provenance["file"].iloc[positions]))
     columns.append(labels)
-    for col in src.data.columns:
+    for col in shown:
         values = src.data[col].iloc[positions].reset_index(drop=True)
         if options.redact:
             values = mask_series(values, fields.get(col))
@@ -307,10 +328,9 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
         ws.column_dimensions[letter].width = width
     s = audit.score
 
-    def t(value: str) -> str | WriteOnlyCell:
+    def t(value: str) -> object:
         """Summary text from names the user chose: legal XML, never a formula."""
-        value = re.sub(_ILLEGAL, "\ufffd", value)
-        return _as_text_cell(ws, value) if _RISKY.match(value) else value
+        return safe_cell(ws, value)
 
     def head(*labels: str) -> None:
         ws.append(_header_cells(ws, labels))
@@ -343,7 +363,7 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
     counts = audit.findings.groupby(["code", "severity"]).size().sort_values(ascending=False)
     for (code, sev), n in counts.items():
         rule = titles.get(str(code))
-        ws.append([rule.title if rule else str(code), str(code), str(sev), int(n)])
+        ws.append([t(rule.title if rule else str(code)), t(str(code)), str(sev), int(n)])
     ws.append([])
     head("Source", "Platform", "Kind", "Rows", "Files")
     for src in audit.sources:
@@ -353,7 +373,7 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
     ws.append([])
     head("Notes")
     for note in notes:
-        cell = WriteOnlyCell(ws, note)
+        cell = _styled_cell(ws, note)
         cell.alignment = _WRAP
         ws.append([cell])
 
@@ -392,7 +412,20 @@ def write_xlsx(audit: Audit, path: Path, options: ReportOptions | None = None) -
     _duplicates_sheet(wb, audit, refs, options.redact, rows)
     for i, title in enumerate(titles):
         _source_sheet(wb, audit, i, title, refs, options, rows)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        rows.finish(Path(tmp))
+    try:
+        with atomic_path(path) as tmp:
+            wb.save(tmp)
+            rows.finish(Path(tmp))
+    except BaseException:
+        _discard(wb)
+        raise
     return path
+
+
+def _discard(wb: Workbook) -> None:
+    """Close the sheets of a workbook that was not saved: their row writers are open
+    generators, and left to the garbage collector each prints an "Exception ignored"
+    traceback on stderr."""
+    for ws in wb.worksheets:
+        with contextlib.suppress(Exception):
+            ws.close()

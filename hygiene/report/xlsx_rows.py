@@ -27,11 +27,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..fileio import FORMULA_START
+from ..fileio import FORMULA_START, XML_ILLEGAL
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+#: Text that needs more than copying into the XML: markup characters, CR, forbidden ones.
+_NEEDS = "[&<>\\r" + XML_ILLEGAL[1:]
 #: Rows built per step: pyarrow grows one buffer per call, and big buffers grow slowly.
 CHUNK_ROWS = 20_000
 
@@ -138,11 +140,13 @@ def _splice(fh: IO[bytes], xml: str, block: Block) -> None:
 
 
 def _escape(arr: pa.Array) -> pa.Array:
-    """XML text: & < > escaped, CR kept as a character reference (as lxml writes it)."""
-    needs = pc.fill_null(pc.match_substring_regex(arr, r"[&<>\r]"), False)
+    """XML text: & < > escaped, CR kept as a character reference (as lxml writes it), and
+    characters XML 1.0 forbids replaced by U+FFFD (one would make the sheet ill-formed),
+    whatever the caller cleaned before."""
+    needs = pc.fill_null(pc.match_substring_regex(arr, _NEEDS), False)
     if not pc.any(needs).as_py():
         return arr
-    part = arr.filter(needs)
+    part = pc.replace_substring_regex(arr.filter(needs), XML_ILLEGAL, "\ufffd")
     for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;")):
         part = pc.replace_substring(part, a, b)
     return pc.replace_with_mask(arr, needs, part)

@@ -1,0 +1,304 @@
+"""Hostile input, as properties: arbitrary bytes, encodings, delimiters, quoting and header
+names (the Big List of Naughty Strings, characters XML forbids, formula starts) go through
+load, audit and clean, and for every one of them:
+
+- the exit code is 0, 1 or 2, and stderr holds no traceback (one line when it is 2);
+- every output parses: audit.json (the contract checker), review.xlsx (openpyxl), report.html
+  (html.parser, with exactly one script: the report's own);
+- no cell or header of a CSV or XLSX output starts a formula;
+- every input row is accounted for (the audit's row count, clean's accounting line);
+- the input is byte-identical afterwards;
+- under --redact no name, email or phone of the input is in report.html, review.xlsx or
+  summary.md (audit.json is the machine interface and is not redacted, README).
+
+Published cases: tests/data/README.md (BLNS, csv-spectrum). Example counts come from a
+settings profile: HYGIENE_HOSTILE_PROFILE=thorough runs more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hygiene.cli import main
+from hygiene.errors import InputError
+from hygiene.load import SourceSpec, load_source
+from tests.helpers import check_audit_json
+
+DATA = Path(__file__).parent / "data"
+BLNS = [
+    line
+    for line in (DATA / "blns" / "blns.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+settings.register_profile(
+    "hostile", max_examples=4, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
+settings.register_profile(
+    "hostile-thorough", max_examples=60, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)  # fmt: skip
+PROFILE = settings.get_profile(
+    "hostile-thorough" if os.environ.get("HYGIENE_HOSTILE_PROFILE") == "thorough" else "hostile"
+)
+#: Loading alone is cheap: more examples.
+LOAD_PROFILE = settings(PROFILE, max_examples=PROFILE.max_examples * 10)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XML_FORBIDDEN = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"]
+
+naughty = st.sampled_from(BLNS)
+forbidden = st.sampled_from(XML_FORBIDDEN)
+text = st.one_of(
+    naughty,
+    st.text(max_size=12),
+    st.builds(lambda p, t: p + t, st.sampled_from(FORMULA_STARTS), naughty),
+    st.builds(lambda a, b, c: a + b + c, st.text(max_size=4), forbidden, naughty),
+)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def is_formula(value: object) -> bool:
+    """Text a spreadsheet runs as a formula; signed numbers (+1 415..., -12.50) are data."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return False
+    return not re.fullmatch(r"[+\-][0-9][0-9 ().\-/]*", value)
+
+
+class _Scripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts += 1
+
+
+def check_outputs(out: Path) -> None:
+    """Every output in `out` parses, holds no formula and (the page) only its own script."""
+    if (out / "audit.json").exists():
+        check_audit_json(out / "audit.json")
+    if (out / "review.xlsx").exists():
+        wb = openpyxl.load_workbook(out / "review.xlsx")
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (ws.title, cell.value)
+                    assert not is_formula(cell.value) or cell.quotePrefix, (ws.title, cell.value)
+    if (out / "report.html").exists():
+        parser = _Scripts()
+        parser.feed((out / "report.html").read_text(encoding="utf-8"))
+        assert parser.scripts == 1
+    for path in out.glob("*.csv"):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for record in csv.reader(fh):
+                assert not [v for v in record if is_formula(v)], (path.name, record)
+
+
+def one_line_error(err: str) -> None:
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert err.count("\n") == 1 and err.startswith("hygiene: "), err
+
+
+@st.composite
+def hostile_csv(draw: st.DrawFn) -> tuple[bytes, int]:
+    """(file bytes, data records written). Every record has an email-like first cell, so
+    none is blank; the other cells and the headers are hostile."""
+    extra = draw(st.lists(text, min_size=1, max_size=4))
+    n = draw(st.integers(min_value=1, max_value=6))
+    rows = [[f"p{i}@d{i}.io", *draw(st.lists(text, min_size=len(extra), max_size=len(extra)))]
+            for i in range(n)]  # fmt: skip
+    delimiter = draw(st.sampled_from([",", ";", "\t", "|"]))
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    if newline == "\n" and any("\r" in c for c in [*extra, *(c for r in rows for c in r)]):
+        # csv.writer leaves a bare CR unquoted when lines end in LF: every reader (Excel,
+        # pyarrow) then sees a line break there, so the file holds more records than written.
+        quoting = csv.QUOTE_ALL
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=newline)
+    w.writerow(["Email", *extra])
+    w.writerows(rows)
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    return buf.getvalue().encode(encoding, errors="replace"), n
+
+
+#: First bytes that send the loader down each of its paths: ZIP, OLE2 (XLS or encrypted),
+#: UTF-8 BOM, UTF-16 BOM, gzip.
+MAGIC = [b"PK\x03\x04", b"PK\x05\x06", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\xef\xbb\xbf",
+         b"\xff\xfe", b"\x1f\x8b", b""]  # fmt: skip
+some_bytes = st.builds(lambda m, b: m + b, st.sampled_from(MAGIC), st.binary(max_size=2048))
+
+
+@LOAD_PROFILE
+@given(data=some_bytes, ext=st.sampled_from([".csv", ".txt", ".xlsx", ".xls", ".zip", ""]))
+def test_arbitrary_bytes_load_or_are_refused_in_one_line(data: bytes, ext: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export{ext}"
+        path.write_bytes(data)
+        try:
+            src = load_source(SourceSpec("x", (str(path),)))
+        except InputError as exc:
+            assert "\n" not in str(exc) and str(path) in str(exc)
+            return
+        assert len(src.data) == len(src.provenance)
+        assert path.read_bytes() == data
+
+
+@PROFILE
+@given(case=hostile_csv(), redact=st.booleans())
+def test_hostile_csv_through_audit_and_clean(case: tuple[bytes, int], redact: bool) -> None:
+    data, written = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "crm.csv"
+        path.write_bytes(data)
+        before = digest(path)
+        out = Path(tmp) / "audit"
+        args = ["audit", f"crm={path}", "--out", str(out), "--format", "html,json,xlsx,md",
+                "--no-history", "-q", *(["--redact"] if redact else [])]  # fmt: skip
+        code, _, err = run(*args)
+        assert code in (0, 1, 2), err
+        if code == 2:
+            one_line_error(err)
+        else:
+            assert "Traceback" not in err and "Exception ignored" not in err, err
+            check_outputs(out)
+            doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+            assert doc["sources"][0]["rows"] == written, data
+        code, stdout, err = run("clean", f"crm={path}", "--out", str(Path(tmp) / "clean"), "-q")
+        assert code in (0, 1, 2)
+        if code == 2:
+            one_line_error(err)
+        else:
+            assert "Traceback" not in err, err
+            check_outputs(Path(tmp) / "clean")
+            summary = json.loads((Path(tmp) / "clean" / "clean_summary.json").read_text())
+            acc = summary["accounting"]
+            assert acc["ok"] and [s["rows"] for s in acc["sources"]] == [written]
+            for s in acc["sources"]:
+                assert s["rows"] == s["kept"] + s["merged"] + s["suppressed"]
+            cleaned = Path(tmp) / "clean" / "cleaned_crm.csv"
+            with open(cleaned, newline="", encoding="utf-8") as fh:
+                assert len(list(csv.reader(fh))) - 1 == acc["sources"][0]["cleaned_rows"]
+        assert digest(path) == before
+
+
+name_token = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=4, max_size=8).map(
+    lambda s: "Zq" + s.capitalize().lower()
+)
+
+
+@st.composite
+def people(draw: st.DrawFn) -> list[tuple[str, str, str, str]]:
+    n = draw(st.integers(min_value=2, max_value=6))
+    firsts = draw(st.lists(name_token, min_size=n, max_size=n, unique=True))
+    lasts = draw(st.lists(name_token, min_size=n, max_size=n, unique=True))
+    out = []
+    for i, (f, last) in enumerate(zip(firsts, lasts, strict=True)):
+        email = f"{f.lower()}.{last.lower()}@{last.lower()}mail.com"
+        phone = draw(st.sampled_from(["+1 415 555 {:04d}", "(415) 555-{:04d}", "020 7946 {:04d}"]))
+        out.append((f, last, email, phone.format(1000 + i * 37)))
+    return out
+
+
+@PROFILE
+@given(contacts=people(), twin=st.booleans())
+def test_redact_leaves_no_personal_value_in_the_reports(
+    contacts: list[tuple[str, str, str, str]], twin: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        crm = Path(tmp) / "crm.csv"
+        with open(crm, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Record ID", "Email", "First Name", "Last Name", "Phone Number"])
+            for i, (f, last, email, phone) in enumerate(contacts):
+                w.writerow([str(100 + i), email, f, last, phone])
+        sources = [f"crm={crm}"]
+        if twin:  # a second system naming the same addresses otherwise: link messages
+            esp = Path(tmp) / "esp.csv"
+            with open(esp, "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(["Email Address", "First Name", "Last Name"])
+                for f, last, email, _ in contacts:
+                    w.writerow([email, f[:1] + ".", last.upper()])
+            sources.append(f"esp={esp}")
+        out = Path(tmp) / "out"
+        code, _, err = run("audit", *sources, "--redact", "--out", str(out),
+                           "--format", "html,json,xlsx,md", "--no-history", "-q")  # fmt: skip
+        assert code in (0, 1), err
+        with zipfile.ZipFile(out / "review.xlsx") as zf:
+            book = "".join(zf.read(n).decode("utf-8") for n in zf.namelist())
+        texts = {
+            "report.html": (out / "report.html").read_text(encoding="utf-8"),
+            "review.xlsx": book,
+            "summary.md": (out / "summary.md").read_text(encoding="utf-8"),
+        }
+        values = {v for c in contacts for v in c if len(v) >= 4}
+        values |= {c[1].upper() for c in contacts}
+        for value in values:
+            for name, body in texts.items():
+                assert value not in body and html.escape(value) not in body, (value, name)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (DATA / "csv-spectrum" / "csvs").glob("*.csv"))
+)
+def test_csv_spectrum(name: str) -> None:
+    """csv-spectrum's cases read as its JSON says (an empty cell is a missing value here)."""
+    src = load_source(SourceSpec("x", (str(DATA / "csv-spectrum" / "csvs" / f"{name}.csv"),)))
+    expected = json.loads((DATA / "csv-spectrum" / "json" / f"{name}.json").read_text("utf-8"))
+    got = [
+        {k: ("" if v is None or v != v else v) for k, v in rec.items()}
+        for rec in src.data.astype(object).to_dict("records")
+    ]
+    assert got == expected
+
+
+def test_every_naughty_string_as_a_header_and_a_value(tmp_path: Path) -> None:
+    """All of BLNS at once: as headers (one column each) and as the values below them."""
+    path = tmp_path / "naughty.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Email", *BLNS])
+        w.writerow(["ann@corp.io", *BLNS])
+        w.writerow(["bob@corp.io", *reversed(BLNS)])
+    before = digest(path)
+    out = tmp_path / "out"
+    code, _, err = run("audit", f"crm={path}", "--out", str(out), "--format", "html,json,xlsx,md",
+                       "--no-history", "-q")  # fmt: skip
+    assert code in (0, 1), err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    check_outputs(out)
+    assert json.loads((out / "audit.json").read_text(encoding="utf-8"))["sources"][0]["rows"] == 2
+    code, _, err = run("clean", f"crm={path}", "--out", str(tmp_path / "clean"), "-q")
+    assert code == 0, err
+    check_outputs(tmp_path / "clean")
+    assert digest(path) == before
