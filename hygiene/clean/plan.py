@@ -170,9 +170,10 @@ def plan_clean(
         found = Findings.of(audit.findings, name, prep.rows)
         columns = fix_source(prep, target, found, verdicts[name], settings)
         mine = [c for c in clusters if c.source == name]
-        plan_rows, inherited = plan_merges(mine, prep, columns, target)
-        if len(plan_rows):
-            merge_rows.append(plan_rows)
+        merges = plan_merges(mine, prep, columns, target)
+        if len(merges.plan):
+            merge_rows.append(merges.plan)
+        inherited = merges.inherit
         email_col = prep.source.column_for("email")
         supp = suppression_reasons(
             prep,

@@ -152,9 +152,16 @@ class Column:
         self.value = new
 
     def set_rows(self, rule: str, positions: np.ndarray, values: list[str | None]) -> None:
-        """Overwrite some rows (merges); rows whose value does not change keep their bits."""
+        """Overwrite rows `positions` with `values` (aligned, any order: merges); rows whose
+        value does not change keep their bits."""
         if len(positions) == 0:
             return
+        if len(np.unique(positions)) != len(positions):
+            raise ValueError(f"{self.name}: two values for one row")
+        # replace_with_mask fills the masked rows in row order: the values must be too.
+        order = np.argsort(positions, kind="stable")
+        positions = np.asarray(positions)[order]
+        values = [values[i] for i in order.tolist()]
         current = self.value.take(pa.array(positions)).to_pylist()
         keep = [i for i, (c, v) in enumerate(zip(current, values, strict=True)) if c != v]
         if not keep:
