@@ -131,7 +131,8 @@ def record_names(
 ) -> dict[int, str]:
     """What a merge plan calls rows `positions`: record id, else cleaned email, else file#row."""
     src = prep.source
-    ids = src.record_ids().iloc[positions].to_numpy(dtype=object, na_value=None)
+    raw_ids = src.record_ids().iloc[positions].astype(object)
+    ids = raw_ids.where(raw_ids.notna(), None).to_numpy(dtype=object)
     email_col = src.column_for("email")
     emails = (
         np.asarray(columns[email_col].value.take(pa.array(positions, pa.int64())).to_pylist(),
@@ -246,8 +247,13 @@ def plan_merges(
     members = _members(clusters)
     pos = members["pos"].to_numpy(dtype=np.int64)
     state = consent_state(prep)
-    # Only an opt-out travels: a bounce is about that record's address, not the person.
-    opted = state.opted_out[pos] if state.known else np.zeros(len(pos), dtype=bool)
+    # Only an opt-out travels: a bounce (Mailchimp "cleaned") is about that record's
+    # address, not the person, and stays with the address it was recorded on.
+    if state.known:
+        bounce_only = state.bounced & (state.out_by == state.bounced_by)
+        opted = (state.opted_out & ~bounce_only)[pos]
+    else:
+        opted = np.zeros(len(pos), dtype=bool)
     strategies = field_strategies()
     fields_of = dict(src.columns)
     names = record_names(prep, columns, pos)
