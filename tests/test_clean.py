@@ -64,14 +64,12 @@ def test_every_input_row_is_accounted_for(demo):
         assert sum(f["rows"] for f in s["files"]) == before[name]
     # CRM (HubSpot): suppressed records stay in the file, to be marked by suppression.csv.
     assert acc["crm"]["cleaned_rows"] == acc["crm"]["kept"] + acc["crm"]["suppressed"]
-    # ESP (Mailchimp): members that opted out or bounced stay, marked with their status;
-    # other suppressed members (no, invalid, placeholder address) are left out.
+    # ESP (Mailchimp, its own export): suppressed members with an address stay, marked with
+    # their status; those without one (placeholder emptied, none at all) are left out.
     esp = read(result.out_dir / "cleaned_esp.csv")
     ledger = read(result.out_dir / "suppression.csv")
-    marked = ledger[
-        (ledger["Source"] == "esp")
-        & ledger["Reason"].isin(["consent_conflict", "cleaned", "unsubscribed"])
-    ]
+    marked = ledger[(ledger["Source"] == "esp") & (ledger["Reason"] != "address_fixed")]
+    marked = marked[~marked["Reasons"].str.contains("missing")]
     assert acc["esp"]["cleaned_rows"] == acc["esp"]["kept"] + len(marked) == len(esp)
     assert (esp["Member Status"] != "subscribed").sum() == len(marked)
     summary = json.loads((result.out_dir / "clean_summary.json").read_text())
@@ -171,13 +169,19 @@ def test_phones_in_e164_and_no_new_invalid_ones(demo, reaudit):
     assert invalid_after <= invalid_before
 
 
-@pytest.mark.parametrize(
-    "code", ["email.invalid_syntax", "email.disposable", "link.consent_conflict"]
-)
-def test_suppressed_esp_members_are_left_out_or_marked(reaudit, demo, code):
+@pytest.mark.parametrize("code", ["email.disposable", "link.consent_conflict"])
+def test_suppressed_esp_members_are_marked_not_marketable(reaudit, demo, code):
+    from hygiene.links.state import consent_state
+
     _, result = demo
+    before = result.audit.findings
+    assert ((before["code"] == code) & (before["source"] == "esp")).sum() > 0
     after = reaudit.findings
-    assert ((after["code"] == code) & (after["source"] == "esp")).sum() == 0
+    hit = after[(after["code"] == code) & (after["source"] == "esp")]
+    prep = next(p for p in reaudit.prepared if p.source.name == "esp")
+    state = consent_state(prep)
+    assert not state.marketable[hit["pos"].to_numpy(dtype=int)].any()
+    assert code != "link.consent_conflict" or len(hit) == 0
     esp = read(result.out_dir / "cleaned_esp.csv")
     assert set(esp["Member Status"]) == {"subscribed", "unsubscribed", "cleaned"}
 

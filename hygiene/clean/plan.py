@@ -94,24 +94,20 @@ class CleanPlan:
 
 
 def written_rows(
-    target: Target,
-    disposition: np.ndarray,
-    supp: Suppression,
-    email: Column | None,
-    settings: CleanSettings,
+    prep: Prepared, target: Target, disposition: np.ndarray, email: Column | None
 ) -> np.ndarray:
     """Rows of cleaned_<source>.csv. A CRM keeps every record that is not merged away, the
-    suppressed ones marked in its own fields. An ESP keeps its mailable members and, marked
-    with their status, the members that opted out or bounced (`stay_marked`), so the file
-    still says they must not be mailed; a member with no usable address is left out."""
+    suppressed ones marked in its own fields. An ESP keeps its mailable members and, when
+    the export is its own (the members are there already), every suppressed member that
+    still has an address, marked with its status, so the file still says it must not be
+    mailed. A suppressed row from another system is left out: importing it would create
+    that address; the suppression file lists it."""
     if not target.is_esp:
         return disposition != MERGED
-    marked = (disposition == SUPPRESSED) & np.isin(supp.reason, list(settings.stay_marked))
-    if email is not None:
-        marked &= ~to_numpy_mask(pc.is_null(email.value))
-    else:
-        marked[:] = False
-    return (disposition == KEPT) | marked
+    kept = disposition == KEPT
+    if email is None or prep.source.platform != target.name:
+        return kept
+    return kept | ((disposition == SUPPRESSED) & ~to_numpy_mask(pc.is_null(email.value)))
 
 
 def mark_opt_outs(
@@ -260,7 +256,7 @@ def plan_clean(
         disposition[survivor >= 0] = MERGED
         own = owns_ids(target, prep.source.platform, prep.source.record_ids())
         headers = output_headers(prep, target, own)
-        in_file = written_rows(target, disposition, supp, email, settings)
+        in_file = written_rows(prep, target, disposition, email)
         marked = in_file & (disposition == SUPPRESSED)
         mark_opt_outs(prep, target, columns, headers, marked, supp.reason, settings)
         plans.append(

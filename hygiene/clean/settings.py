@@ -36,8 +36,6 @@ class CleanSettings:
     suppress: tuple[SuppressRule, ...] = ()
     actions: Mapping[str, str] = field(default_factory=dict)
     suppress_roles: bool = False
-    #: Reasons whose rows an ESP's cleaned file keeps, marked in the target's own fields.
-    stay_marked: tuple[str, ...] = ("consent_conflict", "cleaned", "unsubscribed")
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -67,7 +65,6 @@ def load_settings(suppress_roles: bool = False) -> CleanSettings:
         suppress=tuple(rules),
         actions={str(k): str(v) for k, v in (doc.get("actions") or {}).items()},
         suppress_roles=suppress_roles,
-        stay_marked=tuple(str(r) for r in doc.get("stay_marked") or ()),
     )
 
 
