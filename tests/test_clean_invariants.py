@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hygiene
+from hygiene.clean.merge import PlannedCluster
 from hygiene.clean.targets import load_target
 from hygiene.errors import HygieneError
 from hygiene.match.api import Cluster, MatchResult
@@ -216,4 +217,36 @@ def test_a_row_in_two_clusters_stops_the_run_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     with pytest.raises(HygieneError, match="more than one duplicate cluster"):
         run_clean(case, out)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_stops_with_exit_2_and_one_line_when_a_merge_cannot_be_placed(
+    tmp_path, monkeypatch, capsys
+):
+    """`hygiene clean` on a real export whose clusters would put one record in two merges:
+    exit 2, one line naming the problem, no file written."""
+    from hygiene.clean import plan as plan_module
+    from hygiene.cli import main
+
+    export = tmp_path / "contacts.csv"
+    export.write_text(
+        "Record ID,First Name,Last Name,Email\n"
+        "1,Ann,Lee,ann@acme.com\n2,Ann,Lee,ann@acme.com\n3,Bo,Ng,bo@acme.com\n"
+    )
+    real = plan_module.apply_separations
+
+    def overlapping(clusters, separate, preps):
+        planned = real(clusters, separate, preps)
+        extra = PlannedCluster(99, "crm", 2, [1], 0.9, ["given"], "given")
+        return [*planned, extra] if planned else [extra, extra]
+
+    monkeypatch.setattr(plan_module, "apply_separations", overlapping)
+    out = tmp_path / "out"
+    code = main(
+        ["clean", f"crm={export}", "--out", str(out), "--decisions", str(tmp_path / "d.json")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("hygiene: error:")
+    assert "nothing was written" in err
     assert not out.exists() or not any(out.iterdir())
