@@ -130,7 +130,9 @@ def _write_rows(
     is coloured. Written by `rows` after the workbook is saved (see xlsx_rows)."""
     if not columns or not len(columns[0]):
         return
-    styles: dict[str, tuple[Font | None, PatternFill | None, bool]] = {"quote": (None, None, True)}
+    styles: dict[str, tuple[Font | None, PatternFill | None, bool]] = {
+        "quote": (None, None, True)
+    }
     coloured = {}
     if severity is not None:
         styles.update({sev: (_SEV_FONT[sev], _SEV_FILL[sev], False) for sev in _SEV_FILL})
