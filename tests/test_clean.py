@@ -50,6 +50,8 @@ def test_writes_the_contract_files(demo):
         "cleaned_esp.csv",
         "merge_plan.csv",
         "suppression.csv",
+        "suppression_hubspot.csv",
+        "suppression_mailchimp.csv",
     ]
 
 
@@ -62,8 +64,14 @@ def test_every_input_row_is_accounted_for(demo):
         assert sum(f["rows"] for f in s["files"]) == before[name]
     # CRM (HubSpot): suppressed records stay in the file, to be marked by suppression.csv.
     assert acc["crm"]["cleaned_rows"] == acc["crm"]["kept"] + acc["crm"]["suppressed"]
-    # ESP (Mailchimp): suppressed members are not imported again.
-    assert acc["esp"]["cleaned_rows"] == acc["esp"]["kept"]
+    # ESP (Mailchimp, its own export): suppressed members with an address stay, marked with
+    # their status; those without one (placeholder emptied, none at all) are left out.
+    esp = read(result.out_dir / "cleaned_esp.csv")
+    ledger = read(result.out_dir / "suppression.csv")
+    marked = ledger[(ledger["Source"] == "esp") & (ledger["Reason"] != "address_fixed")]
+    marked = marked[~marked["Reasons"].str.contains("missing")]
+    assert acc["esp"]["cleaned_rows"] == acc["esp"]["kept"] + len(marked) == len(esp)
+    assert (esp["Member Status"] != "subscribed").sum() == len(marked)
     summary = json.loads((result.out_dir / "clean_summary.json").read_text())
     assert summary["accounting"] == result.accounting
 
@@ -161,15 +169,21 @@ def test_phones_in_e164_and_no_new_invalid_ones(demo, reaudit):
     assert invalid_after <= invalid_before
 
 
-@pytest.mark.parametrize(
-    "code", ["email.invalid_syntax", "email.disposable", "link.consent_conflict"]
-)
-def test_suppressed_esp_members_are_not_imported(reaudit, demo, code):
+@pytest.mark.parametrize("code", ["email.disposable", "link.consent_conflict"])
+def test_suppressed_esp_members_are_marked_not_marketable(reaudit, demo, code):
+    from hygiene.links.state import consent_state
+
     _, result = demo
+    before = result.audit.findings
+    assert ((before["code"] == code) & (before["source"] == "esp")).sum() > 0
     after = reaudit.findings
-    assert ((after["code"] == code) & (after["source"] == "esp")).sum() == 0
+    hit = after[(after["code"] == code) & (after["source"] == "esp")]
+    prep = next(p for p in reaudit.prepared if p.source.name == "esp")
+    state = consent_state(prep)
+    assert not state.marketable[hit["pos"].to_numpy(dtype=int)].any()
+    assert code != "link.consent_conflict" or len(hit) == 0
     esp = read(result.out_dir / "cleaned_esp.csv")
-    assert set(esp["Member Status"]) == {"subscribed"}
+    assert set(esp["Member Status"]) == {"subscribed", "unsubscribed", "cleaned"}
 
 
 def test_duplicates_are_merged_away(demo, reaudit):
@@ -183,21 +197,64 @@ def test_duplicates_are_merged_away(demo, reaudit):
 def test_suppression_lists_every_reason_with_the_address(demo):
     files, result = demo
     supp = read(result.out_dir / "suppression.csv")
-    assert list(supp.columns[:2]) == ["Email Address", "Action"]
+    assert list(supp.columns[:3]) == ["Email", "Action", "Reason"]
     assert {"unsubscribed", "cleaned", "consent_conflict", "invalid"} <= set(supp["Reason"])
-    assert (supp["Email Address"] != "").all()  # no address, nothing to suppress
+    assert (supp["Email"] != "").all()  # no address, nothing to suppress
     assert set(supp["Action"]) <= {"unsubscribe", "archive"}
+    pairs = set(zip(supp["Source"], supp["Target"], strict=True))
+    assert pairs == {("crm", "hubspot"), ("esp", "mailchimp")}
     unsub = supp[(supp["Source"] == "esp") & (supp["Reason"] == "unsubscribed")]
     assert unsub["Detail"].str.contains("Member Status = unsubscribed").all()
+
+
+def test_one_suppression_file_per_target_each_address_once(demo):
+    _, result = demo
+    ledger = read(result.out_dir / "suppression.csv")
+    hub = read(result.out_dir / "suppression_hubspot.csv")
+    mc = read(result.out_dir / "suppression_mailchimp.csv")
+    assert list(hub.columns) == ["Email"] and list(mc.columns) == ["Email Address", "Action"]
+    assert hub["Email"].str.lower().is_unique and mc["Email Address"].str.lower().is_unique
+    # Each side lists its own records only, HubSpot its opt-outs.
+    crm = ledger[(ledger["Source"] == "crm") & (ledger["Action"] == "unsubscribe")]
+    assert set(hub["Email"]) == set(crm["Email"])
+    esp = ledger[ledger["Source"] == "esp"]
+    assert set(mc["Email Address"]) == set(esp["Email"])
+    # One action per address: the one of its first reason (rules/clean.yaml order).
+    order = [*result.plan.settings.reasons, "address_fixed"]
+    esp = esp.assign(rank=esp["Reason"].map(order.index)).sort_values("rank", kind="stable")
+    expected = esp.drop_duplicates("Email").set_index("Email")["Action"]
+    assert mc.set_index("Email Address")["Action"].to_dict() == expected.to_dict()
 
 
 def test_esp_typo_fix_archives_the_old_address(demo):
     _, result = demo
     supp = read(result.out_dir / "suppression.csv")
-    fixed = supp[supp["Reason"] == "address_fixed"]
-    assert len(fixed) > 0
-    assert set(fixed["Source"]) == {"esp"}
-    assert fixed["Detail"].str.startswith("replaced by ").all()
+    changes = read(result.out_dir / "changes.csv")
+    fixed = changes[(changes["source"] == "esp") & changes["rule"].str.contains("typo")]
+    archived = supp[supp["Reason"] == "address_fixed"]
+    assert set(archived["Source"]) <= {"esp"}
+    assert sorted(archived["Email"]) == sorted(fixed["old"].str.strip().str.lower())
+    assert archived["Detail"].str.startswith("replaced by ").all()
+
+
+def test_a_status_stays_on_the_address_it_was_recorded_on(demo):
+    """A bounce or unsubscribe recorded on a misspelt address: the address is kept as it was
+    (the typo finding stays for a person), so the status never moves onto the corrected one."""
+    _, result = demo
+    f = result.audit.findings
+    typo = f[(f["code"] == "email.typo_domain") & (f["source"] == "esp")]
+    supp = read(result.out_dir / "suppression.csv")
+    esp = supp[(supp["Source"] == "esp") & supp["Reason"].isin(["cleaned", "unsubscribed"])]
+    with_status = set(typo["value"].str.strip().str.lower()) & set(esp["Email"])
+    assert with_status  # the demo has such members
+    esp_file = read(result.out_dir / "cleaned_esp.csv")
+    held = esp_file.set_index("Email Address")["Member Status"]
+    for address in with_status:
+        assert held[address] in ("cleaned", "unsubscribed")
+    changes = read(result.out_dir / "changes.csv")
+    assert not set(changes.loc[changes["rule"].str.contains("typo"), "old"].str.lower()) & (
+        with_status
+    )
 
 
 def test_merge_plan_keeps_every_losing_value(demo):

@@ -163,3 +163,29 @@ def test_decisions_from_a_redacted_workbook_apply(tmp_path):
     # Not emptied (the person kept it); still cased like every other all-lower name.
     kept = cleaned.loc[rid, "First Name"]
     assert kept != "" and kept.lower() == original.loc[rid, "First Name"].strip().lower()
+
+
+def test_an_empty_decision_applies_only_sure_fixes_as_the_workbook_says(reviewed):
+    """Empty means "not reviewed": clean applies only the fixes its rules are sure of, never
+    a guess no person looked at (a two-edit domain guess can be someone else's address)."""
+    folder, result = reviewed["folder"], reviewed["result"]
+    notes = [
+        str(c.value)
+        for row in load_workbook(folder / "review.xlsx")["Summary"].iter_rows()
+        for c in row
+        if c.value
+    ]
+    assert any("empty leaves it to hygiene clean" in n for n in notes)
+    assert not any("empty means accept" in n for n in notes)
+    f = result.audit.findings
+    typo = f[(f["code"] == "email.typo_domain") & (f["source"] == "crm")]
+    changes = read(result.out_dir / "changes.csv")
+    fixed = set(changes.loc[changes["rule"].str.contains("email.typo_domain"), "record_id"])
+    judged = {str(reviewed["rejected"][reviewed["fcol"]["Record ID"] - 1]),
+              str(reviewed["accepted"][reviewed["fcol"]["Record ID"] - 1])}  # fmt: skip
+    unsure = typo[~typo["record_id"].isin(fixed | judged)]
+    assert len(unsure)  # the demo has suggestions no rule is sure of
+    cleaned = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")["Email"]
+    for rid, suggestion in zip(unsure["record_id"], unsure["suggestion"], strict=True):
+        if rid in cleaned.index:
+            assert cleaned[rid] != str(suggestion).lower()

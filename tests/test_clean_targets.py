@@ -90,32 +90,84 @@ def test_headers_and_value_forms_per_target(
 
 
 @pytest.mark.parametrize(
-    ("target", "columns"),
+    ("target", "rows"),
     [
-        ("hubspot", ["Email", "Reason"]),
-        ("salesforce", ["Id", "Email", "HasOptedOutOfEmail", "Reason"]),
-        ("mailchimp", ["Email Address", "Action", "Reason"]),
-        ("klaviyo", ["Email", "Reason"]),
+        # HubSpot "Import an opt-out list": an Email column; only opt-outs go on it (104's
+        # placeholder address is no opt-out: that contact is made non-marketing instead).
+        ("hubspot", [["Email"], ["bo@acme.com"]]),
+        # A HubSpot export's ids are no Salesforce Ids: those records are creates in the
+        # cleaned file, marked there, and not listed again.
+        ("salesforce", [["Id", "Email", "HasOptedOutOfEmail"]]),
+        # Mailchimp: each address once with one action; the misspelt old address archived.
+        ("mailchimp", [["Email Address", "Action"], ["bo@acme.com", "unsubscribe"],
+                       ["test@test.com", "archive"], ["ann.lee@gmial.com", "archive"]]),
+        # Klaviyo "Upload suppressed profiles": a CSV whose only column is Email.
+        ("klaviyo", [["Email"], ["bo@acme.com"], ["test@test.com"], ["ann.lee@gmial.com"]]),
+        # generic updates by record id: the fixed address is an update, nothing to archive.
+        ("generic", [["Email", "Action"], ["bo@acme.com", "unsubscribe"],
+                     ["test@test.com", "archive"]]),
+    ],
+)  # fmt: skip
+def test_suppression_file_in_the_target_format(export, tmp_path, target, rows):
+    result = run(export, tmp_path / "out", target=target)
+    with (result.out_dir / f"suppression_{target}.csv").open(newline="") as fh:
+        assert list(csv.reader(fh)) == rows
+    ledger = read(result.out_dir / "suppression.csv")
+    assert list(ledger.columns) == [
+        "Email", "Action", "Reason", "Reasons", "Detail", "Source", "Target", "File", "Row",
+        "Record ID",
+    ]  # fmt: skip
+    assert ledger.loc[ledger["Reason"] == "unsubscribed", "Record ID"].tolist() == ["102"]
+    assert ledger.loc[ledger["Reason"] == "placeholder", "Record ID"].tolist() == ["104"]
+    assert set(ledger["Target"]) == {target}
+    assert [p.name for p in result.out_dir.glob("suppression_*.csv")] == [
+        f"suppression_{target}.csv"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "header", "value"),
+    [
+        ("hubspot", "Marketing contact status", "Non-marketing contact"),
+        ("hubspot", "Unsubscribed from all email", "true"),
+        ("salesforce", "HasOptedOutOfEmail", "true"),
+        ("generic", "Unsubscribed from all email", "true"),
     ],
 )
-def test_suppression_in_the_target_format(export, tmp_path, target, columns):
+def test_opt_outs_are_marked_in_the_targets_own_fields(export, tmp_path, target, header, value):
     result = run(export, tmp_path / "out", target=target)
-    supp = read(result.out_dir / "suppression.csv")
-    assert list(supp.columns[: len(columns)]) == columns
-    unsub = supp[supp["Reason"] == "unsubscribed"]
-    assert list(unsub["Record ID"]) == ["102"]
-    if target == "salesforce":
-        assert list(unsub["HasOptedOutOfEmail"]) == ["true"]
-    placeholder = supp[supp["Reason"] == "placeholder"]
-    assert list(placeholder["Record ID"]) == ["104"]
+    data = read(result.out_dir / "cleaned_crm.csv").set_index(
+        "Original Record ID" if target == "salesforce" else "Record ID"
+    )
+    assert data.loc["102", header] == value  # 102 opted out
+    assert data.loc["101", header] != value  # 101 did not
+    # Every cell the marking changed is in changes.csv under its rule.
+    changes = read(result.out_dir / "changes.csv")
+    marked = changes[changes["rule"].str.contains("suppress.opt_out")]
+    assert set(marked["record_id"]) <= {"102", "104"}
+    if header in HUBSPOT[0] and HUBSPOT[2][HUBSPOT[0].index(header)] != value:
+        assert "102" in set(marked["record_id"])
 
 
-def test_esp_target_leaves_suppressed_rows_out_crm_keeps_them(export, tmp_path):
+def test_ids_of_another_platform_never_land_in_the_id_column(export, tmp_path):
+    """A HubSpot Record ID under Salesforce's Id would update whichever Salesforce record
+    has that id; it is kept as "Original Record ID" and the row creates a contact."""
+    result = run(export, tmp_path / "out", target="salesforce")
+    data = read(result.out_dir / "cleaned_crm.csv")
+    assert "Id" not in data.columns
+    assert data["Original Record ID"].tolist() == ["101", "102", "103", "104"]
+    assert read(result.out_dir / "merge_plan.csv").empty
+
+
+def test_esp_target_leaves_another_systems_suppressed_rows_out(export, tmp_path):
+    """A CRM export cleaned for Mailchimp: importing a suppressed contact would create that
+    address in the audience, so it is left out and listed in suppression_mailchimp.csv (the
+    ESP's own members stay, marked: tests/test_clean_roundtrip.py)."""
     crm = run(export, tmp_path / "crm", target="hubspot")
     esp = run(export, tmp_path / "esp", target="mailchimp")
     assert len(read(crm.out_dir / "cleaned_crm.csv")) == 4
-    ids = read(esp.out_dir / "cleaned_crm.csv")["Record ID"].tolist()
-    assert ids == ["101", "103"]  # 102 unsubscribed, 104 a placeholder address
+    data = read(esp.out_dir / "cleaned_crm.csv")
+    assert data["Record ID"].tolist() == ["101", "103"]  # 102 unsubscribed, 104 placeholder
 
 
 def test_role_accounts_only_when_asked(export, tmp_path):
@@ -124,6 +176,9 @@ def test_role_accounts_only_when_asked(export, tmp_path):
     assert "role" not in set(read(plain.out_dir / "suppression.csv")["Reason"])
     supp = read(roles.out_dir / "suppression.csv")
     assert supp.loc[supp["Reason"] == "role", "Email"].tolist() == ["info@acme.com"]
+    assert read(roles.out_dir / "suppression_hubspot.csv")["Email"].tolist() == [
+        "bo@acme.com", "info@acme.com"
+    ]  # fmt: skip
 
 
 def test_formula_like_values_are_escaped_numbers_are_not(export, tmp_path):
@@ -242,7 +297,7 @@ def test_cli_clean(export, tmp_path, capsys):
     assert code == 0
     assert "crm -> salesforce: 4 rows in = 2 kept + 0 merged + 2 suppressed" in printed
     assert "every input row accounted for" in printed
-    assert "Id" in read(tmp_path / "out" / "cleaned_crm.csv").columns
+    assert "Original Record ID" in read(tmp_path / "out" / "cleaned_crm.csv").columns
 
 
 def test_cli_clean_needs_an_out_folder(export, capsys):
@@ -303,7 +358,14 @@ GOLDEN = Path(__file__).parent / "golden" / "clean_hubspot"
 
 
 @pytest.mark.parametrize(
-    "name", ["cleaned_crm.csv", "suppression.csv", "changes.csv", "merge_plan.csv"]
+    "name",
+    [
+        "cleaned_crm.csv",
+        "suppression.csv",
+        "suppression_hubspot.csv",
+        "changes.csv",
+        "merge_plan.csv",
+    ],
 )
 def test_golden_files(export, tmp_path, name):
     """Byte for byte what HubSpot gets for the small export above (review a diff by eye

@@ -151,6 +151,9 @@ BROKEN_SUMMARIES: dict[str, Callable[[dict[str, Any]], None]] = {
         merged=d["accounting"]["sources"][0]["files"][0]["merged"] + 1
     ),
     "unknown target": lambda d: d["targets"].update(crm="marketo"),
+    "suppression file of an unknown target": lambda d: d["suppression_files"].update(
+        marketo={"file": "suppression_marketo.csv", "rows": 1, "how": ""}
+    ),
     "negative count": lambda d: d.update(changes=-1),
 }
 

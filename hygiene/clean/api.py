@@ -19,7 +19,7 @@ from .decisions import FILE_NAME, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
 from .settings import clean_table, load_settings
 from .targets import resolve_targets
-from .writers import summary_dict, writers
+from .writers import summary_dict, suppression_file, writers
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -51,10 +51,13 @@ def decisions_file(given: str | os.PathLike[str] | None, cfg: Config | None) -> 
     return (cfg.folder if cfg is not None else Path.cwd()) / FILE_NAME
 
 
-def _check_outputs(out: Path, audit: Audit, names: Sequence[str]) -> None:
+def _check_outputs(
+    out: Path, audit: Audit, names: Sequence[str], targets: Sequence[str] = ()
+) -> None:
     """No output may overwrite an input (an export in --out named cleaned_<source>.csv)."""
     inputs = {Path(p).resolve() for s in audit.sources for p in s.paths}
     outputs = [out / f"cleaned_{safe_name(n)}.csv" for n in names]
+    outputs += [out / suppression_file(t) for t in targets]
     outputs += [
         out / n for n in ("merge_plan.csv", "suppression.csv", "changes.csv", "clean_summary.json")
     ]
@@ -140,7 +143,7 @@ def clean(
     timings["plan"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    _check_outputs(out_dir, result, names)
+    _check_outputs(out_dir, result, names, list(plan.suppression_targets))
     staging = Staging()
     info: dict[str, Any] = {"accounting": accounting}
     files: list[Path] = []

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import normalize as nz
+from ..errors import HygieneError
 from ..links.state import consent_state
 from ..match.survivor import choose_survivors, load_survivorship
 from ..prepared import Prepared
@@ -130,7 +131,8 @@ def record_names(
 ) -> dict[int, str]:
     """What a merge plan calls rows `positions`: record id, else cleaned email, else file#row."""
     src = prep.source
-    ids = src.record_ids().iloc[positions].to_numpy(dtype=object, na_value=None)
+    raw_ids = src.record_ids().iloc[positions].astype(object)
+    ids = raw_ids.where(raw_ids.notna(), None).to_numpy(dtype=object)
     email_col = src.column_for("email")
     emails = (
         np.asarray(columns[email_col].value.take(pa.array(positions, pa.int64())).to_pylist(),
@@ -190,22 +192,68 @@ def _choose(
     return winner, why
 
 
+class MergeError(HygieneError):
+    """A merge whose values cannot be placed safely (nothing is written)."""
+
+
+@dataclass
+class SourceMerges:
+    """One source's merges: plan rows, inherited opt-outs and where values came from."""
+
+    plan: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Survivor position -> the merged row whose opt-out it inherits.
+    inherit: dict[int, int] = field(default_factory=dict)
+    #: Column -> {survivor position: member position whose value it took}, where not its own.
+    donors: dict[str, dict[int, int]] = field(default_factory=dict)
+
+
+def check_disjoint(clusters: Sequence[PlannedCluster], rows: int) -> None:
+    """Each record in at most one cluster, inside the source: else a survivor would take two
+    merges' values (or a merged record survive), and no value could be placed safely."""
+    seen = np.zeros(rows, dtype=np.int64)
+    for c in clusters:
+        members = np.asarray([c.survivor, *c.merged], dtype=np.int64)
+        if (
+            len(np.unique(members)) != len(members)
+            or (members < 0).any()
+            or (members >= rows).any()
+        ):
+            raise MergeError(
+                f"{c.source}: duplicate cluster {c.id} names a record twice or one that is "
+                "not in the export; nothing was written"
+            )
+        seen[members] += 1
+    if (seen > 1).any():
+        raise MergeError(
+            "a record is in more than one duplicate cluster, so no merge could be placed "
+            "safely; nothing was written (mark one pair 'keep separate' in review.xlsx)"
+        )
+
+
 def plan_merges(
     clusters: Sequence[PlannedCluster],
     prep: Prepared,
     columns: Mapping[str, Column],
     target: Target,
-) -> tuple[pd.DataFrame, dict[int, int]]:
+) -> SourceMerges:
     """merge_plan rows of one source's clusters, writing the chosen values into the
-    survivors' columns. Returns the rows and survivor position -> merged opted-out row."""
+    survivors' columns. Per column that differs, the plan names the chosen value, the row
+    it came from and every other member whose value differs (empty ones too), so the merge
+    can be undone from the plan alone."""
     if not clusters:
-        return pd.DataFrame(), {}
+        return SourceMerges()
+    check_disjoint(clusters, prep.rows)
     src = prep.source
     members = _members(clusters)
     pos = members["pos"].to_numpy(dtype=np.int64)
     state = consent_state(prep)
-    # Only an opt-out travels: a bounce is about that record's address, not the person.
-    opted = state.opted_out[pos] if state.known else np.zeros(len(pos), dtype=bool)
+    # Only an opt-out travels: a bounce (Mailchimp "cleaned") is about that record's
+    # address, not the person, and stays with the address it was recorded on.
+    if state.known:
+        bounce_only = state.bounced & (state.out_by == state.bounced_by)
+        opted = (state.opted_out & ~bounce_only)[pos]
+    else:
+        opted = np.zeros(len(pos), dtype=bool)
     strategies = field_strategies()
     fields_of = dict(src.columns)
     names = record_names(prep, columns, pos)
@@ -216,10 +264,11 @@ def plan_merges(
     starts = np.searchsorted(cluster_of, np.arange(len(clusters)), side="left")
     ends = np.searchsorted(cluster_of, np.arange(len(clusters)), side="right")
     survivor_at = starts
+    donors: dict[str, dict[int, int]] = {}
     for name, col in columns.items():
         fld = fields_of.get(name)
-        values = pd.Series(col.value.take(pos).to_pylist(), dtype=object)
-        distinct = values.groupby(cluster_of).nunique(dropna=True).to_numpy()
+        values = pd.Series(col.value.take(pa.array(pos)).to_pylist(), dtype=object)
+        vals = values.to_numpy(dtype=object)
         if fld is None or fld in ID_FIELDS:
             winner = survivor_at
             why = np.full(
@@ -237,23 +286,37 @@ def plan_merges(
                 "oldest": "merge.oldest",
                 "opt_out": "merge.opt_out",
             }.get(strategy, "merge.fill")
-            chosen = values.to_numpy(dtype=object)[winner]
-            col.set_rows(rule, pos[survivor_at], [None if pd.isna(v) else v for v in chosen])
+            chosen = [None if pd.isna(v) else v for v in vals[winner]]
+            col.set_rows(rule, pos[survivor_at], chosen)
+            placed = col.value.take(pa.array(pos[survivor_at])).to_pylist()
+            if placed != chosen:
+                raise MergeError(
+                    f"{src.name}: column {name!r}: merged values did not land on their "
+                    "survivors; nothing was written"
+                )
+            moved = np.flatnonzero(winner != survivor_at)
+            if len(moved):
+                donors[name] = dict(
+                    zip(pos[survivor_at[moved]].tolist(), pos[winner[moved]].tolist(), strict=True)
+                )
         if fld in ID_FIELDS:
             continue  # merged_ids names them
-        vals = values.to_numpy(dtype=object)
-        for ci in np.flatnonzero((distinct > 1) | (winner != survivor_at)).tolist():
+        key = np.array([None if pd.isna(v) else v for v in vals], dtype=object)
+        kept = key[winner]
+        # Members whose value differs from what their survivor keeps (an empty one too).
+        differs = key != kept[cluster_of]
+        clusters_hit = np.zeros(len(clusters), dtype=bool)
+        clusters_hit[cluster_of[differs]] = True
+        clusters_hit |= winner != survivor_at
+        for ci in np.flatnonzero(clusters_hit).tolist():
             rows = np.arange(starts[ci], ends[ci])
-            keep = vals[winner[ci]]
             others = [
-                {"row": int(provenance_row[pos[r]]), "id": str(names[pos[r]]), "value": vals[r]}
+                {"row": int(provenance_row[pos[r]]), "id": str(names[pos[r]]), "value": key[r]}
                 for r in rows
-                if r != winner[ci] and not pd.isna(vals[r]) and vals[r] != keep
+                if r != winner[ci] and differs[r]
             ]
-            if not others and winner[ci] == survivor_at[ci]:
-                continue
             choices[ci][name] = {
-                "value": None if pd.isna(keep) else keep,
+                "value": kept[ci],
                 "why": str(why[ci]),
                 "from_row": int(provenance_row[pos[winner[ci]]]),
                 "others": others,
@@ -265,7 +328,7 @@ def plan_merges(
         if hit and not opted[rows[0]]:
             inherit[c.survivor] = hit[0]
     plan = _plan_rows(clusters, src, names, choices, target)
-    return plan, inherit
+    return SourceMerges(plan, inherit, donors)
 
 
 def merge_calls(target: Target, survivor: object, merged: Sequence[object]) -> list[dict[str, Any]]:

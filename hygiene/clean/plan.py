@@ -18,15 +18,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import normalize as nz
 from ..errors import HygieneError
-from ..normalize._arrow import empty_to_null
+from ..normalize._arrow import empty_to_null, to_numpy_mask
 from ..normalize.nulls import trim
 from ..prepared import Prepared
 from .decisions import Decisions, resolve
 from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
-from .suppress import Suppression, suppression_reasons
-from .targets import Target
+from .suppress import Suppression, foreign_bounces, suppression_reasons
+from .targets import Target, owns_ids
 from .values import Column, Findings, Verdicts, fix_source
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 KEPT, MERGED, SUPPRESSED = 0, 1, 2
 DISPOSITIONS = ("kept", "merged", "suppressed")
+#: The header of a record id that is not the target's own (it must not update a record).
+ORIGINAL_ID = "Original Record ID"
 #: A Salesforce record id: 15 or 18 letters and digits.
 _SF_ID = r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$"
 
@@ -57,19 +60,15 @@ class SourcePlan:
     #: Position of the survivor a merged row folds into (-1 for other rows).
     survivor: np.ndarray
     suppression: Suppression
+    #: Rows written to cleaned_<source>.csv (`written_rows`).
+    in_file: np.ndarray
     clusters: list[PlannedCluster] = field(default_factory=list)
+    #: Whether the source's record ids are the target's own (`owns_ids`).
+    own_ids: bool = True
 
     @property
     def rows(self) -> int:
         return len(self.disposition)
-
-    @property
-    def in_file(self) -> np.ndarray:
-        """Rows written to cleaned_<source>.csv: kept ones, and for a CRM the suppressed
-        ones too (updated there, and marked by importing suppression.csv)."""
-        if self.target.is_esp:
-            return self.disposition == KEPT
-        return self.disposition != MERGED
 
 
 @dataclass
@@ -79,22 +78,85 @@ class CleanPlan:
     sources: list[SourcePlan]
     merge_plan: pd.DataFrame
     suppression: pd.DataFrame
-    suppression_target: Target
     settings: CleanSettings
     decisions_applied: dict[str, int] = field(default_factory=dict)
 
     def source(self, name: str) -> SourcePlan:
         return next(s for s in self.sources if s.name == name)
 
+    @property
+    def suppression_targets(self) -> dict[str, Target]:
+        """Target name -> target, one suppression_<target>.csv each, in source order."""
+        out: dict[str, Target] = {}
+        for sp in self.sources:
+            out.setdefault(sp.target.name, sp.target)
+        return out
 
-def output_headers(prep: Prepared, target: Target) -> dict[str, str]:
+
+def written_rows(
+    prep: Prepared, target: Target, disposition: np.ndarray, email: Column | None
+) -> np.ndarray:
+    """Rows of cleaned_<source>.csv. A CRM keeps every record that is not merged away, the
+    suppressed ones marked in its own fields. An ESP keeps its mailable members and, when
+    the export is its own (the members are there already), every suppressed member that
+    still has an address, marked with its status, so the file still says it must not be
+    mailed. A suppressed row from another system is left out: importing it would create
+    that address; the suppression file lists it."""
+    if not target.is_esp:
+        return disposition != MERGED
+    kept = disposition == KEPT
+    # Without opt-out fields a kept suppressed member would read as mailable.
+    if email is None or prep.source.platform != target.name or not target.opt_out:
+        return kept
+    return kept | ((disposition == SUPPRESSED) & ~to_numpy_mask(pc.is_null(email.value)))
+
+
+def mark_opt_outs(
+    prep: Prepared,
+    target: Target,
+    columns: dict[str, Column],
+    headers: dict[str, str],
+    rows: np.ndarray,
+    reason: np.ndarray,
+    settings: CleanSettings,
+) -> None:
+    """Write the target's opt-out fields (rules/targets `opt_out`) on suppressed `rows`,
+    adding a column under its `add_as` header where the export has none."""
+    if not rows.any():
+        return
+    src = prep.source
+    taken = {h.casefold(): name for name, h in headers.items()}
+    action = pd.Series(reason, dtype=object).map(settings.action).to_numpy(dtype=object)
+    for spec in target.opt_out:
+        name = src.column_for(spec.field)
+        if name is None and spec.add_as is not None:
+            name = taken.get(spec.add_as.casefold())
+            if name is None:
+                name = spec.add_as
+                columns[name] = Column(name, pd.Series([None] * prep.rows, dtype=nz.TEXT))
+                headers[name] = spec.add_as
+                taken[spec.add_as.casefold()] = name
+        if name is None:
+            continue
+        value = np.full(prep.rows, None, dtype=object)
+        for act, word in spec.values.items():
+            value[rows & (action == act)] = word
+        col = columns[str(name)]
+        new = pa.array(value.tolist(), pa.string())
+        col.step("suppress.opt_out", pc.if_else(pc.is_null(new), col.value, new))
+
+
+def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict[str, str]:
     """Original column -> the target's header for its field (lookup fields only when they
-    hold record ids), else the original name; clashes get " (2)"."""
+    hold record ids; the record id only when it is the target's own, else "Original Record
+    ID"), else the original name; clashes get " (2)"."""
     src = prep.source
     out: dict[str, str] = {}
     for name in src.data.columns:
         fld = src.columns.get(name)
         header = target.headers.get(fld) if fld else None
+        if fld == "record_id" and header and not own_ids:
+            header = ORIGINAL_ID
         if header and fld in target.id_fields and fld != "record_id":
             values = prep.value(fld)
             filled = values.dropna() if values is not None else pd.Series(dtype="str")
@@ -166,6 +228,7 @@ def plan_clean(
     clusters = apply_separations(
         audit.match.clusters if audit.match is not None else [], separate, by_name
     )
+    not_conflicts = foreign_bounces(audit.findings, by_name)
     plans: list[SourcePlan] = []
     merge_rows: list[pd.DataFrame] = []
     for prep in preps:
@@ -174,25 +237,33 @@ def plan_clean(
         found = Findings.of(audit.findings, name, prep.rows)
         columns = fix_source(prep, target, found, verdicts[name], settings)
         mine = [c for c in clusters if c.source == name]
-        plan_rows, inherited = plan_merges(mine, prep, columns, target)
-        if len(plan_rows):
-            merge_rows.append(plan_rows)
+        merges = plan_merges(mine, prep, columns, target)
+        if len(merges.plan):
+            merge_rows.append(merges.plan)
         email_col = prep.source.column_for("email")
+        email = columns.get(email_col) if email_col else None
         supp = suppression_reasons(
             prep,
             audit.findings,
             found,
             verdicts[name],
             settings,
-            columns.get(email_col) if email_col else None,
+            email,
             target.is_esp,
-            inherited,
+            merges.inherit,
+            merges.donors.get(str(email_col), {}),
+            not_conflicts[name],
         )
         disposition = np.where(supp.mask, SUPPRESSED, KEPT).astype(np.int8)
         survivor = np.full(prep.rows, -1, dtype=np.int64)
         for c in mine:
             survivor[c.merged] = c.survivor
         disposition[survivor >= 0] = MERGED
+        own = owns_ids(target, prep.source.platform, prep.source.record_ids())
+        headers = output_headers(prep, target, own)
+        in_file = written_rows(prep, target, disposition, email)
+        marked = in_file & (disposition == SUPPRESSED)
+        mark_opt_outs(prep, target, columns, headers, marked, supp.reason, settings)
         plans.append(
             SourcePlan(
                 name,
@@ -200,22 +271,21 @@ def plan_clean(
                 target,
                 prep,
                 columns,
-                output_headers(prep, target),
+                headers,
                 disposition,
                 survivor,
                 supp,
+                in_file,
                 mine,
+                own,
             )
         )
-    supp_target = next((p.target for p in plans if p.target.is_esp), None)
-    supp_target = supp_target or (plans[0].target if plans else targets[next(iter(targets))])
     n_verdicts = sum(int(m.sum()) for v in verdicts.values() for m in v.rejected.values())
     n_accept = sum(int(m.sum()) for v in verdicts.values() for m in v.accepted.values())
     return CleanPlan(
         sources=plans,
         merge_plan=pd.concat(merge_rows, ignore_index=True) if merge_rows else pd.DataFrame(),
         suppression=suppression_frame(plans, settings),
-        suppression_target=supp_target,
         settings=settings,
         decisions_applied={
             "keep_separate_pairs": len(separate),
@@ -263,6 +333,7 @@ def suppression_frame(plans: Sequence[SourcePlan], settings: CleanSettings) -> p
             "reasons": sp.suppression.reasons[pos], "detail": sp.suppression.detail[pos],
             "action": pd.Series(reason, dtype=object).map(actions).to_numpy(),
             "source": sp.name, "file": files[pos], "row": rows[pos], "pos": pos,
+            "target": sp.target.name, "own_id": sp.own_ids,
         }))  # fmt: skip
         # An address fixed on a record the target finds by address: the old one is dropped.
         by_address = sp.target.key == "email" or bool(ids_series.isna().all())
@@ -278,11 +349,13 @@ def suppression_frame(plans: Sequence[SourcePlan], settings: CleanSettings) -> p
                 "detail": [f"replaced by {c}" for c in _take(cleaned, moved)],
                 "action": settings.action("address_fixed"),
                 "source": sp.name, "file": files[moved], "row": rows[moved], "pos": moved,
+                "target": sp.target.name, "own_id": sp.own_ids,
             }))  # fmt: skip
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=["email", "record_id", "reason", "reasons", "detail",
-                                     "action", "source", "file", "row", "pos"])  # fmt: skip
+                                     "action", "source", "file", "row", "pos", "target",
+                                     "own_id"])  # fmt: skip
     return pd.concat(frames, ignore_index=True)
 
 

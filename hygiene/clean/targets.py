@@ -2,15 +2,20 @@
 
 Each target is data in rules/targets/<name>.yaml (HubSpot, Salesforce, Mailchimp, Klaviyo,
 generic); `load_target` reads one and checks it, so a team can add its own by dropping a file
-there.
+there. Besides headers and forms a target says how a record that must not be mailed is
+marked in its own fields (`opt_out`) and what its suppression import looks like
+(`suppression`); DEVELOPERS.md describes the keys.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+import pandas as pd
 
 from ..errors import ConfigError
 from ..model import FIELDS
@@ -20,8 +25,38 @@ COUNTRY_FORMS = ("name", "alpha2", "alpha3", "keep")
 STATE_FORMS = ("name", "code", "keep")
 PHONE_FORMS = ("e164", "keep")
 MERGE_CALLS = ("pairs", "salesforce", "none")
-#: What a suppression column may hold: a canonical field, the ESP action, or a constant.
-SUPPRESSION_VALUES = ("email", "record_id", "action")
+#: What a suppression column may hold besides a canonical field's cleaned value or a
+#: "=constant": the address, the record id (only the target's own ids), the target's action,
+#: and the record id kept for reference when it is not the target's.
+SUPPRESSION_VALUES = ("email", "record_id", "action", "original_id")
+#: The actions rules/clean.yaml gives a suppression reason.
+ACTIONS = ("unsubscribe", "archive", "skip")
+
+
+@dataclass(frozen=True)
+class OptOutField:
+    """How one of the target's fields says "do not mail" on a suppressed row."""
+
+    field: str
+    #: Action (rules/clean.yaml: unsubscribe, archive) -> value written.
+    values: Mapping[str, str]
+    #: Header of the column added when the export has no such field (None: not added).
+    add_as: str | None = None
+
+
+@dataclass(frozen=True)
+class SuppressionFormat:
+    """The target's own suppression import (suppression_<target>.csv)."""
+
+    #: Header -> what it holds (SUPPRESSION_VALUES, a canonical field, or "=constant").
+    columns: Mapping[str, str]
+    #: What one row stands for: an address ("email") or a record ("record_id").
+    key: str = "email"
+    #: Action (rules/clean.yaml) -> the word this target's file uses; when given, rows of
+    #: other actions are not in the file.
+    actions: Mapping[str, str] = field(default_factory=dict)
+    #: Import instructions, shown in README and clean_summary.json.
+    how: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,8 +76,17 @@ class Target:
     id_fields: tuple[str, ...] = ()
     #: Checkbox fields: their header is used only when the column holds true/false.
     bool_fields: tuple[str, ...] = ()
-    #: suppression.csv's leading columns: header -> "email" | "record_id" | "action" | "=const".
-    suppression: Mapping[str, str] = field(default_factory=dict)
+    #: The target's suppression import (suppression_<target>.csv).
+    suppression: SuppressionFormat = field(
+        default_factory=lambda: SuppressionFormat({"Email": "email"})
+    )
+    #: A record id of this platform (checked besides the source's platform), if known.
+    id_pattern: str | None = None
+    #: The platform whose exports' record ids this target takes (its own name, unless it is
+    #: one object of a platform: salesforce_lead takes Salesforce's ids).
+    platform: str = ""
+    #: Fields written on every suppressed row, so the file itself says "do not mail".
+    opt_out: tuple[OptOutField, ...] = ()
     merge_calls: str = "none"
 
     @property
@@ -78,14 +122,18 @@ def load_target(name: str) -> Target:
     unknown = sorted(set(headers) - set(FIELDS))
     if unknown:
         raise ConfigError(f"{where}: headers: unknown field(s) {unknown}")
-    supp = (doc.get("suppression") or {}).get("columns") or {"Email": "email"}
-    for header, value in supp.items():
-        if not (isinstance(value, str) and (value in SUPPRESSION_VALUES or value.startswith("="))):
-            raise ConfigError(
-                f"{where}: suppression column {header!r}: use one of "
-                f"{', '.join(SUPPRESSION_VALUES)} or =CONSTANT, not {value!r}"
-            )
+    supp = _suppression(doc.get("suppression") or {}, where)
+    opt_out = _opt_out(doc.get("opt_out") or {}, where)
     kind = _choice(where, "kind", doc.get("kind", "crm"), ("crm", "esp"))
+    if kind == "crm" and not opt_out:
+        # A CRM's cleaned file keeps every suppressed record: unmarked, it would be mailable.
+        raise ConfigError(f"{where}: a CRM target needs opt_out: the fields that mark a record")
+    pattern = doc.get("id_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise ConfigError(f"{where}: id_pattern: {exc}") from exc
     return Target(
         name=key,
         title=str(doc.get("title", key)),
@@ -97,9 +145,75 @@ def load_target(name: str) -> Target:
         headers={str(k): str(v) for k, v in headers.items()},
         id_fields=tuple(str(f) for f in doc.get("id_fields") or ()),
         bool_fields=tuple(str(f) for f in doc.get("bool_fields") or ()),
-        suppression={str(k): str(v) for k, v in supp.items()},
+        suppression=supp,
+        id_pattern=None if pattern is None else str(pattern),
+        platform=str(doc.get("platform") or key),
+        opt_out=opt_out,
         merge_calls=_choice(where, "merge_calls", doc.get("merge_calls", "none"), MERGE_CALLS),
     )
+
+
+def owns_ids(target: Target, platform: str, ids: pd.Series) -> bool:
+    """Whether a source's record ids are `target`'s own: exported from that platform, and
+    (where the target knows their form) nine in ten filled ids of that form. Only then do
+    they go in the target's id column; a HubSpot Record ID is no Salesforce Id."""
+    if platform != (target.platform or target.name):
+        return False
+    if target.id_pattern is None:
+        return True
+    filled = ids.dropna().astype(str).str.strip()
+    filled = filled[filled != ""]
+    return len(filled) > 0 and float(filled.str.fullmatch(target.id_pattern).mean()) >= 0.9
+
+
+def _suppression(doc: Any, where: str) -> SuppressionFormat:
+    """`suppression:` checked: columns, key, actions, id_pattern, how."""
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{where}: suppression: must be a mapping")
+    columns = doc.get("columns") or {"Email": "email"}
+    for header, value in columns.items():
+        ok = isinstance(value, str) and (
+            value in SUPPRESSION_VALUES or value in FIELDS or value.startswith("=")
+        )
+        if not ok:
+            raise ConfigError(
+                f"{where}: suppression column {header!r}: use one of "
+                f"{', '.join(SUPPRESSION_VALUES)}, a canonical field or =CONSTANT, not {value!r}"
+            )
+    actions = doc.get("actions") or {}
+    unknown = sorted(set(actions) - set(ACTIONS))
+    if unknown:
+        raise ConfigError(f"{where}: suppression.actions: unknown action(s) {unknown}")
+    return SuppressionFormat(
+        columns={str(k): str(v) for k, v in columns.items()},
+        key=_choice(where, "suppression.key", doc.get("key", "email"), ("email", "record_id")),
+        actions={str(k): str(v) for k, v in actions.items()},
+        how=str(doc.get("how", "")).strip(),
+    )
+
+
+def _opt_out(doc: Any, where: str) -> tuple[OptOutField, ...]:
+    """`opt_out:` checked: field -> {value: V or {action: V}, add_as: HEADER}."""
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{where}: opt_out: must be a mapping of field -> value")
+    out = []
+    for fld, spec in doc.items():
+        if fld not in FIELDS:
+            raise ConfigError(f"{where}: opt_out: unknown field {fld!r}")
+        if not isinstance(spec, dict) or "value" not in spec:
+            raise ConfigError(f"{where}: opt_out.{fld}: needs a `value`")
+        value = spec["value"]
+        values = (
+            {str(k): str(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else {a: str(value) for a in ACTIONS}
+        )
+        unknown = sorted(set(values) - set(ACTIONS))
+        if unknown:
+            raise ConfigError(f"{where}: opt_out.{fld}.value: unknown action(s) {unknown}")
+        add = spec.get("add_as")
+        out.append(OptOutField(str(fld), values, None if add is None else str(add)))
+    return tuple(out)
 
 
 def resolve_targets(

@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from .. import normalize as nz
 from ..checks.email import domain_counts, known_tld, providers
+from ..links.state import consent_state
 from ..normalize._arrow import NULL_STR, empty_to_null, flat, to_numpy_mask
 from ..normalize.base import arrow, text
 from ..normalize.nulls import nullify_arrow, trim
@@ -43,6 +44,7 @@ STEPS = (
     "merge.most_recent",
     "merge.oldest",
     "merge.opt_out",
+    "suppress.opt_out",
 )
 BIT = {s: np.uint32(1 << i) for i, s in enumerate(STEPS)}
 #: Fields that name records; never emptied or rewritten, only trimmed.
@@ -152,9 +154,16 @@ class Column:
         self.value = new
 
     def set_rows(self, rule: str, positions: np.ndarray, values: list[str | None]) -> None:
-        """Overwrite some rows (merges); rows whose value does not change keep their bits."""
+        """Overwrite rows `positions` with `values` (aligned, any order: merges); rows whose
+        value does not change keep their bits."""
         if len(positions) == 0:
             return
+        if len(np.unique(positions)) != len(positions):
+            raise ValueError(f"{self.name}: two values for one row")
+        # replace_with_mask fills the masked rows in row order: the values must be too.
+        order = np.argsort(positions, kind="stable")
+        positions = np.asarray(positions)[order]
+        values = [values[i] for i in order.tolist()]
         current = self.value.take(pa.array(positions)).to_pylist()
         keep = [i for i, (c, v) in enumerate(zip(current, values, strict=True)) if c != v]
         if not keep:
@@ -245,6 +254,11 @@ def fix_email(
         sure |= verdicts.accepts("email.typo_domain", "email")[pos]
         sure &= ~verdicts.rejects("email.typo_domain", "email")[pos]
         sure &= sugg.notna().to_numpy()
+        # A status (bounce, opt-out) belongs to the address it was recorded on: such an
+        # address is kept as it is, so the status never moves onto the corrected one.
+        state = consent_state(prep)
+        if state.known:
+            sure &= ~(state.bounced | state.opted_out)[pos]
         col.step(
             "email.typo_domain",
             _at(len(col.value), pos[sure], sugg.to_numpy(dtype=object)[sure], col.value),

@@ -32,10 +32,11 @@ MERGE_COLUMNS = (
     "merge_calls", "fields",
 )  # fmt: skip
 CHANGE_COLUMNS = ("source", "file", "row", "record_id", "column", "old", "new", "rule")
-#: suppression.csv's explanation columns, after the target's own.
-SUPPRESSION_TAIL = {
-    "Reason": "reason", "Reasons": "reasons", "Detail": "detail", "Source": "source",
-    "File": "file", "Row": "row", "Record ID": "record_id",
+#: suppression.csv: every suppressed record (and old address of a fixed typo) with why.
+SUPPRESSION_COLUMNS = {
+    "Email": "email", "Action": "action", "Reason": "reason", "Reasons": "reasons",
+    "Detail": "detail", "Source": "source", "Target": "target", "File": "file", "Row": "row",
+    "Record ID": "record_id",
 }  # fmt: skip
 
 
@@ -77,24 +78,101 @@ def write_merge_plan(
 
 
 def suppression_table(plan: CleanPlan) -> pa.Table:
-    """suppression.csv: the target's import columns first, then why and where from."""
+    """suppression.csv: one row per suppressed record of every source, with the reason, the
+    target it goes to, and where it came from (the import files are per target)."""
     frame = plan.suppression
+    return table({header: _text(frame[what]) for header, what in SUPPRESSION_COLUMNS.items()})
+
+
+def suppression_file(target: str) -> str:
+    return f"suppression_{safe_name(target)}.csv"
+
+
+def _reason_rank(plan: CleanPlan, reasons: pd.Series) -> np.ndarray:
+    """Position of each reason in rules/clean.yaml's order (the first wins an address)."""
+    order = {r: i for i, r in enumerate(plan.settings.reasons)}
+    return reasons.map(lambda r: order.get(r, len(order))).to_numpy(dtype=np.int64)
+
+
+def target_suppression(plan: CleanPlan, name: str) -> pd.DataFrame:
+    """The rows of suppression_<target>.csv as a frame of the ledger's columns: each address
+    once with the action of its first reason (a target keyed on records: each of its own
+    records once, one action per address), only rows with an address and an action."""
+    frame = plan.suppression
+    fmt = plan.suppression_targets[name].suppression
+    # A target that names its actions takes only those (HubSpot's opt-out list: opt-outs).
+    wanted = frame["action"].isin(list(fmt.actions)) if fmt.actions else frame["action"] != "skip"
+    frame = frame[(frame["target"] == name) & wanted]
+    email = frame["email"].astype(object)
+    frame = frame[email.notna() & (email.astype(str).str.strip() != "")].copy()
+    if not len(frame):
+        return frame
+    frame["_address"] = frame["email"].astype(str).str.strip().str.lower()
+    frame["_rank"] = _reason_rank(plan, frame["reason"].astype(object))
+    frame = frame.sort_values("_rank", kind="stable")
+    if fmt.key == "record_id":
+        # An update of the target's own records. A record with another system's id is a
+        # create in cleaned_<source>.csv, already marked there: listing it here would create
+        # it twice.
+        frame = frame[frame["own_id"].astype(bool) & frame["record_id"].notna()].copy()
+        frame["_key"] = frame["record_id"].astype(str)
+        first_action = frame.drop_duplicates("_address").set_index("_address")["action"]
+        frame["action"] = frame["_address"].map(first_action)
+    else:
+        frame["_key"] = frame["_address"]
+    return frame.drop_duplicates("_key").sort_index()
+
+
+def target_suppression_table(plan: CleanPlan, name: str) -> pa.Table:
+    """suppression_<target>.csv in the target's own import format (rules/targets)."""
+    frame = target_suppression(plan, name)
+    fmt = plan.suppression_targets[name].suppression
+    own = frame["own_id"].astype(bool).to_numpy() if len(frame) else np.zeros(0, dtype=bool)
+    ids = np.asarray(frame["record_id"].astype(object), dtype=object)
+    nothing = np.full(len(frame), None, dtype=object)
     cols: dict[str, pa.Array] = {}
-    for header, what in plan.suppression_target.suppression.items():
+    for header, what in fmt.columns.items():
         if what.startswith("="):
-            cols[header] = _text([what[1:]] * len(frame))
+            cols[header] = _repeat(what[1:], len(frame))
+        elif what == "record_id":
+            cols[header] = _text(np.where(own, ids, nothing))
+        elif what == "original_id":
+            cols[header] = _text(np.where(own, nothing, ids))
+        elif what == "action":
+            cols[header] = _text(frame["action"].map(lambda a: fmt.actions.get(a, a)))
+        elif what == "email":
+            cols[header] = _text(frame["email"])
         else:
-            cols[header] = _text(frame[what])
-    for header, what in SUPPRESSION_TAIL.items():
-        if header not in cols:
-            cols[header] = _text(frame[what])
+            cols[header] = _field_values(plan, frame, what)
     return table(cols)
+
+
+def _field_values(plan: CleanPlan, frame: pd.DataFrame, fld: str) -> pa.Array:
+    """The cleaned value of canonical field `fld` on each suppression row's record."""
+    out = np.full(len(frame), None, dtype=object)
+    for sp in plan.sources:
+        sel = (frame["source"] == sp.name).to_numpy()
+        col = sp.prep.source.column_for(fld)
+        if not sel.any() or col is None:
+            continue
+        pos = frame["pos"].to_numpy(dtype=np.int64)[sel]
+        out[sel] = sp.columns[col].value.take(pa.array(pos)).to_pylist()
+    return _text(out)
 
 
 def write_suppression(
     plan: CleanPlan, out: Path, staging: Staging, info: dict[str, Any]
 ) -> list[Path]:
-    return [staging.write_csv(out / "suppression.csv", suppression_table(plan))]
+    paths = [staging.write_csv(out / "suppression.csv", suppression_table(plan))]
+    for name in plan.suppression_targets:
+        data = target_suppression_table(plan, name)
+        info.setdefault("suppression_files", {})[name] = {
+            "file": suppression_file(name),
+            "rows": data.num_rows,
+            "how": plan.suppression_targets[name].suppression.how,
+        }
+        paths.append(staging.write_csv(out / suppression_file(name), data))
+    return paths
 
 
 def changes_table(plan: CleanPlan) -> pa.Table:
@@ -104,8 +182,8 @@ def changes_table(plan: CleanPlan) -> pa.Table:
         prov = sp.prep.source.provenance
         files = prov["file"].astype(str).to_numpy(dtype=object)
         rows = prov["row"].to_numpy(dtype=np.int64)
-        ids = sp.prep.source.record_ids().astype(object)
-        ids = ids.where(ids.notna(), None).to_numpy(dtype=object)
+        id_series = sp.prep.source.record_ids().astype(object)
+        ids = id_series.where(id_series.notna(), None).to_numpy(dtype=object)
         for k, (name, col) in enumerate(sp.columns.items()):
             pos = np.flatnonzero(col.bits)
             if not len(pos):
@@ -153,7 +231,7 @@ def summary_dict(plan: CleanPlan, info: dict[str, Any]) -> dict[str, Any]:
         "schema": SUMMARY_SCHEMA,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "targets": {sp.name: sp.target.name for sp in plan.sources},
-        "suppression_format": plan.suppression_target.name,
+        "suppression_files": info.get("suppression_files", {}),
         "accounting": info.get("accounting", {}),
         "clusters": int(len(plan.merge_plan)),
         "suppressed_by_reason": {str(k): int(v) for k, v in supp["reason"].value_counts().items()},

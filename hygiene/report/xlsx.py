@@ -384,9 +384,11 @@ def write_xlsx(audit: Audit, path: Path, options: ReportOptions | None = None) -
     refs = cluster_refs(audit)
     wb = Workbook(write_only=True)
     notes = [
-        "Findings: set Decision to 'reject fix' where a suggested fix is wrong (empty means "
-        "accept). Duplicates: set Decision to 'keep separate' for members that are different "
-        "people (empty means merge). Then run hygiene clean --review review.xlsx.",
+        "Findings: empty leaves it to hygiene clean, which applies only the fixes its rules "
+        "are sure of; 'accept fix' also applies a suggestion it was not sure of; 'reject fix' "
+        "keeps the value as it is. Duplicates: set Decision to 'keep separate' for members "
+        "that are different people (empty means merge). Then run hygiene clean --review "
+        "review.xlsx.",
     ]
     # The summary comes first in the workbook but its notes depend on the other sheets;
     # write-only sheets cannot be revisited, so the notes are worked out before writing.
