@@ -92,7 +92,7 @@ def test_a_true_false_bounce_column_is_the_checkbox(tmp_path: Path):
 def test_new_targets_load(name, kind, key, email, optout):
     t = load_target(name)
     assert (t.kind, t.key, t.headers["email"]) == (kind, key, email)
-    assert dict(t.suppression) == optout
+    assert dict(t.suppression.columns) == optout
 
 
 def test_pipedrive_export_cleaned_for_pipedrive_keeps_its_own_headers(tmp_path: Path):

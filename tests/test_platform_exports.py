@@ -368,9 +368,17 @@ def test_pipedrive_unsubscribed_rows_reach_the_suppression_file(tmp_path: Path):
     out = tmp_path / "out"
     hygiene.clean(f"crm={path}", out=out, decisions=tmp_path / "d.json")
     with (out / "suppression.csv").open(encoding="utf-8") as fh:
+        ledger = list(csv.DictReader(fh))
+    assert [r["Email"] for r in ledger] == ["bob@acme-corp.com"]
+    # Pipedrive's own import: an update by ID setting the person's Marketing status.
+    with (out / "suppression_pipedrive.csv").open(encoding="utf-8") as fh:
         supp = list(csv.DictReader(fh))
     assert [r["Email"] for r in supp] == ["bob@acme-corp.com"]
     assert supp[0]["Marketing status"] == "Unsubscribed" and supp[0]["ID"] == "2"
+    # ... and the cleaned file says so too.
+    with (out / "cleaned_crm.csv").open(encoding="utf-8") as fh:
+        cleaned = {r["Email"]: r for r in csv.DictReader(fh)}
+    assert cleaned["bob@acme-corp.com"]["Marketing status"] == "Unsubscribed"
 
 
 def test_a_weak_platform_guess_without_email_is_reported_too(tmp_path: Path):

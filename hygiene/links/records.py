@@ -93,6 +93,13 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
         mine, theirs = consent_state(this), consent_state(other)
         gone, gone_by = theirs.opted_out_for(types)
         sel = mine.marketable[px] & gone[py]
+        # A bounce belongs to the address it was recorded on: it opts out no other address
+        # of the same person (an unsubscribe is the person's choice and counts everywhere).
+        bounce_only = theirs.bounced & (gone_by == theirs.bounced_by)
+        if (sel & bounce_only[py]).any():
+            a, b = _addresses(this)[px], _addresses(other)[py]
+            same = (a == b) & pd.notna(a)
+            sel &= ~(bounce_only[py] & ~same)
         if not sel.any():
             continue
         px_, py_ = px[sel], py[sel]
@@ -112,6 +119,15 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
             how=grouped["how"],
         )))
     return out
+
+
+def _addresses(prep: Prepared) -> np.ndarray:
+    """Each row's normalised email address (None where there is none)."""
+    parts = prep.email()
+    if parts is None:
+        return np.full(prep.rows, None, dtype=object)
+    got = parts["email"].astype(object)
+    return got.where(got.notna(), None).to_numpy(dtype=object)
 
 
 def link_status_mismatch(link: RecordLink, rule: Rule) -> Hits:
