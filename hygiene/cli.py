@@ -6,10 +6,8 @@ one line naming the file or option and the fix. Tracebacks only with --debug.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,29 +160,11 @@ def audit_cmd(
         result.trend = record(result, db).trend
     written = result.save(out_dir, chosen_formats, redact=redact)
     if not quiet:
-        with pipe_closed_ok():
-            print_summary(result, written)
+        print_summary(result, written)
     gate = result.score.gate
     if gate is not None and not gate.passed:
-        click.echo(
-            f"hygiene: gate failed: {'; '.join(gate.failures)} (threshold {gate.threshold:g})",
-            err=True,
-        )
+        click.echo(f"hygiene: {gate.describe()}", err=True)
         sys.exit(gate.exit_code)
-
-
-@contextlib.contextmanager
-def pipe_closed_ok() -> Iterator[None]:
-    """Printing into a closed pipe (`hygiene audit ... | head`) stops the printing, not the
-    run: the reports are written and the gate still decides the exit code."""
-    try:
-        yield
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Later writes (and the flush at exit) go nowhere instead of raising again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def _pairs(option: str, values: Sequence[str]) -> dict[str, str]:

@@ -372,16 +372,16 @@ class Gate:
         return 0 if self.passed else 1
 
     def describe(self) -> str:
-        """One line for the terminal: what was gated and the outcome."""
-        if not self.workflows:
-            what = f"overall score at {self.threshold:g}"
-            note = " (workflows are not gated; name them with --workflow to gate readiness)"
-        else:
+        """One line: what was gated, at what threshold, and the outcome."""
+        if self.workflows:
             what = f"readiness of {', '.join(self.workflows)} at {self.threshold:g}"
             note = ""
+        else:
+            what = f"overall score at {self.threshold:g}"
+            note = "; only the overall score is gated: --workflow W gates a workflow's readiness"
         if self.passed:
             return f"Gate passed: {what}{note}."
-        return f"Gate failed: {what}: {'; '.join(self.failures)}{note}."
+        return f"gate failed: {'; '.join(self.failures)} (threshold {self.threshold:g}{note})"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,12 +20,24 @@ if TYPE_CHECKING:
 _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
+class PipeConsole(Console):
+    """A console whose reader may go away (`hygiene audit ... | head`): the rest of the
+    summary is dropped and the run goes on, so the gate, not the pipe, sets the exit code
+    (rich's own handler exits 1, the gate's code)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def print_summary(
     audit: Audit, written: Mapping[str, Path], console: Console | None = None
 ) -> None:
     from .build import headline
 
-    console = console or Console()
+    console = console or PipeConsole()
     s = audit.score
     rows = sum(x.rows for x in audit.sources)
     # Readiness leads: a good data score beside "no workflow is ready" must not read as a go.
@@ -75,7 +89,7 @@ def print_summary(
             # Above the line and still not ready: the table alone would read as a contradiction.
             if not w.ready and w.status != NEEDS_SOURCE and w.score >= w.ready_at:
                 console.print(f"  {w.title}: {w.reason}", markup=False, soft_wrap=True)
-    if s.gate is not None:
+    if s.gate is not None and s.gate.passed:  # a failed gate says so on stderr
         console.print(s.gate.describe(), markup=False, soft_wrap=True, highlight=False)
     counts = audit.findings.groupby(["code", "severity"]).size().sort_values(ascending=False)
     if len(counts):
