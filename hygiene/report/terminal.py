@@ -47,8 +47,9 @@ def print_summary(
         f"{len(audit.duplicates):,} duplicate clusters"
     )
     if audit.decisions is not None and audit.decisions.path is not None:
+        n = audit.decisions_applied
         console.print(
-            f"Review decisions: {audit.decisions_applied:,} record pairs kept apart, from "
+            f"Review decisions: {n:,} record pair{'' if n == 1 else 's'} kept apart, from "
             f"{audit.decisions.path} ({len(audit.decisions):,} decisions in the file; "
             "--no-decisions reads none)",
             soft_wrap=True,
