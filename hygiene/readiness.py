@@ -229,13 +229,13 @@ def why_not_ready(w: WorkflowScore) -> str:
     hard = [b for b in w.details if b.zero_tolerance]
     if hard:
         what = "; ".join(
-            f"{b.records:,} record{'s' if b.records != 1 else ''}: {b.title.lower()} ({b.code})"
+            f"{b.code} ({b.title.lower()}): {b.records:,} record{'s' if b.records != 1 else ''}"
             for b in hard
         )
         side = "over" if w.score >= w.ready_at else "under"
         return (
-            f"Scores {w.score:.1f}, {side} its line of {w.ready_at:g}, but it tolerates none "
-            f"of these and has {what}. Fix or exclude them before launch."
+            f"Scores {w.score:.1f}, {side} its line of {w.ready_at:g}, but zero tolerance "
+            f"applies to {what}. Fix or exclude them before launch."
         )
     top = next((b for b in w.details if b.records), None)
     most = f"; most are held back by: {top.title} ({top.records:,})" if top else ""

@@ -52,7 +52,7 @@ def test_audit_writes_json_that_meets_the_contract(tmp_path: Path, export: Path)
     )
     assert {f["row"] for f in by_code["value.placeholder"]} == {3}
     assert {f["row"] for f in by_code["email.invalid_syntax"]} == {4}
-    assert "Readiness" in res.output and "email.typo_domain" in res.output
+    assert "workflows ready; data score" in res.output and "email.typo_domain" in res.output
     assert (out / "summary.md").read_text(encoding="utf-8").startswith("# Contact data audit")
 
 

@@ -136,7 +136,7 @@ def test_a_card_above_its_line_says_why_it_is_not_ready(audit):
         assert card.ready == w.ready and card.reason == w.reason
         assert bool(card.reason) == (not card.ready)
         if not card.ready and card.status != "needs_source" and card.score >= card.ready_at:
-            assert "over its line" in card.reason and "tolerates none" in card.reason
+            assert "over its line" in card.reason and "zero tolerance applies" in card.reason
         # The card lists the blockers in the order of audit.json and the terminal.
         assert [b.text.lower() for b in card.blockers] == [b.title.lower() for b in w.details]
 

@@ -297,6 +297,9 @@ def test_zero_tolerance_code_keeps_a_high_scoring_workflow_from_being_ready():
         "them before launch, whatever the score"
     )
     assert w.details[0].zero_tolerance and not w.ready_for(0.0)
-    assert w.reason.startswith("Scores 99.0, over its line of 50, but it tolerates none")
+    assert w.reason == (
+        "Scores 99.0, over its line of 50, but zero tolerance applies to link.consent_conflict "
+        "(opted out): 1 record. Fix or exclude them before launch."
+    )
     clean = compute(findings([]), [crm(100)], [wf], {"crm": "crm"})
     assert clean.workflows["news"].ready
