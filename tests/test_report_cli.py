@@ -110,7 +110,7 @@ def test_terminal_summary_shows_the_trend_and_the_files(tmp_path: Path):
     print_summary(sample_audit(), {"html": long_path}, console)
     text = console.export_text()
     assert (
-        "Since the previous audit of these sources (10 Nov 2026, 09:00 UTC, 61.2): +4.3 points, "
-        "3 new findings, 9 fixed." in text
+        "Since the previous audit of these sources and workflows (10 Nov 2026, 09:00 UTC, "
+        "61.2): +4.3 points, 3 new findings, 9 fixed." in text
     )
     assert str(long_path) in text  # one line, not wrapped

@@ -27,7 +27,7 @@ def _cell(text: object) -> str:
 def trend_sentence(trend: Trend) -> str:
     """One line: the score change and findings new and fixed since the previous audit."""
     return (
-        f"Since the previous audit of these sources ({when(trend.previous_at)}, "
+        f"Since the previous audit of these sources and workflows ({when(trend.previous_at)}, "
         f"{trend.previous_overall:.1f}): {trend.overall_delta:+.1f} points, "
         f"{trend.new_findings:,} new findings, {trend.fixed_findings:,} fixed."
     )
