@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
+from .readiness import judge_gate
 from .resources import load_yaml, rules_dir
 from .runtime import (
     Background,
@@ -89,6 +90,8 @@ class Audit:
     trend: Trend | None = None
     #: The review decisions the audit read (hygiene-decisions.json), if any.
     decisions: Decisions | None = field(default=None, repr=False)
+    #: How many of them the audit applied: keep-separate pairs found in these sources.
+    decisions_applied: int = 0
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -272,6 +275,7 @@ def audit(
     kinds: Mapping[str, str] | None = None,
     match: bool | MatchSettings = True,
     decisions: Decisions | str | os.PathLike[str] | bool | None = None,
+    fail_under: float | None = None,
 ) -> Audit:
     """Audit contact exports and return the findings, duplicates and readiness score.
 
@@ -286,7 +290,10 @@ def audit(
     it; `MatchSettings` tunes it; default: the config's `[match]` table). `decisions` is a
     person's review decisions (hygiene-decisions.json; default: the file beside the config,
     else in the working directory, if there is one; `False` reads none): records judged
-    different are never clustered again.
+    different are never clustered again. `fail_under` is the gate (default: the config's):
+    with `workflows` named, each is scored as ready at that threshold instead of its own
+    `ready_at`, so `score.workflows[...].ready` and `score.gate` give the same answer;
+    without, the gate is on the overall score (`score.gate`).
     """
     default_links = True
     cfg: Config | None = None
@@ -304,6 +311,7 @@ def audit(
         links = cfg.links if links is None else links
         kinds = {**cfg.kinds, **(kinds or {})}
         default_links = cfg.default_links
+        fail_under = cfg.fail_under if fail_under is None else fail_under
     if not sources:
         raise ConfigError("no sources given; pass at least one export, e.g. crm=contacts.csv")
     judged = _decisions(decisions, cfg)
@@ -313,6 +321,12 @@ def audit(
     # Rules and workflows are read first, so a mistake in them stops the audit before any
     # real work.
     chosen = select(load_workflows(workflow_files), workflows)
+    asked = list(dict.fromkeys(workflows or ()))
+    if fail_under is not None:
+        fail_under = check_threshold(fail_under)
+        # The gate's threshold is the named workflows' line: one answer to "ready?".
+        chosen = [replace(w, ready_at=fail_under) if w.name in asked else w for w in chosen]
+    region = check_region(region) if region else None
     rules = sent_types(load_rules(rule_packs, disable), chosen)
     if any(r.enabled and r.expect for r in rules) and not os.environ.get("HYGIENE_NO_PRELOAD"):
         preload_gx()
@@ -326,7 +340,7 @@ def audit(
     overrides = _check_kinds(kinds or {}, names)
     kinds = {s.name: overrides.get(s.name) or platform_kind(s.platform) for s in loaded}
     options = CheckOptions(
-        region=region.upper() if region else None,
+        region=region,
         check_mx=check_mx,
         required=required_fields(chosen),
         required_by_source={n: required_by_kind(chosen, k) for n, k in kinds.items()},
@@ -349,9 +363,10 @@ def audit(
         t0 = time.perf_counter()
         job: _Matching | None = None
         read = threading.Event()
+        # The pairs a person judged different: found again by record id, email or row.
+        exclude = list(judged.exclude_pairs(contacts)) if judged is not None else []
         if match is not False:
             settings = match if isinstance(match, MatchSettings) else match_settings(cfg)
-            exclude = judged.exclude_pairs(contacts) if judged is not None else ()
             # Matching reads only the normalised views, the checks only write their hits: the
             # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
             # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
@@ -409,8 +424,12 @@ def audit(
         in_scored = findings["source"].isin([s.name for s in scored]).to_numpy()
         # Copying a million findings costs a second; most audits score every source.
         to_score = findings if in_scored.all() else findings[in_scored]
-        score = compute(to_score, scored, chosen, kinds, dup_sets, titles)
+        score = compute(to_score, scored, chosen, kinds, dup_sets, titles, asked=asked)
         score.unmeasured = _unmeasured(rules, contacts, bool(linked.stats))
+        if fail_under is not None:
+            score.gate = judge_gate(
+                score.overall, score.workflows, fail_under, asked, score.capped
+            )
         duplicates = records.result() if records is not None else []
         timings["score"] = time.perf_counter() - t0
         return Audit(
@@ -428,7 +447,33 @@ def audit(
             timings=timings,
             prepared=preps,
             decisions=judged,
+            decisions_applied=len(exclude) if job is not None else 0,
         )
+
+
+def check_threshold(value: float) -> float:
+    """A gate threshold: a number from 0 to 100 (NaN would let every gate pass)."""
+    number = float(value)
+    if not 0.0 <= number <= 100.0:  # also false for NaN
+        raise ConfigError(f"fail_under {value!r}: must be a number from 0 to 100")
+    return number
+
+
+def check_region(value: str) -> str:
+    """`value` as an ISO 3166-1 alpha-2 country code, upper case ("us" -> "US")."""
+    import pycountry
+
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        hint = ""
+        if len(code) == 3:
+            found = pycountry.countries.get(alpha_3=code)
+            hint = f" ({code} is alpha-3; write {found.alpha_2})" if found is not None else ""
+        raise ConfigError(
+            f"region {value!r}: not an ISO 3166-1 alpha-2 country code{hint}; "
+            "write two letters such as US, GB, DE, FR"
+        )
+    return code
 
 
 class _Matching:

@@ -20,10 +20,13 @@ from .cli_options import (
     check_threshold,
     config_option,
     debug_option,
+    decisions_choice,
+    decisions_options,
     load_settings,
     run_options,
     source_options,
     split_csv,
+    usage_line,
 )
 from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
@@ -63,10 +66,11 @@ def cli() -> None:
 )
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 100),
+    type=float,
     callback=check_threshold,
     metavar="N",
-    help="Exit 1 when the overall score (or each --workflow score) is below N.",
+    help="Exit 1 unless each --workflow is ready at N (score >= N and no zero-tolerance "
+    "blocker), or without --workflow, unless the overall score is >= N.",
 )
 @click.option(
     "--history",
@@ -83,6 +87,7 @@ def cli() -> None:
     is_flag=True,
     help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
 )
+@decisions_options
 @run_options
 @source_options
 @debug_option
@@ -106,6 +111,8 @@ def audit_cmd(
     date_orders: tuple[str, ...],
     history_db: Path | None,
     no_history: bool,
+    decisions_path: Path | None,
+    no_decisions: bool,
 ) -> None:
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports.
 
@@ -119,6 +126,7 @@ def audit_cmd(
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
+    decisions = decisions_choice(decisions_path, no_decisions)
     cfg = load_settings(config_path, sources)
     chosen_formats = split_csv(formats) or list((cfg and cfg.formats) or DEFAULT_FORMATS)
     asked = split_csv(workflows) or (list(cfg.workflows) if cfg else [])
@@ -142,6 +150,8 @@ def audit_cmd(
         config=cfg,
         links=list(links) if links else None,
         kinds=_pairs("--kind", kinds),
+        decisions=decisions,
+        fail_under=fail_under,
     )
     result.release_views()  # the history and the reports read only the emails
     if not no_history:
@@ -155,13 +165,10 @@ def audit_cmd(
     written = result.save(out_dir, chosen_formats, redact=redact)
     if not quiet:
         print_summary(result, written)
-    if fail_under is not None:
-        failed = gate_failures(result, fail_under, chosen_workflows)
-        if failed:
-            click.echo(
-                f"hygiene: gate failed: {'; '.join(failed)} (threshold {fail_under:g})", err=True
-            )
-            sys.exit(1)
+    gate = result.score.gate
+    if gate is not None and not gate.passed:
+        click.echo(f"hygiene: {gate.describe()}", err=True)
+        sys.exit(gate.exit_code)
 
 
 def _pairs(option: str, values: Sequence[str]) -> dict[str, str]:
@@ -176,19 +183,12 @@ def _pairs(option: str, values: Sequence[str]) -> dict[str, str]:
 
 
 def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None) -> list[str]:
-    """What is below the threshold: the overall score, or each named workflow's score.
+    """What fails the gate at `threshold` (see `hygiene.readiness.judge_gate`): each named
+    workflow not ready at it, or else an overall score below it."""
+    from .readiness import judge_gate
 
-    Scores are rounded to one decimal as printed, so a score shown as N passes at N.
-    """
-    if workflows:
-        return [
-            f"{name} {result.score.workflows[name].score:.1f}"
-            for name in dict.fromkeys(workflows)
-            if result.score.workflows[name].score < threshold
-        ]
-    if result.score.overall < threshold:
-        return [f"overall score {result.score.overall:.1f}"]
-    return []
+    s = result.score
+    return list(judge_gate(s.overall, s.workflows, threshold, workflows or (), s.capped).failures)
 
 
 @cli.command("clean")
@@ -214,13 +214,7 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     metavar="XLSX",
     help="Apply the Decision columns of a review.xlsx (and keep them in the decisions file).",
 )
-@click.option(
-    "--decisions",
-    "decisions_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Decisions file [default: hygiene-decisions.json beside hygiene.toml, or here].",
-)
+@decisions_options
 @click.option(
     "--suppress-roles",
     is_flag=True,
@@ -237,6 +231,7 @@ def clean_cmd(
     targets: tuple[str, ...],
     review: Path | None,
     decisions_path: Path | None,
+    no_decisions: bool,
     suppress_roles: bool | None,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
@@ -276,7 +271,7 @@ def clean_cmd(
         out=out_dir,
         target=target,
         review=review,
-        decisions=decisions_path,
+        decisions=decisions_choice(decisions_path, no_decisions),
         suppress_roles=suppress_roles,
         config=cfg,
         platforms=platforms,
@@ -322,6 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli.main(args=args, prog_name="hygiene", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("hygiene: aborted", err=True)
+        return 2
+    except click.UsageError as exc:
+        click.echo(usage_line(exc), err=True)
         return 2
     except click.ClickException as exc:
         exc.show()

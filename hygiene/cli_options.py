@@ -25,9 +25,9 @@ def split_csv(values: Sequence[str]) -> list[str]:
 def check_threshold(
     ctx: click.Context, param: click.Parameter, value: float | None
 ) -> float | None:
-    """FloatRange lets "nan" through, and no score is ever below NaN: the gate would never fail."""
-    if value is not None and math.isnan(value):
-        raise click.BadParameter("must be a number from 0 to 100, not nan", ctx, param)
+    """A score threshold from 0 to 100 ("nan" would pass every gate: no score is below it)."""
+    if value is not None and (math.isnan(value) or not 0 <= value <= 100):
+        raise click.BadParameter(f"must be a number from 0 to 100, not {value:g}", ctx, param)
     return value
 
 
@@ -103,6 +103,63 @@ def run_options(fn: F) -> F:
     )
 
 
+def decisions_options(fn: F) -> F:
+    """--decisions FILE and --no-decisions (audit, clean): which review decisions to honour."""
+    return _stacked(
+        fn,
+        [
+            click.option(
+                "--decisions",
+                "decisions_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                metavar="FILE",
+                help="Review decisions file [default: hygiene-decisions.json beside "
+                "hygiene.toml, or here].",
+            ),
+            click.option(
+                "--no-decisions", is_flag=True, help="Read no review decisions file."
+            ),
+        ],
+    )
+
+
+def decisions_choice(path: Path | None, none: bool) -> Path | bool | None:
+    """What `audit()`/`clean()` take as `decisions`: a file, False for none, None to look."""
+    if none and path is not None:
+        raise click.UsageError("give --decisions FILE or --no-decisions, not both")
+    return False if none else path
+
+
+def check_region_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """--region must be an ISO 3166-1 alpha-2 code: USA or ZZ would be read as no country."""
+    if value is None:
+        return None
+    from .audit import check_region
+
+    try:
+        return check_region(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).removeprefix("region "), ctx, param) from None
+
+
+def usage_line(exc: click.ClickException) -> str:
+    """A usage error in one line, naming the option and what it takes (not a usage block)."""
+    if isinstance(exc, click.NoSuchOption):
+        close = ", ".join(sorted(exc.possibilities or ()))
+        maybe = f"; did you mean {close}?" if close else ""
+        cmd = exc.ctx.command_path if exc.ctx is not None else "hygiene"
+        return f"hygiene: error: no such option {exc.option_name}{maybe} ({cmd} --help lists them)"
+    if isinstance(exc, click.BadParameter) and (exc.param is not None or exc.param_hint):
+        hint: str | Sequence[str] | None = exc.param_hint
+        if hint is None and exc.param is not None:
+            hint = exc.param.get_error_hint(exc.ctx) if exc.ctx else str(exc.param.name)
+        names = hint if isinstance(hint, str) else " / ".join(hint or ())
+        return f"hygiene: error: {names.replace(chr(39), '')}: {exc.message}"
+    return f"hygiene: error: {exc.format_message()}"
+
+
 def source_options(fn: F) -> F:
     """Options every command that reads exports shares."""
     return _stacked(
@@ -133,6 +190,7 @@ def source_options(fn: F) -> F:
             click.option(
                 "--region",
                 metavar="CC",
+                callback=check_region_option,
                 help="Country (ISO alpha-2) for phone numbers without +code and no country column.",
             ),
         ],

@@ -33,7 +33,7 @@ def history_cmd(db: Path | None, as_json: bool, limit: int | None, source: str |
     import json
 
     from .history import default_history_path, list_runs
-    from .history.show import history_dict, history_table
+    from .history.show import history_dict, history_table, workflow_lines
 
     path = db or default_history_path(None)
     runs = list_runs(path, limit=limit, source=source)
@@ -45,7 +45,11 @@ def history_cmd(db: Path | None, as_json: bool, limit: int | None, source: str |
         return
     from rich.console import Console
 
-    Console().print(history_table(runs))
+    console = Console()
+    console.print(history_table(runs))
+    console.print("Workflows scored:", style="bold")
+    for line in workflow_lines(runs):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @click.group("rules", invoke_without_command=True)

@@ -52,7 +52,7 @@ def test_audit_writes_json_that_meets_the_contract(tmp_path: Path, export: Path)
     )
     assert {f["row"] for f in by_code["value.placeholder"]} == {3}
     assert {f["row"] for f in by_code["email.invalid_syntax"]} == {4}
-    assert "Readiness" in res.output and "email.typo_domain" in res.output
+    assert "workflows ready; data score" in res.output and "email.typo_domain" in res.output
     assert (out / "summary.md").read_text(encoding="utf-8").startswith("# Contact data audit")
 
 
@@ -218,3 +218,65 @@ def test_python_dash_m_runs_the_cli():
         [sys.executable, "-m", "hygiene", "--version"], capture_output=True, text=True
     )
     assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def _decisions_file(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    from hygiene.clean import Decisions, PairDecision, RecordRef, save_decisions
+
+    save_decisions(
+        Decisions(
+            keep_separate=[
+                PairDecision(RecordRef("crm", record_id=a), RecordRef("crm", record_id=b))
+                for a, b in pairs
+            ]
+        ),
+        path,
+    )
+    return path
+
+
+def test_audit_says_which_review_decisions_it_applied(tmp_path: Path, export: Path, monkeypatch):
+    """A hygiene-decisions.json in the working directory changes the clusters: the audit says
+    so, --decisions names another file and --no-decisions reads none."""
+    monkeypatch.chdir(tmp_path)
+    here = _decisions_file(tmp_path / "hygiene-decisions.json", [("101", "102"), ("103", "999")])
+    other = _decisions_file(tmp_path / "other.json", [("101", "104")])
+    base = ["audit", f"crm={export}", "--out", str(tmp_path / "o"), "--format", "json",
+            "--no-history"]  # fmt: skip
+    runner = CliRunner()
+    res = runner.invoke(cli, base, terminal_width=200)
+    assert res.exit_code == 0, res.output
+    # 999 is in no source: one of the two decisions found its records.
+    line = next(x for x in res.output.splitlines() if x.startswith("Review decisions"))
+    assert line.startswith("Review decisions: 1 record pair kept apart, from ")
+    assert Path(line.split(" from ")[1].split(" (")[0]).resolve() == here.resolve()
+    assert "(2 decisions in the file; --no-decisions reads none)" in res.output
+    res = runner.invoke(cli, [*base, "--decisions", str(other)], terminal_width=200)
+    assert f"Review decisions: 1 record pair kept apart, from {other}" in res.output
+    res = runner.invoke(cli, [*base, "--no-decisions"], terminal_width=200)
+    assert res.exit_code == 0 and "Review decisions" not in res.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--no-decisions", "--review", "r.xlsx"], "--review keeps its decisions in a file"),
+        (["--no-decisions", "--decisions", "d.json"], "give --decisions FILE or --no-decisions"),
+    ],
+)
+def test_clean_decision_options_conflict_in_one_line(tmp_path: Path, export: Path, capsys,
+                                                     args, message):  # fmt: skip
+    (tmp_path / "r.xlsx").write_bytes(b"")
+    code = main(["clean", f"crm={export}", "--out", str(tmp_path / "c"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_clean_without_decisions_ignores_the_file_here(tmp_path: Path, export: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _decisions_file(tmp_path / "hygiene-decisions.json", [("101", "102")])
+    import hygiene
+
+    result = hygiene.clean(f"crm={export}", out=tmp_path / "c", decisions=False)
+    assert result.decisions_path is None
+    assert result.audit.decisions is None or len(result.audit.decisions) == 0

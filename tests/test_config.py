@@ -121,7 +121,10 @@ def test_cli_audit_with_config_writes_where_the_file_says(exports: Path, monkeyp
     write(exports)
     monkeypatch.chdir(exports)
     res = CliRunner().invoke(cli, ["audit", "--config", "hygiene.toml", "-q"])
-    assert res.exit_code == 0, res.output
+    # The file's gate (newsletter at 50) fails: Bob opted out in Mailchimp and is still
+    # marketable in HubSpot, which no newsletter tolerates. The reports are written all the same.
+    assert res.exit_code == 1, res.output
+    assert "gate failed: newsletter" in res.output and "(zero tolerance)" in res.output
     assert sorted(p.name for p in (exports / "report").iterdir()) == ["audit.json", "summary.md"]
     check_audit_json(exports / "report" / "audit.json")
     doc = json.loads((exports / "report" / "audit.json").read_text(encoding="utf-8"))
@@ -137,8 +140,12 @@ def test_cli_audit_with_config_writes_where_the_file_says(exports: Path, monkeyp
 def test_cli_finds_hygiene_toml_in_the_working_directory(exports: Path, monkeypatch):
     write(exports)
     monkeypatch.chdir(exports)
-    assert main(["audit", "-q"]) == 0
+    assert main(["audit", "-q"]) == 1  # the file's gate, failed by a consent conflict
     assert (exports / "report" / "audit.json").is_file()
+    doc = json.loads((exports / "report" / "audit.json").read_text(encoding="utf-8"))
+    assert doc["score"]["gate"]["gated"] == ["newsletter"]
+    assert doc["score"]["workflows"]["newsletter"]["ready_at"] == 50.0
+    assert doc["score"]["workflows"]["newsletter"]["ready"] is False
 
 
 def test_command_line_values_win(exports: Path, monkeypatch):
@@ -222,7 +229,8 @@ def test_validation_names_file_table_and_key(exports: Path, monkeypatch, edit, p
 def test_link_to_an_unknown_source_fails_at_audit_naming_the_link(exports: Path, monkeypatch):
     monkeypatch.chdir(exports)
     path = write(exports, CONFIG.replace('from = "crm.owner"', 'from = "shop.owner"'))
-    with pytest.raises(ConfigError, match=r"hygiene.toml: \[\[links\]\] #1 from: no source"):
+    message = r"hygiene.toml: \[\[links\]\] #1: 'shop.owner' names no source \(the from side"
+    with pytest.raises(ConfigError, match=message):
         hygiene.audit(config=path)
 
 

@@ -302,6 +302,68 @@ def test_a_pre_launch_check_is_compared_with_the_last_check_of_its_kind(tmp_path
     assert check.trend is not None and list(check.trend.workflow_deltas) == ["welcome_email"]
 
 
+def test_a_check_of_other_workflows_is_not_compared_with_a_full_audit(tmp_path: Path):
+    """A run is compared with the last run of the same sources and the same workflows only:
+    findings a full audit checked and a one-workflow check did not are neither new nor fixed."""
+    db = tmp_path / "history.db"
+    record(hygiene.audit(crm(MONDAY)), db)  # every workflow
+    check = record(hygiene.audit(crm(MONDAY), workflows=["welcome_email", "newsletter"]), db)
+    assert check.trend is None
+    again = record(hygiene.audit(crm(MONDAY), workflows=["newsletter", "welcome_email"]), db)
+    assert again.trend is not None  # the same set, named in another order
+    assert (again.trend.new_findings, again.trend.fixed_findings) == (0, 0)
+    runs = {r.run_id: r for r in list_runs(db)}
+    assert runs[check.run_id].previous_id is None and runs[again.run_id].previous_id == 2
+
+
+def test_a_gated_run_keeps_its_line_and_gate(tmp_path: Path):
+    db = tmp_path / "history.db"
+    result = hygiene.audit(crm(MONDAY), workflows=["welcome_email"], fail_under=40)
+    record(result, db)
+    [run] = list_runs(db)
+    w = result.score.workflows["welcome_email"]
+    assert run.ready_at == {"welcome_email": 40.0}
+    assert run.status == {"welcome_email": w.status}
+    assert run.workflows == {"welcome_email": (w.score, w.ready)}
+    assert result.score.gate is not None
+    assert run.gate == (40.0, result.score.gate.passed)
+
+
+def test_a_version_1_history_is_migrated_and_its_runs_still_read(tmp_path: Path):
+    """Schema 2 adds each workflow's line and status and the run's gate: the runs a
+    version-1 file holds read back with None there, and a new run is compared with them."""
+    db = tmp_path / "history.db"
+    conn = connect(db)
+    conn.close()
+    with sqlite3.connect(db) as old:  # rebuild the file as version 1 wrote it
+        old.execute("PRAGMA user_version = 0")
+        for table in ("runs", "sources", "inputs", "dimension_scores", "workflow_scores",
+                      "code_counts", "finding_ids", "meta"):  # fmt: skip
+            old.execute(f"DROP TABLE {table}")
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        assert migrate(conn, MIGRATIONS[:1]) == 1
+        conn.execute(
+            "INSERT INTO runs (generated_at, recorded_at, source_set, overall, grade, records,"
+            " findings, duplicates, workflows, tool_version) VALUES"
+            " ('2026-11-01T06:30:00Z', '2026-11-01T06:30:01Z', 'crm:hubspot', 71.5, 'C', 4, 3,"
+            " 0, '[\"welcome_email\"]', '0.0.9')"
+        )
+        conn.execute(
+            "INSERT INTO workflow_scores (run_id, workflow, score, ready) VALUES"
+            " (1, 'welcome_email', 50.0, 0)"
+        )
+    finally:
+        conn.close()
+    [old_run] = list_runs(db)  # connect() migrates the file to this release's schema
+    assert old_run.workflows == {"welcome_email": (50.0, False)}
+    assert old_run.ready_at == {"welcome_email": None} and old_run.gate is None
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    now = record(hygiene.audit(crm(MONDAY), workflows=["welcome_email"]), db)
+    assert now.trend is not None and now.trend.previous_overall == 71.5
+
+
 MISSING = "email.missing"
 
 
@@ -546,6 +608,11 @@ def test_history_table(three_runs: Path):
     )["runs"]
     assert f"{runs[2]['change']['overall']:+.1f}" in last
     assert f"{runs[2]['score']['overall']:.1f} {runs[2]['score']['grade']}" in last
+    # Which workflows each run scored (every one here), with how many were ready.
+    shown = res.output[res.output.index("Workflows scored:") :]
+    ready = sum(w["ready"] for w in runs[2]["score"]["workflows"].values())
+    assert f"runs 1-3: {', '.join(sorted(runs[2]['workflows']))}" in " ".join(shown.split())
+    assert f"({ready} of {len(runs[2]['workflows'])} ready in run 3)" in shown
 
 
 def test_a_history_locked_too_long_is_one_line_exit_2(tmp_path: Path, capsys, monkeypatch):

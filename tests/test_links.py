@@ -337,7 +337,8 @@ def test_a_shared_address_pairs_a_bounded_number_of_rows():
 
 
 def test_unknown_source_in_a_link_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"--link esp=shop to: no source named in 'shop'"):
+    message = r"--link esp=shop: 'shop' names no source \(the to side of the link\)"
+    with pytest.raises(ConfigError, match=message):
         run(CRM, ESP, links=["esp=shop"])
 
 

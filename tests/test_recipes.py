@@ -3,6 +3,7 @@ the pre-launch script, each run against sample exports from `hygiene.demo.genera
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -251,25 +252,52 @@ def test_script_is_executable_and_documented():
     assert str(SCRIPT.relative_to(ROOT)) in scheduling_section()
 
 
+@pytest.fixture(scope="module")
+def consented(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same exports without consent conflicts (nobody opted out in one system and
+    marketable in the other), so only the score decides."""
+    import dataclasses
+
+    from hygiene.demo import DefectRates
+
+    rates = dataclasses.replace(DefectRates(), consent_conflict=0.0, reverse_conflict=0.0)
+    files = generate(tmp_path_factory.mktemp("demo"), crm_rows=300, seed=3, rates=rates)
+    folder = tmp_path_factory.mktemp("consented")
+    shutil.copy(files.crm, folder / "hubspot_contacts.csv")
+    assert isinstance(files.esp, Path)
+    shutil.copy(files.esp, folder / "mailchimp_audience.zip")
+    return folder
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "threshold,status,stream,words",
-    [
-        ("80", 0, "stdout", "ready: welcome_email scores at least 80"),
-        ("100", 1, "stderr", "NOT ready: welcome_email scores under 100"),
-    ],
+    "data,threshold",
+    [("consented", "80"), ("consented", "100"), ("exports", "80"), ("exports", "0")],
 )
-def test_pre_launch_script_gates_the_launch(tmp_path: Path, exports: Path, hygiene_bin: Path,
-                                            threshold, status, stream, words):  # fmt: skip
+def test_pre_launch_script_agrees_with_audit_json(tmp_path: Path, request, hygiene_bin: Path,
+                                                  data, threshold):  # fmt: skip
+    """The script says "go ahead" exactly when audit.json says the workflow is ready: a
+    consent conflict stops the launch whatever the score and the threshold."""
+    folder = request.getfixturevalue(data)
     proc = run_script(tmp_path, hygiene_bin, "welcome_email", threshold,
-                      f"crm={exports / 'hubspot_contacts.csv'}",
-                      f"esp={exports / 'mailchimp_audience.zip'}")  # fmt: skip
-    assert proc.returncode == status, proc.stderr
-    assert words in getattr(proc, stream)
-    summary = tmp_path / "pre-launch-report" / "summary.md"
-    assert summary.is_file()
-    if status:
+                      f"crm={folder / 'hubspot_contacts.csv'}",
+                      f"esp={folder / 'mailchimp_audience.zip'}")  # fmt: skip
+    doc = json.loads((tmp_path / "pre-launch-report" / "audit.json").read_text(encoding="utf-8"))
+    wf = doc["score"]["workflows"]["welcome_email"]
+    assert wf["ready_at"] == float(threshold)
+    assert proc.returncode == (0 if wf["ready"] else 1), proc.stderr
+    assert doc["score"]["gate"]["passed"] is wf["ready"]
+    if wf["ready"]:
+        assert f"ready: welcome_email reaches {threshold} with no zero-tolerance" in proc.stdout
+    else:
+        assert f"NOT ready: welcome_email is not ready at {threshold}" in proc.stderr
         assert "pre-launch-report/summary.md" in proc.stderr
+        assert "gate failed: welcome_email" in proc.stderr
+    if data == "exports":  # the demo plants consent conflicts: never ready
+        assert not wf["ready"] and "(zero tolerance)" in proc.stderr
+    if (data, threshold) == ("consented", "80"):
+        assert wf["ready"], wf["blockers"]
+    assert (tmp_path / "pre-launch-report" / "summary.md").is_file()
 
 
 @pytest.mark.parametrize(

@@ -66,9 +66,13 @@ def test_summary_md_for_a_ticket(tmp_path: Path, export: Path):
     out = tmp_path / "out"
     run("audit", f"crm={export}", "--out", str(out), "--format", "md")
     md = (out / "summary.md").read_text(encoding="utf-8")
-    assert md.startswith("# Contact data audit: ")
-    assert "## Fix first" in md and "| Workflow | Score | Ready | Top blocker |" in md
-    assert "**No store export is linked**" in md
+    assert md.startswith("# Contact data audit: 0 of 6 workflows ready; data score ")
+    assert "## Fix first" in md and "| Workflow | Score | Line | Ready | Top blocker |" in md
+    # Nobody asked for cart recovery: set aside, not the first thing to fix.
+    assert "| Abandoned-cart recovery | 0.0 | 90 | needs a store export |  |" in md
+    assert "No store export is linked" not in md
+    # Two of four contacts have no usable email or phone: the score says so.
+    assert "capped: only 2 of 4 records (50.0%) have a usable email or phone" in md
 
 
 def test_own_workflow_profile_by_file(tmp_path: Path, export: Path):
@@ -106,7 +110,7 @@ def test_terminal_summary_shows_the_trend_and_the_files(tmp_path: Path):
     print_summary(sample_audit(), {"html": long_path}, console)
     text = console.export_text()
     assert (
-        "Since the previous audit of these sources (10 Nov 2026, 09:00 UTC, 61.2): +4.3 points, "
-        "3 new findings, 9 fixed." in text
+        "Since the previous audit of these sources and workflows (10 Nov 2026, 09:00 UTC, "
+        "61.2): +4.3 points, 3 new findings, 9 fixed." in text
     )
     assert str(long_path) in text  # one line, not wrapped

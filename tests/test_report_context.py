@@ -80,10 +80,14 @@ def test_context_answers_launch_and_fix_first(audit):
     assert ctx.overall == audit.score.overall and ctx.grade == audit.score.grade
     assert [w.name for w in ctx.workflows] == list(audit.score.workflows)
     assert ctx.ready_count == sum(w.ready for w in audit.score.workflows.values())
-    assert ctx.verdict.startswith(f"{ctx.ready_count} of 7 workflows") or "None of" in ctx.verdict
-    # The missing store link holds back every record of cart recovery: the biggest blocker.
-    assert ctx.fix_first[0].title == "No store export is linked"
-    assert "Add the store export" in ctx.fix_first[0].fix
+    assert ctx.verdict.startswith(f"{ctx.ready_count} of 6 workflows") or "None of" in ctx.verdict
+    # Nobody asked for cart recovery, and no store export was given: it is set aside as
+    # "needs a store export", not listed as the first thing to fix.
+    cart = next(w for w in ctx.workflows if w.name == "cart_recovery")
+    assert (cart.status, cart.status_label) == ("needs_source", "Needs a store export")
+    assert "Abandoned-cart recovery: needs a store export." in ctx.verdict
+    assert all("store" not in f.title for f in ctx.fix_first)
+    assert ctx.headline.startswith(f"{ctx.ready_count} of 6 workflows ready; data score")
     assert [d.name for d in ctx.dimensions] == [
         "validity", "completeness", "uniqueness", "consistency", "integrity", "compliance",
     ]  # fmt: skip
@@ -98,8 +102,43 @@ def test_context_answers_launch_and_fix_first(audit):
 def test_fix_first_ranks_by_records_held_back(audit):
     items = fix_first(audit, limit=50)
     titles = [i.title for i in items]
-    assert titles.index("No store export is linked") < titles.index("Email domain misspelt")
     assert len(titles) == len(set(titles))
+    # What stops a workflow whatever its score (a missing column, a zero-tolerance finding)
+    # comes before what only lowers a score.
+    stops = {"link", "column", "source"}
+    hard = [
+        b.title
+        for w in audit.score.workflows.values()
+        if w.status != "needs_source"
+        for b in w.details
+        if b.records and (b.code in stops or b.zero_tolerance)
+    ]
+    n = len({t.lower() for t in hard})
+    assert {t.lower() for t in titles[:n]} == {t.lower() for t in hard}
+
+
+def test_a_workflow_asked_for_lists_its_missing_export_first():
+    import hygiene
+    from tests.report_samples import crm_source, esp_source
+
+    result = hygiene.audit(crm_source(), esp_source(), match=False, workflows=["cart_recovery"])
+    ctx = build_context(result)
+    [cart] = ctx.workflows
+    assert (cart.status, cart.status_label, cart.ready) == ("not_ready", "Not ready", False)
+    assert cart.reason.startswith("Needs a store export")
+    assert ctx.fix_first[0].title == "No store export is linked"
+    assert "Add the store export" in ctx.fix_first[0].fix
+    assert "Fix first: No store export is linked" in ctx.verdict
+
+
+def test_a_card_above_its_line_says_why_it_is_not_ready(audit):
+    for card, w in zip(build_context(audit).workflows, audit.score.workflows.values(), strict=True):
+        assert card.ready == w.ready and card.reason == w.reason
+        assert bool(card.reason) == (not card.ready)
+        if not card.ready and card.status != "needs_source" and card.score >= card.ready_at:
+            assert "over its line" in card.reason and "zero tolerance applies" in card.reason
+        # The card lists the blockers in the order of audit.json and the terminal.
+        assert [b.text.lower() for b in card.blockers] == [b.title.lower() for b in w.details]
 
 
 def test_duplicates_side_by_side_highlight_differing_fields(audit):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from hygiene.model import FINDING_COLUMNS
+from hygiene.readiness import Blocker
 from hygiene.score import DuplicateSet, compute, default_weights, dimension_scores, grade_for
 from hygiene.workflows import Workflow
 from tests.helpers import make_source
@@ -156,13 +157,17 @@ def test_missing_column_blocks_only_the_source_that_lacks_it():
     wf = Workflow(name="x", title="X", requires=("email", "owner"), ready_at=50)
     w = compute(findings([]), [crm(10), esp], [wf], {"crm": "crm", "esp": "esp"}).workflows["x"]
     assert (w.records, w.blocked, w.score, w.ready) == (40, 30, 25.0, False)
-    assert w.blocker_counts[0] == {
+    assert w.details[0] == Blocker(
+        "column", "no column for owner in esp", 30, share=0.75, field="owner", source="esp"
+    )
+    assert w.details[0].to_dict() == {
         "code": "column",
         "field": "owner",
         "source": "esp",
         "records": 30,
         "title": "no column for owner in esp",
         "share": 0.75,
+        "zero_tolerance": False,
     }
 
 
@@ -287,6 +292,14 @@ def test_zero_tolerance_code_keeps_a_high_scoring_workflow_from_being_ready():
     w = s.workflows["news"]
     assert w.score == pytest.approx(99.0)
     assert not w.ready
-    assert w.blockers[0].startswith("1 opted out (link.consent_conflict) must be fixed")
+    assert w.blockers[0] == (
+        "1 record (1.0%): Opted out (link.consent_conflict); none may be left: fix or exclude "
+        "them before launch, whatever the score"
+    )
+    assert w.details[0].zero_tolerance and not w.ready_for(0.0)
+    assert w.reason == (
+        "Scores 99.0, over its line of 50, but zero tolerance applies to link.consent_conflict "
+        "(opted out): 1 record. Fix or exclude them before launch."
+    )
     clean = compute(findings([]), [crm(100)], [wf], {"crm": "crm"})
     assert clean.workflows["news"].ready

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..load.presets import export_variant
 from .csvout import Staging
-from .decisions import FILE_NAME, load_decisions, save_decisions, stamp
+from .decisions import FILE_NAME, Decisions, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
 from .settings import clean_table, load_settings
 from .targets import resolve_targets
@@ -71,7 +71,7 @@ def clean(
     out: str | os.PathLike[str] | None = None,
     target: str | Mapping[str, str] | None = None,
     review: str | os.PathLike[str] | None = None,
-    decisions: str | os.PathLike[str] | None = None,
+    decisions: str | os.PathLike[str] | bool | None = None,
     suppress_roles: bool | None = None,
     config: Config | str | os.PathLike[str] | None = None,
     platforms: Sequence[str] = (),
@@ -109,8 +109,12 @@ def clean(
     out_dir = Path(out)
     target = target if target is not None else table.get("target")
     roles = suppress_roles if suppress_roles is not None else bool(table.get("suppress_roles"))
-    path = decisions_file(decisions, cfg)
-    judged = load_decisions(path)
+    # decisions=False (--no-decisions): no decisions file is read or written.
+    if decisions is False and review is not None:
+        raise ConfigError("--review keeps its decisions in a file: drop --no-decisions")
+    given = None if isinstance(decisions, bool) else decisions
+    path = None if decisions is False else decisions_file(given, cfg)
+    judged = load_decisions(path) if path is not None else Decisions()
 
     t0 = time.perf_counter()
     result = audited or run_audit(
@@ -132,7 +136,8 @@ def clean(
 
         newer, unpair = read_review(review, result.prepared)
         judged = judged.merged_with(stamp(newer), unpair)
-        save_decisions(judged, path)
+        if path is not None:
+            save_decisions(judged, path)
 
     t0 = time.perf_counter()
     kinds_now = result.kinds
@@ -164,6 +169,6 @@ def clean(
         summary=summary_dict(plan, info),
         plan=plan,
         audit=result,
-        decisions_path=path if path.is_file() else None,
+        decisions_path=path if path is not None and path.is_file() else None,
         timings=timings,
     )

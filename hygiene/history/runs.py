@@ -42,7 +42,7 @@ def _insert(
     cur = conn.execute(
         "INSERT INTO runs (generated_at, recorded_at, source_set, overall, grade, records,"
         " findings, duplicates, workflows, tool_version, previous_id, new_findings,"
-        " fixed_findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " fixed_findings, gate_threshold, gate_passed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             snap.generated_at,
             recorded_at,
@@ -57,6 +57,8 @@ def _insert(
             previous_id,
             None if trend is None else trend.new_findings,
             None if trend is None else trend.fixed_findings,
+            None if snap.gate is None else snap.gate[0],
+            None if snap.gate is None else int(snap.gate[1]),
         ),
     )
     run_id = int(cur.lastrowid or 0)
@@ -73,8 +75,12 @@ def _insert(
         [(run_id, d, v) for d, v in snap.dimensions.items()],
     )
     conn.executemany(
-        "INSERT INTO workflow_scores (run_id, workflow, score, ready) VALUES (?,?,?,?)",
-        [(run_id, w, s, int(r)) for w, (s, r) in snap.workflows.items()],
+        "INSERT INTO workflow_scores (run_id, workflow, score, ready, ready_at, status)"
+        " VALUES (?,?,?,?,?,?)",
+        [
+            (run_id, w, s, int(r), snap.ready_at.get(w), snap.status.get(w))
+            for w, (s, r) in snap.workflows.items()
+        ],
     )
     conn.executemany(
         "INSERT INTO code_counts (run_id, code, severity, findings) VALUES (?,?,?,?)",
@@ -98,11 +104,12 @@ def _workflow_key(snap: Snapshot) -> str:
 
 
 def _previous_id(conn: sqlite3.Connection, snap: Snapshot) -> int | None:
-    """The last run of the same sources, preferring one that scored the same workflows:
-    a nightly audit of every workflow and a pre-launch check of one share a database, and
-    each should be compared with its own kind (the workflows change the required fields)."""
+    """The last run of the same sources and the same workflows: a nightly audit of every
+    workflow and a pre-launch check of one share a database, and each is compared with its
+    own kind only (the workflows decide which fields are required, so another kind's
+    findings would read as new or fixed when they were simply not checked)."""
     row = conn.execute(
-        "SELECT id FROM runs WHERE source_set = ? ORDER BY workflows = ? DESC, id DESC LIMIT 1",
+        "SELECT id FROM runs WHERE source_set = ? AND workflows = ? ORDER BY id DESC LIMIT 1",
         (snap.source_set, _workflow_key(snap)),
     ).fetchone()
     return None if row is None else int(row[0])
@@ -113,7 +120,7 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
     run = conn.execute(
         "SELECT r.generated_at, r.source_set, r.overall, r.grade, r.records, r.findings,"
         " r.duplicates, r.tool_version, r.previous_id, round(r.overall - p.overall, 1),"
-        " r.new_findings, r.fixed_findings"
+        " r.new_findings, r.fixed_findings, r.gate_threshold, r.gate_passed"
         " FROM runs r LEFT JOIN runs p ON p.id = r.previous_id WHERE r.id = ?",
         (run_id,),
     ).fetchone()
@@ -127,6 +134,11 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
                 "SELECT code, ids FROM finding_ids WHERE run_id = ?", (run_id,)
             )
         }
+    scored = conn.execute(
+        "SELECT workflow, score, ready, ready_at, status FROM workflow_scores WHERE run_id = ?"
+        " ORDER BY workflow",
+        (run_id,),
+    ).fetchall()
     return Snapshot(
         generated_at=run[0],
         source_set=run[1],
@@ -146,12 +158,10 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
                 "SELECT dimension, score FROM dimension_scores WHERE run_id = ?", (run_id,)
             ).fetchall()
         ),
-        workflows={
-            w: (float(s), bool(r))
-            for w, s, r in conn.execute(
-                "SELECT workflow, score, ready FROM workflow_scores WHERE run_id = ?", (run_id,)
-            )
-        },
+        workflows={w: (float(s), bool(r)) for w, s, r, _, _ in scored},
+        ready_at={w: None if a is None else float(a) for w, _, _, a, _ in scored},
+        status={w: st for w, _, _, _, st in scored},
+        gate=None if run[12] is None else (float(run[12]), bool(run[13])),
         counts={
             (c, s): int(n)
             for c, s, n in conn.execute(

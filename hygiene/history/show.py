@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from .snapshot import Snapshot
@@ -27,8 +28,21 @@ def run_dict(snap: Snapshot) -> dict[str, Any]:
             "overall": snap.overall,
             "grade": snap.grade,
             "dimensions": dict(snap.dimensions),
-            "workflows": {w: {"score": s, "ready": r} for w, (s, r) in snap.workflows.items()},
+            "workflows": {
+                w: {
+                    "score": s,
+                    "ready": r,
+                    "ready_at": snap.ready_at.get(w),
+                    "status": snap.status.get(w),
+                }
+                for w, (s, r) in snap.workflows.items()
+            },
         },
+        # The workflows this run scored: a run is compared only with runs of the same ones.
+        "workflows": sorted(snap.workflows),
+        "gate": None
+        if snap.gate is None
+        else {"threshold": snap.gate[0], "passed": snap.gate[1]},
         "records": snap.records,
         "findings": snap.findings,
         "duplicate_clusters": snap.duplicates,
@@ -62,8 +76,38 @@ def _count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def _spans(ids: Sequence[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7"."""
+    out: list[str] = []
+    for i in ids:
+        if out and out[-1].split("-")[-1] == str(i - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{i}"
+        else:
+            out.append(str(i))
+    return ", ".join(out)
+
+
+def workflow_lines(runs: Sequence[Snapshot]) -> list[str]:
+    """Which workflows each run scored, one line per set of workflows: a run's trend is
+    against the last run of the same sources and the same workflows."""
+    sets: dict[tuple[str, ...], list[Snapshot]] = {}
+    for snap in runs:
+        sets.setdefault(tuple(sorted(snap.workflows)), []).append(snap)
+    lines = []
+    for names, group in sets.items():
+        ids = [int(r.run_id or 0) for r in group]
+        last = group[-1]
+        ready = sum(r for _, r in last.workflows.values())
+        lines.append(
+            f"run{'s' if len(ids) > 1 else ''} {_spans(ids)}: {', '.join(names) or 'none'} "
+            f"({ready} of {len(names)} ready in run {ids[-1]})"
+        )
+    return lines
+
+
 def history_table(runs: Sequence[Snapshot]) -> Table:
-    """Runs oldest first: when, which sources, findings new and fixed, score and its change."""
+    """Runs oldest first: when, which sources and workflows, findings new and fixed, score
+    and its change."""
     # Fits 80 columns: numbers never wrap or get cut, the source names wrap instead.
     table = Table(title="Audit history", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("run", justify="right", no_wrap=True)
@@ -75,7 +119,7 @@ def history_table(runs: Sequence[Snapshot]) -> Table:
         table.add_row(
             str(snap.run_id),
             snap.generated_at.replace("T", " ")[:16],
-            ", ".join(snap.sources),
+            escape(", ".join(snap.sources)),
             f"{snap.records:,}",
             f"{snap.findings:,}",
             _count(snap.new_findings),

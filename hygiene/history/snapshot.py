@@ -56,6 +56,12 @@ class Snapshot:
     sources: dict[str, tuple[str, int]] = field(default_factory=dict)
     inputs: list[InputFile] = field(default_factory=list)
     tool_version: str = ""
+    #: workflow -> the line it was judged against (None: recorded before schema 2)
+    ready_at: dict[str, float | None] = field(default_factory=dict)
+    #: workflow -> ready, not_ready or needs_source (None: recorded before schema 2)
+    status: dict[str, str | None] = field(default_factory=dict)
+    #: The run's --fail-under gate: (threshold, passed), or None when there was none.
+    gate: tuple[float, bool] | None = None
     #: Set on runs read back from the history: their id, and the change against the
     #: previous run of the same sources (None for the first).
     run_id: int | None = None
@@ -114,6 +120,9 @@ def snapshot(audit: Audit) -> Snapshot:
         sources={x.name: (x.platform, int(x.rows)) for x in audit.sources},
         inputs=input_files(audit),
         tool_version=__version__,
+        ready_at={k: float(w.ready_at) for k, w in s.workflows.items()},
+        status={k: w.status for k, w in s.workflows.items()},
+        gate=None if s.gate is None else (float(s.gate.threshold), bool(s.gate.passed)),
     )
 
 

@@ -106,8 +106,28 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+# Version 2: the line each workflow was judged against (a gated run scores its workflows at
+# the gate's threshold), the gate itself, and an index for "the last run of these sources
+# and these workflows". Runs recorded before it read back with NULL there.
+_SCHEMA_V2 = """
+ALTER TABLE workflow_scores ADD COLUMN ready_at REAL;
+ALTER TABLE workflow_scores ADD COLUMN status TEXT;
+ALTER TABLE runs ADD COLUMN gate_threshold REAL;
+ALTER TABLE runs ADD COLUMN gate_passed INTEGER;
+CREATE INDEX runs_by_kind ON runs (source_set, workflows, id);
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Version 2: each workflow's line and status, the run's gate, runs by sources and
+    workflows."""
+    for statement in _SCHEMA_V2.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 #: MIGRATIONS[i] takes a database from schema version i to i + 1; append, never edit.
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

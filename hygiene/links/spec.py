@@ -169,7 +169,8 @@ def _ref(spec: LinkSpec, text: str, end: str, sources: Mapping[str, Source]) -> 
     ref = split_ref(text, list(sources))
     if ref is None:
         raise ConfigError(
-            f"{spec.where} {end}: no source named in {text!r}; sources are: {', '.join(sources)}"
+            f"{spec.where}: {text!r} names no source (the {end} side of the link); the "
+            f"sources are: {', '.join(sources)} (name one NAME=PATH to link it by that name)"
         )
     src = sources[ref.source]
     # A full name a source splits into first and last name is built from the two.

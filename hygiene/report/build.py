@@ -17,6 +17,7 @@ import pandas as pd
 from ..arrays import distinct, rank_within
 from ..model import DIMENSIONS, SEVERITIES, Trend, observed_counts
 from ..prepared import Prepared
+from ..readiness import NEEDS_SOURCE, STRUCTURAL, WorkflowScore
 from ..resources import rules_yaml
 from ..score import default_weights, grade_for
 from .charts import gauge, sparkline
@@ -219,6 +220,12 @@ def findings_table(audit: Audit, options: ReportOptions) -> FindingsTable:
     )
 
 
+def _status_label(w: WorkflowScore) -> str:
+    if w.status == NEEDS_SOURCE:
+        return f"Needs a {' and '.join(w.needs)} export"
+    return "Ready" if w.ready else "Not ready"
+
+
 def workflow_cards(audit: Audit) -> list[WorkflowCard]:
     profiles = {w.name: w for w in audit.workflows}
     cards = []
@@ -239,15 +246,17 @@ def workflow_cards(audit: Audit) -> list[WorkflowCard]:
                 needs_links=list(wf.needs_links) if wf else [],
                 blockers=[
                     BlockerView(
-                        text=sentence(str(b["title"])),
-                        records=int(b["records"]),
-                        share=float(b.get("share", 0.0)),
-                        code=""
-                        if b["code"] in ("column", "link", "any", "duplicates")
-                        else str(b["code"]),
+                        text=sentence(b.title),
+                        records=b.records,
+                        share=b.share,
+                        code=b.finding_code,
+                        zero_tolerance=b.zero_tolerance,
                     )
-                    for b in w.blocker_counts
+                    for b in w.details
                 ],
+                status=w.status,
+                status_label=_status_label(w),
+                reason=w.reason,
             )
         )
     return cards
@@ -270,45 +279,57 @@ def _fix_text(code: str, field: str, source: str, rules: Mapping[str, Any]) -> s
 
 
 def fix_first(audit: Audit, limit: int = FIX_FIRST) -> list[FixItem]:
-    """Blockers over all workflows: missing links and columns first, then by the records they
-    hold back in workflows that are not ready: the answer to "what do we fix first?"."""
+    """Blockers over all workflows: first those that keep a workflow from being ready
+    whatever its score (a missing export or column, a zero-tolerance finding), as in every
+    card; then by the not-ready workflows they hold back, then the records they hold back
+    there: the answer to "what do we fix first?". A workflow set aside for an export nobody
+    gave (NEEDS_SOURCE) adds nothing here."""
     rules = {r.code: r for r in audit.rules}
     merged: dict[tuple[str, str, str], dict[str, Any]] = {}
     for w in audit.score.workflows.values():
-        for b in w.blocker_counts:
-            if not b["records"]:
+        if w.status == NEEDS_SOURCE:
+            continue
+        for b in w.details:
+            if not b.records:
                 continue
-            key = (str(b["code"]), str(b.get("field", "")), str(b["title"]))
+            key = (b.code, b.field, b.title)
             item = merged.setdefault(
                 key,
                 {
-                    "title": b["title"],
-                    "source": str(b.get("source", "")),
+                    "blocker": b,
                     "records": 0,
                     "workflows": [],
                     "held": 0,
                     "all": 0,
+                    "zero": False,
+                    "stops": 0,
                 },
             )
-            item["records"] = max(item["records"], int(b["records"]))
+            item["records"] = max(item["records"], b.records)
             item["workflows"].append(w.title)
-            item["all"] += int(b["records"])
-            item["held"] += 0 if w.ready else int(b["records"])
-    # A missing link or column keeps a workflow from running at all and is fixed by one
-    # export setting: those come first, then data fixes by the records they hold back.
+            item["all"] += b.records
+            item["held"] += 0 if w.ready else b.records
+            item["zero"] = item["zero"] or b.zero_tolerance
+            item["stops"] += 0 if w.ready else 1
     ranked = sorted(
         merged.items(),
-        key=lambda kv: (kv[0][0] not in ("link", "column"), -kv[1]["held"], -kv[1]["all"], kv[0]),
+        key=lambda kv: (
+            not (kv[0][0] in STRUCTURAL or kv[1]["zero"]),
+            -kv[1]["stops"],
+            -kv[1]["held"],
+            -kv[1]["all"],
+            kv[0],
+        ),
     )
     return [
         FixItem(
-            title=sentence(str(item["title"])),
-            code="" if code in ("column", "link", "any", "duplicates") else code,
+            title=sentence(title),
+            code=item["blocker"].finding_code,
             records=item["records"],
             workflows=item["workflows"],
-            fix=_fix_text(code, field, item["source"], rules),
+            fix=_fix_text(code, field, item["blocker"].source, rules),
         )
-        for (code, field, _), item in ranked[:limit]
+        for (code, field, title), item in ranked[:limit]
     ]
 
 
@@ -344,19 +365,46 @@ def trend_view(trend: Trend, audit: Audit) -> TrendView:
 
 
 def verdict(cards: Sequence[WorkflowCard], first: Sequence[FixItem], overall: float) -> str:
-    """One sentence: can we launch, and what first."""
+    """One sentence: can we launch, and what first. Workflows set aside for an export
+    nobody gave are named apart, not counted as failures."""
     if not cards:
         return f"Overall readiness {overall:.1f} of 100."
-    ready = sum(c.ready for c in cards)
-    if ready == len(cards):
-        head = f"All {len(cards)} workflows are ready to launch."
+    runnable = [c for c in cards if c.status != NEEDS_SOURCE]
+    aside = [c for c in cards if c.status == NEEDS_SOURCE]
+    ready = sum(c.ready for c in runnable)
+    n = len(runnable)
+    if not runnable:
+        head = "No workflow can be scored yet."
+    elif ready == n:
+        head = f"All {n} workflows are ready to launch." if n > 1 else "Ready to launch."
     elif ready == 0:
-        head = f"None of the {len(cards)} workflows is ready to launch yet."
+        head = (
+            f"None of the {n} workflows is ready to launch yet."
+            if n > 1
+            else f"{runnable[0].title} is not ready to launch yet."
+        )
     else:
-        head = f"{ready} of {len(cards)} workflows are ready to launch."
-    if first and ready < len(cards):
+        head = f"{ready} of {n} workflows are ready to launch."
+    if aside:
+        head += " " + "; ".join(f"{c.title}: {c.status_label.lower()}" for c in aside) + "."
+    if first and ready < n:
         return f"{head} Fix first: {first[0].title} ({first[0].records:,} records)."
     return head
+
+
+def headline(audit: Audit) -> str:
+    """Readiness first, then the data score: the line every output opens with."""
+    s = audit.score
+    runnable = [w for w in s.workflows.values() if w.status != NEEDS_SOURCE]
+    score = f"data score {s.overall:.1f}/100 (grade {s.grade}"
+    score += f"; capped: {s.capped})" if s.capped else ")"
+    if not runnable:
+        return sentence(score)
+    ready = sum(w.ready for w in runnable)
+    head = f"{ready} of {len(runnable)} workflows ready" if len(runnable) > 1 else (
+        f"{runnable[0].title}: {'ready' if ready else 'not ready'}"
+    )
+    return f"{sentence(head)}; {score}"
 
 
 def _prepared(audit: Audit) -> list[Prepared]:
@@ -399,7 +447,7 @@ def build_context(
         notes.append("Emails, phone numbers and names are masked (--redact).")
     s = audit.score
     return ReportContext(
-        title=f"Contact data audit: {s.overall:.1f} ({s.grade})",
+        title=f"Contact data audit: {headline(audit)}",
         generated_at=when(audit.generated_at),
         version=__version__,
         redacted=options.redact,
@@ -410,6 +458,7 @@ def build_context(
         grade=s.grade,
         gauge=gauge(s.overall, s.grade.lower()),
         verdict=verdict(cards, first, s.overall),
+        headline=headline(audit),
         ready_count=sum(c.ready for c in cards),
         fix_first=first,
         workflows=cards,

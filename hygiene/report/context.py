@@ -117,6 +117,8 @@ class BlockerView:
     """records / the workflow's records, 0 to 1."""
     code: str
     """Finding code, or "" for a missing column, link or opt-in."""
+    zero_tolerance: bool = False
+    """True when a single one keeps the workflow from being ready, whatever its score."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,8 @@ class WorkflowCard:
     tone: str
     """Grade letter of the score (a-f) for colour."""
     ready: bool
-    """True when the score reaches `ready_at` and no needed link is missing."""
+    """True when the score reaches `ready_at`, it has records, no needed export is missing
+    and no zero-tolerance blocker is left (hygiene.readiness: one definition everywhere)."""
     ready_at: float
     """Score at which the workflow counts as ready."""
     records: int
@@ -146,7 +149,16 @@ class WorkflowCard:
     needs_links: list[str]
     """Sources that must be linked for it to run at all."""
     blockers: list[BlockerView]
-    """Why records are blocked, most first."""
+    """Why records are blocked, in the one blocker order of every output: missing exports
+    and columns, then zero-tolerance blockers, then most records first."""
+    status: str = "not_ready"
+    """ready, not_ready, or needs_source (a needed export was not given and nobody asked
+    for this workflow: it is set aside, not something to fix)."""
+    status_label: str = "Not ready"
+    """The status in words: "Ready", "Not ready", "Needs a store export"."""
+    reason: str = ""
+    """Why it is not ready, in one sentence ("" when ready); says why when the score is
+    over the line."""
 
 
 @dataclass(frozen=True)
@@ -453,6 +465,9 @@ class ReportContext:
     """Ring chart of the overall score."""
     verdict: str
     """One sentence: can we launch, and what first."""
+    headline: str
+    """Readiness first, then the data score: "0 of 6 workflows ready; data score 93.9/100
+    (grade A)" (with why the score is capped, when it is)."""
     ready_count: int
     """Workflows that are ready."""
     fix_first: list[FixItem]

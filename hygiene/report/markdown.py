@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..fileio import atomic_write
 from ..model import Trend
-from .build import fix_first, verdict, when, workflow_cards
+from ..readiness import NEEDS_SOURCE
+from .build import fix_first, headline, verdict, when, workflow_cards
 from .options import ReportOptions
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def _cell(text: object) -> str:
 def trend_sentence(trend: Trend) -> str:
     """One line: the score change and findings new and fixed since the previous audit."""
     return (
-        f"Since the previous audit of these sources ({when(trend.previous_at)}, "
+        f"Since the previous audit of these sources and workflows ({when(trend.previous_at)}, "
         f"{trend.previous_overall:.1f}): {trend.overall_delta:+.1f} points, "
         f"{trend.new_findings:,} new findings, {trend.fixed_findings:,} fixed."
     )
@@ -62,7 +63,7 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     cards = workflow_cards(audit)
     first = fix_first(audit)
     lines = [
-        f"# Contact data audit: {s.overall:.1f}/100 (grade {s.grade})",
+        f"# Contact data audit: {_cell(headline(audit))}",
         "",
         _cell(verdict(cards, first, s.overall)),
         "",
@@ -85,11 +86,23 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     ]
     lines += [f"\n{d.capitalize()} is not measured: {why}." for d, why in s.unmeasured.items()]
     if cards:
-        lines += ["", "| Workflow | Score | Ready | Top blocker |", "|---|---:|:---:|---|"]
+        lines += ["", "| Workflow | Score | Line | Ready | Top blocker |"]
+        lines += ["|---|---:|---:|:---:|---|"]
         for c in cards:
-            blocker = f"{c.blockers[0].records:,}: {c.blockers[0].text}" if c.blockers else ""
+            b = c.blockers[0] if c.blockers and c.status != NEEDS_SOURCE else None
+            blocker = f"{b.records:,}: {b.text}" if b else ""
+            blocker += " (zero tolerance)" if b and b.zero_tolerance else ""
             mark = "yes" if c.ready else "**no**"
-            lines.append(f"| {_cell(c.title)} | {c.score:.1f} | {mark} | {_cell(blocker)} |")
+            mark = c.status_label.lower() if c.status == NEEDS_SOURCE else mark
+            lines.append(
+                f"| {_cell(c.title)} | {c.score:.1f} | {c.ready_at:g} | {mark} | {_cell(blocker)} |"
+            )
+        # Over the line and still not ready: say why, or the table reads as a contradiction.
+        lines += [
+            f"\n**{_cell(c.title)}**: {_cell(c.reason)}"
+            for c in cards
+            if not c.ready and c.status != NEEDS_SOURCE and c.score >= c.ready_at
+        ]
     counts = audit.counts().head(top)
     if len(counts):
         titles = {r.code: r.title for r in audit.rules}

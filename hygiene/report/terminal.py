@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from ..readiness import NEEDS_SOURCE
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -15,17 +20,42 @@ if TYPE_CHECKING:
 _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
+class PipeConsole(Console):
+    """A console whose reader may go away (`hygiene audit ... | head`): the rest of the
+    summary is dropped and the run goes on, so the gate, not the pipe, sets the exit code
+    (rich's own handler exits 1, the gate's code)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def print_summary(
     audit: Audit, written: Mapping[str, Path], console: Console | None = None
 ) -> None:
-    console = console or Console()
+    from .build import headline
+
+    console = console or PipeConsole()
     s = audit.score
     rows = sum(x.rows for x in audit.sources)
+    # Readiness leads: a good data score beside "no workflow is ready" must not read as a go.
+    console.print(f"[bold]{escape(headline(audit))}[/bold]", soft_wrap=True)
     console.print(
-        f"[bold]Readiness {s.overall:.1f}/100 (grade {s.grade})[/bold]  "
         f"{rows:,} records, {len(audit.findings):,} findings, "
         f"{len(audit.duplicates):,} duplicate clusters"
     )
+    if audit.decisions is not None and audit.decisions.path is not None:
+        n = audit.decisions_applied
+        console.print(
+            f"Review decisions: {n:,} record pair{'' if n == 1 else 's'} kept apart, from "
+            f"{audit.decisions.path} ({len(audit.decisions):,} decisions in the file; "
+            "--no-decisions reads none)",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
     if audit.trend is not None:
         from .markdown import trend_sentence
 
@@ -40,16 +70,28 @@ def print_summary(
         table = Table(title="Workflows", show_edge=False)
         table.add_column("workflow")
         table.add_column("score", justify="right")
+        table.add_column("line", justify="right")
         table.add_column("ready")
         table.add_column("top blocker")
         for w in s.workflows.values():
+            if w.status == NEEDS_SOURCE:
+                state = f"[dim]needs a {' and '.join(w.needs)} export[/]"
+            else:
+                state = "[green]yes[/]" if w.ready else "[red]no[/]"
             table.add_row(
-                w.title,
+                escape(w.title),
                 f"{w.score:.1f}",
-                "[green]yes[/]" if w.ready else "[red]no[/]",
-                w.blockers[0] if w.blockers else "",
+                f"{w.ready_at:g}",
+                state,
+                escape(w.details[0].short()) if w.details and w.status != NEEDS_SOURCE else "",
             )
         console.print(table)
+        for w in s.workflows.values():
+            # Above the line and still not ready: the table alone would read as a contradiction.
+            if not w.ready and w.status != NEEDS_SOURCE and w.score >= w.ready_at:
+                console.print(f"  {w.title}: {w.reason}", markup=False, soft_wrap=True)
+    if s.gate is not None and s.gate.passed:  # a failed gate says so on stderr
+        console.print(s.gate.describe(), markup=False, soft_wrap=True, highlight=False)
     counts = audit.findings.groupby(["code", "severity"]).size().sort_values(ascending=False)
     if len(counts):
         table = Table(title="Findings", show_edge=False)
