@@ -30,6 +30,7 @@ from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
+from .progress import step
 from .resources import load_yaml, rules_dir
 from .runtime import (
     Background,
@@ -188,6 +189,7 @@ class Audit:
         for fmt in chosen:
             if fmt not in available:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
+        step(f"Writing {', '.join(chosen)}")
         # Formats side by side: each writer reads the audit only, and the heavy parts
         # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
         # the GIL.
@@ -313,6 +315,7 @@ def audit(
         preload_gx()
     specs, loaded = _as_specs(sources)
     specs = apply_overrides(specs, platforms, maps)
+    step("Reading the exports")
     loaded = [*loaded, *load_sources(specs)]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
@@ -333,6 +336,7 @@ def audit(
     timings["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    step("Normalising values")
     # Two threads share every source's views: pyarrow's kernels release the GIL.
     warm_all(contacts)
     release_memory()
@@ -351,6 +355,7 @@ def audit(
             # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
             # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
             job = _Matching(contacts, settings, exclude, read.set)
+        step("Checking rules")
         findings = run_checks(contacts, rules, options)
         # Past the checks, only the links read the views, and few of them: the rest go once the
         # matcher has read its own (most often long before), or else after it.
@@ -366,6 +371,7 @@ def audit(
         # The links' exact joins and consent rules need no matching: they run while the matcher
         # finishes, and count as "links".
         t0 = time.perf_counter()
+        step("Linking sources")
         plan = plan_links(
             preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
         )
@@ -373,6 +379,7 @@ def audit(
 
         # "match" is what matching adds after the checks: the waits for it, or all of it serially.
         t0 = time.perf_counter()
+        step("Matching duplicates")
         fuzzy, members = job.links() if job is not None else (None, None)
         if not trimmed:
             for p in contacts:
@@ -396,6 +403,7 @@ def audit(
         timings["match"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        step("Scoring")
         # The clusters' records (Python objects) beside the score (numpy, GIL released).
         records = Background(clusters_to_records, matched, loaded) if matched is not None else None
         dup_sets = duplicate_sets(matched)

@@ -31,6 +31,11 @@ def check_threshold(
     return value
 
 
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, kept on their own lines (click's \\b)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def debug_option(fn: F) -> F:
     return click.option(
         "--debug",

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from ..words import counted
+
 if TYPE_CHECKING:
     from ..audit import Audit
 
@@ -23,8 +25,8 @@ def print_summary(
     rows = sum(x.rows for x in audit.sources)
     console.print(
         f"[bold]Readiness {s.overall:.1f}/100 (grade {s.grade})[/bold]  "
-        f"{rows:,} records, {len(audit.findings):,} findings, "
-        f"{len(audit.duplicates):,} duplicate clusters"
+        f"{counted(rows, 'record')}, {counted(len(audit.findings), 'finding')}, "
+        f"{counted(len(audit.duplicates), 'duplicate cluster')}"
     )
     if audit.trend is not None:
         from .markdown import trend_sentence
