@@ -152,8 +152,10 @@ def feeds_sentence(
     if clusters:
         parts.append(
             f"{counted(clusters, 'duplicate cluster')}: {counted(away, 'record')} would "
-            f"merge away ({away / rows:.1%})."
+            f"merge away ({min(1.0, away / rows):.1%})."
         )
+        if not rules:
+            return parts[0]
     if findings:
         parts.append(
             f"{counted(findings, 'finding')} on {counted(records, 'record')} "
