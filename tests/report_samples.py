@@ -143,62 +143,83 @@ def large_audit(rows: int = 1_000_000, findings: int = 1_000_000, clusters: int 
 
     from hygiene.checks.rules import load_rules
     from hygiene.match import Cluster, MatchResult
-    from hygiene.model import compact_findings
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from hygiene.load.table import as_series
+    from hygiene.model import Source, compact_findings
     from hygiene.score import DuplicateSet, compute
     from hygiene.workflows import load_workflows
 
     rng = np.random.default_rng(seed)
-    firsts = np.array(["Ann", "Bob", "Cy", "Dee", "Evan", "Fay", "Gil", "Hal", "Ines", "José",
-                       "Kenneth", "Lena", "Mo", "Nia", "Olu", "Priya"], dtype=object)
-    lasts = np.array(["Lee", "Stone", "Ng", "O'Neil", "Wu", "Roy", "Poe", "Holmes", "García",
-                      "Müller", "Smith", "Khan", "Rossi", "Kowalski"], dtype=object)
-    countries = np.array(["United States", "USA", "U.S.", "United Kingdom", "Germany",
-                          "France", "Canada", "", "Spain"], dtype=object)
+    firsts = ["Ann", "Bob", "Cy", "Dee", "Evan", "Fay", "Gil", "Hal", "Ines", "José", "Kenneth",
+              "Lena", "Mo", "Nia", "Olu", "Priya"]
+    lasts = ["Lee", "Stone", "Ng", "O'Neil", "Wu", "Roy", "Poe", "Holmes", "García", "Müller",
+             "Smith", "Khan", "Rossi", "Kowalski"]
+    countries = ["United States", "USA", "U.S.", "United Kingdom", "Germany", "France",
+                 "Canada", None, "Spain"]
 
-    def people(n: int, tag: str) -> dict[str, pd.Series]:
-        i = pd.Series(np.arange(n)).astype(str)
-        first = pd.Series(firsts[rng.integers(0, len(firsts), n)])
-        last = pd.Series(lasts[rng.integers(0, len(lasts), n)])
-        email = first.str.lower() + "." + i + "@" + tag + "-example.com"
-        return {"first": first, "last": last, "email": email, "i": i}
+    # Built in Arrow: Python strings for a million rows took 30 s.
+    def pick(values: list[str | None], n: int) -> pa.Array:
+        return pa.array(values, pa.large_string()).take(rng.integers(0, len(values), n))
+
+    def cat(*parts: object) -> pa.Array:
+        typed = [p if isinstance(p, pa.Array) else pa.scalar(p, pa.large_string())
+                 for p in parts]
+        return pc.binary_join_element_wise(*typed, pa.scalar("", pa.large_string()))
+
+    def numbers(n: int, high: int | None = None) -> pa.Array:
+        values = np.arange(n) if high is None else rng.integers(0, high, n)
+        return pc.cast(pa.array(values), pa.large_string())
+
+    def people(n: int, tag: str) -> dict[str, pa.Array]:
+        i = numbers(n)
+        first, last = pick(firsts, n), pick(lasts, n)
+        return {"first": first, "last": last, "i": i,
+                "email": cat(pc.utf8_lower(first), ".", i, f"@{tag}-example.com")}
+
+    def source(name: str, data: dict[str, object], columns: dict[str, str], platform: str,
+               file: str, n: int) -> Source:
+        frame = pd.DataFrame({
+            k: as_series(v if isinstance(v, pa.Array) else pa.array([v] * n, pa.large_string()))
+            for k, v in data.items()
+        })
+        prov = pd.DataFrame({"file": pd.Categorical([file] * n),
+                             "sheet": pd.Categorical([None] * n),
+                             "row": np.arange(1, n + 1, dtype=np.int64)})
+        return Source(name=name, platform=platform, data=frame, provenance=prov,
+                      columns=dict(columns), confidence=dict.fromkeys(columns, 1.0))
 
     crm_p = people(rows, "crm")
-    crm_data = {
-        "Record ID": "5" + crm_p["i"],
+    crm = source("crm", {
+        "Record ID": cat("5", crm_p["i"]),
         "First Name": crm_p["first"],
         "Last Name": crm_p["last"],
         "Email": crm_p["email"],
-        "Phone Number": "+1 415 555 " + (crm_p["i"].str[-4:].str.zfill(4)),
-        "Company Name": "Acme " + (pd.Series(rng.integers(0, 5000, rows)).astype(str)),
-        "Country/Region": pd.Series(countries[rng.integers(0, len(countries), rows)]),
-        "Lifecycle Stage": pd.Series(np.array(["Lead", "Customer", "Subscriber", "lead"],
-                                              dtype=object)[rng.integers(0, 4, rows)]),
-        "Contact owner": pd.Series(np.array(["Jo Park", "Mo Diaz", ""], dtype=object)[
-            rng.integers(0, 3, rows)]),
+        "Phone Number": cat("+1 415 555 ", pc.utf8_lpad(numbers(rows, 10_000), 4, "0")),
+        "Company Name": cat("Acme ", numbers(rows, 5000)),
+        "Country/Region": pick(countries, rows),
+        "Lifecycle Stage": pick(["Lead", "Customer", "Subscriber", "lead"], rows),
+        "Contact owner": pick(["Jo Park", "Mo Diaz", None], rows),
         "Marketing contact status": "Marketing contact",
-    }
-    crm = make_source("crm", {k: v.tolist() if hasattr(v, "tolist") else [v] * rows
-                              for k, v in crm_data.items()}, CRM_COLUMNS, platform="hubspot")
+    }, CRM_COLUMNS, "hubspot", "contacts.csv", rows)
     esp_n = int(rows * 0.7)
     esp_p = people(esp_n, "esp")
-    esp = make_source(
-        "esp",
-        {"Email Address": esp_p["email"].tolist(), "First Name": esp_p["first"].tolist(),
-         "Last Name": esp_p["last"].tolist(),
-         "Member Status": ["subscribed"] * esp_n,
-         "OPTIN_TIME": ["2024-01-02 10:00:00"] * esp_n},
-        ESP_COLUMNS, platform="mailchimp", file="members.csv")
+    esp = source("esp", {"Email Address": esp_p["email"], "First Name": esp_p["first"],
+                         "Last Name": esp_p["last"], "Member Status": "subscribed",
+                         "OPTIN_TIME": "2024-01-02 10:00:00"},
+                 ESP_COLUMNS, "mailchimp", "members.csv", esp_n)
 
     k = rng.integers(0, len(LARGE_CODES), findings)
     pos = rng.integers(0, rows, findings)
     table = np.array(LARGE_CODES, dtype=object)
-    emails = crm.data["Email"].to_numpy(dtype=object)
+    emails = crm_p["email"].take(pos)
     frame = pd.DataFrame({
         "code": table[k, 0], "severity": table[k, 1], "dimension": table[k, 2],
         "source": "crm", "file": "contacts.csv", "sheet": None,
-        "row": pos + 1, "record_id": ("5" + pd.Series(pos).astype(str)).to_numpy(dtype=object),
+        "row": pos + 1, "record_id": as_series(cat("5", pc.cast(pa.array(pos), pa.large_string()))),
         "field": table[k, 3], "column": table[k, 4],
-        "value": emails[pos], "suggestion": None, "message": table[k, 5], "related": None,
+        "value": as_series(emails), "suggestion": None, "message": table[k, 5], "related": None,
         "pos": pos,
     })
     compact_findings(frame)

@@ -118,7 +118,7 @@ def test_no_trend_section_without_history():
 def test_findings_table_capped_with_a_pointer_to_the_workbook(audit):
     page = render_html(audit, ReportOptions(max_findings=4))
     body = page[page.index('id="findings-table"') :]
-    assert body.count('<tr><td><span class="sev') == 4
+    assert len(re.findall(r'<tr( hidden)?><td><span class="sev', body)) == 4
     assert f"4 of {len(audit.findings)} shown" in page and "review.xlsx" in page
 
 
