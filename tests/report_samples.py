@@ -140,13 +140,12 @@ def large_audit(rows: int = 1_000_000, findings: int = 1_000_000, clusters: int 
     compresses to a few repeated strings."""
     import numpy as np
     import pandas as pd
-
-    from hygiene.checks.rules import load_rules
-    from hygiene.match import Cluster, MatchResult
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from hygiene.checks.rules import load_rules
     from hygiene.load.table import as_series
+    from hygiene.match import Cluster, MatchResult
     from hygiene.model import Source, compact_findings
     from hygiene.score import DuplicateSet, compute
     from hygiene.workflows import load_workflows

@@ -220,7 +220,8 @@ def test_duplicates_are_compact_and_page(browser, loaded):
     type_into(browser, search, "")
     wait_until(lambda: len(visible_clusters(browser)) == 20)
     # A collapsed cluster opens to its side-by-side table and what each record gives up.
-    summary = browser.find_element(By.CSS_SELECTOR, "#cluster-list > details:not([hidden]) > summary")
+    first_shown = "#cluster-list > details:not([hidden]) > summary"
+    summary = browser.find_element(By.CSS_SELECTOR, first_shown)
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
     summary.click()
     details = summary.find_element(By.XPATH, "..")
