@@ -39,14 +39,19 @@ def progress(quiet: bool, first: str = "Starting") -> Iterator[Callable[[], None
 
     console = Console(stderr=True)
     current: list[Any] = [first, time.perf_counter()]
+    def finished() -> None:
+        console.print(f"[dim]{current[0]} ({time.perf_counter() - current[1]:.1f} s)[/dim]",
+                      highlight=False)
+
     with ExitStack() as stack:
+        stack.callback(finished)  # last out: once the spinner has gone
         status = stack.enter_context(console.status(f"{first}…", spinner="dots"))
 
         def on_step(name: str) -> None:
-            prev, t0 = current
-            now = time.perf_counter()
-            console.print(f"[dim]{prev} ({now - t0:.1f} s)[/dim]", highlight=False)
-            current[:] = [name, now]
+            if name == current[0]:  # the command named it first, to show something at once
+                return
+            finished()
+            current[:] = [name, time.perf_counter()]
             status.update(f"{name}…")
 
         stack.enter_context(listening(on_step))

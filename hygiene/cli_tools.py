@@ -270,12 +270,10 @@ def demo_cmd(out_dir: Path, rows: int, seed: int, quiet: bool) -> None:
     from .audit import DEFAULT_FORMATS, audit
     from .cli_progress import progress
     from .demo import generate
-    from .progress import step
     from .report.terminal import print_summary
 
     with progress(quiet, "Generating sample exports") as done:
         files = generate(out_dir / "data", crm_rows=rows, seed=seed)
-        step("Reading the exports")
         result = audit(f"crm={files.crm}", f"esp={files.esp}")
         written = result.save(out_dir, [*DEFAULT_FORMATS, "md"])
         done()
