@@ -103,7 +103,9 @@ def run_options(fn: F) -> F:
                 metavar="NAME=KIND",
                 help="A source's kind: crm, esp, or reference (a lookup table for links).",
             ),
-            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+            click.option(
+                "--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors."
+            ),
         ],
     )
 

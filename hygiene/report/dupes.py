@@ -119,15 +119,22 @@ def refs_from_records(
         found = wanted.merge(prov, on=["file", "row"], how="left")["pos"]
         positions[sel] = found.fillna(-1).to_numpy(dtype=np.int64)
     flat["pos"] = positions
+    found = flat[flat["pos"] >= 0]
+    # One pass over the members, not a scan of them per cluster (quadratic at 50k clusters).
+    by_cluster = found.groupby("cluster", sort=False).indices
+    src_of = found["source"].tolist()
+    pos_of = found["pos"].astype(int).tolist()
+    row_of = found["row"].astype(int).tolist()
     out = []
     for i, rec in enumerate(records):
-        rows = flat[(flat["cluster"] == i) & (flat["pos"] >= 0)]
-        members = tuple(zip(rows["source"], rows["pos"].astype(int), strict=True))
+        at = by_cluster.get(i, ())
+        members = tuple((src_of[k], pos_of[k]) for k in at)
+        member_rows = [row_of[k] for k in at]
         surv = rec.get("survivor") or {}
         survivor = next(
             (
                 (src, pos)
-                for (src, pos), row in zip(members, rows["row"], strict=True)
+                for (src, pos), row in zip(members, member_rows, strict=True)
                 if src == surv.get("source") and row == surv.get("row")
             ),
             members[0] if members else None,
