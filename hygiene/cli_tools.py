@@ -231,7 +231,10 @@ def init_cmd(
                 f"{s.platform_confidence:.2f}), {len(s.columns)} of {len(s.data.columns)} "
                 "columns mapped"
             )
-        click.echo(f"wrote {target}; edit it, then run `hygiene audit --config {target}`")
+        click.echo(
+            f"wrote {target}; edit it, then run `hygiene audit --config {target}` "
+            f"(and `hygiene clean --config {target}`)"
+        )
 
 
 @click.command(

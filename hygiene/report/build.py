@@ -142,13 +142,25 @@ def _examples(picked: pd.DataFrame) -> dict[str, list[Example]]:
 
 
 def feeds_sentence(
-    findings: int, records: int, rows: int, hit: int, rules: int, clusters: int, away: int
+    findings: int,
+    records: int,
+    rows: int,
+    hit: int,
+    rules: int,
+    clusters: int,
+    away: int,
+    duplicates: bool = False,
 ) -> str:
     """What a dimension's score is counted from (of `rows` records), in a sentence or two:
-    `records` records with `findings` findings of `hit` of its `rules` rules, and for
-    uniqueness `clusters` duplicate clusters whose `away` records would merge away."""
+    `records` records with `findings` findings of `hit` of its `rules` rules, and where
+    `duplicates` count (uniqueness) `clusters` clusters whose `away` records would merge
+    away."""
     rows = max(rows, 1)
     parts = []
+    if duplicates and not clusters:
+        parts.append("No duplicate clusters.")
+        if not rules:
+            return parts[0]
     if clusters:
         parts.append(
             f"{counted(clusters, 'duplicate cluster')}: {counted(away, 'record')} would "
@@ -227,7 +239,8 @@ def dimensions(
                 merge_away=dup[1],
                 merge_share=min(1.0, dup[1] / rows),
                 feeds=feeds_sentence(
-                    sum(g.count for g in groups), hit, rows, len(groups), n_rules, *dup
+                    sum(g.count for g in groups), hit, rows, len(groups), n_rules, *dup,
+                    duplicates=dim == "uniqueness",
                 ),
             )
         )
