@@ -86,3 +86,9 @@ def test_display_order(confidences, limit):
         left_out = {r.id for r in refs} - {r.id for r in shown}
         if left_out and least:
             assert min(r.confidence for r in refs) == least[0].confidence
+
+
+def test_equally_certain_clusters_are_not_called_least_or_most():
+    refs = [_ref(i, 1.0) for i in (3, 1, 2)]
+    shown, labels = display_order(refs, 10)
+    assert [r.id for r in shown] == [1, 2, 3] and labels == ["", "", ""]

@@ -224,8 +224,9 @@ def display_order(refs: Sequence[ClusterRef], limit: int) -> tuple[list[ClusterR
     be) first, then the others, least certain first. Ties go by cluster number."""
     asc = sorted(refs, key=lambda r: (r.confidence, r.id))
     n = len(asc)
-    if n <= 1:
-        return asc[:limit], [""] * min(n, limit)
+    if n <= 1 or asc[0].confidence == asc[-1].confidence:
+        # All as certain as each other: none is "least" or "most"; in cluster order.
+        return sorted(asc, key=lambda r: r.id)[:limit], [""] * min(n, limit)
     strong_n = min(FEATURED_EACH, n // 2)
     least = asc[: min(FEATURED_EACH, n - strong_n)]
     strong = sorted(asc[n - strong_n :], key=lambda r: (-r.confidence, r.id))
@@ -312,5 +313,5 @@ def cluster_views(
                 gives_up=sum(len(x) for x in lost),
             )
         )
-    # A lone cluster has no label, and is still the one to look at.
-    return views, max(sum(1 for label in labels if label), min(len(views), 1))
+    # Clusters all equally certain have no labels: the first few are still shown open.
+    return views, max(sum(1 for label in labels if label), min(len(views), 2 * FEATURED_EACH))
