@@ -119,12 +119,12 @@ def refs_from_records(
         found = wanted.merge(prov, on=["file", "row"], how="left")["pos"]
         positions[sel] = found.fillna(-1).to_numpy(dtype=np.int64)
     flat["pos"] = positions
-    found = flat[flat["pos"] >= 0]
+    located = flat[flat["pos"] >= 0]
     # One pass over the members, not a scan of them per cluster (quadratic at 50k clusters).
-    by_cluster = found.groupby("cluster", sort=False).indices
-    src_of = found["source"].tolist()
-    pos_of = found["pos"].astype(int).tolist()
-    row_of = found["row"].astype(int).tolist()
+    by_cluster = located.groupby("cluster", sort=False).indices
+    src_of = located["source"].tolist()
+    pos_of = located["pos"].astype(int).tolist()
+    row_of = located["row"].astype(int).tolist()
     out = []
     for i, rec in enumerate(records):
         at = by_cluster.get(i, ())

@@ -56,7 +56,9 @@ def _kept_index(values: Sequence[str], keys: Sequence[object], strategy: str) ->
     if not filled:
         return None
     if strategy in ("most_recent", "oldest"):
-        known = [(keys[i], i) for i in filled if isinstance(keys[i], pd.Timestamp)]
+        known: list[tuple[pd.Timestamp, int]] = [
+            (t, i) for i in filled if isinstance(t := keys[i], pd.Timestamp)
+        ]
         if known:
             # Ties go to the earlier member (the survivor first), as the merge breaks them.
             pick = max if strategy == "most_recent" else min
