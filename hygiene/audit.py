@@ -32,6 +32,7 @@ from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, fin
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
 from .readiness import judge_gate
+from .progress import step
 from .resources import load_yaml, rules_dir
 from .runtime import (
     Background,
@@ -194,6 +195,7 @@ class Audit:
                 raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
         inputs = [p for s in self.sources for p in s.paths]
         refuse_inputs([out / FORMATS[f] for f in chosen], inputs)
+        step(f"Writing {', '.join(chosen)}")
         # Formats side by side: each writer reads the audit only, and the heavy parts
         # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
         # the GIL.
@@ -332,6 +334,7 @@ def audit(
         preload_gx()
     specs, loaded = _as_specs(sources)
     specs = apply_overrides(specs, platforms, maps, date_orders)
+    step("Reading the exports")
     loaded = [*loaded, *load_sources(specs)]
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
@@ -352,6 +355,7 @@ def audit(
     timings["load"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    step("Normalising values")
     # Two threads share every source's views: pyarrow's kernels release the GIL.
     warm_all(contacts)
     release_memory()
@@ -371,6 +375,7 @@ def audit(
             # two run side by side, and the matcher's numpy, pyarrow and rapidfuzz work (GIL
             # released) uses the second core. HYGIENE_SERIAL=1 runs them one after the other.
             job = _Matching(contacts, settings, exclude, read.set)
+        step("Checking rules")
         findings = run_checks(contacts, rules, options)
         # Past the checks, only the links read the views, and few of them: the rest go once the
         # matcher has read its own (most often long before), or else after it.
@@ -386,6 +391,7 @@ def audit(
         # The links' exact joins and consent rules need no matching: they run while the matcher
         # finishes, and count as "links".
         t0 = time.perf_counter()
+        step("Linking sources")
         plan = plan_links(
             preps, rules, links=links, kinds=kinds, options=options, defaults=default_links
         )
@@ -393,6 +399,7 @@ def audit(
 
         # "match" is what matching adds after the checks: the waits for it, or all of it serially.
         t0 = time.perf_counter()
+        step("Matching duplicates")
         fuzzy, members = job.links() if job is not None else (None, None)
         if not trimmed:
             for p in contacts:
@@ -416,6 +423,7 @@ def audit(
         timings["match"] += time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        step("Scoring")
         # The clusters' records (Python objects) beside the score (numpy, GIL released).
         records = Background(clusters_to_records, matched, loaded) if matched is not None else None
         dup_sets = duplicate_sets(matched)

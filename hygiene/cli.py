@@ -22,26 +22,44 @@ from .cli_options import (
     debug_option,
     decisions_choice,
     decisions_options,
+    examples,
     load_settings,
     run_options,
     source_options,
     split_csv,
     usage_line,
 )
+from .cli_progress import progress, warnings_as_lines
 from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
 from .errors import ConfigError, HygieneError, one_line
 from .runtime import use_system_allocator
+from .words import counted
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        "hygiene demo",
+        "hygiene audit crm=contacts.csv esp=audience.zip",
+        "hygiene init crm=contacts.csv && hygiene audit --config hygiene.toml",
+    ),
+)
 @click.version_option(__version__, prog_name="hygiene")
 @debug_option
 def cli() -> None:
     """Audit CRM and email-platform contact exports before you automate on them."""
+    click.get_current_context().with_resource(warnings_as_lines())
 
 
-@cli.command("audit")
+@cli.command(
+    "audit",
+    epilog=examples(
+        "hygiene audit crm=contacts.csv esp=audience.zip --out report",
+        "hygiene audit contacts.xlsx#Contacts --workflow newsletter --fail-under 80",
+        "hygiene audit --config hygiene.toml --format html,md --redact",
+    ),
+)
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 @config_option
 @click.option(
@@ -136,6 +154,7 @@ def audit_cmd(
     if fail_under is None and cfg is not None:
         fail_under = cfg.fail_under
     redact = redact or bool(cfg and cfg.redact)
+    done = ctx.with_resource(progress(quiet, "Reading the exports"))
     result = audit(
         *sources,
         workflows=chosen_workflows,
@@ -163,6 +182,7 @@ def audit_cmd(
         db = db or default_history_path(cfg.path.parent if cfg else None)
         result.trend = record(result, db).trend
     written = result.save(out_dir, chosen_formats, redact=redact)
+    done()
     if not quiet:
         print_summary(result, written)
     gate = result.score.gate
@@ -191,7 +211,14 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     return list(judge_gate(s.overall, s.workflows, threshold, workflows or (), s.capped).failures)
 
 
-@cli.command("clean")
+@cli.command(
+    "clean",
+    epilog=examples(
+        "hygiene clean crm=contacts.csv esp=audience.zip --out cleaned",
+        "hygiene clean crm=contacts.csv --out cleaned --target salesforce",
+        "hygiene clean --config hygiene.toml --review hygiene-report/review.xlsx",
+    ),
+)
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 @config_option
 @click.option(
@@ -266,6 +293,7 @@ def clean_cmd(
             chosen = target if isinstance(target, dict) else ({"*": target} if target else {})
             chosen[name.strip()] = value.strip()
             target = chosen
+    done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
     result = clean(
         *sources,
         out=out_dir,
@@ -283,6 +311,7 @@ def clean_cmd(
         links=list(links) if links else None,
         kinds=_pairs("--kind", kinds),
     )
+    done()
     if quiet:
         return
     for s in result.accounting["sources"]:
@@ -294,8 +323,8 @@ def clean_cmd(
     summary = result.summary
     reasons = ", ".join(f"{k} {v:,}" for k, v in summary["suppressed_by_reason"].items())
     click.echo(
-        f"{summary['clusters']:,} duplicate clusters to merge; {summary['changes']:,} cells "
-        f"changed; suppression: {reasons or 'none'}"
+        f"{counted(summary['clusters'], 'duplicate cluster')} to merge; "
+        f"{counted(summary['changes'], 'cell')} changed; suppression: {reasons or 'none'}"
     )
     click.echo("every input row accounted for")
     for p in result.files:

@@ -31,6 +31,11 @@ def check_threshold(
     return value
 
 
+def examples(*lines: str) -> str:
+    """A command's --help epilog: its examples, kept on their own lines (click's \\b)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def debug_option(fn: F) -> F:
     return click.option(
         "--debug",
@@ -98,7 +103,9 @@ def run_options(fn: F) -> F:
                 metavar="NAME=KIND",
                 help="A source's kind: crm, esp, or reference (a lookup table for links).",
             ),
-            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors."),
+            click.option(
+                "--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors."
+            ),
         ],
     )
 

@@ -11,11 +11,18 @@ from typing import Any
 
 import click
 
-from .cli_options import debug_option, source_options, split_csv
+from .cli_options import debug_option, examples, source_options, split_csv
 from .errors import ConfigError
 
 
-@click.command("history")
+@click.command(
+    "history",
+    epilog=examples(
+        "hygiene history",
+        "hygiene history --source crm --limit 10",
+        "hygiene history --db .hygiene/history.db --json",
+    ),
+)
 @click.option(
     "--db",
     "db",
@@ -52,7 +59,15 @@ def history_cmd(db: Path | None, as_json: bool, limit: int | None, source: str |
         console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
-@click.group("rules", invoke_without_command=True)
+@click.group(
+    "rules",
+    invoke_without_command=True,
+    epilog=examples(
+        "hygiene rules list",
+        "hygiene rules show email.typo_domain",
+        "hygiene rules export --gx suite.json",
+    ),
+)
 @click.pass_context
 @debug_option
 def rules_cmd(ctx: click.Context) -> None:
@@ -61,24 +76,45 @@ def rules_cmd(ctx: click.Context) -> None:
         ctx.invoke(rules_list)
 
 
-@rules_cmd.command("list")
+@rules_cmd.command(
+    "list", epilog=examples("hygiene rules list", "hygiene rules list | grep email.")
+)
 @debug_option
 def rules_list() -> None:
     """Every rule: code, severity, dimension, engine and title."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from .checks.rules import load_rules
 
-    table = Table(show_edge=False)
-    for col in ("code", "severity", "dimension", "engine", "title"):
-        table.add_column(col)
-    for r in load_rules():
-        table.add_row(r.code, r.severity, r.dimension, r.engine, r.title)
-    Console().print(table)
+    # Codes are what people copy into --disable and `rules show`: they never wrap or get
+    # cut. The title takes the width left and wraps (a pipe is 80 columns); the engine
+    # column shows only where the title keeps room for a few words.
+    rules = load_rules()
+    console = Console()
+    columns = {
+        "code": [r.code for r in rules],
+        "severity": [r.severity for r in rules],
+        "dimension": [r.dimension for r in rules],
+        "engine": [r.engine for r in rules],
+    }
+    widths = {k: max(len(k), *(len(v) for v in vals)) for k, vals in columns.items()}
+    if console.width - sum(widths.values()) - 3 * len(widths) < 30:
+        del columns["engine"], widths["engine"]
+    table = Table(show_edge=False, pad_edge=False, box=box.SIMPLE_HEAD, collapse_padding=True)
+    for name in columns:
+        table.add_column(name, no_wrap=True, min_width=widths[name])
+    table.add_column("title", overflow="fold", min_width=12)
+    for i, r in enumerate(rules):
+        table.add_row(*(vals[i] for vals in columns.values()), r.title)
+    console.print(table)
 
 
-@rules_cmd.command("show")
+@rules_cmd.command(
+    "show",
+    epilog=examples("hygiene rules show email.typo_domain", "hygiene rules show link.orphan"),
+)
 @click.argument("code")
 @debug_option
 def rules_show(code: str) -> None:
@@ -111,7 +147,13 @@ def rules_show(code: str) -> None:
     click.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip())
 
 
-@rules_cmd.command("export")
+@rules_cmd.command(
+    "export",
+    epilog=examples(
+        "hygiene rules export --gx suite.json",
+        "hygiene rules export --gx suite.json --rules team.yaml --workflow newsletter",
+    ),
+)
 @click.option(
     "--gx",
     "gx_file",
@@ -144,7 +186,13 @@ def rules_export(gx_file: Path, rule_packs: tuple[str, ...], workflows: tuple[st
     click.echo(f"wrote {gx_file}")
 
 
-@click.command("init")
+@click.command(
+    "init",
+    epilog=examples(
+        "hygiene init crm=contacts.csv esp=audience.zip",
+        "hygiene init crm=contacts.csv --output settings/hygiene.toml --force",
+    ),
+)
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option(
     "--output",
@@ -156,7 +204,7 @@ def rules_export(gx_file: Path, rule_packs: tuple[str, ...], workflows: tuple[st
     help="The settings file to write.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @source_options
 @debug_option
 def init_cmd(
@@ -188,16 +236,26 @@ def init_cmd(
                 f"{s.platform_confidence:.2f}), {len(s.columns)} of {len(s.data.columns)} "
                 "columns mapped"
             )
-        click.echo(f"wrote {target}; edit it, then run `hygiene audit --config {target}`")
+        click.echo(
+            f"wrote {target}; edit it, then run `hygiene audit --config {target}` "
+            f"(and `hygiene clean --config {target}`)"
+        )
 
 
-@click.command("demo")
+@click.command(
+    "demo",
+    epilog=examples(
+        "hygiene demo",
+        "hygiene demo --out demo-output --rows 10000 --seed 3",
+    ),
+)
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-output"),
     show_default=True,
+    help="Folder for the sample exports (in data/) and the reports of their audit.",
 )
 @click.option(
     "--rows",
@@ -206,18 +264,27 @@ def init_cmd(
     show_default=True,
     help="CRM rows to generate (the ESP gets about 70% as many).",
 )
-@click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--quiet", "-q", is_flag=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Random seed: the same seed and rows make the same exports.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @debug_option
 def demo_cmd(out_dir: Path, rows: int, seed: int, quiet: bool) -> None:
     """Make a realistic HubSpot + Mailchimp export set with known defects and audit it."""
     from .audit import DEFAULT_FORMATS, audit
+    from .cli_progress import progress
     from .demo import generate
     from .report.terminal import print_summary
 
-    files = generate(out_dir / "data", crm_rows=rows, seed=seed)
-    result = audit(f"crm={files.crm}", f"esp={files.esp}")
-    written = result.save(out_dir, [*DEFAULT_FORMATS, "md"])
+    with progress(quiet, "Generating sample exports") as done:
+        files = generate(out_dir / "data", crm_rows=rows, seed=seed)
+        result = audit(f"crm={files.crm}", f"esp={files.esp}")
+        written = result.save(out_dir, [*DEFAULT_FORMATS, "md"])
+        done()
     if not quiet:
         print_summary(result, written)
         click.echo(f"sample exports: {files.crm}, {files.esp}")

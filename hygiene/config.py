@@ -407,22 +407,26 @@ def starter_toml(
     detected platforms and column maps with their confidence, default links, the workflow
     profiles, thresholds and output settings, ready to edit."""
     from .audit import DEFAULT_FORMATS
+    from .history.store import HISTORY_DIR, HISTORY_FILE
     from .links.spec import DEFAULT_REQUIRE, default_links
     from .workflows import load_workflows
 
     folder = target.parent
     lines = [
         "# hygiene.toml: crm-hygiene settings, written by `hygiene init`; edit freely.",
-        "# `hygiene audit` reads it from the working directory (or --config FILE); options on",
-        "# the command line win over the values here. Paths are relative to this file.",
+        "# `hygiene audit` and `hygiene clean` read it from the working directory (or",
+        "# --config FILE); options on the command line win over the values here. Paths are",
+        "# relative to this file. The values shown are the defaults.",
         "",
         "[audit]",
         _line('out = "hygiene-report"', "folder for the reports"),
         _line(f"formats = [{', '.join(toml_str(f) for f in DEFAULT_FORMATS)}]",
               "any of html, json, xlsx, md"),
-        _line('# history = ".hygiene/history.sqlite"', "keep past audits for the score trend"),
+        _line(f'# history = "{HISTORY_DIR}/{HISTORY_FILE}"',
+              "past audits, for the score trend (default: beside this file)"),
         _line('# region = "US"', "country of phone numbers written without +code"),
         _line("check_mx = false", "look up each domain's mail server (network)"),
+        _line("redact = false", "mask emails, phones and names in the reports"),
         _line("default_links = true", "link every ESP with every CRM on the email"),
         "",
         "[thresholds]",
@@ -441,6 +445,11 @@ def starter_toml(
         "[rules]",
         _line("packs = []", "your own rule packs (YAML), e.g. [\"team-rules.yaml\"]"),
         _line("disable = []", "rule codes to switch off, e.g. [\"email.free_mail\"]"),
+        "",
+        "[clean]",
+        _line('out = "cleaned"', "folder for `hygiene clean`'s files"),
+        _line('# target = "hubspot"', "import format (default: each source's own platform)"),
+        _line("suppress_roles = false", "also suppress role mailboxes (info@, sales@ ...)"),
         "",
     ]
     for src, spec in zip(sources, specs, strict=True):

@@ -34,3 +34,8 @@ class InputError(HygieneError):
 
 class ConfigError(HygieneError):
     """A bad option, config key or rule file."""
+
+
+class HygieneWarning(UserWarning):
+    """Something the run went on with that a person should hear of (`hygiene` prints it as
+    one line on stderr: "hygiene: warning: ...")."""

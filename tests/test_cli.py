@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -280,3 +281,90 @@ def test_clean_without_decisions_ignores_the_file_here(tmp_path: Path, export: P
     result = hygiene.clean(f"crm={export}", out=tmp_path / "c", decisions=False)
     assert result.decisions_path is None
     assert result.audit.decisions is None or len(result.audit.decisions) == 0
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    """Every command and sub-command, with the words that call it."""
+    yield prefix, group
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name), cmd
+
+
+ALL_COMMANDS = list(_commands(cli))
+
+
+@pytest.mark.parametrize(("words", "command"), ALL_COMMANDS, ids=[" ".join(w) or "hygiene"
+                                                                   for w, _ in ALL_COMMANDS])
+def test_every_help_shows_an_example_and_documents_every_option(words, command):
+    res = CliRunner().invoke(cli, [*words, "--help"], terminal_width=80)
+    assert res.exit_code == 0, res.output
+    assert "Examples:" in res.output
+    examples = res.output.split("Examples:", 1)[1].strip().splitlines()
+    assert examples and all(line.strip().startswith("hygiene") for line in examples)
+    assert all(len(line) <= 80 for line in examples)  # whole on an 80-column terminal
+    # The examples call this command (the group's call any), and are never re-wrapped.
+    if words:
+        assert all(line.split()[1:1 + len(words)] == list(words) for line in examples
+                   if "&&" not in line)
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"hygiene {' '.join(words)} {param.opts[0]} has no help text"
+    assert command.help
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_rules_list_keeps_codes_whole_in_a_narrow_terminal_or_pipe(width, monkeypatch):
+    from hygiene.checks.rules import load_rules
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    res = CliRunner().invoke(cli, ["rules", "list"])
+    assert res.exit_code == 0
+    assert "…" not in res.output
+    words = set(res.output.split())
+    assert {r.code for r in load_rules()} <= words
+    assert max(len(line) for line in res.output.splitlines()) <= width
+
+
+def test_rules_list_in_a_pipe_is_80_columns():
+    proc = subprocess.run(
+        [sys.executable, "-m", "hygiene", "rules", "list"],
+        capture_output=True, text=True, check=True,
+        env={k: v for k, v in __import__("os").environ.items() if k != "COLUMNS"},
+    )
+    assert "…" not in proc.stdout
+    assert "email.invalid_syntax" in proc.stdout.split()
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 80
+
+
+def test_one_name_for_files_with_different_headers_warns(tmp_path: Path, export: Path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Date,Note,Author\n2024-01-02,Called back,Jo\n", encoding="utf-8")
+    code, out, err = _main(["audit", f"crm={export}", f"crm={notes}", "--out",
+                            str(tmp_path / "o"), "--format", "json", "-q", "--no-history"])
+    assert code == 0
+    lines = [line for line in err.splitlines() if line.startswith("hygiene: warning:")]
+    assert len(lines) == 1
+    assert "notes.txt" in lines[0] and "hubspot_contacts.csv" in lines[0]
+    assert "own NAME" in lines[0]
+
+
+def test_files_of_one_export_join_without_a_warning(tmp_path: Path, export: Path):
+    more = tmp_path / "more_contacts.csv"
+    lines = HUBSPOT.splitlines()
+    more.write_text(lines[0] + ",Job Title\n" + "105,Dee,Wu,dee@wu.com,,USA,Lead,Jo Park,"
+                    "Marketing contact,CEO\n", encoding="utf-8")
+    code, _, err = _main(["audit", f"crm={export}", f"crm={more}", "--out",
+                          str(tmp_path / "o"), "--format", "json", "-q", "--no-history"])
+    assert code == 0
+    assert "warning" not in err
+
+
+def _main(args: list[str]) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    return code, out.getvalue(), err.getvalue()

@@ -97,6 +97,44 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path, monkeypatch, capsys):
     assert not (tmp_path / "hygiene.toml").exists()
 
 
+def test_audit_and_clean_run_from_the_starter_as_written(exports: Path, monkeypatch):  # noqa: F811
+    """The file `init` writes is enough for both commands: no --out, no sources."""
+    monkeypatch.chdir(exports)
+    (exports / "conf").mkdir()
+    monkeypatch.delenv("HYGIENE_HISTORY")  # the default place, beside the file
+    assert init(exports, "crm=exports/hubspot_contacts.csv",
+                "esp=exports/members_export_1a2b3c.zip", "-o", "conf/hygiene.toml") == 0
+    elsewhere = exports / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the file's paths hold from any working directory
+    config = str(exports / "conf" / "hygiene.toml")
+    assert main(["audit", "--config", config, "-q"]) == 0
+    assert (exports / "conf" / "hygiene-report" / "report.html").exists()
+    assert (exports / "conf" / ".hygiene" / "history.db").exists()
+    assert main(["clean", "--config", config, "-q"]) == 0
+    cleaned = exports / "conf" / "cleaned"
+    assert (cleaned / "cleaned_crm.csv").exists() and (cleaned / "merge_plan.csv").exists()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_the_starter_names_the_defaults_the_code_uses(exports: Path, monkeypatch):  # noqa: F811
+    """Uncommenting a default changes nothing: the history stays the one already kept."""
+    from hygiene.history import default_history_path
+
+    monkeypatch.chdir(exports)
+    assert init(exports, "crm=exports/hubspot_contacts.csv") == 0
+    path = exports / "hygiene.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "history.sqlite" not in text
+    written = load_config(path)
+    path.write_text(text.replace("# history = ", "history = "), encoding="utf-8")
+    uncommented = load_config(path)
+    assert uncommented.history == default_history_path(path)
+    assert written.history is None
+    assert (written.check_mx, written.redact, written.default_links) == (False, False, True)
+    assert written.clean["suppress_roles"] is False and "target" not in written.clean
+
+
 @given(st.text())
 def test_toml_strings_round_trip(value: str):
     assert tomllib.loads(f"k = {toml_str(value)}")["k"] == value

@@ -2,8 +2,10 @@
 installed by `make test` through .ci/install-browser; flags in DEVELOPERS.md).
 
 Asserts no console errors, no network requests, that markup in a contact's name did not
-run, and that sorting, filtering and paging the findings table work. Saves a full-page
-screenshot (also copied to /tmp/report-screenshot.png for a person to look at).
+run, that sorting, filtering and paging the findings table work, and that the duplicate
+clusters stay compact (the least and most certain open, the rest collapsed and paged). Saves
+a full-page screenshot (also copied to /tmp/report-screenshot.png for a person to look at)
+and one of each section at 1,400 px width, in the test's tmp folder.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from hygiene.report.options import ReportOptions
 from tests.report_samples import SCRIPT_NAME, sample_audit
 
 DRIVER = Path("/usr/bin/chromedriver")
+WIDTH = 1400
+SECTIONS = ("overview", "trend", "workflows", "findings", "dimensions", "duplicates", "sources")
+#: Clusters in the page: more than the six shown open, so the rest page (20 a page).
+CLUSTERS = 60
 SCREENSHOT_COPY = Path("/tmp/report-screenshot.png")
 
 pytestmark = pytest.mark.browser
@@ -46,7 +52,7 @@ def browser(tmp_path_factory):
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        "--window-size=1360,1000",
+        f"--window-size={WIDTH},1000",
     ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
@@ -62,6 +68,7 @@ def report(tmp_path_factory) -> Path:
     # Nine copies of the findings make the table page (50 a page), every field real.
     many = pd.concat([audit.findings] * 9, ignore_index=True)
     audit.findings = many
+    audit.duplicates = many_clusters(audit.duplicates, CLUSTERS)
     audit.save(out, ["html"], redact=False)
     assert ReportOptions().max_findings >= len(many)
     return out / "report.html"
@@ -79,6 +86,18 @@ def loaded(browser, report):
         "console": browser.get_log("browser"),
         "requests": _requests(browser.get_log("performance")),
     }
+
+
+def many_clusters(clusters: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """`n` clusters made of the sample's two, with confidences spread over 0.55-0.99."""
+    out = []
+    for i in range(n):
+        c = json.loads(json.dumps(clusters[i % len(clusters)]))
+        c["cluster"] = i + 1
+        c["confidence"] = round(0.55 + 0.44 * ((i * 37) % n) / n, 3)
+        c["survivor"]["reason"] = "most complete (9 of 14 fields)"
+        out.append(c)
+    return out
 
 
 def _requests(entries: list[dict[str, Any]]) -> list[str]:
@@ -173,11 +192,72 @@ def test_findings_table_pages_sorts_and_filters(browser, loaded):
     assert pager.text.startswith(f"51–100 of {total}")
 
 
-def test_screenshot(browser, loaded, tmp_path: Path):
+def visible_clusters(browser) -> list[str]:
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#cluster-list > details'))"
+        ".filter(d => !d.hidden).map(d => d.id)"
+    )
+
+
+def test_duplicates_are_compact_and_page(browser, loaded):
+    from selenium.webdriver.common.by import By
+
+    opened = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#duplicates details.cluster'))"
+        ".map(d => [d.id, d.open])"
+    )
+    assert len(opened) == CLUSTERS
+    assert [o for _, o in opened[:6]] == [True] * 6 and not any(o for _, o in opened[6:])
+    assert len(visible_clusters(browser)) == 20
+    pager = browser.find_element(By.CSS_SELECTOR, '[data-pager="cluster-list"]')
+    assert pager.text.startswith(f"1–20 of {CLUSTERS - 6}")
+    pager.find_elements(By.TAG_NAME, "button")[1].click()
+    assert pager.text.startswith(f"21–40 of {CLUSTERS - 6}")
+    search = browser.find_element(By.CSS_SELECTOR, '[data-search="cluster-list"]')
+    type_into(browser, search, "cluster 17 ")
+    wait_until(lambda: len(visible_clusters(browser)) == 1)
+    assert visible_clusters(browser) == ["cluster-17"]
+    type_into(browser, search, "")
+    wait_until(lambda: len(visible_clusters(browser)) == 20)
+    # A collapsed cluster opens to its side-by-side table and what each record gives up.
+    first_shown = "#cluster-list > details:not([hidden]) > summary"
+    summary = browser.find_element(By.CSS_SELECTOR, first_shown)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+    details = summary.find_element(By.XPATH, "..")
+    assert details.get_attribute("open") is not None
+    assert "gives up" in details.text and "Survivor chosen by" in details.text
+    summary.click()
+    # Sixty clusters in a few screens (all open, 54 took 36,270 px of a 47,049 px page).
+    height = browser.execute_script(
+        "return document.getElementById('duplicates').getBoundingClientRect().height"
+    )
+    assert height < 4500, height
+    tops = browser.execute_script(
+        "return arguments[0].map(id => document.getElementById(id))"
+        ".filter(e => e).map(e => e.getBoundingClientRect().top + window.scrollY)",
+        list(SECTIONS),
+    )
+    assert tops == sorted(tops)
+
+
+def test_screenshots(browser, loaded, tmp_path: Path):
+    """A full-page screenshot, and one per section, at 1,400 px: look at them after changing
+    the templates or CSS."""
+    from selenium.webdriver.common.by import By
+
     browser.execute_script("window.scrollTo(0, 0)")
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1360, min(int(height) + 40, 16000))
+    browser.set_window_size(WIDTH, min(int(height) + 40, 16000))
     shot = tmp_path / "report.png"
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 50_000
     shutil.copyfile(shot, SCREENSHOT_COPY)
+    for name in SECTIONS:
+        section = browser.find_element(By.ID, name)
+        path = tmp_path / f"section-{name}.png"
+        assert section.screenshot(str(path))
+        assert path.stat().st_size > 5_000, name
+        width = browser.execute_script("return arguments[0].getBoundingClientRect().width", section)
+        assert width <= WIDTH
+    print(f"screenshots in {tmp_path}")

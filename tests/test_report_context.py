@@ -144,20 +144,37 @@ def test_a_card_above_its_line_says_why_it_is_not_ready(audit):
 def test_duplicates_side_by_side_highlight_differing_fields(audit):
     ctx = build_context(audit)
     assert (ctx.duplicates.clusters, ctx.duplicates.records, ctx.duplicates.redundant) == (2, 4, 2)
-    first = ctx.duplicates.shown[0]
+    by_id = {c.id: c for c in ctx.duplicates.shown}
+    first = by_id[1]
     assert [(m.row, m.survivor) for m in first.members] == [("4", True), ("1", False)]
     fields = {f.label: f for f in first.fields}
     assert fields["email"].values == ["ann.lee@acme.com", "ann@gmial.com"]
     assert fields["email"].differs and fields["company"].differs
     assert not fields["first name"].differs and not fields["phone"].differs
-    second = ctx.duplicates.shown[1]
+    second = by_id[2]
     assert SCRIPT_NAME in {v for f in second.fields for v in f.values}
+    # The survivor's values are kept; the other record gives up what differs from them.
+    assert fields["email"].states == ["kept", "lost"]
+    assert fields["company"].states == ["kept", "lost"]
+    assert fields["first name"].states == ["kept", ""]
+    assert first.members[0].gives_up == []
+    assert first.members[1].gives_up == ["email: ann@gmial.com", "company: Acme"]
+    assert first.gives_up == 2
+
+
+def test_clusters_least_certain_then_most_certain_first(audit):
+    ctx = build_context(audit)
+    assert [(c.id, c.highlight) for c in ctx.duplicates.shown] == [
+        (2, "least certain"), (1, "most certain")]
+    assert ctx.duplicates.featured == 2
 
 
 def test_duplicates_redacted(audit):
     ctx = build_context(audit, ReportOptions(redact=True))
-    fields = {f.label: f for f in ctx.duplicates.shown[0].fields}
+    cluster = next(c for c in ctx.duplicates.shown if c.id == 1)
+    fields = {f.label: f for f in cluster.fields}
     assert fields["email"].values == ["a***@a***.com", "a***@g***.com"]
+    assert cluster.members[1].gives_up == ["email: a***@g***.com", "company: Acme"]
     assert fields["first name"].values == ["A.", "A."]
     assert fields["phone"].values == ["+* *** *** **71"] * 2
 
@@ -253,3 +270,38 @@ def test_venn_overlap_area_follows_the_counts(a, b, both):
     if not both:
         assert d >= v.r_a + v.r_b
     assert 0 <= v.cx_a - v.r_a and v.cx_b + v.r_b <= v.width
+
+
+def test_every_dimension_card_counts_what_feeds_it(audit):
+    ctx = build_context(audit)
+    dims = {d.name: d for d in ctx.dimensions}
+    rows = ctx.rows
+    uniq = dims["uniqueness"]
+    # The two hand-made clusters feed uniqueness even with no finding of its own.
+    assert (uniq.clusters, uniq.merge_away) == (2, 2)
+    assert uniq.feeds.startswith("2 duplicate clusters: 2 records would merge away")
+    for d in ctx.dimensions:
+        assert d.feeds
+        assert d.rules == sum(1 for r in audit.rules if r.enabled and r.dimension == d.name)
+        if d.name != "uniqueness":
+            assert d.clusters == 0
+        if d.groups:
+            assert d.findings == sum(g.count for g in d.groups)
+            assert max(g.records for g in d.groups) <= d.records <= rows
+            assert f"{d.findings:,} finding" in d.feeds
+
+
+def test_plurals_in_the_verdict():
+    from hygiene.report.build import verdict
+    from hygiene.report.context import WorkflowCard
+
+    def card(ready: bool) -> WorkflowCard:
+        return WorkflowCard(name="w", title="Welcome email", description="", score=50.0,
+                            tone="f", ready=ready, ready_at=80.0, records=1, blocked=1,
+                            requires=[], needs_links=[], blockers=[])
+
+    assert verdict([card(False)], [], 50.0) == "Welcome email is not ready to launch yet."
+    assert verdict([card(True)], [], 50.0) == "Welcome email is ready to launch."
+    assert verdict([card(True), card(False), card(False)], [], 50.0).startswith(
+        "1 of 3 workflows is ready")
+    assert verdict([card(False)] * 2, [], 50.0).startswith("None of the 2 workflows")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..load.presets import export_variant
+from ..progress import step
 from .csvout import Staging
 from .decisions import FILE_NAME, Decisions, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
@@ -140,6 +141,7 @@ def clean(
             save_decisions(judged, path)
 
     t0 = time.perf_counter()
+    step("Planning fixes, merges and suppressions")
     kinds_now = result.kinds
     names = [s.name for s in result.sources if kinds_now.get(s.name) != "reference"]
     chosen = resolve_targets(names, target, {s.name: export_variant(s) for s in result.sources})
@@ -148,6 +150,7 @@ def clean(
     timings["plan"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    step("Writing the cleaned files")
     _check_outputs(out_dir, result, names, list(plan.suppression_targets))
     staging = Staging()
     info: dict[str, Any] = {"accounting": accounting}

@@ -20,6 +20,7 @@ from .archive import is_workbook_zip, read_zip, status_from_content, status_from
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
 from .inputs import HEAD, Input, open_input, shown_name
+from .joined import warn_mixed_headers
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
 from .sniff import EMPTY, sniff_kind
@@ -48,12 +49,15 @@ def load_source(spec: SourceSpec) -> Source:
     tables: list[Table] = []
     paths: list[Path] = []
     from_zip = False
+    file_headers: list[tuple[str, list[str]]] = []
     for raw in spec.paths:
         path, sheet = split_sheet(raw)
         kind, found = read_path(path, sheet)
         tables.extend(found)
         paths.append(path)
         from_zip = from_zip or kind == "zip"
+        file_headers.append((path.name, [c for t in found for c in t.data.columns]))
+    warn_mixed_headers(spec.name, file_headers)
     added = _add_member_status(tables)
     data, provenance, offsets = _join(tables)
     headers = list(data.columns)

@@ -20,6 +20,7 @@ from ..prepared import Prepared
 from ..readiness import NEEDS_SOURCE, STRUCTURAL, WorkflowScore
 from ..resources import rules_yaml
 from ..score import default_weights, grade_for
+from ..words import counted
 from .charts import gauge, sparkline
 from .context import (
     BlockerView,
@@ -88,19 +89,24 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return cats.codes.to_numpy().astype(np.int64), cats.categories
 
 
-def records_per_code(findings: pd.DataFrame, sizes: Mapping[str, int]) -> pd.Series:
-    """Distinct records each code touches; a whole-column finding counts its source's rows.
+def records_per_code(
+    findings: pd.DataFrame, sizes: Mapping[str, int], by: str = "code"
+) -> pd.Series:
+    """Distinct records each code (or other `by` column: dimension) touches; a whole-column
+    finding counts its source's rows.
 
     On integer codes: `drop_duplicates` of (code, source, pos) hashed 1.3M rows (~0.1 GB)."""
-    code, code_names = _codes(findings["code"])
+    code, code_names = _codes(findings[by])
     src, src_names = _codes(findings["source"])
     pos = findings["pos"].to_numpy(dtype=np.int64)
     n_code, n_src = len(code_names), max(len(src_names), 1)
     row = pos >= 0
+    whole = distinct(code[~row] * n_src + src[~row])
+    # A (code, source) with a whole-column finding already counts every row of the source.
+    row &= ~np.isin(code * n_src + src, whole)
     span = np.int64(pos.max(initial=0) + 1)
     per_row = distinct((code[row] * n_src + src[row]) * span + pos[row]) // (span * n_src)
     total = np.bincount(per_row, minlength=n_code).astype(np.int64)
-    whole = distinct(code[~row] * n_src + src[~row])
     rows_of = np.asarray([int(sizes.get(str(s), 0)) for s in src_names], dtype=np.int64)
     total += np.bincount(
         whole // n_src, weights=rows_of[whole % n_src], minlength=n_code
@@ -136,15 +142,60 @@ def _examples(picked: pd.DataFrame) -> dict[str, list[Example]]:
     return out
 
 
-def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
-    """The six dimensions, each with its finding codes (most records first) and examples."""
+def feeds_sentence(
+    findings: int,
+    records: int,
+    rows: int,
+    hit: int,
+    rules: int,
+    clusters: int,
+    away: int,
+    duplicates: bool = False,
+) -> str:
+    """What a dimension's score is counted from (of `rows` records), in a sentence or two:
+    `records` records with `findings` findings of `hit` of its `rules` rules, and where
+    `duplicates` count (uniqueness) `clusters` clusters whose `away` records would merge
+    away."""
+    rows = max(rows, 1)
+    parts = []
+    if duplicates and not clusters:
+        parts.append("No duplicate clusters.")
+        if not rules:
+            return parts[0]
+    if clusters:
+        parts.append(
+            f"{counted(clusters, 'duplicate cluster')}: {counted(away, 'record')} would "
+            f"merge away ({min(1.0, away / rows):.1%})."
+        )
+        if not rules:
+            return parts[0]
+    if findings:
+        parts.append(
+            f"{counted(findings, 'finding')} on {counted(records, 'record')} "
+            f"({records / rows:.1%}), from {hit} of the {counted(rules, 'rule')} of this "
+            "dimension."
+        )
+    elif rules:
+        parts.append(f"No findings from the {counted(rules, 'rule')} of this dimension.")
+    else:
+        parts.append("No enabled rule measures this dimension.")
+    return " ".join(parts)
+
+
+def dimensions(
+    audit: Audit, options: ReportOptions, clusters: int = 0, merge_away: int = 0
+) -> list[DimensionView]:
+    """The six dimensions, each with its finding codes (most records first), examples, and
+    what feeds its score (rules, records, and for uniqueness the duplicate clusters)."""
     findings = audit.findings
     weights = default_weights()
     total_weight = sum(weights.dimensions.values()) or 1.0
     about = rules_yaml("scoring.yaml").get("dimension_descriptions", {})
     rules = {r.code: r for r in audit.rules}
     rows = sum(s.rows for s in audit.sources) or 1
-    records = records_per_code(findings, {s.name: s.rows for s in audit.sources})
+    sizes = {s.name: s.rows for s in audit.sources}
+    records = records_per_code(findings, sizes)
+    per_dim = records_per_code(findings, sizes, by="dimension")
     counts = observed_counts(findings["code"])
     first = findings.drop_duplicates("code").set_index("code")
     picked = example_rows(findings, options.examples_per_code)
@@ -167,6 +218,9 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
         ]
         groups.sort(key=lambda g: (_SEV_RANK.get(g.severity, 9), -g.records, g.code))
         score = float(audit.score.dimensions.get(dim, 100.0))
+        hit = int(per_dim.get(dim, 0))
+        dup = (clusters, merge_away) if dim == "uniqueness" else (0, 0)
+        n_rules = sum(1 for r in audit.rules if r.enabled and r.dimension == dim)
         out.append(
             DimensionView(
                 name=dim,
@@ -179,6 +233,16 @@ def dimensions(audit: Audit, options: ReportOptions) -> list[DimensionView]:
                 findings=sum(g.count for g in groups),
                 groups=groups,
                 unmeasured=audit.score.unmeasured.get(dim, ""),
+                records=hit,
+                share=min(1.0, hit / rows),
+                rules=n_rules,
+                clusters=dup[0],
+                merge_away=dup[1],
+                merge_share=min(1.0, dup[1] / rows),
+                feeds=feeds_sentence(
+                    sum(g.count for g in groups), hit, rows, len(groups), n_rules, *dup,
+                    duplicates=dim == "uniqueness",
+                ),
             )
         )
     return out
@@ -376,7 +440,7 @@ def verdict(cards: Sequence[WorkflowCard], first: Sequence[FixItem], overall: fl
     if not runnable:
         head = "No workflow can be scored yet."
     elif ready == n:
-        head = f"All {n} workflows are ready to launch." if n > 1 else "Ready to launch."
+        head = f"All {n} workflows are ready to launch." if n > 1 else f"{runnable[0].title} is ready to launch."
     elif ready == 0:
         head = (
             f"None of the {n} workflows is ready to launch yet."
@@ -384,11 +448,11 @@ def verdict(cards: Sequence[WorkflowCard], first: Sequence[FixItem], overall: fl
             else f"{runnable[0].title} is not ready to launch yet."
         )
     else:
-        head = f"{ready} of {n} workflows are ready to launch."
+        head = f"{ready} of {n} workflows {'is' if ready == 1 else 'are'} ready to launch."
     if aside:
         head += " " + "; ".join(f"{c.title}: {c.status_label.lower()}" for c in aside) + "."
     if first and ready < n:
-        return f"{head} Fix first: {first[0].title} ({first[0].records:,} records)."
+        return f"{head} Fix first: {first[0].title} ({counted(first[0].records, 'record')})."
     return head
 
 
@@ -431,6 +495,8 @@ def build_context(
     by_sev = observed_counts(findings["severity"])
     table = findings_table(audit, options)
     members = sum(len(r.members) for r in refs)
+    redundant = members - sum(1 for r in refs if r.survivor is not None)
+    shown, featured = cluster_views(refs, audit.sources, options.redact, options.max_clusters)
     required = {f for w in audit.workflows for f in w.requires}
     notes = []
     if table.capped:
@@ -440,8 +506,8 @@ def build_context(
         )
     if len(refs) > options.max_clusters:
         notes.append(
-            f"{options.max_clusters:,} of {len(refs):,} duplicate clusters are shown; "
-            "review.xlsx lists them all."
+            f"{options.max_clusters:,} of {len(refs):,} duplicate clusters are shown, the least "
+            "certain first; review.xlsx lists them all."
         )
     if options.redact:
         notes.append("Emails, phone numbers and names are masked (--redact).")
@@ -462,13 +528,14 @@ def build_context(
         ready_count=sum(c.ready for c in cards),
         fix_first=first,
         workflows=cards,
-        dimensions=dimensions(audit, options),
+        dimensions=dimensions(audit, options, len(refs), redundant),
         findings=table,
         duplicates=DuplicatesView(
             clusters=len(refs),
             records=members,
-            redundant=members - sum(1 for r in refs if r.survivor is not None),
-            shown=cluster_views(refs, audit.sources, options.redact, options.max_clusters),
+            redundant=redundant,
+            shown=shown,
+            featured=featured,
         ),
         sources=[
             profile(src, kinds[src.name], prep, findings, options.redact, required)

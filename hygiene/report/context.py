@@ -103,6 +103,20 @@ class DimensionView:
     """Finding codes of this dimension, most records first."""
     unmeasured: str = ""
     """Why nothing in the data measured this dimension ("" when something did)."""
+    records: int = 0
+    """Distinct records with a finding in this dimension."""
+    share: float = 0.0
+    """records / all records of the audit, 0 to 1."""
+    rules: int = 0
+    """Enabled rules of this dimension (whether or not they found anything)."""
+    clusters: int = 0
+    """Duplicate clusters counted in this dimension (uniqueness only; else 0)."""
+    merge_away: int = 0
+    """Records of those clusters that would merge away (members minus survivors)."""
+    merge_share: float = 0.0
+    """merge_away / all records of the audit, 0 to 1."""
+    feeds: str = ""
+    """What the score is counted from, in words: findings, records, rules, clusters."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +231,9 @@ class ClusterMember:
     """Platform id of the record, or ""."""
     survivor: bool
     """True for the record the others would merge into."""
+    gives_up: list[str] = field(default_factory=list)
+    """What the merge would drop of this record: "field: value" for each filled value that
+    differs from the one kept (masked under --redact); empty for the survivor."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +246,11 @@ class ClusterField:
     """True when the members do not all hold the same value (compared case-insensitively)."""
     values: list[str]
     """One value per member, in member order ("" when empty); masked under --redact."""
+    states: list[str] = field(default_factory=list)
+    """Per value: "kept" (the merge keeps it), "fills" (kept, filling the survivor's empty
+    field), "lost" (given up) or "" (empty, or the same as the one kept)."""
+    note: str = ""
+    """How the field is merged when not from the survivor ("latest date kept"), or ""."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +267,13 @@ class ClusterView:
     """The records, survivor first."""
     fields: list[ClusterField]
     """Fields any member fills, in canonical order."""
+    reason: str = ""
+    """The survivorship rule that chose the survivor, in words ("most complete (9 of 14
+    fields)"); "" when the audit did not record one."""
+    highlight: str = ""
+    """"least certain" or "most certain" for the clusters shown open first, else ""."""
+    gives_up: int = 0
+    """Values the merge would drop, over all members."""
 
 
 @dataclass(frozen=True)
@@ -258,7 +287,10 @@ class DuplicatesView:
     redundant: int
     """Records that would merge away (members minus survivors)."""
     shown: list[ClusterView]
-    """The first `ReportOptions.max_clusters` clusters."""
+    """Up to `ReportOptions.max_clusters` clusters: the least and the most certain first
+    (`featured` of them, shown open), then the others, least certain first."""
+    featured: int = 0
+    """How many clusters at the head of `shown` are shown open."""
 
 
 @dataclass(frozen=True)

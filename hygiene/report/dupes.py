@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..model import Source
 from .context import ClusterField, ClusterMember, ClusterView
+from .giveup import LOST, cell_states, field_strategies, strategy_note
 from .redact import mask_series
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class ClusterRef:
     members: tuple[tuple[str, int], ...]
     survivor: tuple[str, int] | None
     evidence: tuple[str, ...] = ()
+    reason: str = ""
+    """The survivorship rule that chose the survivor, in words ("" when not recorded)."""
 
 
 def refs_from_match(clusters: Iterable[Cluster]) -> list[ClusterRef]:
@@ -76,6 +79,7 @@ def refs_from_match(clusters: Iterable[Cluster]) -> list[ClusterRef]:
             members=tuple((c.source, int(p)) for p in c.members),
             survivor=(c.source, int(c.survivor)),
             evidence=tuple(c.evidence),
+            reason=str(c.survivor_reason or ""),
         )
         for c in clusters
     ]
@@ -115,15 +119,22 @@ def refs_from_records(
         found = wanted.merge(prov, on=["file", "row"], how="left")["pos"]
         positions[sel] = found.fillna(-1).to_numpy(dtype=np.int64)
     flat["pos"] = positions
+    located = flat[flat["pos"] >= 0]
+    # One pass over the members, not a scan of them per cluster (quadratic at 50k clusters).
+    by_cluster = located.groupby("cluster", sort=False).indices
+    src_of = located["source"].tolist()
+    pos_of = located["pos"].astype(int).tolist()
+    row_of = located["row"].astype(int).tolist()
     out = []
     for i, rec in enumerate(records):
-        rows = flat[(flat["cluster"] == i) & (flat["pos"] >= 0)]
-        members = tuple(zip(rows["source"], rows["pos"].astype(int), strict=True))
+        at = by_cluster.get(i, ())
+        members = tuple((src_of[k], pos_of[k]) for k in at)
+        member_rows = [row_of[k] for k in at]
         surv = rec.get("survivor") or {}
         survivor = next(
             (
                 (src, pos)
-                for (src, pos), row in zip(members, rows["row"], strict=True)
+                for (src, pos), row in zip(members, member_rows, strict=True)
                 if src == surv.get("source") and row == surv.get("row")
             ),
             members[0] if members else None,
@@ -135,6 +146,7 @@ def refs_from_records(
                 members=members,
                 survivor=survivor,
                 evidence=tuple(str(e) for e in rec.get("evidence", ())),
+                reason=str(surv.get("reason") or rec.get("survivor_reason") or ""),
             )
         )
     return out
@@ -202,28 +214,82 @@ def _text(values: pd.Series) -> np.ndarray:
     return values.astype(object).where(values.notna(), "").astype(str).to_numpy(dtype=object)
 
 
-def cluster_views(
-    refs: Sequence[ClusterRef], sources: Sequence[Source], redact: bool, limit: int
-) -> list[ClusterView]:
-    """The first `limit` clusters, each as a table of fields x members."""
-    shown = list(refs[:limit])
-    frame = member_values(shown, sources, SIDE_BY_SIDE, redact)
-    # Members are listed cluster after cluster: slice plain lists, not filter the frame per
-    # cluster (a scan and a frame per cluster cost 1.5 s for the 1,000 shown at 1M rows).
-    cluster = frame["cluster"].to_numpy()
+#: Clusters shown open at the head of the list: this many least certain, and as many most.
+FEATURED_EACH = 3
+
+
+def display_order(refs: Sequence[ClusterRef], limit: int) -> tuple[list[ClusterRef], list[str]]:
+    """Up to `limit` clusters in the order the page shows them, with the label of each: the
+    least certain (worth a person's look) and the most certain (what a merge will mostly
+    be) first, then the others, least certain first. Ties go by cluster number."""
+    asc = sorted(refs, key=lambda r: (r.confidence, r.id))
+    n = len(asc)
+    if n <= 1 or asc[0].confidence == asc[-1].confidence:
+        # All as certain as each other: none is "least" or "most"; in cluster order.
+        return sorted(asc, key=lambda r: r.id)[:limit], [""] * min(n, limit)
+    strong_n = min(FEATURED_EACH, n // 2)
+    least = asc[: min(FEATURED_EACH, n - strong_n)]
+    strong = sorted(asc[n - strong_n :], key=lambda r: (-r.confidence, r.id))
+    rest = asc[len(least) : n - strong_n]
+    ordered = [*least, *strong, *rest][:limit]
+    labels = ["least certain"] * len(least) + ["most certain"] * len(strong)
+    labels += [""] * (len(ordered) - len(labels))
+    return ordered, labels[: len(ordered)]
+
+
+def _bounds(cluster: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Cluster id -> (first, end) row of its members in a frame listed cluster by cluster."""
     bounds = [0, *(np.flatnonzero(cluster[1:] != cluster[:-1]) + 1).tolist(), len(cluster)]
-    at = {
+    return {
         int(cluster[lo]): (lo, hi)
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
         if hi > lo
     }
+
+
+def cluster_views(
+    refs: Sequence[ClusterRef], sources: Sequence[Source], redact: bool, limit: int
+) -> tuple[list[ClusterView], int]:
+    """Up to `limit` clusters as tables of fields x members (in `display_order`), with what
+    each member would give up; and how many at the head are featured (shown open)."""
+    shown, labels = display_order(refs, limit)
+    raw = member_values(shown, sources, SIDE_BY_SIDE, redact=False)
+    frame = member_values(shown, sources, SIDE_BY_SIDE, redact) if redact else raw
+    # Members are listed cluster after cluster: slice plain lists, not filter the frame per
+    # cluster (a scan and a frame per cluster cost 1.5 s for the 1,000 shown at 1M rows).
+    at = _bounds(frame["cluster"].to_numpy())
     cols = {
         c: frame[c].tolist()
         for c in ("source", "file", "row", "record_id", "survivor", *SIDE_BY_SIDE)
     }
+    # States come from the real values: two different addresses may mask alike.
+    raw_cols = {f: raw[f].tolist() for f in SIDE_BY_SIDE}
+    strategies = field_strategies()
     views = []
-    for ref in shown:
+    for ref, label in zip(shown, labels, strict=True):
         lo, hi = at.get(ref.id, (0, 0))
+        lost: list[list[str]] = [[] for _ in range(lo, hi)]
+        fields = []
+        for f in SIDE_BY_SIDE:
+            values = [str(v) for v in cols[f][lo:hi]]
+            if not any(values):
+                continue
+            strategy = strategies.get(f, "survivor")
+            states = cell_states([str(v) for v in raw_cols[f][lo:hi]], strategy)
+            name = f.replace("_", " ")
+            for k, state in enumerate(states):
+                if state == LOST:
+                    lost[k].append(f"{name}: {values[k]}")
+            distinct = {v.strip().casefold() for v in values}
+            fields.append(
+                ClusterField(
+                    label=name,
+                    differs=len(distinct) > 1,
+                    values=values,
+                    states=states,
+                    note=strategy_note(strategy),
+                )
+            )
         members = [
             ClusterMember(
                 source=str(cols["source"][i]),
@@ -231,18 +297,10 @@ def cluster_views(
                 row=str(cols["row"][i]),
                 record_id=str(cols["record_id"][i]),
                 survivor=bool(cols["survivor"][i]),
+                gives_up=lost[i - lo],
             )
             for i in range(lo, hi)
         ]
-        fields = []
-        for f in SIDE_BY_SIDE:
-            values = [str(v) for v in cols[f][lo:hi]]
-            if not any(values):
-                continue
-            distinct = {v.strip().casefold() for v in values}
-            fields.append(
-                ClusterField(label=f.replace("_", " "), differs=len(distinct) > 1, values=values)
-            )
         views.append(
             ClusterView(
                 id=ref.id,
@@ -250,6 +308,10 @@ def cluster_views(
                 evidence=list(ref.evidence),
                 members=members,
                 fields=fields,
+                reason=ref.reason,
+                highlight=label,
+                gives_up=sum(len(x) for x in lost),
             )
         )
-    return views
+    # Clusters all equally certain have no labels: the first few are still shown open.
+    return views, max(sum(1 for label in labels if label), min(len(views), 2 * FEATURED_EACH))

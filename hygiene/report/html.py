@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from ..fileio import atomic_write
 from ..resources import reports_dir
+from ..words import counted
 from .build import build_context
 from .context import Assets, ReportContext
 from .dupes import ClusterRef
@@ -80,6 +81,7 @@ def environment(folder: Path | None = None) -> jinja2.Environment:
     env.filters["num"] = num
     env.filters["pct"] = pct
     env.filters["ticks"] = ticks
+    env.filters["counted"] = counted  # {{ n|counted("record") }}: "1 record", "2 records"
     return env
 
 

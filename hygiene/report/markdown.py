@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..fileio import atomic_write
 from ..model import Trend
 from ..readiness import NEEDS_SOURCE
+from ..words import counted
 from .build import fix_first, headline, verdict, when, workflow_cards
 from .options import ReportOptions
 
@@ -67,9 +68,10 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
         "",
         _cell(verdict(cards, first, s.overall)),
         "",
-        f"{rows:,} records in {len(audit.sources)} source(s): "
+        f"{counted(rows, 'record')} in {counted(len(audit.sources), 'source')}: "
         + ", ".join(f"{x.name} ({x.platform}, {x.rows:,})" for x in audit.sources)
-        + f". {len(audit.findings):,} findings, {len(audit.duplicates):,} duplicate clusters.",
+        + f". {counted(len(audit.findings), 'finding')}, "
+        + f"{counted(len(audit.duplicates), 'duplicate cluster')}.",
         *trend_lines(audit.trend, top),
     ]
     if first:

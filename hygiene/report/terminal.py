@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..readiness import NEEDS_SOURCE
+from ..words import counted
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -43,8 +44,8 @@ def print_summary(
     # Readiness leads: a good data score beside "no workflow is ready" must not read as a go.
     console.print(f"[bold]{escape(headline(audit))}[/bold]", soft_wrap=True)
     console.print(
-        f"{rows:,} records, {len(audit.findings):,} findings, "
-        f"{len(audit.duplicates):,} duplicate clusters"
+        f"{counted(rows, 'record')}, {counted(len(audit.findings), 'finding')}, "
+        f"{counted(len(audit.duplicates), 'duplicate cluster')}"
     )
     if audit.decisions is not None and audit.decisions.path is not None:
         n = audit.decisions_applied

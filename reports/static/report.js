@@ -1,4 +1,5 @@
-/* report.html behaviour: sort, filter and paginate tables. Inlined at render time.
+/* report.html behaviour: sort, filter and paginate tables, and filter and page lists (the
+   duplicate clusters: `data-list`, whose children are the items). Inlined at render time.
    Reads and writes the DOM through textContent and attributes only (never innerHTML), so no
    value from the data can become markup. The page stays readable without it. */
 (function () {
@@ -36,8 +37,9 @@
 
   function Table(table) {
     this.table = table;
-    this.body = table.tBodies[0];
-    this.rows = Array.prototype.slice.call(this.body.rows);
+    this.isList = table.hasAttribute("data-list");
+    this.body = this.isList ? table : table.tBodies[0];
+    this.rows = Array.prototype.slice.call(this.isList ? table.children : this.body.rows);
     this.haystack = null;
     this.matched = this.rows;
     this.page = 0;
@@ -52,7 +54,7 @@
 
   Table.prototype.bind = function () {
     var self = this;
-    var heads = this.table.tHead ? this.table.tHead.rows[0].cells : [];
+    var heads = !this.isList && this.table.tHead ? this.table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, col) {
       var kind = th.getAttribute("data-sort");
       if (!kind) { return; }
@@ -122,10 +124,11 @@
 
   Table.prototype.render = function (start, size, pages) {
     var n = this.matched.length;
+    var noun = this.isList ? " clusters" : " rows";
     if (this.counter) {
       this.counter.textContent = n === this.rows.length
-        ? n.toLocaleString() + " rows"
-        : n.toLocaleString() + " of " + this.rows.length.toLocaleString() + " rows match";
+        ? n.toLocaleString() + noun
+        : n.toLocaleString() + " of " + this.rows.length.toLocaleString() + noun + " match";
     }
     if (!this.pager) { return; }
     var self = this;
@@ -150,7 +153,7 @@
     this.pager.appendChild(next);
   };
 
-  var tables = document.querySelectorAll("table[data-table]");
+  var tables = document.querySelectorAll("table[data-table], [data-list]");
   for (var i = 0; i < tables.length; i++) {
     if (tables[i].id && byId(tables[i].id) === tables[i]) { new Table(tables[i]); }
   }
