@@ -31,8 +31,8 @@ from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import Cluster, MatchResult, MatchSettings, clusters_to_records, find_duplicates
 from .model import Source, Trend, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
-from .readiness import judge_gate
 from .progress import step
+from .readiness import judge_gate
 from .resources import load_yaml, rules_dir
 from .runtime import (
     Background,

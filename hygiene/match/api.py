@@ -592,7 +592,13 @@ def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, A
                 "cluster": c.id,
                 "confidence": round(c.confidence, 3),
                 "members": [dict(members_of[p]) for p in c.members],
-                "survivor": {"source": c.source, "row": members_of[c.survivor]["row"]},
+                # The member's file and id too: a row number alone is ambiguous in a
+                # source joined from several files.
+                "survivor": {
+                    **members_of[c.survivor],
+                    "reason": c.survivor_reason,
+                    "rule": c.survivor_rule,
+                },
                 "evidence": list(c.evidence),
             }
         )

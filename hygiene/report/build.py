@@ -440,7 +440,11 @@ def verdict(cards: Sequence[WorkflowCard], first: Sequence[FixItem], overall: fl
     if not runnable:
         head = "No workflow can be scored yet."
     elif ready == n:
-        head = f"All {n} workflows are ready to launch." if n > 1 else f"{runnable[0].title} is ready to launch."
+        head = (
+            f"All {n} workflows are ready to launch."
+            if n > 1
+            else f"{runnable[0].title} is ready to launch."
+        )
     elif ready == 0:
         head = (
             f"None of the {n} workflows is ready to launch yet."
