@@ -46,6 +46,18 @@ def debug_option(fn: F) -> F:
     )(fn)
 
 
+def team_packs_option(help: str) -> Callable[[F], F]:
+    """`--rules PACK` (repeatable) for the commands that read the rule catalogue only."""
+    return click.option(
+        "--rules",
+        "rule_packs",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        metavar="PACK",
+        help=help,
+    )
+
+
 def _stacked(fn: F, options: list[Callable[[F], F]]) -> F:
     """`fn` under `options`, listed in --help in the order given."""
     for opt in reversed(options):

@@ -8,19 +8,18 @@ from pathlib import Path
 
 import click
 
-from .cli_options import debug_option
+from .cli_options import debug_option, examples, team_packs_option
 from .errors import InputError
 from .schema import SCHEMAS
 
 
 @click.command(
     "schema",
-    epilog="""\b
-Examples:
-  hygiene schema audit > hygiene.audit-1.schema.json
-  hygiene schema audit --check report/audit.json
-  hygiene schema clean --check cleaned/clean_summary.json
-""",
+    epilog=examples(
+        "hygiene schema audit > hygiene.audit-1.schema.json",
+        "hygiene schema audit --check report/audit.json",
+        "hygiene schema clean --check cleaned/clean_summary.json",
+    ),
 )
 @click.argument("name", type=click.Choice(sorted(SCHEMAS)))
 @click.option(
@@ -30,14 +29,7 @@ Examples:
     metavar="FILE",
     help="Validate FILE instead of printing the schema: one line per problem, exit 1 if any.",
 )
-@click.option(
-    "--rules",
-    "rule_packs",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    metavar="PACK",
-    help="A team rule pack (YAML) whose codes audit.json may also carry.",
-)
+@team_packs_option("A team rule pack (YAML) whose codes audit.json may also carry.")
 @debug_option
 def schema_cmd(name: str, check_file: Path | None, rule_packs: tuple[str, ...]) -> None:
     """The JSON Schema (draft 2020-12) of audit.json ("audit") or clean_summary.json ("clean")."""

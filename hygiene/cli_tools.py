@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .cli_options import debug_option, examples, source_options, split_csv
+from .cli_options import debug_option, examples, source_options, split_csv, team_packs_option
 from .errors import ConfigError
 
 
@@ -161,13 +161,7 @@ def rules_show(code: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the column rules as a Great Expectations suite (JSON).",
 )
-@click.option(
-    "--rules",
-    "rule_packs",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="A team rule pack (YAML) to include.",
-)
+@team_packs_option("A team rule pack (YAML) to include.")
 @click.option(
     "--workflow",
     "workflows",

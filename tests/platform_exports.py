@@ -6,7 +6,9 @@ files from these lists. Where two sources disagree on spelling, both variants ar
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,13 @@ EXPORTS: dict[str, Export] = {
         "Email",
     ),
 }
+
+
+def write_export(path: Path, headers: tuple[str, ...], rows: list[dict[str, str]]) -> Path:
+    """A CSV with `headers` and `rows` (cells by header; missing cells empty)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([row.get(h, "") for h in headers])
+    return path

@@ -3,7 +3,6 @@ take only true/false, and the ActiveCampaign, Pipedrive and Zoho imports."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
@@ -11,16 +10,7 @@ import pytest
 
 import hygiene
 from hygiene.clean import load_target
-from tests.platform_exports import EXPORTS
-
-
-def write_export(path: Path, headers: tuple[str, ...], rows: list[dict[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(headers)
-        for row in rows:
-            w.writerow([row.get(h, "") for h in headers])
-    return path
+from tests.platform_exports import EXPORTS, write_export
 
 
 def cleaned(tmp_path: Path, export: str, rows: list[dict[str, str]], **kw) -> pd.DataFrame:

@@ -15,17 +15,7 @@ from hypothesis import strategies as st
 import hygiene
 from hygiene.load import SourceSpec, apply_overrides, detect_platform, load_source, map_columns
 from hygiene.load.archive import status_from_name
-from tests.platform_exports import EXPORTS
-
-
-def write_export(path: Path, headers: tuple[str, ...], rows: list[dict[str, str]]) -> Path:
-    """A CSV with `headers` and `rows` (cells by header; missing cells empty)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(headers)
-        for row in rows:
-            w.writerow([row.get(h, "") for h in headers])
-    return path
+from tests.platform_exports import EXPORTS, write_export
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTS))
