@@ -3,10 +3,12 @@ report shows clusters in (hygiene/report/dupes.py `display_order`)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hygiene.normalize.dates import parse_dates
 from hygiene.report.dupes import FEATURED_EACH, ClusterRef, display_order
 from hygiene.report.giveup import FILLS, KEPT, LOST, SAME, cell_states, field_strategies
 
@@ -33,6 +35,9 @@ from hygiene.report.giveup import FILLS, KEPT, LOST, SAME, cell_states, field_st
 )
 def test_cell_states(values, strategy, states):
     assert cell_states(values, strategy) == states
+    # The report parses a date field once for every cluster shown and hands the dates in.
+    dates = parse_dates(pd.Series(values, dtype=object)).tolist()
+    assert cell_states(values, strategy, dates) == states
 
 
 def test_strategies_come_from_the_survivorship_rules():

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..model import Source
+from ..normalize.dates import parse_dates
 from .context import ClusterField, ClusterMember, ClusterView
-from .giveup import LOST, cell_states, field_strategies, strategy_note
+from .giveup import LOST, cell_states, field_strategies, is_dated, strategy_note
 from .redact import mask_series
 
 if TYPE_CHECKING:
@@ -265,6 +266,11 @@ def cluster_views(
     # States come from the real values: two different addresses may mask alike.
     raw_cols = {f: raw[f].tolist() for f in SIDE_BY_SIDE}
     strategies = field_strategies()
+    dates = {
+        f: parse_dates(pd.Series([str(v) for v in raw_cols[f]], dtype=object)).tolist()
+        for f in SIDE_BY_SIDE
+        if is_dated(strategies.get(f, "survivor"))
+    }
     views = []
     for ref, label in zip(shown, labels, strict=True):
         lo, hi = at.get(ref.id, (0, 0))
@@ -275,7 +281,8 @@ def cluster_views(
             if not any(values):
                 continue
             strategy = strategies.get(f, "survivor")
-            states = cell_states([str(v) for v in raw_cols[f][lo:hi]], strategy)
+            parsed = dates[f][lo:hi] if f in dates else None
+            states = cell_states([str(v) for v in raw_cols[f][lo:hi]], strategy, parsed)
             name = f.replace("_", " ")
             for k, state in enumerate(states):
                 if state == LOST:

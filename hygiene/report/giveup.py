@@ -40,13 +40,21 @@ def _key(value: str) -> str:
     return value.strip().casefold()
 
 
-def _keys(values: Sequence[str], strategy: str) -> list[object]:
+def is_dated(strategy: str) -> bool:
+    """Whether a strategy compares its field's values as dates."""
+    return strategy in ("most_recent", "oldest")
+
+
+def _keys(
+    values: Sequence[str], strategy: str, dates: Sequence[object] | None = None
+) -> list[object]:
     """What makes two values the same: the instant for a date field (where it reads as a
-    date), else the trimmed, case-folded text."""
+    date; `dates` when the caller parsed them already), else the trimmed, case-folded text."""
     keys: list[object] = [_key(v) for v in values]
-    if strategy in ("most_recent", "oldest"):
-        parsed = parse_dates(pd.Series(list(values), dtype=object)).tolist()
-        keys = [k if pd.isna(t) else t for k, t in zip(keys, parsed, strict=True)]
+    if is_dated(strategy):
+        if dates is None:
+            dates = parse_dates(pd.Series(list(values), dtype=object)).tolist()
+        keys = [k if pd.isna(t) else t for k, t in zip(keys, dates, strict=True)]
     return keys
 
 
@@ -67,13 +75,16 @@ def _kept_index(values: Sequence[str], keys: Sequence[object], strategy: str) ->
     return filled[0]
 
 
-def cell_states(values: Sequence[str], strategy: str = "survivor") -> list[str]:
+def cell_states(
+    values: Sequence[str], strategy: str = "survivor", dates: Sequence[object] | None = None
+) -> list[str]:
     """The state of each member's value of one field, survivor first (KEPT, FILLS, LOST or
-    SAME). Opt-out fields are left unjudged (all SAME)."""
+    SAME). Opt-out fields are left unjudged (all SAME). `dates`: the values already parsed
+    (a date field's values are parsed once for all clusters, not once per cluster)."""
     states = [SAME] * len(values)
     if strategy == "opt_out":
         return states
-    keys = _keys(values, strategy)
+    keys = _keys(values, strategy, dates)
     kept = _kept_index(values, keys, strategy)
     if kept is None:
         return states
