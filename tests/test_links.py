@@ -411,3 +411,30 @@ def test_a_scope_links_rule_with_an_unknown_check_names_its_pack(tmp_path):
                     "params: {scope: links}, fix: x}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"rule link.shoe \(team\): check 'shoe_size' is not"):
         check_links([Prepared(CRM)], load_rules([pack]))
+
+
+def test_a_bounce_belongs_to_its_address_not_to_the_person():
+    """Laura's Mailchimp address laura@yaho.com bounced; her CRM contact holds
+    laura@yahoo.com. Linked by the matcher (not by email), the bounce is no consent conflict
+    and no "bounced but still valid here" for the other address, nor for a contact with no
+    address; the same address bounced still is both, and an unsubscribe (the person's
+    choice) is a conflict whatever address it was recorded on."""
+    crm = hubspot([
+        ("201", "Laura", "Phillips", "laura.phillips76@yahoo.com", MC, "false"),
+        ("202", "Omar", "Haddad", "omar.haddad@acme.com", MC, "false"),
+        ("203", "Pia", "Lund", "pia.lund@acme.com", MC, "false"),
+        ("204", "Rui", "Costa", None, MC, "false"),
+    ])  # fmt: skip
+    esp = mailchimp([
+        ("laura.phillips76@yaho.com", "Laura", "Phillips", "cleaned"),
+        ("omar.haddad@acme.com", "Omar", "Haddad", "cleaned"),
+        ("pia.lund@example.org", "Pia", "Lund", "unsubscribed"),
+        ("rui.costa@example.org", "Rui", "Costa", "cleaned"),
+    ])  # fmt: skip
+    matched = pd.concat([fuzzy_frame(i, i) for i in (0, 2, 3)], ignore_index=True)
+    found = run(crm, esp, fuzzy_links=matched)
+    assert {(s, r) for s, r, _ in where(found, "link.orphan")} == set()  # all four linked
+    conflicts = {(s, r) for s, r, _ in where(found, "link.consent_conflict")}
+    bounces = {(s, r) for s, r, f in where(found, "link.status_mismatch") if f == "email"}
+    assert conflicts == {("crm", 2), ("crm", 3)}  # Omar (same address), Pia (opted out)
+    assert bounces == {("crm", 2)}

@@ -153,6 +153,12 @@ def _bounce(link: RecordLink) -> Hits:
         sel = theirs.bounced[py] & ~mine.bounced[px]
         if not sel.any() or this.email() is None:
             continue
+        # "The address bounced ... but is still valid here" holds only for the same address:
+        # a bounce belongs to the address it was recorded on, not to the person.
+        a, b = _addresses(this)[px], _addresses(other)[py]
+        sel &= (a == b) & pd.notna(a)
+        if not sel.any():
+            continue
         grouped = collect(
             px[sel], py[sel], other, rank=link.via[sel],
             there=theirs.reason(theirs.bounced_by, py[sel]), how=link.evidence[sel],
