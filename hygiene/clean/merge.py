@@ -250,8 +250,7 @@ def plan_merges(
     # Only an opt-out travels: a bounce (Mailchimp "cleaned") is about that record's
     # address, not the person, and stays with the address it was recorded on.
     if state.known:
-        bounce_only = state.bounced & (state.out_by == state.bounced_by)
-        opted = (state.opted_out & ~bounce_only)[pos]
+        opted = (state.opted_out & ~state.bounce_only())[pos]
     else:
         opted = np.zeros(len(pos), dtype=bool)
     strategies = field_strategies()

@@ -26,7 +26,7 @@ from ..prepared import Prepared
 from .decisions import Decisions, resolve
 from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
-from .suppress import Suppression, foreign_bounces, suppression_reasons
+from .suppress import Suppression, suppression_reasons
 from .targets import Target, owns_ids
 from .values import Column, Findings, Verdicts, fix_source
 
@@ -228,7 +228,6 @@ def plan_clean(
     clusters = apply_separations(
         audit.match.clusters if audit.match is not None else [], separate, by_name
     )
-    not_conflicts = foreign_bounces(audit.findings, by_name)
     plans: list[SourcePlan] = []
     merge_rows: list[pd.DataFrame] = []
     for prep in preps:
@@ -252,7 +251,6 @@ def plan_clean(
             target.is_esp,
             merges.inherit,
             merges.donors.get(str(email_col), {}),
-            not_conflicts[name],
         )
         disposition = np.where(supp.mask, SUPPRESSED, KEPT).astype(np.int8)
         survivor = np.full(prep.rows, -1, dtype=np.int64)

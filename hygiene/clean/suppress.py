@@ -8,7 +8,6 @@ person rejected in review.xlsx gives no reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,56 +60,6 @@ def _donated(mask: np.ndarray, donors: dict[int, int]) -> np.ndarray:
     return out
 
 
-def foreign_bounces(findings: pd.DataFrame, preps: Mapping[str, Prepared]) -> dict[str, np.ndarray]:
-    """Rows whose link.consent_conflict rests only on bounces recorded on another address
-    (the ESP's "laura@yaho.com" bounced; this contact holds "laura@yahoo.com"). A bounce
-    belongs to the address it was recorded on: it never suppresses a different one. An
-    unsubscribe is the person's choice and keeps suppressing every linked record."""
-    out = {name: np.zeros(p.rows, dtype=bool) for name, p in preps.items()}
-    sel = findings[(findings["code"] == "link.consent_conflict") & (findings["pos"] >= 0)]
-    if not len(sel):
-        return out
-    index: dict[str, dict[tuple[str, int], int]] = {}
-    states = {}
-    emails = {}
-    for name, prep in preps.items():
-        prov = prep.source.provenance
-        index[name] = {
-            (str(f), int(r)): i
-            for i, (f, r) in enumerate(
-                zip(prov["file"].astype(str).tolist(), prov["row"].tolist(), strict=True)
-            )
-        }
-        states[name] = consent_state(prep)
-        parts = prep.email()
-        if parts is not None:
-            got = parts["email"].astype(object)
-            emails[name] = got.where(got.notna(), None).to_numpy(dtype=object)
-        else:
-            emails[name] = np.full(prep.rows, None, dtype=object)
-    for source, pos, related in zip(
-        sel["source"].astype(str), sel["pos"].astype(np.int64), sel["related"], strict=True
-    ):
-        if source not in preps or not isinstance(related, (list, tuple)) or not related:
-            continue
-        mine = emails[source][pos]
-        travels = False
-        for r in related:
-            other = str(r.get("source"))
-            at = index.get(other, {}).get((str(r.get("file")), int(r.get("row", -1))))
-            if at is None:
-                travels = True  # not found again: keep the suppression, the safe side
-                break
-            st = states[other]
-            bounce_only = bool(st.bounced[at]) and int(st.out_by[at]) == int(st.bounced_by[at])
-            if not bounce_only or emails[other][at] == mine:
-                travels = True
-                break
-        if not travels:
-            out[source][pos] = True
-    return out
-
-
 def suppression_reasons(
     prep: Prepared,
     findings: pd.DataFrame,
@@ -121,13 +70,13 @@ def suppression_reasons(
     needs_address: bool,
     inherited: dict[int, int],
     donors: dict[int, int] | None = None,
-    not_conflicts: np.ndarray | None = None,
 ) -> Suppression:
     """Why each row of one source must not be mailed. `needs_address`: the target is an
     ESP, where a row without an address cannot be imported; `inherited`: survivor ->
     merged row whose opt-out it takes over; `donors`: survivor -> merged row whose address
-    it took (findings and bounces on an address follow it); `not_conflicts`: rows whose
-    consent conflict rests only on another address's bounce (`foreign_bounces`)."""
+    it took (findings and bounces on an address follow it). A consent conflict resting only
+    on another address's bounce is never reported (`links.records.link_consent_conflict`),
+    so every conflict suppresses."""
     donors = donors or {}
     n = prep.rows
     name = prep.source.name
@@ -155,13 +104,14 @@ def suppression_reasons(
             text = _messages(findings, name, codes, n)
             if fld == "email":
                 hit, text = _donated(hit, donors), _donated(text, donors)
-            elif not_conflicts is not None:
-                hit &= ~not_conflicts
         elif r in ("unsubscribed", "cleaned") and state.known:
             by = state.out_by if r == "unsubscribed" else state.bounced_by
             # A bounce ("cleaned") is the address's state, not an opt-out of the person.
-            bounce_only = state.bounced & (state.out_by == state.bounced_by)
-            hit = state.opted_out & ~bounce_only if r == "unsubscribed" else state.bounced.copy()
+            hit = (
+                state.opted_out & ~state.bounce_only()
+                if r == "unsubscribed"
+                else state.bounced.copy()
+            )
             pos = np.flatnonzero(hit)
             text[pos] = state.reason(by, pos)
             if r == "cleaned":

@@ -95,7 +95,7 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
         sel = mine.marketable[px] & gone[py]
         # A bounce belongs to the address it was recorded on: it opts out no other address
         # of the same person (an unsubscribe is the person's choice and counts everywhere).
-        bounce_only = theirs.bounced & (gone_by == theirs.bounced_by)
+        bounce_only = theirs.bounce_only(gone_by)
         if (sel & bounce_only[py]).any():
             a, b = _addresses(this)[px], _addresses(other)[py]
             same = (a == b) & pd.notna(a)

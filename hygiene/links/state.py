@@ -210,6 +210,11 @@ class ConsentState:
             by = np.where(self.out_masks[i], i, by)
         return by >= 0, by
 
+    def bounce_only(self, by: np.ndarray | None = None) -> np.ndarray:
+        """Rows whose opt-out (said by field `by`, default `out_by`) is only a bounce: the
+        address's state, not the person's choice, so it never travels to another address."""
+        return self.bounced & ((self.out_by if by is None else by) == self.bounced_by)
+
     @property
     def known(self) -> bool:
         """The source has at least one field that says something about mailing."""
