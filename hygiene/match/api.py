@@ -26,13 +26,14 @@ from hygiene.runtime import Background, gc_paused, release_memory, use_system_al
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
 from .cluster import Guard, cluster_rows
-from .compare import COMPARISONS, Comparison, active, compare, orient
+from .compare import COMPARISONS, EMAIL_SAME, Comparison, active, compare
 from .evidence import describe
 from .features import Features, encode_frames
 from .frame import prepare
 from .linking import link_pairs, links_frame
 from .screen import compare_screened
-from .strong import EMAIL_SAME, email_name_matches, floor_weight, mailbox_conflict
+from .similarity import orient
+from .strong import email_name_matches, floor_weight, mailbox_conflict
 from .survivor import choose_survivors, load_survivorship
 
 

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compare import COMPARISONS, level
+from .compare import EMAIL, PHONE, Pairs
 from .features import Features
 from .strong import mailbox_conflict
-
-_BY_NAME = {c.name: c for c in COMPARISONS}
 
 
 def components(nodes: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -53,14 +51,10 @@ def conflicts(f: Features, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     Birth dates do not separate on their own: typed dates vary too much between copies of
     one person (on FEBRL3 a birth-date guard cut cluster recall from 0.995 to 0.93).
     """
-    none = np.zeros(len(left), dtype=bool)
-    email = level(f, _BY_NAME["email"], left, right, none) if f.has("email") else None
-    phone = (
-        level(f, _BY_NAME["phone"], left, right, none)
-        if f.has("phone") or f.has("mobile_phone")
-        else None
-    )
-    out = none.copy()
+    pairs = Pairs(f, left, right)
+    email = EMAIL.level_of(pairs) if f.has("email") else None
+    phone = PHONE.level_of(pairs) if f.has("phone") or f.has("mobile_phone") else None
+    out = np.zeros(len(left), dtype=bool)
     if email is not None and phone is not None:
         out |= (email == 0) & (phone == 0)
     if email is not None:

@@ -9,32 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .compare import JW, Comparison, orient, pair_scores, words_similarity
+from .compare import Comparison, Pairs
 from .features import Features
-
-#: Comparisons whose "{score}" levels show a similarity, with the scorer's scale.
-_SCORED = {"first_name": 1.0, "last_name": 1.0, "company": 100.0, "street": 100.0, "place": 1.0}
-
-
-def _scores(
-    f: Features, c: Comparison, left: np.ndarray, right: np.ndarray, swap: np.ndarray
-) -> np.ndarray:
-    col = f.cols["city" if c.name == "place" else c.fields[0]]
-    if c.name in ("first_name", "last_name"):
-        left, right = orient(f, left, right, swap)
-    cl = col.codes[left]
-    cr = col.codes[right]
-    if c.name in ("first_name", "last_name"):
-        other = f.cols["last_name" if c.name == "first_name" else "first_name"].codes[right]
-        cr = np.where(swap, other, cr)
-    ok = (cl >= 0) & (cr >= 0)
-    out = np.zeros(len(left), dtype=np.float32)
-    idx = np.flatnonzero(ok)
-    if _SCORED[c.name] == 100.0:
-        out[idx] = words_similarity(f, c.fields[0], cl[idx], cr[idx]) / 100.0
-    else:
-        out[idx] = pair_scores(col, cl[idx], cr[idx], JW)
-    return out
 
 
 def _word_columns(
@@ -59,25 +35,24 @@ def _word_columns(
         words.append(col_words)
         if len(hit) == 0:
             continue
-        col = f.cols[c.fields[0]]
         for level in np.unique(g[hit]).tolist():
-            t = c.levels[level]
+            lv = c.levels[level]
             at = hit[g[hit] == level]
-            if "{a}" in t:
-                lo, ro = orient(f, left[at], right[at], swap[at])
-                other = np.where(swap[at], f.cols["last_name"].codes[ro], col.codes[ro])
-                texts = [t.format(a=col.vocab[a], b=col.vocab[b])
-                         for a, b in zip(col.codes[lo].tolist(), other.tolist(),
-                                         strict=True)]
+            pairs = Pairs(f, left[at], right[at], swap[at])
+            if lv.names is not None:
+                a, b = lv.names(pairs)
+                vocab = f.cols[c.fields[0]].vocab
+                texts = [
+                    lv.label.format(a=vocab[x], b=vocab[y])
+                    for x, y in zip(a.tolist(), b.tolist(), strict=True)
+                ]
                 uniq, inv = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
                 texts_u = uniq.tolist()
-            elif "{score}" in t:
-                sc = (_scores(f, c, left[at], right[at], swap[at]) if c.name in _SCORED
-                      else np.zeros(len(at), dtype=np.float32))
-                uniq_sc, inv = np.unique(sc, return_inverse=True)
-                texts_u = [t.format(score=f"{v:.2f}") for v in uniq_sc.tolist()]
+            elif lv.score is not None:
+                uniq_sc, inv = np.unique(lv.score(pairs), return_inverse=True)
+                texts_u = [lv.label.format(score=f"{v:.2f}") for v in uniq_sc.tolist()]
             else:
-                texts_u, inv = [t], np.zeros(len(at), dtype=np.int64)
+                texts_u, inv = [lv.label], np.zeros(len(at), dtype=np.int64)
             codes[at, k] = len(col_words) + inv.reshape(-1)
             col_words.extend(texts_u)
     return codes, words

@@ -48,7 +48,7 @@ class Model:
             "converged": self.converged,
             "comparisons": {
                 c.name: {
-                    "levels": list(c.levels),
+                    "levels": list(c.labels),
                     "m": [float(f"{x:.4g}") for x in m],
                     "u": [float(f"{x:.4g}") for x in u],
                 }

@@ -22,8 +22,9 @@ import numpy as np
 from hygiene.runtime import parallel_map
 
 from . import fs
-from .compare import Comparison, level, orient, possible_levels, swapped_names
+from .compare import Comparison, level, possible_levels
 from .features import Features
+from .similarity import orient, swapped_names
 
 #: Comparisons by cost: exact code tests and one-edit checks first, then the names
 #: (Jaro-Winkler per distinct pair of a small vocabulary), then company and street

@@ -14,11 +14,9 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz import fuzz
 
-from .compare import JW, Comparison, pair_scores, vocab_shape
+from .compare import EMAIL_SAME, Comparison
 from .features import Coded, Features, Vocab
-
-#: Email levels meaning "one mailbox": equal under provider rules (3), equal (4).
-EMAIL_SAME = 3
+from .similarity import JW, pair_scores, vocab_shape
 
 
 def _column(comps: list[Comparison], name: str) -> int | None:
