@@ -7,8 +7,8 @@ import numpy as np
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted: `np.unique(values)` without its cost. numpy 2.4's
-    `np.unique` hashes integers when asked for the values alone, and took 0.9-1.0 s for
-    1.3M distinct int64 where a sort and a neighbour test take 0.02 s."""
+    `np.unique` hashes integers when asked for the values alone, far slower on millions
+    of distinct int64 than a sort and a neighbour test."""
     out = np.sort(np.asarray(values).reshape(-1))
     if len(out) < 2:
         return out
@@ -36,8 +36,7 @@ def run_ranks(sizes: np.ndarray) -> np.ndarray:
 
 def rank_within(keys: np.ndarray) -> np.ndarray:
     """0, 1, 2 ... for each element among the earlier ones with its key: pandas'
-    `groupby().cumcount()` on integer codes, without a frame or a hash table (~0.2 GB less
-    at 1.3M findings)."""
+    `groupby().cumcount()` on integer codes, without a frame or a hash table."""
     order = np.argsort(keys, kind="stable")
     sk = keys[order]
     if len(sk):

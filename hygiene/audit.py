@@ -116,7 +116,7 @@ class Audit:
 
     def release_views(self) -> None:
         """Drop the normalised views that the reports and the history do not read (all but
-        the emails) and hand the memory back: ~0.36 GB at 1M + 700k rows. Any view is
+        the emails) and hand the memory back. Any view is
         computed again if asked for (`normalized`, cleaning). `hygiene audit` calls it
         before writing."""
         for p in self.prepared:

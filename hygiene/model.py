@@ -195,14 +195,14 @@ class Trend:
 
 
 #: Findings columns with a handful of distinct values (codes, files, fields ...), held as
-#: categoricals: a byte a row instead of a Python string each. At 1.3M findings the frame
-#: shrinks by ~0.3 GB. Readers compare and map them like strings; none writes new values.
+#: categoricals: a byte a row instead of a Python string each, a large saving on a big
+#: findings frame. Readers compare and map them like strings; none writes new values.
 #: A filtered frame keeps every category: count with `observed_counts`, not `value_counts`.
 FEW_VALUED_COLUMNS = ("code", "severity", "dimension", "source", "file", "sheet", "field", "column")
 
 
 #: Findings columns held as text (str dtype, NaN when missing) when they hold only text:
-#: 1.3M findings' Python strings cost ~0.1 GB more.
+#: Python strings per finding would cost more memory.
 TEXT_COLUMNS = ("record_id", "value", "suggestion")
 
 

@@ -43,8 +43,8 @@ class Prepared:
 
     def forget(self, kind: str, *, keep: Iterable[object] = ()) -> None:
         """Drop every kept value of one kind (keys `(kind, ...)`) but those keyed `(kind,
-        name)` for a name in `keep`, once no step reads them: the checks' hits are ~0.1 GB
-        at 1.7M rows, and the findings hold the same facts."""
+        name)` for a name in `keep`, once no step reads them: the checks' hits are large
+        at a million rows, and the findings hold the same facts."""
         kept = {(kind, name) for name in keep}
         for key in [
             k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind and k not in kept

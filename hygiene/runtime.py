@@ -62,10 +62,9 @@ _ALLOCATOR_LOCK = threading.Lock()
 
 def use_system_allocator() -> None:
     """Make pyarrow allocate with the system's malloc (glibc) instead of its bundled
-    mimalloc, unless `ARROW_DEFAULT_MEMORY_POOL` chooses. Measured on the full audit of
-    1M + 700k rows (three runs each, alternating): 37.1-38.1 s -> 34.3-36.4 s, peak
-    2.81-2.82 -> 2.65-2.76 GB, kernel time 12-14 -> 9 s (mimalloc's fresh pages fault in
-    again after `release_memory`, glibc reuses its arenas). Called by `audit()`,
+    mimalloc, unless `ARROW_DEFAULT_MEMORY_POOL` chooses. Faster with a lower
+    peak on the full audit (figures in benchmarks/RESULTS.md): mimalloc's fresh pages
+    fault in again after `release_memory`, glibc reuses its arenas. Called by `audit()`,
     `find_duplicates()` and the CLI; arrays already allocated keep their pool. numpy's
     huge-page requests are turned off too (`_no_numpy_hugepages`)."""
     _no_numpy_hugepages()
@@ -80,8 +79,8 @@ def _no_numpy_hugepages() -> None:
     """Stop numpy asking the kernel for huge pages on large arrays, unless
     `NUMPY_MADVISE_HUGEPAGE` chooses. Where transparent huge pages are `madvise` with
     `defrag=madvise` (this machine; a common default) each first touch of such an array
-    may compact memory synchronously: blocking the candidates of 1M rows spent 1.0-1.4 s in
-    the kernel, 0.3-0.5 s without (1M own contacts, matching 9.6-10.1 -> 9.0 s)."""
+    may compact memory synchronously, which made blocking spend several times longer in
+    the kernel."""
     if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
         return
     import numpy as np
@@ -167,7 +166,7 @@ def gc_paused() -> Iterator[None]:
     """No automatic garbage collection inside the block (on any thread): for steps that
     build many small objects without cycles (clusters, audit.json records). Each of their
     allocations counts towards a collection, and a full one walks every live object with
-    the GIL held: 0.1-0.25 s each at a million rows, 0.2-0.3 s of the matcher's last step.
+    the GIL held, which at a million rows is a noticeable share of those steps.
     """
     with _GC_LOCK:
         if _gc_state["paused"] == 0:

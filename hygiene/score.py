@@ -209,7 +209,7 @@ _SCORED = ("code", "severity", "dimension", "source", "field")
 def _compact(findings: pd.DataFrame) -> pd.DataFrame:
     """The columns scoring reads, text as categoricals: seven workflows and six dimensions
     each select from up to a million findings, and a test or map on a categorical looks at
-    its few categories only (1.3M findings: 4.6 s -> 1.4 s)."""
+    its few categories only."""
     cols: dict[str, Any] = {
         c: findings[c].astype("category") for c in _SCORED if c in findings.columns
     }

@@ -92,7 +92,7 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
         if canon.empty:
             continue
         # Spelt once per distinct key, then taken by code in Arrow (an object column of a
-        # million spellings cost 0.1-0.2 s per field to convert back to text).
+        # million spellings is slow to convert back to text).
         codes, uniq = pd.factorize(keys)
         spelled = pd.Series(uniq, dtype=object).map(canon)
         spellings = pa.array(spelled.where(spelled.notna(), None).tolist(), type=pa.string())

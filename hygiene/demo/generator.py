@@ -196,8 +196,8 @@ def _write_esp(tables: dict[str, pa.Table], names: dict[str, str],
 
 
 def _write_zip(tables: dict[str, pa.Table], names: dict[str, str], path: Path) -> None:
-    # Level 1: a 700k-member audience compresses 4x faster than at the default level 6,
-    # for a file about 10% larger.
+    # Level 1: a large audience compresses much faster than at the default level 6, for a
+    # slightly larger file.
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for s in STATUSES:
             info = zipfile.ZipInfo(names[s], date_time=_ZIP_TIME)

@@ -106,7 +106,7 @@ class Recorder:
         for c in ("kind", "field", "column", "value", "expected", "related_source"):
             out[c] = df[c].astype(object)
         out = out[list(DEFECT_COLUMNS)]
-        # Sorting on integer codes: pandas' sort on object columns is 5x slower here.
+        # Sorting on integer codes: pandas' sort on object columns is slower.
         keys = [pd.factorize(out[c], sort=True)[0] for c in ("kind", "file", "source")]
         order = np.lexsort((keys[0], out["row"].to_numpy(np.int64), keys[1], keys[2]))
         return out.iloc[order].reset_index(drop=True)
@@ -176,7 +176,7 @@ def _defect_dicts(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _arrow_table(df: pd.DataFrame) -> pa.Table:
-    """The list as an arrow table: pyarrow writes it 8x faster than DataFrame.to_csv."""
+    """The list as an arrow table: pyarrow writes it faster than DataFrame.to_csv."""
     cols = {}
     for c in df.columns:
         numeric = c in ("row", "related_row", "group")

@@ -56,8 +56,8 @@ LINK_HITS = ("value.placeholder", "email.typo_domain")
 
 #: The fields whose views (`Prepared.value`, `.category`, `.dates` ...) the links read: the
 #: consent state, the compliance and record rules, the joins. Once the checks and the
-#: matcher are done with them, the audit drops the other fields' views (~0.5 GB at 1M +
-#: 700k rows); one asked for again is computed again.
+#: matcher are done with them, the audit drops the other fields' views; one asked for
+#: again is computed again.
 LINK_FIELDS = (
     *STATE_FIELDS, "email", "first_name", "last_name", "full_name", "lifecycle_stage",
     "double_opt_in_date", "consent_type", "consent_date", "consent_source", "last_order_at",
@@ -100,8 +100,8 @@ def email_keys(prep: Prepared) -> Keys | None:
     if emails is None or usable is None:
         return None
     # Every row, the unusable ones masked as null over the same bytes: taking the usable
-    # rows, then appending the corrected ones, copied the keys twice (~0.1 GB at 1.7M rows,
-    # held while the matcher runs beside).
+    # rows, then appending the corrected ones, copied the keys twice (held
+    # while the matcher runs beside).
     key = _as_array(arrow(emails["key"]))
     key = with_validity(key, usable & to_numpy_mask(key.is_valid()))
     pos = np.arange(len(key), dtype=np.int64)

@@ -200,8 +200,8 @@ def _name_key(prep: Prepared, field: str) -> pd.Series | None:
     values = prep.value(field)
     if values is None:
         return None
-    # Kept as a categorical while the matcher runs: a few thousand distinct names over 1.7M
-    # rows are ~50 MB less than a text column per field.
+    # Kept as a categorical while the matcher runs: a few thousand distinct names over many
+    # rows take far less memory than a text column per field.
     return prep.memo(
         ("links.name_key", field), lambda: nz.name_key(values).astype("category")
     )

@@ -38,8 +38,8 @@ _LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\n|\r))*")
 #: Excel's delimiter line ("sep=;", maybe quoted), written before the header.
 _SEP_LINE = re.compile(rb'"?sep=([,;\t|:])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 _SAMPLE = 1 << 16
-# pyarrow's block size: on the 200 MB benchmark file (2 cores) 0.5-8 MB read alike (0.44-0.50 s),
-# 16 MB was 2x slower (fewer blocks than threads); 8 MB keeps columns at few chunks.
+# pyarrow's block size: smaller blocks read alike, larger ones were slower (fewer blocks than
+# threads); 8 MB keeps columns at few chunks.
 _BLOCK = 1 << 23
 
 
@@ -128,7 +128,7 @@ def _arrow(
             invalid_row_handler=on_invalid or (lambda row: "error"),
         ),
         convert_options=pacsv.ConvertOptions(
-            # large_string is what pandas' pyarrow strings hold: no cast (measured 0.2 s/1M rows).
+            # large_string is what pandas' pyarrow strings hold: no cast.
             column_types={n: pa.large_string() for n in names},
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,

@@ -166,8 +166,8 @@ def detect_delimiter(sample: str) -> str:
     another splits it. Records are parsed as CSV (a quoted cell may hold a line
     break), and only CR/LF end a line: str.splitlines would also break at \x1c, \x85 and
     other characters that junk cells carry. Measured against clevercsv's Detector and
-    csv.Sniffer in benchmarks/load_speed.py: as right on its corpus, and 15x (Sniffer) to
-    140x (clevercsv) faster on a 64 KB sample.
+    csv.Sniffer in benchmarks/load_speed.py: as right on its corpus, and faster (figures in
+    benchmarks/RESULTS.md).
     """
     best, best_score = ",", 0.0
     parsed = {delim: [len(r) for r in sample_records(sample, delim)] for delim in DELIMITERS}

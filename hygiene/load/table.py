@@ -101,7 +101,7 @@ def text_column(values: Sequence[str | None]) -> pd.Series:
 def repeat_text(value: str | None, n: int) -> pd.Series:
     """`value` n times as a TEXT Series, built from raw buffers.
 
-    pa.repeat took 60 ms per 1M rows; one repeated byte string and computed offsets take ~5.
+    One repeated byte string and computed offsets: far cheaper than pa.repeat.
     """
     if value is None:
         return as_series(pa.nulls(n, pa.large_string()))

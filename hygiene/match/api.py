@@ -164,7 +164,7 @@ def _features(
     preps: Sequence[Prepared], seconds: dict[str, float], give_back: bool = False
 ) -> Features:
     """Match frames of the sources, coded. The frames are dropped here, before any pair is
-    made: at 1.7M rows they are ~0.4 GB that scoring never reads again."""
+    made: scoring never reads them again."""
     t = time.perf_counter()
     names = [p.source.name for p in preps]
     frames = [prepare(p) for p in preps]
@@ -195,7 +195,7 @@ def score_features(
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     cand = candidates(f, rules, settings.max_block_size, settings.window)
     # Each step's freed temporaries back to the OS: glibc keeps them for reuse otherwise
-    # (~0.5 GB after blocking at 1.7M rows), held beside the checks' own peak in an audit
+    # (much after blocking), held beside the checks' own peak in an audit
     # (which asks for `give_back`).
     if give_back:
         release_memory()
@@ -274,7 +274,7 @@ def score_features(
         "em": model.to_dict(),
         "seconds": seconds,
     }
-    del cand, done  # the candidate pairs: ~70 MB at 1.7M rows
+    del cand, done  # the candidate pairs
     if give_back:
         release_memory()
     seconds["comparisons"] = time.perf_counter() - t
@@ -351,8 +351,7 @@ def find_duplicates(
     meanwhile (the audit's link checks do). `give_back_memory` returns each step's freed
     memory to the OS (`release_memory`): the audit asks for it, because the checks beside
     allocate from other malloc arenas than the matcher's thread; alone, matching reuses its
-    own freed memory, and giving it back made the next step fault its pages in again
-    (1M contacts: 0.3-0.4 s).
+    own freed memory, and giving it back made the next step fault its pages in again.
     """
     settings = settings or MatchSettings()
     use_system_allocator()
@@ -546,7 +545,7 @@ def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[
     """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id.
 
     Provenance is looked up for all members of a source at once (one `iloc` per member
-    took ~5 s for 65k members)."""
+    is slow)."""
     with gc_paused():  # a dict per member: no cycles, and a million allocations
         return _records(result, sources)
 

@@ -46,7 +46,7 @@ SHARED = {"name": ("first_name", "last_name"), "phones": ("phone", "mobile_phone
 
 class Vocab:
     """The distinct values of a coded column, held as one Arrow string array: a Python
-    string per value cost ~0.4 GB across the columns at 1.7M rows. Python strings are made
+    string per value costs much memory across the columns. Python strings are made
     only for the values asked for (`vocab[codes]`, `vocab[code]`, `tolist()`)."""
 
     __slots__ = ("arrow",)
@@ -140,7 +140,7 @@ def _factorize(values: pd.Series | pa.ChunkedArray | pa.Array, sort: bool = Fals
     """Codes in order of first appearance (or of the sorted values), empty text missing.
 
     Hashes in pyarrow: pandas' factorize of arrow text builds a Python string per row
-    first, which doubled the time and left ~400 MB of freed objects at 1.7M rows."""
+    first, which doubled the time and left many freed objects behind."""
     arr = arrow(values) if isinstance(values, pd.Series) else values
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr])
@@ -184,8 +184,8 @@ def encode_frames(
 ) -> Features:
     """Code the prepared match frames of `sources` (see `prepare`) as if stacked, without
     stacking them: each column's per-source arrays are chained zero-copy, `frames` is
-    emptied, and each column is let go as soon as it is coded (a stacked copy was 0.4 GB
-    on top of the frames at 1.7M rows).
+    emptied, and each column is let go as soon as it is coded (a stacked copy would sit
+    on top of the frames).
 
     `freemail` lists consumer mailbox domains, which say nothing about a shared employer.
     """
@@ -205,7 +205,7 @@ def encode_frames(
     def code(members: tuple[str, ...]) -> dict[str, Coded]:
         chunks = [c for m in members for c in columns.pop(m).chunks]  # large_string above
         # Names in sorted order: their codes compare as the text does, which puts a pair
-        # with swapped names in one order whatever the row order (`compare.orient`).
+        # with swapped names in one order whatever the row order (`similarity.orient`).
         coded = _factorize(
             pa.chunked_array(chunks, pa.large_string()), sort=members == SHARED["name"]
         )
@@ -342,8 +342,8 @@ def _snm_keys(first: Coded, last: Coded) -> tuple[Coded, Coded]:
     a typo in the first letters of that name still sorts it next to its twin. Both orders
     share one sorted vocabulary, so a record with the names swapped meets its twin.
 
-    Spelt and sorted once per distinct (first, last) pair, not per row: hashing and sorting
-    the 3.4M joined strings of 1.7M rows took 1.8 s, the pairs' integer codes 0.9 s.
+    Spelt and sorted once per distinct (first, last) pair, not per row: hashing the pairs'
+    integer codes is cheaper than hashing and sorting every joined string.
     """
     n = len(first.codes)
     names = first.text()  # first and last share one vocabulary

@@ -322,7 +322,7 @@ def level_weight(
 ) -> np.ndarray:
     """Weight of comparison `k` at levels `g` (0 where missing), adjusted for value frequency.
 
-    Given the pairs put in order (`compare.orient`) and which have names swapped, a name
+    Given the pairs put in order (`similarity.orient`) and which have names swapped, a name
     agreed across the two orders weighs by the more common of its two uses (as the first
     name of one record and the last name of the other): "George" is a rare last name but
     a common first name."""
@@ -349,7 +349,7 @@ def match_weights(
     swap: np.ndarray | None = None,
 ) -> np.ndarray:
     """Total match weight (log2 odds) of each pair, adjusted for value frequency (pairs in
-    `compare.orient` order; see `level_weight`)."""
+    `similarity.orient` order; see `level_weight`)."""
     w = np.full(len(gammas), np.log2(model.lam / (1 - model.lam)))
     for k in range(len(model.comps)):
         w += level_weight(model, k, gammas[:, k], left, tf_min, right, swap)

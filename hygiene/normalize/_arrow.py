@@ -106,8 +106,8 @@ def empty_to_null(arr: pa.Array) -> pa.Array:
 def ascii_digits(arr: pa.Array) -> pa.Array:
     """Only the ASCII digits of each value ("(415) 555-2671" -> "4155552671").
 
-    Done on the raw UTF-8 buffer with numpy: a regex replace of "[^0-9]" takes 0.7 s per
-    million phone numbers, this 0.1 s. Bytes of multi-byte characters are never ASCII
+    Done on the raw UTF-8 buffer with numpy: several times faster than a regex replace of
+    "[^0-9]". Bytes of multi-byte characters are never ASCII
     digits, so the buffer can be filtered byte by byte.
     """
     arr = flat(arr)

@@ -51,8 +51,8 @@ def text(arr: pa.Array | pa.ChunkedArray, index: pd.Index | None = None) -> pd.S
 
 def text_isin(s: pd.Series, values: Iterable[str]) -> np.ndarray:
     """`s.isin(values)` for text, as a numpy mask (missing: False). pandas converts the
-    value set with one pyarrow scalar per value, GIL held: 10k disposable domains cost
-    50 ms a call; `pc.is_in` takes them as one array."""
+    value set with one pyarrow scalar per value, GIL held, slow for the disposable
+    domains; `pc.is_in` takes them as one array."""
     if not len(s):
         return np.zeros(0, dtype=bool)
     value_set = _value_set(values if isinstance(values, frozenset) else frozenset(values))

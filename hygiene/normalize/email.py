@@ -53,7 +53,7 @@ def _split_at_last_at(cleaned: pa.Array) -> tuple[pa.Array, pa.Array]:
     nulls = pa.nulls(len(cleaned), pa.string())
     if not pc.any(has_at).as_py():
         return nulls, nulls
-    # split_pattern beats an anchored extract_regex by 10x (0.06 s vs 0.7 s at 1M rows).
+    # split_pattern is much faster than an anchored extract_regex.
     parts = pc.split_pattern(pc.filter(cleaned, has_at), "@", max_splits=1, reverse=True)
     local = pc.replace_with_mask(nulls, has_at, pc.list_element(parts, 0))
     domain = pc.replace_with_mask(nulls, has_at, pc.list_element(parts, 1))

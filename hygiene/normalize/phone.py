@@ -73,7 +73,7 @@ def _preprocess(raw: pa.Array, has_region: np.ndarray) -> tuple[pa.Array, np.nda
     """Undo Excel damage, drop "tel:", read a bare 00/011 as "+" when no region is known.
 
     Returns the text to parse and a mask of values that are certainly not numbers. Each
-    regex runs only on the rows a literal test selects (a full-column regex costs ~0.1 s).
+    regex runs only on the rows a literal test selects (a full-column regex is costly).
     """
     txt = apply_where(
         raw,

@@ -95,7 +95,7 @@ def records_per_code(
     """Distinct records each code (or other `by` column: dimension) touches; a whole-column
     finding counts its source's rows.
 
-    On integer codes: `drop_duplicates` of (code, source, pos) hashed 1.3M rows (~0.1 GB)."""
+    On integer codes: `drop_duplicates` of (code, source, pos) hashed every row."""
     code, code_names = _codes(findings[by])
     src, src_names = _codes(findings["source"])
     pos = findings["pos"].to_numpy(dtype=np.int64)
@@ -119,7 +119,7 @@ def example_rows(findings: pd.DataFrame, per_code: int) -> pd.DataFrame:
     """Up to `per_code` findings per code, those with a value first."""
     order = np.argsort(findings["value"].isna().to_numpy(dtype=bool), kind="stable")
     # Rank within code on the codes, then take the few rows: reordering the whole frame
-    # first copied 1.3M findings (~0.15 GB) to keep a few hundred.
+    # first copied every finding to keep a few hundred.
     rank = rank_within(_codes(findings["code"])[0][order])
     return findings.iloc[order[rank < per_code]]
 

@@ -111,7 +111,7 @@ def _encode_values(values: pd.Series, prefix: str) -> _Encoded:
         text = arrow(values).combine_chunks().cast(pa.string())
     elif values.dtype == object:
         # Hashed in Arrow when only text: pandas' factorize of a million distinct Python
-        # strings (values, record ids) cost 0.2-0.3 s a column.
+        # strings (values, record ids) is much slower.
         text = text_array(values.to_numpy(dtype=object))
     if text is not None:
         coded = pc.dictionary_encode(text)
@@ -124,7 +124,7 @@ def _encode_values(values: pd.Series, prefix: str) -> _Encoded:
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         texts = _unique_texts(np.asarray(uniques, dtype=object))
-    # int32: fifteen columns of 1.3M int64 codes were 0.16 GB held while the file is written.
+    # int32: half the memory of int64 codes, held while the file is written.
     return _Encoded(pc.binary_join_element_wise(prefix, texts, ""), codes.astype(np.int32))
 
 
@@ -149,7 +149,7 @@ def _encode_related(values: pd.Series, prefix: str) -> _Encoded:
 
 
 #: Rows encoded at a time: pyarrow grows one output buffer per call, and buffers of
-#: hundreds of MB grow slowly (1.3M findings: 4.5 s in one piece, 0.5 s in 50k-row chunks).
+#: hundreds of MB grow slowly.
 CHUNK_ROWS = 50_000
 
 
@@ -157,7 +157,7 @@ CHUNK_ROWS = 50_000
 class _Chunked:
     """A column of mostly distinct values (messages, record ids, values, related lists),
     encoded a chunk at a time: encoded whole, its JSON text was a second copy of the
-    column, held while the file was written (~0.2 GB at 1.3M findings)."""
+    column, held while the file was written."""
 
     values: pd.Series
     prefix: str
@@ -222,8 +222,8 @@ def object_lines(frame: pd.DataFrame, columns: Sequence[str]) -> pa.Array:
 
 def finding_lines(findings: pd.DataFrame) -> pa.Array:
     """Each finding as one JSON object (FINDING_COLUMNS order, keys without a value left
-    out), built a column at a time: `json.dump` of a million finding dicts took ~18 s (its
-    pure-Python encoder runs whenever `indent` is set) and building the dicts ~8 s more."""
+    out), built a column at a time: `json.dump` of a million finding dicts is slow (its
+    pure-Python encoder runs whenever `indent` is set), and so is building the dicts."""
     return object_lines(findings, FINDING_COLUMNS)
 
 

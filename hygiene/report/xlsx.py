@@ -276,8 +276,7 @@ def _source_rows(
 def codes_per_row(findings: pd.DataFrame, source: str, positions: np.ndarray) -> np.ndarray:
     """For each position, the codes of its findings ("email.missing, phone.invalid"), or None.
 
-    One vectorised pass per code (a handful), not a Python join per row: 0.09 s instead of
-    1.4 s for the 100k-row demo CRM.
+    One vectorised pass per code (a handful), not a Python join per row.
     """
     mine = findings[(findings["source"] == source) & (findings["pos"] >= 0)]
     labels = np.full(len(positions), "", dtype=object)
