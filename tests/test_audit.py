@@ -60,7 +60,7 @@ def test_duplicates_lower_uniqueness(demo):
 
 
 def test_match_settings_from_config_are_checked(tmp_path: Path):
-    from hygiene.audit import match_settings
+    from hygiene.settings import match_settings
     from hygiene.config import load_config
 
     cfg = tmp_path / "hygiene.toml"
