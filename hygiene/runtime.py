@@ -380,7 +380,8 @@ class Run:
         for k, s in enumerate(self.steps):
             params = inspect.signature(s.fn).parameters
             if any(name not in params for name in s.reads):
-                raise ValueError(f"step {s.name} reads {s.reads}; its function takes {list(params)}")
+                takes = list(params)
+                raise ValueError(f"step {s.name} reads {s.reads}; its function takes {takes}")
             for name in s.reads:
                 owner = self._owner.get(name)
                 if owner is not None and self.steps.index(owner) >= k:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 KINDS = ("crm", "esp", "reference")
 #: Where the review decisions are kept, beside hygiene.toml or in the working directory.
 DECISIONS_FILE = "hygiene-decisions.json"
+#: Where `hygiene audit` writes its reports unless told.
+REPORTS_DIR = Path("hygiene-report")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,37 @@ class Settings:
     decisions: Decisions | None = field(default=None, repr=False)
     #: The gate: 0-100, or None.
     fail_under: float | None = None
+    # What `hygiene audit` writes: reports and the history.
+    #: The reports' folder.
+    out: Path = REPORTS_DIR
+    #: Report formats, in order ("html", "json", "xlsx", "md").
+    formats: tuple[str, ...] = ("html", "json", "xlsx")
+    redact: bool = False
+    #: Record the audit in a history database: `history` or the default beside the config.
+    record_history: bool = True
+    history: Path | None = None
+    # What `clean` writes.
+    #: The cleaned files' folder (`clean` needs one).
+    clean_out: Path | None = None
+    #: One import format for every source, or {source (or "*"): format}; None: their own.
+    target: str | Mapping[str, str] | None = None
+    suppress_roles: bool = False
+
+    @property
+    def folder(self) -> Path | None:
+        """The config's folder, where its relative paths and files kept beside it live."""
+        return self.config.folder if self.config is not None else None
+
+    def history_path(self) -> Path | None:
+        """The history database to record in: as set, else .hygiene/history.db beside the
+        config (else here); None when no history is kept."""
+        if not self.record_history:
+            return None
+        if self.history is not None:
+            return self.history
+        from .history import default_history_path
+
+        return default_history_path(self.folder)
 
     def kind_of(self, name: str, platform: str) -> str:
         """A source's kind: as asked, else its platform's ("crm" for generic exports)."""
@@ -108,13 +141,26 @@ def resolve(
     match: bool | MatchSettings = True,
     decisions: Decisions | str | os.PathLike[str] | bool | None = None,
     fail_under: float | None = None,
+    out: str | os.PathLike[str] | None = None,
+    formats: Sequence[str] = (),
+    redact: bool = False,
+    history: str | os.PathLike[str] | None = None,
+    record_history: bool = True,
+    clean_out: str | os.PathLike[str] | None = None,
+    target: str | Mapping[str, str] | None = None,
+    suppress_roles: bool | None = None,
 ) -> Settings:
     """Arguments over the config (a hygiene.toml path or `Config`) over the defaults, checked.
 
     Lists add to the config's (rule packs, disabled rules, workflow files); single values
-    replace it; `links=None` means the config's. `decisions`: an object, a file, False for
-    none, None for hygiene-decisions.json beside the config (else here) if it exists."""
+    replace it; `links=None` means the config's. A workflow ending in .yaml or .yml is a
+    team's own profile file, selected by the name inside it. `decisions`: an object, a
+    file, False for none, None for hygiene-decisions.json beside the config (else here).
+    `out`, `formats`, `redact`, `history` are what `hygiene audit` writes (the config's
+    [audit] table), `clean_out`, `target`, `suppress_roles` what `clean` writes (its
+    [clean] table)."""
     from .config import as_config
+    from .workflows import split_selection
 
     cfg = as_config(config) if config is not None else None
     given = tuple(sources)
@@ -134,6 +180,9 @@ def resolve(
     for name, kind in (kinds or {}).items():
         if kind not in KINDS:
             raise ConfigError(f"kind of {name!r}: {kind!r} is not one of crm, esp, reference")
+    names, files = split_selection(list(workflows or ()))
+    workflow_files = [*workflow_files, *files]
+    workflows = names
     file, named, obj = _decisions(decisions, cfg)
     return Settings(
         sources=given,
@@ -155,7 +204,44 @@ def resolve(
         decisions_named=named,
         decisions=obj,
         fail_under=check_threshold(fail_under) if fail_under is not None else None,
+        out=Path(out) if out is not None else (cfg.out if cfg and cfg.out else REPORTS_DIR),
+        formats=_formats(formats, cfg),
+        redact=bool(redact or (cfg is not None and cfg.redact)),
+        record_history=record_history,
+        history=Path(history) if history is not None else (cfg.history if cfg else None),
+        **_clean(cfg, clean_out, target, suppress_roles),
     )
+
+
+def _formats(given: Sequence[str], cfg: Config | None) -> tuple[str, ...]:
+    from .audit import DEFAULT_FORMATS, FORMATS
+
+    chosen = tuple(dict.fromkeys(given or (cfg.formats if cfg else ()) or DEFAULT_FORMATS))
+    for fmt in chosen:
+        if fmt not in FORMATS:
+            raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return chosen
+
+
+def _clean(
+    cfg: Config | None,
+    out: str | os.PathLike[str] | None,
+    target: str | Mapping[str, str] | None,
+    suppress_roles: bool | None,
+) -> dict[str, Any]:
+    """`clean`'s settings over the config's [clean] table (`out` there is relative to it)."""
+    from .clean.settings import clean_table
+
+    table = clean_table(cfg.clean, str(cfg.path)) if cfg is not None else {}
+    if out is None and table.get("out"):
+        out = (cfg.folder if cfg is not None else Path.cwd()) / str(table["out"])
+    return {
+        "clean_out": Path(out) if out is not None else None,
+        "target": target if target is not None else table.get("target"),
+        "suppress_roles": (
+            suppress_roles if suppress_roles is not None else bool(table.get("suppress_roles"))
+        ),
+    }
 
 
 def decisions_file(folder: Path | None) -> Path:
