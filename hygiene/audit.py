@@ -478,14 +478,13 @@ LOAD_STEPS = (
 #: clusters' evidence and survivors: the link rules run meanwhile.
 MATCH_STEPS = (
     Step("match.read", _match_read, reads=("contacts", "views", "settings"),
-         writes=("features", "match_seconds"), timing="match", label="Matching duplicates",
-         give_back=False, beside=True),
+         writes=("features", "match_seconds"), timing="match", give_back=False, beside=True),
     Step("match.score", _match_score, reads=("features", "match_seconds", "settings"),
          writes=("scored",), timing="match", give_back=False, beside=True),
     Step("match.group", _match_group,
          reads=("scored", "contacts", "settings", "exclude"),
-         writes=("grouped", "fuzzy_links", "members"), timing="match", give_back=False,
-         beside=True),
+         writes=("grouped", "fuzzy_links", "members"), timing="match",
+         label="Matching duplicates", give_back=False, beside=True),
     Step("match.finish", finish, reads=("grouped",), writes=("matched",), timing="match",
          beside=True),
     Step("records", _records, reads=("matched", "sources"), writes=("duplicates",),

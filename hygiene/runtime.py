@@ -252,8 +252,8 @@ class Releasable:
 class Step:
     """One step: `fn(**{name: value for name in reads})` returns the values of `writes` (one
     value, or a tuple in that order). `timing` names the figure its seconds add to (default:
-    `name`); `label` is announced to `progress` listeners as it starts (or as the main
-    thread first waits for it); `give_back` returns freed memory to the OS after it;
+    `name`); `label` is announced to `progress` listeners as it starts (a `beside` step's
+    as the main thread first waits for it); `give_back` returns freed memory to the OS after it;
     `beside` runs it on the run's second thread, in order with the other `beside` steps,
     while the main thread goes on (with `HYGIENE_SERIAL`, when its first output is needed)."""
 
@@ -388,7 +388,8 @@ class Run:
                     raise ValueError(f"step {s.name} reads {name!r} before {owner.name} writes it")
 
     def run(self, **inputs: Any) -> dict[str, Any]:
-        """Run every step from `inputs`; returns the values still held (`keep` among them)."""
+        """Run every step from `inputs`, waiting for the `beside` ones; returns the values
+        still held (`keep` among them)."""
         self.values.update(inputs)
         with ExitStack() as frozen:
             try:
@@ -399,10 +400,13 @@ class Run:
                         self._main(s)
                     if s.name == self._freeze_after:
                         frozen.enter_context(heap_frozen())
-                out = dict(self.values)
-                for name in self._keep:
-                    if name not in out and self._lane.has(name):
-                        out[name] = self._wait(name)[0]
+                # Every step has run when the run returns: the kept outputs, and the rest.
+                out = {n: self._wait(n)[0] for n in self._keep if self._lane.has(n)}
+                for s in self.steps:
+                    if s.beside and s.writes and self._lane.has(s.writes[0]):
+                        self._wait(s.writes[0])
+                self._drop(main=True)
+                out = {**self.values, **out}
             finally:
                 self._lane.close()
         return out
@@ -424,7 +428,6 @@ class Run:
 
     def _main(self, s: Step) -> None:
         t = time.perf_counter()
-        self._announce(s)
         args: dict[str, Any] = {}
         waited = 0.0
         for name in s.reads:
@@ -435,6 +438,7 @@ class Run:
             waited += seconds
         if waited:  # the beside steps may have finished reading what they shared
             self._drop(main=True)
+        self._announce(s)
         self.values.update(self._outputs(s, s.fn(**args)))
         del args
         with self._lock:
