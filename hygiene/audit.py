@@ -382,6 +382,8 @@ def _exclude(judged: Decisions | None, contacts: list[Prepared]) -> list[tuple[s
 def _match_read(
     contacts: list[Prepared], views: _Views, settings: Settings
 ) -> tuple[Features, dict[str, float]]:
+    """The matcher's last read of the normalised views (`views` is declared so that they
+    outlive it), coded into features."""
     assert settings.match is not None
     seconds: dict[str, float] = {}
     return encode_sources(prepared(contacts, settings.match), seconds), seconds
@@ -406,6 +408,7 @@ def _match_group(
 def _checks(
     contacts: list[Prepared], views: _Views, plan: _Plan, options: CheckOptions
 ) -> tuple[pd.DataFrame, CheckHits]:
+    """The findings of every rule, and the hits the links read (`views`: as the matcher)."""
     findings, kept = check_all(contacts, plan.rules, options, keep=CheckHits.CODES)
     return findings, CheckHits.of(kept)
 
