@@ -95,7 +95,9 @@ def clean(
 
     if settings is None:
         settings = resolve(
-            sources, config=config, platforms=platforms, maps=maps, region=region,
+            # An audit given is the sources (its loaded Sources) unless others are named.
+            sources or (tuple(audited.sources) if audited is not None else ()),
+            config=config, platforms=platforms, maps=maps, region=region,
             date_orders=date_orders, rule_packs=rule_packs, disable=disable, links=links,
             kinds=kinds, decisions=decisions, clean_out=out, target=target,
             suppress_roles=suppress_roles,
