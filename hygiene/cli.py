@@ -137,27 +137,17 @@ def audit_cmd(
     With --config (or a hygiene.toml in the working directory and no SOURCE) the sources,
     links, workflows, threshold and outputs come from the file; options given here win.
     """
-    from .audit import DEFAULT_FORMATS, audit
+    from .audit import audit
     from .report.terminal import print_summary
-    from .workflows import split_selection
+    from .settings import resolve
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
-    decisions = decisions_choice(decisions_path, no_decisions)
-    cfg = load_settings(config_path, sources)
-    chosen_formats = split_csv(formats) or list((cfg and cfg.formats) or DEFAULT_FORMATS)
-    asked = split_csv(workflows) or (list(cfg.workflows) if cfg else [])
-    names, profile_files = split_selection(asked)
-    chosen_workflows = names or None
-    out_dir = out_dir or (cfg.out if cfg and cfg.out else Path("hygiene-report"))
-    if fail_under is None and cfg is not None:
-        fail_under = cfg.fail_under
-    redact = redact or bool(cfg and cfg.redact)
-    done = ctx.with_resource(progress(quiet, "Reading the exports"))
-    result = audit(
-        *sources,
-        workflows=chosen_workflows,
+    settings = resolve(
+        sources,
+        config=load_settings(config_path, sources),
+        workflows=split_csv(workflows),
         platforms=platforms,
         maps=maps,
         region=region,
@@ -165,23 +155,27 @@ def audit_cmd(
         check_mx=check_mx,
         rule_packs=rule_packs,
         disable=split_csv(disable),
-        workflow_files=profile_files,
-        config=cfg,
         links=list(links) if links else None,
         kinds=_pairs("--kind", kinds),
-        decisions=decisions,
+        decisions=decisions_choice(decisions_path, no_decisions),
         fail_under=fail_under,
+        out=out_dir,
+        formats=split_csv(formats),
+        redact=redact,
+        # --history (or HYGIENE_HISTORY) > the config's history > beside the config > here.
+        history=history_db,
+        record_history=not no_history,
     )
+    done = ctx.with_resource(progress(quiet, "Reading the exports"))
+    result = audit(settings=settings)
     result.release_views()  # the history and the reports read only the emails
-    if not no_history:
-        from .history import default_history_path, record
+    db = settings.history_path()
+    if db is not None:
+        from .history import record
 
         # Recorded before the reports are written, so they show the change since last time.
-        # --history (or HYGIENE_HISTORY) > the config's history > beside the config > here.
-        db = history_db or (cfg.history if cfg else None)
-        db = db or default_history_path(cfg.path.parent if cfg else None)
         result.trend = record(result, db).trend
-    written = result.save(out_dir, chosen_formats, redact=redact)
+    written = result.save(settings.out, settings.formats, redact=settings.redact)
     done()
     if not quiet:
         print_summary(result, written)
@@ -277,8 +271,8 @@ def clean_cmd(
     a reason); the run fails, writing nothing, if one is not.
     """
     from .clean import clean
+    from .settings import resolve
 
-    cfg = load_settings(config_path, sources)
     target: str | dict[str, str] | None = None
     for t in targets:
         name, sep, value = t.partition("=")
@@ -293,15 +287,9 @@ def clean_cmd(
             chosen = target if isinstance(target, dict) else ({"*": target} if target else {})
             chosen[name.strip()] = value.strip()
             target = chosen
-    done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
-    result = clean(
-        *sources,
-        out=out_dir,
-        target=target,
-        review=review,
-        decisions=decisions_choice(decisions_path, no_decisions),
-        suppress_roles=suppress_roles,
-        config=cfg,
+    settings = resolve(
+        sources,
+        config=load_settings(config_path, sources),
         platforms=platforms,
         maps=maps,
         region=region,
@@ -310,7 +298,13 @@ def clean_cmd(
         disable=split_csv(disable),
         links=list(links) if links else None,
         kinds=_pairs("--kind", kinds),
+        decisions=decisions_choice(decisions_path, no_decisions),
+        clean_out=out_dir,
+        target=target,
+        suppress_roles=suppress_roles,
     )
+    done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
+    result = clean(settings=settings, review=review)
     done()
     if quiet:
         return

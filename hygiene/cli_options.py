@@ -155,7 +155,7 @@ def check_region_option(
     """--region must be an ISO 3166-1 alpha-2 code: USA or ZZ would be read as no country."""
     if value is None:
         return None
-    from .audit import check_region
+    from .settings import check_region
 
     try:
         return check_region(value)

@@ -120,8 +120,6 @@ class WorkflowScore:
     ready: bool
     records: int
     blocked: int
-    #: The blockers in words, one per `details` entry and in the same order.
-    blockers: list[str] = field(default_factory=list)
     #: The blockers, typed, in the one order every output uses (`Blocker.sort_key`).
     details: list[Blocker] = field(default_factory=list)
     ready_at: float = 90.0
@@ -144,6 +142,11 @@ class WorkflowScore:
             or self.blocked >= self.records
             or any(b.zero_tolerance or b.code in ("link", "source") for b in self.details)
         )
+
+    @property
+    def blockers(self) -> list[str]:
+        """The blockers in words, one per `details` entry and in the same order."""
+        return [b.sentence() for b in self.details]
 
     @property
     def needs(self) -> list[str]:
@@ -334,7 +337,6 @@ def workflow_score(
         ready=False,
         records=records,
         blocked=blocked,
-        blockers=[b.sentence() for b in details],
         details=details,
         ready_at=wf.ready_at,
     )

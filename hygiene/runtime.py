@@ -13,16 +13,21 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import inspect
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
+
+from .progress import step
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -198,3 +203,291 @@ def heap_frozen() -> Iterator[None]:
             _gc_state["frozen"] -= 1
             if _gc_state["frozen"] == 0:
                 gc.unfreeze()
+
+
+# --- Steps ---------------------------------------------------------------------------------
+# A run of steps, each declaring the values it reads and writes. The runtime, not the step,
+# times each one, hands freed memory back, keeps the collector off the long-lived heap, runs
+# the steps marked `beside` on one thread of their own, and drops a value once its last
+# reader has run.
+
+_local = threading.local()
+
+
+def warm_up(start: Callable[[], object]) -> None:
+    """Start setting up an engine ahead of its first use (an import on a thread of its own),
+    unless `HYGIENE_NO_PRELOAD` is set: to measure what the warm-up saves."""
+    if not os.environ.get("HYGIENE_NO_PRELOAD"):
+        start()
+
+
+def checkpoint() -> None:
+    """Between two parts of a long step: hand freed memory back when the step runs beside
+    other work (its thread's freed blocks are otherwise kept by its own malloc arena while
+    the other thread allocates from another; alone, a step reuses its own)."""
+    if getattr(_local, "give_back", False):
+        release_memory()
+
+
+@contextmanager
+def _giving_back() -> Iterator[None]:
+    before = getattr(_local, "give_back", False)
+    _local.give_back = True
+    try:
+        yield
+    finally:
+        _local.give_back = before
+
+
+class Releasable:
+    """A value that frees more than its own reference when its lifetime ends (views kept
+    inside shared objects): `release()` is called on the main thread, between steps."""
+
+    def release(self) -> None:  # pragma: no cover - the base does nothing to release
+        return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: `fn(**{name: value for name in reads})` returns the values of `writes` (one
+    value, or a tuple in that order). `timing` names the figure its seconds add to (default:
+    `name`); `label` is announced to `progress` listeners as it starts (a `beside` step's
+    as the main thread first waits for it); `give_back` returns freed memory to the OS after it;
+    `beside` runs it on the run's second thread, in order with the other `beside` steps,
+    while the main thread goes on (with `HYGIENE_SERIAL`, when its first output is needed)."""
+
+    name: str
+    fn: Callable[..., Any]
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    timing: str | None = None
+    label: str | None = None
+    give_back: bool = True
+    beside: bool = False
+
+
+class _Lane:
+    """The `beside` steps, in order, on one daemon thread (or lazily on the caller's)."""
+
+    def __init__(self, call: Callable[[Step], dict[str, Any]]) -> None:
+        self._call = call
+        self._todo: list[Step] = []
+        self._pending: dict[str, Future[Any]] = {}
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Condition()
+        self._closed = False
+
+    def submit(self, s: Step) -> None:
+        for name in s.writes:
+            self._pending[name] = Future()
+        with self._wake:
+            self._todo.append(s)
+            self._wake.notify()
+        if self._thread is None and not run_serially():
+            self._thread = threading.Thread(target=self._loop, name="hygiene-beside", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
+    def has(self, name: str) -> bool:
+        return name in self._pending
+
+    def ready(self, name: str) -> bool:
+        future = self._pending.get(name)
+        return future is not None and future.done()
+
+    def take(self, name: str) -> None:
+        """Forget an output no step reads any more."""
+        self._pending.pop(name, None)
+
+    def result(self, name: str) -> Any:
+        """The value `name` once its step has run (running the queued steps here, in order,
+        when there is no thread)."""
+        future = self._pending[name]
+        while self._thread is None and not future.done() and self._todo:
+            self._step(self._todo.pop(0))
+        return future.result()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._todo and not self._closed:
+                    self._wake.wait()
+                if not self._todo:
+                    return
+                s = self._todo.pop(0)
+            self._step(s)
+
+    def _step(self, s: Step) -> None:
+        try:
+            with _giving_back():
+                values = self._call(s)
+        except BaseException as exc:  # handed to whoever waits for an output
+            with self._wake:  # the later steps would read what this one did not write
+                failed = [s, *self._todo]
+                self._todo.clear()
+            for f in failed:
+                for name in f.writes:
+                    if name in self._pending and not self._pending[name].done():
+                        self._pending[name].set_exception(exc)
+            return
+        for name, value in values.items():
+            self._pending[name].set_result(value)
+
+
+class Run:
+    """Steps run over named values: the main thread runs its steps in order, the `beside`
+    steps run on a second thread from where they are listed; a step reading a `beside`
+    step's output waits for it (the wait counts in that step's timing, the `beside` step's
+    own time in none). A value read by steps is dropped once all of them have run, but for
+    those in `keep`. `timings` orders the figures. From the end of step `freeze_after` on,
+    the objects alive then are left out of the collector's passes (`heap_frozen`): after
+    the imports and the load they are modules, engines and the sources."""
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        *,
+        keep: Iterable[str] = (),
+        timings: Iterable[str] = (),
+        freeze_after: str | None = None,
+    ) -> None:
+        self.steps = list(steps)
+        self._freeze_after = freeze_after
+        self.values: dict[str, Any] = {}
+        self.timings: dict[str, float] = dict.fromkeys(timings, 0.0)
+        self._keep = set(keep)
+        self._readers: dict[str, set[str]] = {}
+        for s in self.steps:
+            for name in s.reads:
+                self._readers.setdefault(name, set()).add(s.name)
+        self._owner = {name: s for s in self.steps for name in s.writes}
+        self._ran: set[str] = set()
+        self._announced: set[str] = set()
+        self._lane = _Lane(self._beside)
+        self._lock = threading.Lock()
+        self._check()
+
+    def _check(self) -> None:
+        """Step names are unique and no step reads a value only a later step writes."""
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"step names repeat: {names}")
+        for k, s in enumerate(self.steps):
+            params = inspect.signature(s.fn).parameters
+            if any(name not in params for name in s.reads):
+                takes = list(params)
+                raise ValueError(f"step {s.name} reads {s.reads}; its function takes {takes}")
+            for name in s.reads:
+                owner = self._owner.get(name)
+                if owner is not None and self.steps.index(owner) >= k:
+                    raise ValueError(f"step {s.name} reads {name!r} before {owner.name} writes it")
+
+    def run(self, **inputs: Any) -> dict[str, Any]:
+        """Run every step from `inputs`, waiting for the `beside` ones; returns the values
+        still held (`keep` among them)."""
+        self.values.update(inputs)
+        with ExitStack() as frozen:
+            try:
+                for s in self.steps:
+                    if s.beside:
+                        self._lane.submit(s)
+                    else:
+                        self._main(s)
+                    if s.name == self._freeze_after:
+                        frozen.enter_context(heap_frozen())
+                # Every step has run when the run returns: the kept outputs, and the rest.
+                out = {n: self._wait(n)[0] for n in self._keep if self._lane.has(n)}
+                for s in self.steps:
+                    if s.beside and s.writes and self._lane.has(s.writes[0]):
+                        self._wait(s.writes[0])
+                self._drop(main=True)
+                out = {**self.values, **out}
+            finally:
+                self._lane.close()
+        return out
+
+    def _wait(self, name: str) -> tuple[Any, float]:
+        """A `beside` step's output, the wait counted in that step's timing."""
+        owner = self._owner[name]
+        t = time.perf_counter()
+        self._announce(owner)
+        value = self._lane.result(name)
+        seconds = time.perf_counter() - t
+        self._add(owner.timing or owner.name, seconds)
+        return value, seconds
+
+    def _announce(self, s: Step) -> None:
+        if s.label and s.name not in self._announced:
+            self._announced.add(s.name)
+            step(s.label)
+
+    def _main(self, s: Step) -> None:
+        t = time.perf_counter()
+        args: dict[str, Any] = {}
+        waited = 0.0
+        for name in s.reads:
+            if name in self.values or not self._lane.has(name):
+                args[name] = self.values[name]
+                continue
+            args[name], seconds = self._wait(name)
+            waited += seconds
+        if waited:  # the beside steps may have finished reading what they shared
+            self._drop(main=True)
+        self._announce(s)
+        self.values.update(self._outputs(s, s.fn(**args)))
+        del args
+        with self._lock:
+            self._ran.add(s.name)
+        freed = self._drop(main=True)
+        if s.give_back or freed:
+            release_memory()
+        self._add(s.timing or s.name, time.perf_counter() - t - waited)
+
+    def _beside(self, s: Step) -> dict[str, Any]:
+        args = {name: self.values[name] if name in self.values else self._lane.result(name)
+                for name in s.reads}
+        out = self._outputs(s, s.fn(**args))
+        del args
+        with self._lock:
+            self._ran.add(s.name)
+        self._drop(main=False)
+        if s.give_back:
+            release_memory()
+        return out
+
+    @staticmethod
+    def _outputs(s: Step, out: Any) -> dict[str, Any]:
+        if len(s.writes) == 1:
+            out = (out,)
+        elif not s.writes:
+            out = ()
+        return dict(zip(s.writes, out, strict=True))
+
+    def _add(self, bucket: str, seconds: float) -> None:
+        with self._lock:
+            self.timings[bucket] = self.timings.get(bucket, 0.0) + seconds
+
+    def _drop(self, *, main: bool) -> bool:
+        """Drop each value whose readers have all run: `Releasable` ones on the main thread
+        only, between its steps, where no step runs over what they release."""
+        with self._lock:
+            done = [
+                n for n, readers in self._readers.items()
+                if n not in self._keep and readers <= self._ran
+                and (n in self.values or self._lane.ready(n))
+            ]
+        freed = False
+        for name in done:
+            value = self.values.get(name)
+            if isinstance(value, Releasable):
+                if not main:
+                    continue
+                value.release()
+            self.values.pop(name, None)
+            self._lane.take(name)
+            freed = True
+        return freed

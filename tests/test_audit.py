@@ -60,8 +60,8 @@ def test_duplicates_lower_uniqueness(demo):
 
 
 def test_match_settings_from_config_are_checked(tmp_path: Path):
-    from hygiene.audit import match_settings
     from hygiene.config import load_config
+    from hygiene.settings import match_settings
 
     cfg = tmp_path / "hygiene.toml"
     cfg.write_text('[sources.crm]\npath = "x.csv"\n[match]\nthreshold = 0.99\n', encoding="utf-8")

@@ -250,7 +250,7 @@ def test_bad_options_are_one_line_exit_2(capsys, tmp_path: Path, demo, args, lin
 
 @pytest.mark.parametrize("region", ["US", "gb", " de "])
 def test_iso_regions_are_accepted(region):
-    from hygiene.audit import check_region
+    from hygiene.settings import check_region
 
     assert check_region(region) == region.strip().upper()
 
@@ -259,8 +259,8 @@ def test_iso_regions_are_accepted(region):
 def test_codes_iso_3166_does_not_assign_are_refused(region):
     """ISO 3166-1: UK is reserved (the code is GB), EU an exceptional reservation, ZZ and XX
     user-assigned; none is a country a phone number can belong to."""
-    from hygiene.audit import check_region
     from hygiene.errors import ConfigError
+    from hygiene.settings import check_region
 
     with pytest.raises(ConfigError, match="not an ISO 3166-1 alpha-2 country code"):
         check_region(region)

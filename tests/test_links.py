@@ -9,7 +9,7 @@ import pytest
 
 from hygiene.checks.rules import load_rules
 from hygiene.errors import ConfigError
-from hygiene.links import LinkSpec, check_links
+from hygiene.links import CheckHits, LinkSpec, check_links
 from hygiene.prepared import Prepared
 from tests.helpers import make_source
 
@@ -246,9 +246,10 @@ def test_placeholder_addresses_link_nobody():
     placeholder = pd.DataFrame({"pos": [0], "field": ["email"], "value": ["test@test.com"],
                                 "suggestion": [None]})
     preps = [Prepared(crm), Prepared(esp)]
-    for p in preps:
-        p.keep(("hits", "value.placeholder"), placeholder)
     found = check_links(preps, RULES).findings
+    assert not found[found["code"].str.startswith("link.")].empty  # linked without the hits
+    hits = CheckHits(placeholders={"crm": placeholder, "esp": placeholder})
+    found = check_links(preps, RULES, check_hits=hits).findings
     assert found[found["code"].str.startswith("link.")].empty
 
 
@@ -256,10 +257,9 @@ def test_misspelt_domain_links_through_its_fix():
     crm = hubspot([("1", "Ann", "Lee", "ann@gmial.com", MC, "false")])
     esp = mailchimp([("ann@gmail.com", "Ann", "Lee", "unsubscribed")])
     preps = [Prepared(crm), Prepared(esp)]
-    preps[0].keep(("hits", "email.typo_domain"), pd.DataFrame(
-        {"pos": [0], "field": ["email"], "value": ["ann@gmial.com"],
-         "suggestion": ["ann@gmail.com"]}))
-    found = check_links(preps, RULES).findings
+    typo = pd.DataFrame({"pos": [0], "field": ["email"], "value": ["ann@gmial.com"],
+                         "suggestion": ["ann@gmail.com"]})
+    found = check_links(preps, RULES, check_hits=CheckHits(typo_domains={"crm": typo})).findings
     assert where(found, "link.orphan") == set()
     msg = found[found["code"] == "link.consent_conflict"]["message"].iloc[0]
     assert msg.endswith("linked by the same email address once its misspelt domain is fixed")

@@ -8,7 +8,7 @@ each becomes rows of the findings frame with provenance, record id, column and m
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -257,6 +257,19 @@ def run_checks(
     preps: Sequence[Prepared], rules: Sequence[Rule], options: CheckOptions
 ) -> pd.DataFrame:
     """Every finding of every rule on every source, plus what the loaders reported."""
+    return check_all(preps, rules, options)[0]
+
+
+def check_all(
+    preps: Sequence[Prepared],
+    rules: Sequence[Rule],
+    options: CheckOptions,
+    keep: Collection[str] = (),
+) -> tuple[pd.DataFrame, dict[str, dict[str, pd.DataFrame]]]:
+    """`run_checks`, plus the hits of the rules in `keep` by source name and rule code, for
+    a later step to read. The hits kept on each source for its later rules are dropped
+    once its findings are made."""
+    kept: dict[str, dict[str, pd.DataFrame]] = {}
     frames: list[pd.DataFrame] = []
     runner: SuiteRunner | None = None
     needs_gx = any(r.engine == "gx" and r.enabled for r in rules)
@@ -266,8 +279,10 @@ def run_checks(
         if needs_gx and runner is None:
             runner = SuiteRunner()
         found = check_source(prep, rules, options, runner)
+        prep.forget("hits")
         by_code = {r.code: r for r in rules}
         for code, h in found.items():
             if len(h):
                 frames.append(to_findings(prep, by_code[code], h))
-    return concat_findings([f[ALL_COLUMNS] for f in frames])
+        kept[prep.source.name] = {code: found[code] for code in keep if code in found}
+    return concat_findings([f[ALL_COLUMNS] for f in frames]), kept

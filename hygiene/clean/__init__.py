@@ -12,7 +12,7 @@ import sys
 import types
 from typing import Any
 
-from .api import CleanResult, clean, decisions_file
+from .api import CleanResult, clean
 from .decisions import (
     FILE_NAME,
     Decisions,
@@ -41,7 +41,6 @@ __all__ = [
     "Target",
     "check_accounting",
     "clean",
-    "decisions_file",
     "load_decisions",
     "load_settings",
     "load_target",

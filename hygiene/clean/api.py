@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +16,9 @@ from ..errors import ConfigError
 from ..load.presets import export_variant
 from ..progress import step
 from .csvout import Staging
-from .decisions import FILE_NAME, Decisions, load_decisions, save_decisions, stamp
+from .decisions import Decisions, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
-from .settings import clean_table, load_settings
+from .settings import load_settings
 from .targets import resolve_targets
 from .writers import summary_dict, suppression_file, writers
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..links import LinkSpec
     from ..load import SourceSpec
     from ..model import Source
+    from ..settings import Settings
 
 
 @dataclass
@@ -43,13 +44,6 @@ class CleanResult:
     #: The decisions file read (and updated from --review), if any.
     decisions_path: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def decisions_file(given: str | os.PathLike[str] | None, cfg: Config | None) -> Path:
-    """Where decisions live: as given, else beside hygiene.toml, else the working directory."""
-    if given is not None:
-        return Path(given)
-    return (cfg.folder if cfg is not None else Path.cwd()) / FILE_NAME
 
 
 def _check_outputs(
@@ -69,6 +63,7 @@ def _check_outputs(
 
 def clean(
     *sources: str | os.PathLike[str] | SourceSpec | Source,
+    settings: Settings | None = None,
     out: str | os.PathLike[str] | None = None,
     target: str | Mapping[str, str] | None = None,
     review: str | os.PathLike[str] | None = None,
@@ -92,45 +87,35 @@ def clean(
     each source's own platform, else generic). `review` is a review.xlsx whose Decision
     columns are applied and kept in the decisions file (`decisions`, default
     hygiene-decisions.json beside the config or here). `audited` skips the audit.
-    Raises AccountingError (nothing written) if any input row would be lost.
+    `settings` (from `hygiene.settings.resolve`) replaces the other arguments but `review`
+    and `audited`. Raises AccountingError (nothing written) if any input row would be lost.
     """
-    from ..audit import audit as run_audit
+    from ..audit import run_audit
+    from ..settings import resolve
 
+    if settings is None:
+        settings = resolve(
+            # An audit given is the sources (its loaded Sources) unless others are named.
+            sources or (tuple(audited.sources) if audited is not None else ()),
+            config=config, platforms=platforms, maps=maps, region=region,
+            date_orders=date_orders, rule_packs=rule_packs, disable=disable, links=links,
+            kinds=kinds, decisions=decisions, clean_out=out, target=target,
+            suppress_roles=suppress_roles,
+        )
+    elif sources:
+        raise ConfigError("give the sources in the settings or as arguments, not both")
     timings: dict[str, float] = {}
-    cfg = None
-    if config is not None:
-        from ..config import as_config
-
-        cfg = as_config(config)
-    table = clean_table(cfg.clean, str(cfg.path)) if cfg is not None else {}
-    if out is None and table.get("out"):
-        out = (cfg.folder if cfg is not None else Path.cwd()) / str(table["out"])
-    if out is None:
+    if settings.clean_out is None:
         raise ConfigError("clean needs an output folder: --out DIR (or [clean] out)")
-    out_dir = Path(out)
-    target = target if target is not None else table.get("target")
-    roles = suppress_roles if suppress_roles is not None else bool(table.get("suppress_roles"))
-    # decisions=False (--no-decisions): no decisions file is read or written.
-    if decisions is False and review is not None:
+    out_dir = settings.clean_out
+    # No decisions file (--no-decisions): none is read or written.
+    path = settings.decisions_file
+    if path is None and review is not None:
         raise ConfigError("--review keeps its decisions in a file: drop --no-decisions")
-    given = None if isinstance(decisions, bool) else decisions
-    path = None if decisions is False else decisions_file(given, cfg)
     judged = load_decisions(path) if path is not None else Decisions()
 
     t0 = time.perf_counter()
-    result = audited or run_audit(
-        *sources,
-        platforms=platforms,
-        maps=maps,
-        region=region,
-        date_orders=date_orders,
-        rule_packs=rule_packs,
-        disable=disable,
-        config=cfg,
-        links=links,
-        kinds=kinds,
-        decisions=judged,
-    )
+    result = audited or run_audit(replace(settings, decisions=judged))
     timings["audit"] = time.perf_counter() - t0
     if review is not None:
         from .review import read_review
@@ -144,8 +129,11 @@ def clean(
     step("Planning fixes, merges and suppressions")
     kinds_now = result.kinds
     names = [s.name for s in result.sources if kinds_now.get(s.name) != "reference"]
-    chosen = resolve_targets(names, target, {s.name: export_variant(s) for s in result.sources})
-    plan = plan_clean(result, chosen, judged if len(judged) else None, load_settings(roles))
+    variants = {s.name: export_variant(s) for s in result.sources}
+    chosen = resolve_targets(names, settings.target, variants)
+    plan = plan_clean(
+        result, chosen, judged if len(judged) else None, load_settings(settings.suppress_roles)
+    )
     accounting = check_accounting(plan)
     timings["plan"] = time.perf_counter() - t0
 

@@ -218,12 +218,6 @@ def save_decisions(decisions: Decisions, path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def find_decisions(folder: Path | None = None) -> Path | None:
-    """hygiene-decisions.json in `folder` (default: the working directory), if it exists."""
-    p = (folder or Path.cwd()) / FILE_NAME
-    return p if p.is_file() else None
-
-
 def stamp(decisions: Decisions, when: str | None = None) -> Decisions:
     """The same decisions with every undated entry dated `when` (default: now)."""
     t = when or _now()

@@ -9,7 +9,7 @@ reports `link.orphan`, `link.consent_conflict`, `link.status_mismatch`,
 
 from __future__ import annotations
 
-from .join import LINK_FIELDS, LINK_HITS, LINK_VIEWS, keep_link_views
+from .join import LINK_FIELDS, LINK_VIEWS, CheckHits, keep_link_views
 from .run import (
     PAIRS_COLUMNS,
     LinkPlan,
@@ -24,9 +24,9 @@ from .state import ConsentState, consent_state
 
 __all__ = [
     "LINK_FIELDS",
-    "LINK_HITS",
     "LINK_VIEWS",
     "PAIRS_COLUMNS",
+    "CheckHits",
     "ConsentState",
     "LinkPlan",
     "LinkResult",

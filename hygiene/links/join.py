@@ -9,9 +9,9 @@ key shared by many rows on both sides (a team inbox) is paired at most `MAX_GROU
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -50,9 +50,37 @@ class Keys:
     fixed: np.ndarray  # the key comes from a corrected value (a misspelt domain fixed)
 
 
-#: The checks' hits the links read (`flagged`, `email_keys`); the audit drops the others
-#: once the checks are done.
-LINK_HITS = ("value.placeholder", "email.typo_domain")
+@dataclass(frozen=True)
+class CheckHits:
+    """What the links read of the per-source checks' hits, by source name: the cells
+    `value.placeholder` found (such an address or name links nobody) and the misspelt
+    domains `email.typo_domain` found, with their fix (such a row links through the fixed
+    address). An output of the checks step that the links step reads."""
+
+    placeholders: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    typo_domains: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+    #: The rule codes whose hits these are, in the fields' order.
+    CODES: ClassVar[tuple[str, str]] = ("value.placeholder", "email.typo_domain")
+
+    @classmethod
+    def of(cls, found: Mapping[str, Mapping[str, pd.DataFrame]]) -> CheckHits:
+        """From the checks' hits per source and rule code (codes other than `CODES` left)."""
+        placeholder, typo = cls.CODES
+        return cls(
+            {n: h[placeholder] for n, h in found.items() if placeholder in h},
+            {n: h[typo] for n, h in found.items() if typo in h},
+        )
+
+    def placeholder_rows(self, prep: Prepared, fields: Sequence[str]) -> np.ndarray:
+        """Rows of `prep` with a placeholder in one of `fields`."""
+        out = np.zeros(prep.rows, dtype=bool)
+        found = self.placeholders.get(prep.source.name)
+        if found is not None and len(found):
+            sel = found[found["field"].isin(list(fields)) & (found["pos"] >= 0)]
+            out[sel["pos"].to_numpy(dtype=np.int64)] = True
+        return out
+
 
 #: The fields whose views (`Prepared.value`, `.category`, `.dates` ...) the links read: the
 #: consent state, the compliance and record rules, the joins. Once the checks and the
@@ -67,36 +95,25 @@ LINK_VIEWS = ("email", "country_alpha2", "links.consent_state")
 
 
 def keep_link_views(prep: Prepared) -> None:
-    """Drop every view of `prep` that the links do not read (`LINK_FIELDS`, `LINK_VIEWS`,
-    the hits in `LINK_HITS`)."""
-    prep.keep_only(*LINK_VIEWS, names=(*LINK_FIELDS, *LINK_HITS))
+    """Drop every view of `prep` that the links do not read (`LINK_FIELDS`, `LINK_VIEWS`)."""
+    prep.keep_only(*LINK_VIEWS, names=LINK_FIELDS)
 
 
-def flagged(prep: Prepared, code: str, fields: Sequence[str]) -> np.ndarray:
-    """Rows the checks reported under `code` for one of `fields` (from their kept hits)."""
-    out = np.zeros(prep.rows, dtype=bool)
-    found = prep.memo(("hits", code), lambda: None)
-    if isinstance(found, pd.DataFrame) and len(found):
-        sel = found[found["field"].isin(list(fields)) & (found["pos"] >= 0)]
-        out[sel["pos"].to_numpy(dtype=np.int64)] = True
-    return out
-
-
-def linkable_email(prep: Prepared) -> np.ndarray | None:
+def linkable_email(prep: Prepared, found: CheckHits) -> np.ndarray | None:
     """Rows whose address can link them: present and not a placeholder (test@test.com and
     asdf@asdf.com are typed by many unrelated people)."""
     emails = prep.email()
     if emails is None:
         return None
     present = emails["email"].notna().to_numpy(dtype=bool)
-    return present & ~flagged(prep, "value.placeholder", ("email",))
+    return present & ~found.placeholder_rows(prep, ("email",))
 
 
-def email_keys(prep: Prepared) -> Keys | None:
+def email_keys(prep: Prepared, found: CheckHits) -> Keys | None:
     """The normalised email key of every linkable row, plus the corrected address where the
     checks found a misspelt domain with a confident fix (`email.typo_domain`'s suggestion)."""
     emails = prep.email()
-    usable = linkable_email(prep)
+    usable = linkable_email(prep, found)
     if emails is None or usable is None:
         return None
     # Every row, the unusable ones masked as null over the same bytes: taking the usable
@@ -107,8 +124,8 @@ def email_keys(prep: Prepared) -> Keys | None:
     pos = np.arange(len(key), dtype=np.int64)
     parts = [key]
     fixed = np.zeros(len(key), dtype=bool)
-    hits = prep.memo(("hits", "email.typo_domain"), lambda: None)
-    if isinstance(hits, pd.DataFrame) and len(hits) and "suggestion" in hits:
+    hits = found.typo_domains.get(prep.source.name)
+    if hits is not None and len(hits) and "suggestion" in hits:
         sug = hits[hits["suggestion"].notna()]
         if len(sug):
             extra = nz.normalize_email(pd.Series(sug["suggestion"].astype(str).to_numpy(),

@@ -5,7 +5,7 @@ status mismatches. Each returns hits per source; `related` names the other side'
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 import numpy as np
@@ -19,7 +19,7 @@ from ..checks.registry import hits
 from ..checks.rules import Rule
 from ..prepared import Prepared
 from .findings import collect
-from .join import flagged, linkable_email
+from .join import CheckHits, linkable_email
 from .spec import Resolved
 from .state import consent_state
 
@@ -38,6 +38,8 @@ class RecordLink:
     linked_b: np.ndarray
     #: The matcher's links were given, so an orphan had no likely match by name either.
     fuzzy_given: bool = False
+    #: What the checks found that decides who can link (placeholders, fixed domains).
+    check_hits: CheckHits = field(default_factory=CheckHits)
 
     def sides(self) -> Iterator[tuple[Prepared, Prepared, np.ndarray, np.ndarray, np.ndarray]]:
         """(this, other, pos of this in pairs, pos of other in pairs, this side linked)."""
@@ -61,7 +63,7 @@ def link_orphan(link: RecordLink, rule: Rule) -> Hits:
     out: Hits = []
     for this, other, _, _, linked in link.sides():
         need = link.resolved.require.get(this.source.name, "none")
-        eligible = linkable_email(this)
+        eligible = linkable_email(this, link.check_hits)
         if need == "none" or eligible is None:
             continue
         state = consent_state(this)
@@ -276,7 +278,8 @@ def _names(link: RecordLink, threshold: float) -> Hits:
     fa, fb, la, lb = first_a[px], first_b[py], last_a[px], last_b[py]
     ok = (fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0) & ((fa != fb) | (la != lb))
     names = ("first_name", "last_name", "full_name")
-    ok &= ~flagged(a, "value.placeholder", names)[px] & ~flagged(b, "value.placeholder", names)[py]
+    placeholder = link.check_hits.placeholder_rows
+    ok &= ~placeholder(a, names)[px] & ~placeholder(b, names)[py]
     if not ok.any():
         return []
     idx = np.flatnonzero(ok)

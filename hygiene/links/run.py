@@ -27,6 +27,7 @@ from .join import (
     FUZZY,
     ID,
     METHODS,
+    CheckHits,
     Clusters,
     Joined,
     best_pairs,
@@ -99,6 +100,8 @@ class LinkPlan:
     by_name: dict[str, Prepared]
     #: Findings of the per-source (consent) rules, after every link's.
     source_findings: list[pd.DataFrame]
+    #: What the checks found that decides who can link.
+    check_hits: CheckHits = field(default_factory=CheckHits)
 
 
 def plan_links(
@@ -109,8 +112,10 @@ def plan_links(
     kinds: Mapping[str, str] | None = None,
     options: CheckOptions | None = None,
     defaults: bool = True,
+    check_hits: CheckHits | None = None,
 ) -> LinkPlan:
     """Everything of `check_links` that does not read the matcher's results."""
+    check_hits = check_hits or CheckHits()
     chosen = link_rules(load_rules() if rules is None else rules)
     options = options or CheckOptions()
     kind_of = _source_kinds(preps, kinds)
@@ -125,7 +130,7 @@ def plan_links(
     for spec in specs:
         res = resolve(spec, sources, kind_of)
         if res.kind == "records":
-            steps.append((res, exact_joins(res, by_name), [], {}))
+            steps.append((res, exact_joins(res, by_name, check_hits), [], {}))
             for side in (res.origin.source, res.targets[0].source):
                 warm_names(by_name[side])
         else:
@@ -152,7 +157,7 @@ def plan_links(
                 continue
             if len(got):
                 frames.append(link_findings(prep, rule, got))
-    return LinkPlan(chosen, steps, by_name, frames)
+    return LinkPlan(chosen, steps, by_name, frames, check_hits)
 
 
 def finish_links(
@@ -170,7 +175,7 @@ def finish_links(
             frames += found
             stats.append(stat)
             continue
-        link = join_records(res, plan.by_name, fuzzy_links, clusters, joins)
+        link = join_records(res, plan.by_name, fuzzy_links, clusters, joins, plan.check_hits)
         frames += _run(plan.chosen, RECORD_CHECKS, link)
         pair_frames.append(_pairs_out(link))
         stats.append(_stats(link))
@@ -190,6 +195,7 @@ def check_links(
     clusters: Clusters | None = None,
     options: CheckOptions | None = None,
     defaults: bool = True,
+    check_hits: CheckHits | None = None,
 ) -> LinkResult:
     """Run the link rules over `links` (plus a default link for each ESP x CRM pair no
     declared link joins, unless `defaults` is false) and the consent rules over each source.
@@ -199,9 +205,11 @@ def check_links(
     links (source_a, pos_a, source_b, pos_b, probability, evidence, method), used for rows
     whose email found no counterpart; `clusters` its duplicate clusters (`.source`,
     `.members`), through which an unlinked duplicate inherits its cluster-mate's links.
+    `check_hits` is what the per-source checks found that decides who can link (default:
+    nothing, every address links).
     """
     plan = plan_links(preps, rules, links=links, kinds=kinds, options=options,
-                      defaults=defaults)
+                      defaults=defaults, check_hits=check_hits)
     return finish_links(plan, fuzzy_links, clusters)
 
 
@@ -219,13 +227,16 @@ def _run(
     return out
 
 
-def exact_joins(res: Resolved, preps: Mapping[str, Prepared]) -> list[Joined]:
+def exact_joins(
+    res: Resolved, preps: Mapping[str, Prepared], check_hits: CheckHits | None = None
+) -> list[Joined]:
     """A records link's joins on equal values: the email, then each pair of id columns."""
     a, b = preps[res.origin.source], preps[res.targets[0].source]
     n_a, n_b = a.rows, b.rows
     joins: list[Joined] = []
     if res.use_email:
-        ka, kb = email_keys(a), email_keys(b)
+        check_hits = check_hits or CheckHits()
+        ka, kb = email_keys(a, check_hits), email_keys(b, check_hits)
         if ka is not None and kb is not None:
             joins.append(join_keys(ka, kb, n_a, n_b, EMAIL, "linked by the same email address"))
     for col_a, col_b in res.id_pairs:
@@ -242,13 +253,14 @@ def join_records(
     fuzzy: pd.DataFrame | None = None,
     clusters: Clusters | None = None,
     joins: list[Joined] | None = None,
+    check_hits: CheckHits | None = None,
 ) -> RecordLink:
     """Pairs of a records link: email, then id columns (`joins`, default: made here; see
     `exact_joins`), then the matcher's links, then duplicates of linked rows."""
     a, b = preps[res.origin.source], preps[res.targets[0].source]
     n_a, n_b = a.rows, b.rows
     if joins is None:
-        joins = exact_joins(res, preps)
+        joins = exact_joins(res, preps, check_hits)
     linked_a = np.zeros(n_a, dtype=bool)
     linked_b = np.zeros(n_b, dtype=bool)
     for j in joins:
@@ -277,7 +289,7 @@ def join_records(
             linked_a[got["pos_a"].to_numpy()] = True
             linked_b[got["pos_b"].to_numpy()] = True
         pairs = best_pairs(pd.concat([pairs, *inherited], ignore_index=True))
-    return RecordLink(res, a, b, pairs, linked_a, linked_b, fuzzy_given)
+    return RecordLink(res, a, b, pairs, linked_a, linked_b, fuzzy_given, check_hits or CheckHits())
 
 
 def _pairs_out(link: RecordLink) -> pd.DataFrame:

@@ -10,11 +10,11 @@ from .api import (
     Cluster,
     MatchResult,
     MatchSettings,
-    clusters_to_records,
     find_duplicates,
     score_frames,
 )
 from .frame import prepare
+from .records import clusters_to_records
 
 __all__ = [
     "Cluster",

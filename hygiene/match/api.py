@@ -8,7 +8,7 @@ checks use and which are never reported as duplicates.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import Background, gc_paused, release_memory, use_system_allocator
+from hygiene.runtime import Background, checkpoint, gc_paused, use_system_allocator
 
 from . import fs
 from .blocking import DEFAULT_RULES, candidates, rule_fields
@@ -106,11 +106,6 @@ class MatchResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-#: Called with the matcher's links and its clusters' members (`cluster`, `source`, `pos`)
-#: once they are known, while the clusters' evidence and survivors are still being made.
-LinksReady = Callable[[pd.DataFrame, pd.DataFrame], object]
-
-
 @dataclass
 class Scored:
     """What matching produced over the stacked features, before clusters get survivors."""
@@ -160,19 +155,16 @@ def _check(names: Sequence[str], settings: MatchSettings) -> None:
         raise ConfigError(f"unknown blocking rule or comparison: {sorted(unknown)}")
 
 
-def _features(
-    preps: Sequence[Prepared], seconds: dict[str, float], give_back: bool = False
-) -> Features:
-    """Match frames of the sources, coded. The frames are dropped here, before any pair is
-    made: scoring never reads them again."""
+def encode_sources(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
+    """Match frames of the sources, coded: the last read of the sources' normalised views.
+    The frames are dropped here, before any pair is made: scoring never reads them again."""
     t = time.perf_counter()
     names = [p.source.name for p in preps]
     frames = [prepare(p) for p in preps]
     seconds["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
     f = encode_frames(frames, names, _freemail())  # empties `frames`
-    if give_back:
-        release_memory()
+    checkpoint()
     seconds["encode"] = time.perf_counter() - t
     return f
 
@@ -181,10 +173,8 @@ def score_features(
     f: Features,
     settings: MatchSettings,
     seconds: dict[str, float] | None = None,
-    give_back: bool = False,
 ) -> Scored:
-    """Block, compare and score coded features (see `encode_frames`); `give_back` returns
-    each step's freed memory to the OS (see `find_duplicates`)."""
+    """Block, compare and score coded features (see `encode_frames`)."""
     seconds = dict(seconds or {})
     t = time.perf_counter()
     comps = [c for c in active(f) if c.name in settings.comparisons]
@@ -194,11 +184,10 @@ def score_features(
     u_job = Background(fs.estimate_u, f, comps, settings.u_samples, rng)
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     cand = candidates(f, rules, settings.max_block_size, settings.window)
-    # Each step's freed temporaries back to the OS: glibc keeps them for reuse otherwise
-    # (much after blocking), held beside the checks' own peak in an audit
-    # (which asks for `give_back`).
-    if give_back:
-        release_memory()
+    # Each step's freed temporaries back to the OS when matching runs beside other work:
+    # glibc keeps them for reuse otherwise (much after blocking), held beside the checks'
+    # own peak in an audit.
+    checkpoint()
     seconds["blocking"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -225,8 +214,7 @@ def score_features(
     if settings.term_frequency:
         model.tf = fs.term_frequencies(f, comps)
     del g_sample
-    if give_back:
-        release_memory()
+    checkpoint()
     seconds["training"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -275,8 +263,7 @@ def score_features(
         "seconds": seconds,
     }
     del cand, done  # the candidate pairs
-    if give_back:
-        release_memory()
+    checkpoint()
     seconds["comparisons"] = time.perf_counter() - t
     return Scored(f, left, right, gammas, swap, prob, weight, comps, stats, lifted)
 
@@ -334,49 +321,59 @@ def find_duplicates(
     sources: Sequence[Source | Prepared],
     settings: MatchSettings | None = None,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
-    *,
-    views_read: Callable[[], object] | None = None,
-    links_ready: LinksReady | None = None,
-    give_back_memory: bool = False,
 ) -> MatchResult:
     """Duplicates within each source and links across sources.
 
     `exclude_pairs` holds (source_a, pos_a, source_b, pos_b) judged "keep separate": such
     records never share a cluster and never form a link. Given the audit's `Prepared`
-    sources, matching reuses the normalised emails, phones and values the checks computed;
-    `views_read` is called once it has read the last of them (the audit frees them then).
-    `links_ready(links, members)` is called with `MatchResult.links` and the clusters'
-    members (a frame of `cluster`, `source`, `pos`; clusters numbered as in the result) before the
-    clusters' evidence and survivors are made, so a caller on another thread can use them
-    meanwhile (the audit's link checks do). `give_back_memory` returns each step's freed
-    memory to the OS (`release_memory`): the audit asks for it, because the checks beside
-    allocate from other malloc arenas than the matcher's thread; alone, matching reuses its
-    own freed memory, and giving it back made the next step fault its pages in again.
+    sources, matching reuses the normalised emails, phones and values the checks computed.
+    The audit runs the same parts as steps of its own (`encode_sources`, `score_features`,
+    `group`, `finish`), handing the links to the link checks before the clusters are done.
     """
     settings = settings or MatchSettings()
+    preps = prepared(sources, settings)
+    seconds: dict[str, float] = {}
+    features = encode_sources(preps, seconds)
+    scored = score_features(features, settings, seconds)
+    return finish(group(scored, [p.source for p in preps], settings, exclude_pairs))
+
+
+def prepared(sources: Sequence[Source | Prepared], settings: MatchSettings) -> list[Prepared]:
+    """The sources to match, checked (unique names, known rules and comparisons)."""
     use_system_allocator()
     preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
-    plain = [p.source for p in preps]
-    _check([s.name for s in plain], settings)
-    seconds: dict[str, float] = {}
-    features = _features(preps, seconds, give_back_memory)
-    if views_read is not None:
-        views_read()
-    scored = score_features(features, settings, seconds, give_back_memory)
-    return assemble(scored, plain, settings, exclude_pairs, links_ready)
+    _check([p.source.name for p in preps], settings)
+    return preps
 
 
-def assemble(
+@dataclass
+class Grouped:
+    """Scored pairs grouped: the links across sources and the clusters' members, known
+    before the clusters' evidence and survivors are made (`finish`)."""
+
+    scored: Scored
+    sources: Sequence[Source]
+    settings: MatchSettings
+    dup: np.ndarray
+    rows: np.ndarray
+    labels: np.ndarray
+    guarded: int
+    #: The clusters' members: `cluster`, `source`, `pos` (clusters numbered as in the result).
+    members: pd.DataFrame
+    member_rows: np.ndarray
+    #: `MatchResult.links`.
+    links: pd.DataFrame
+    started: float
+
+
+def group(
     s: Scored,
     sources: Sequence[Source],
     settings: MatchSettings,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
-    links_ready: LinksReady | None = None,
-) -> MatchResult:
-    """Clusters with survivors, links and the kept pairs from scored candidates.
-
-    `links_ready(links, members)` is called as soon as the links and the clusters' members
-    are known, before the clusters' evidence and survivors (see `find_duplicates`)."""
+) -> Grouped:
+    """Duplicate pairs into clusters and cross-source pairs into links, "keep separate"
+    pairs and contact conflicts left out."""
     t = time.perf_counter()
     f = s.features
     cannot = _row_lookup(f, exclude_pairs)
@@ -398,18 +395,25 @@ def assemble(
     links = links_frame(
         s, link_pairs(s, ~same & ~excluded, settings.link_threshold, settings.link_mutual_best)
     )
-    if links_ready is not None:
-        links_ready(links, members)
+    return Grouped(s, sources, settings, dup, rows, labels, guarded, members, m_rows, links, t)
+
+
+def finish(grouped: Grouped) -> MatchResult:
+    """Clusters with survivors and evidence, the links, and the kept pairs."""
+    g = grouped
+    s = g.scored
     with gc_paused():  # 100k+ clusters and their lists, no cycles
-        clusters = _clusters(s, dup, rows, labels, members, m_rows, sources, settings)
-    keep = s.prob >= settings.keep_pairs_above
+        clusters = _clusters(
+            s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings
+        )
+    keep = s.prob >= g.settings.keep_pairs_above
     stats = dict(s.stats)
     stats["clusters"] = len(clusters)
     stats["duplicate_records"] = int(sum(len(c.members) - 1 for c in clusters))
-    stats["links"] = len(links)
-    stats["guarded_components"] = guarded
-    stats["seconds"] = {**stats["seconds"], "clustering": time.perf_counter() - t}
-    return MatchResult(clusters, links, _pairs_frame(s, keep), stats)
+    stats["links"] = len(g.links)
+    stats["guarded_components"] = g.guarded
+    stats["seconds"] = {**stats["seconds"], "clustering": time.perf_counter() - g.started}
+    return MatchResult(clusters, g.links, _pairs_frame(s, keep), stats)
 
 
 def _membership(
@@ -539,67 +543,3 @@ def _label_of(rows: np.ndarray, labels: np.ndarray, x: np.ndarray) -> np.ndarray
     """Cluster label of rows `x` (-1 for rows in no cluster); `rows` is sorted."""
     at = np.minimum(np.searchsorted(rows, x), len(rows) - 1)
     return np.where(rows[at] == x, labels[at], -1)
-
-
-def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
-    """audit.json `duplicates` entries (CONTRACT.md): members with file, 1-based row, id.
-
-    Provenance is looked up for all members of a source at once (one `iloc` per member
-    is slow)."""
-    with gc_paused():  # a dict per member: no cycles, and a million allocations
-        return _records(result, sources)
-
-
-def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
-    by_name = {s.name: s for s in sources}
-    rows_of: dict[str, dict[int, dict[str, Any]]] = {}
-    for name in dict.fromkeys(c.source for c in result.clusters):
-        src = by_name[name]
-        pos = distinct(
-            np.asarray(
-                [p for c in result.clusters if c.source == name for p in (*c.members, c.survivor)],
-                dtype=np.int64,
-            )
-        )
-        prov = src.provenance
-        files = prov["file"].to_numpy(dtype=object)[pos]
-        rows = prov["row"].to_numpy(dtype=np.int64)[pos]
-        ids = src.record_ids().to_numpy(dtype=object, na_value=None)[pos]
-        sheets = (
-            prov["sheet"].to_numpy(dtype=object, na_value=None)[pos]
-            if "sheet" in prov.columns
-            else np.full(len(pos), None, dtype=object)
-        )
-        members: dict[int, dict[str, Any]] = {}
-        for p, file, row, rec, sheet in zip(
-            pos.tolist(), files, rows.tolist(), ids, sheets, strict=True
-        ):
-            member: dict[str, Any] = {
-                "source": name,
-                "file": str(file),
-                "row": row,
-                "record_id": None if pd.isna(rec) else str(rec),
-            }
-            if sheet is not None and not pd.isna(sheet):
-                member["sheet"] = str(sheet)
-            members[p] = member
-        rows_of[name] = members
-    out = []
-    for c in result.clusters:
-        members_of = rows_of[c.source]
-        out.append(
-            {
-                "cluster": c.id,
-                "confidence": round(c.confidence, 3),
-                "members": [dict(members_of[p]) for p in c.members],
-                # The member's file and id too: a row number alone is ambiguous in a
-                # source joined from several files.
-                "survivor": {
-                    **members_of[c.survivor],
-                    "reason": c.survivor_reason,
-                    "rule": c.survivor_rule,
-                },
-                "evidence": list(c.evidence),
-            }
-        )
-    return out

@@ -7,7 +7,7 @@ Every step is vectorised over the findings frame, and what the page embeds is ca
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ import pandas as pd
 from ..arrays import distinct, rank_within
 from ..model import DIMENSIONS, SEVERITIES, Trend, observed_counts
 from ..prepared import Prepared
-from ..readiness import NEEDS_SOURCE, STRUCTURAL, WorkflowScore
+from ..readiness import NEEDS_SOURCE, STRUCTURAL, Blocker, WorkflowScore
 from ..resources import rules_yaml
 from ..score import default_weights, grade_for
 from ..words import counted
@@ -342,6 +342,26 @@ def _fix_text(code: str, field: str, source: str, rules: Mapping[str, Any]) -> s
     return rule.fix if rule is not None else ""
 
 
+@dataclass
+class _Held:
+    """One blocker over the workflows it holds back (for `fix_first`)."""
+
+    blocker: Blocker
+    records: int = 0
+    workflows: list[str] = field(default_factory=list)
+    #: Records it holds back in the workflows that are not ready.
+    held: int = 0
+    #: Its records summed over every workflow.
+    all: int = 0
+    zero: bool = False
+    #: Workflows it keeps from being ready.
+    stops: int = 0
+
+    def rank(self) -> tuple[bool, int, int, int]:
+        first = self.blocker.code in STRUCTURAL or self.zero
+        return (not first, -self.stops, -self.held, -self.all)
+
+
 def fix_first(audit: Audit, limit: int = FIX_FIRST) -> list[FixItem]:
     """Blockers over all workflows: first those that keep a workflow from being ready
     whatever its score (a missing export or column, a zero-tolerance finding), as in every
@@ -349,51 +369,30 @@ def fix_first(audit: Audit, limit: int = FIX_FIRST) -> list[FixItem]:
     there: the answer to "what do we fix first?". A workflow set aside for an export nobody
     gave (NEEDS_SOURCE) adds nothing here."""
     rules = {r.code: r for r in audit.rules}
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    merged: dict[tuple[str, str, str], _Held] = {}
     for w in audit.score.workflows.values():
         if w.status == NEEDS_SOURCE:
             continue
         for b in w.details:
             if not b.records:
                 continue
-            key = (b.code, b.field, b.title)
-            item = merged.setdefault(
-                key,
-                {
-                    "blocker": b,
-                    "records": 0,
-                    "workflows": [],
-                    "held": 0,
-                    "all": 0,
-                    "zero": False,
-                    "stops": 0,
-                },
-            )
-            item["records"] = max(item["records"], b.records)
-            item["workflows"].append(w.title)
-            item["all"] += b.records
-            item["held"] += 0 if w.ready else b.records
-            item["zero"] = item["zero"] or b.zero_tolerance
-            item["stops"] += 0 if w.ready else 1
-    ranked = sorted(
-        merged.items(),
-        key=lambda kv: (
-            not (kv[0][0] in STRUCTURAL or kv[1]["zero"]),
-            -kv[1]["stops"],
-            -kv[1]["held"],
-            -kv[1]["all"],
-            kv[0],
-        ),
-    )
+            item = merged.setdefault((b.code, b.field, b.title), _Held(b))
+            item.records = max(item.records, b.records)
+            item.workflows.append(w.title)
+            item.all += b.records
+            item.held += 0 if w.ready else b.records
+            item.zero = item.zero or b.zero_tolerance
+            item.stops += 0 if w.ready else 1
+    ranked = sorted(merged.items(), key=lambda kv: (*kv[1].rank(), kv[0]))
     return [
         FixItem(
             title=sentence(title),
-            code=item["blocker"].finding_code,
-            records=item["records"],
-            workflows=item["workflows"],
-            fix=_fix_text(code, field, item["blocker"].source, rules),
+            code=item.blocker.finding_code,
+            records=item.records,
+            workflows=item.workflows,
+            fix=_fix_text(code, field_name, item.blocker.source, rules),
         )
-        for (code, field, title), item in ranked[:limit]
+        for (code, field_name, title), item in ranked[:limit]
     ]
 
 
