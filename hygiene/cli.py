@@ -173,6 +173,7 @@ def audit_cmd(
         fail_under=fail_under,
     )
     result.release_views()  # the history and the reports read only the emails
+    history_note = None
     if not no_history:
         from .history import default_history_path, record
 
@@ -180,11 +181,14 @@ def audit_cmd(
         # --history (or HYGIENE_HISTORY) > the config's history > beside the config > here.
         db = history_db or (cfg.history if cfg else None)
         db = db or default_history_path(cfg.path.parent if cfg else None)
-        result.trend = record(result, db).trend
+        recorded = record(result, db)
+        result.trend, history_note = recorded.trend, recorded.note
     written = result.save(out_dir, chosen_formats, redact=redact)
     done()
     if not quiet:
         print_summary(result, written)
+        if history_note:
+            click.echo(f"History: {history_note}.")
     gate = result.score.gate
     if gate is not None and not gate.passed:
         click.echo(f"hygiene: {gate.describe()}", err=True)
