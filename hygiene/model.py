@@ -112,6 +112,8 @@ class Source:
     load_findings: pd.DataFrame | None = None
     #: Column -> "dmy" / "mdy": how its numeric dates are read (given, or decided from it).
     date_orders: dict[str, str] = field(default_factory=dict)
+    #: Bytes its files gave (ZIP members unpacked), for the record limit of hygiene.load.limits.
+    bytes_read: int = 0
 
     @property
     def files(self) -> list[str]:
