@@ -169,3 +169,32 @@ def test_a_zip_counts_its_unpacked_bytes(tmp_path: Path, monkeypatch: pytest.Mon
     code, _, err = run("audit", f"esp={path}", "--out", str(tmp_path / "o"), "--no-history")
     assert code == 2 and err.count("\n") == 1
     assert f"20,000 records in {len(body):,} bytes read" in err
+
+
+@pytest.mark.parametrize(("cell", "side_by_side"), [("x" * 10, True), ("x" * 3000, False)])
+def test_fat_records_write_the_reports_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cell: str, side_by_side: bool
+) -> None:
+    """Records of more than FAT_RECORD_BYTES put big values in every report: the writers
+    run one at a time, so memory peaks at the largest, not at their sum."""
+    import importlib
+
+    import hygiene
+
+    audit_module = importlib.import_module("hygiene.audit")  # hygiene.audit is the function
+
+    path = tmp_path / "notes.csv"
+    path.write_text("Email,Notes\n" + "".join(f"p{i}@example.org,{cell}\n" for i in range(20)))
+    result = hygiene.audit(f"crm={path}")
+    assert (result.bytes_per_record() > audit_module.FAT_RECORD_BYTES) != side_by_side
+    workers: list[int] = []
+    real = audit_module.parallel_map
+
+    def spy(fn, items, n=2):  # type: ignore[no-untyped-def]
+        workers.append(n)
+        return real(fn, items, n)
+
+    monkeypatch.setattr(audit_module, "parallel_map", spy)
+    written = result.save(tmp_path / "out", ["html", "json", "xlsx"])
+    assert sorted(written) == ["html", "json", "xlsx"] and all(p.exists() for p in written.values())
+    assert workers == [3 if side_by_side else 1]
