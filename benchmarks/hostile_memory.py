@@ -8,7 +8,7 @@ The inputs (`--mb` sets the size of the first three):
   invalid address; the most records (and findings) a byte can buy.
 - long_values: one `Email` column of 100 MB in 1,000 values of ~100 KB.
 - wide: 16,384 columns (the most a file may have) of one-character cells, 100 MB.
-- floor_rows: 1,000,000 such rows (4 MB): the records the limit allows whatever the bytes.
+- floor_rows: 900,000 such rows (3.4 MB): the records the limit allows whatever the bytes.
 - zip_bomb: a Mailchimp-style ZIP whose member CSV unpacks to just under the 64 MB floor
   under which no ratio is applied, made of 4-byte rows, so it deflates several hundred times.
 
@@ -89,7 +89,7 @@ def zip_bomb(path: Path, size: int) -> None:
 
 
 def floor_rows(path: Path, size: int) -> None:
-    """Exactly the records the limit always allows (1,000,000), of 4 bytes each: the most
+    """Exactly the records the limit always allows (900,000), of 4 bytes each: the most
     memory an input can take without the bytes to pay for it."""
     from hygiene.load.limits import MAX_RECORDS
 

@@ -50,7 +50,7 @@ def contacts(path: Path, rows: int) -> None:
 
 def test_defaults_are_documented_values() -> None:
     assert record_limit({}) == RecordLimit(MAX_RECORDS, MIN_RECORD_BYTES) == RecordLimit(
-        1_000_000, 100
+        900_000, 100
     )
 
 

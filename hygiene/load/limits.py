@@ -21,8 +21,9 @@ from pathlib import Path
 
 from ..errors import ConfigError, InputError
 
-#: Records an audit may always hold, whatever their size (~2 GB of peak memory at most).
-MAX_RECORDS = 1_000_000
+#: Records an audit may always hold, whatever their size: at ~2 KB a record, with the
+#: interpreter and libraries, under 2 GB of peak memory.
+MAX_RECORDS = 900_000
 #: Past `MAX_RECORDS`, the bytes read per record the audit's inputs must average.
 MIN_RECORD_BYTES = 100
 #: Settings that change the two (a test lowers them; a user raises the first).
