@@ -49,7 +49,7 @@ def run_dict(snap: Snapshot) -> dict[str, Any]:
         "counts": [
             {"code": c, "severity": s, "findings": n} for (c, s), n in sorted(snap.counts.items())
         ],
-        # Against the previous audit of the same sources; null for the first one.
+        # Against the previous audit of the same data and workflows; null when there is none.
         "previous_run": snap.previous_id,
         "change": {
             "overall": snap.overall_change,
