@@ -192,7 +192,7 @@ class Trend:
     fixed_findings: int = 0
     new_by_code: dict[str, int] = field(default_factory=dict)
     fixed_by_code: dict[str, int] = field(default_factory=dict)
-    #: (generated_at, overall score) of earlier audits of the same sources, oldest first.
+    #: (generated_at, overall score) of earlier audits of the same data, oldest first.
     history: list[tuple[str, float]] = field(default_factory=list)
 
 

@@ -1,7 +1,7 @@
 """Writing a run into the history and reading runs back.
 
 `record` stores one audit in one transaction and returns the change since the previous
-audit of the same sources; `list_runs` and `load_snapshot` read what `hygiene history` shows.
+audit of the same data; `list_runs` and `load_snapshot` read what `hygiene history` shows.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ CANDIDATES = 100
 
 @dataclass(frozen=True)
 class Recorded:
-    """The run just stored, and the change since the previous audit of the same sources."""
+    """The run just stored, and the change since the previous audit of the same data."""
 
     run_id: int
     path: Path
@@ -270,7 +270,7 @@ def record(audit: Audit, path: Path | str) -> Recorded:
 
 
 def trend_for(path: Path | str, run_id: int) -> Trend | None:
-    """The change a stored run made against the run before it with the same sources."""
+    """The change a stored run made against the run it was compared with (the same data)."""
     with opened(path, create=False) as conn:
         current = load_snapshot(conn, run_id)
         if current.previous_id is None:

@@ -89,7 +89,7 @@ def _spans(ids: Sequence[int]) -> str:
 
 def workflow_lines(runs: Sequence[Snapshot]) -> list[str]:
     """Which workflows each run scored, one line per set of workflows: a run's trend is
-    against the last run of the same sources and the same workflows."""
+    against the last run of the same data and the same workflows."""
     sets: dict[tuple[str, ...], list[Snapshot]] = {}
     for snap in runs:
         sets.setdefault(tuple(sorted(snap.workflows)), []).append(snap)
