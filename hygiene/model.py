@@ -180,7 +180,7 @@ class Finding:
 
 @dataclass
 class Trend:
-    """The change since the previous audit of the same sources (filled from the history)."""
+    """The change since the previous audit of the same data (filled from the history)."""
 
     previous_at: str
     previous_overall: float
