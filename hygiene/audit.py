@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 #: Report formats `Audit.save` writes, and their file names (CONTRACT.md).
 FORMATS = {"html": "report.html", "json": "audit.json", "xlsx": "review.xlsx", "md": "summary.md"}
 DEFAULT_FORMATS = ("html", "json", "xlsx")
+#: Past this many bytes read per record, `Audit.save` writes the formats one at a time.
+FAT_RECORD_BYTES = 1024
 
 
 @cache
@@ -199,16 +201,26 @@ class Audit:
         inputs = [p for s in self.sources for p in s.paths]
         refuse_inputs([out / FORMATS[f] for f in chosen], inputs)
         step(f"Writing {', '.join(chosen)}")
+
+        def write(fmt: str) -> Path:
+            path = available[fmt](self, out / FORMATS[fmt], options)
+            if not side_by_side:
+                release_memory()
+            return path
+
         # Formats side by side: each writer reads the audit only, and the heavy parts
         # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
-        # the GIL.
+        # the GIL. Records of more than `FAT_RECORD_BYTES` each put big values in every
+        # report: written in turn, memory peaks at the largest writer, not at their sum.
+        side_by_side = self.bytes_per_record() <= FAT_RECORD_BYTES
         with heap_frozen():
-            written = parallel_map(
-                lambda fmt: available[fmt](self, out / FORMATS[fmt], options),
-                chosen,
-                len(chosen),
-            )
+            written = parallel_map(write, chosen, len(chosen) if side_by_side else 1)
         return dict(zip(chosen, written, strict=True))
+
+    def bytes_per_record(self) -> float:
+        """Bytes read per record over all sources (0 for sources built in memory)."""
+        records = sum(s.rows for s in self.sources)
+        return sum(s.bytes_read for s in self.sources) / max(records, 1)
 
     def to_html(self, *, redact: bool = False) -> str:
         """report.html as a string: one self-contained page."""

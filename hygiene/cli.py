@@ -169,16 +169,20 @@ def audit_cmd(
     done = ctx.with_resource(progress(quiet, "Reading the exports"))
     result = audit(settings=settings)
     result.release_views()  # the history and the reports read only the emails
+    history_note = None
     db = settings.history_path()
     if db is not None:
         from .history import record
 
         # Recorded before the reports are written, so they show the change since last time.
-        result.trend = record(result, db).trend
+        recorded = record(result, db)
+        result.trend, history_note = recorded.trend, recorded.note
     written = result.save(settings.out, settings.formats, redact=settings.redact)
     done()
     if not quiet:
         print_summary(result, written)
+        if history_note:
+            click.echo(f"History: {history_note}.")
     gate = result.score.gate
     if gate is not None and not gate.passed:
         click.echo(f"hygiene: {gate.describe()}", err=True)

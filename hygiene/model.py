@@ -112,6 +112,8 @@ class Source:
     load_findings: pd.DataFrame | None = None
     #: Column -> "dmy" / "mdy": how its numeric dates are read (given, or decided from it).
     date_orders: dict[str, str] = field(default_factory=dict)
+    #: Bytes its files gave (ZIP members unpacked), for the record limit of hygiene.load.limits.
+    bytes_read: int = 0
 
     @property
     def files(self) -> list[str]:
@@ -178,7 +180,7 @@ class Finding:
 
 @dataclass
 class Trend:
-    """The change since the previous audit of the same sources (filled from the history)."""
+    """The change since the previous audit of the same data (filled from the history)."""
 
     previous_at: str
     previous_overall: float
@@ -190,7 +192,7 @@ class Trend:
     fixed_findings: int = 0
     new_by_code: dict[str, int] = field(default_factory=dict)
     fixed_by_code: dict[str, int] = field(default_factory=dict)
-    #: (generated_at, overall score) of earlier audits of the same sources, oldest first.
+    #: (generated_at, overall score) of earlier audits of the same data, oldest first.
     history: list[tuple[str, float]] = field(default_factory=list)
 
 

@@ -331,14 +331,15 @@ def test_a_gated_run_keeps_its_line_and_gate(tmp_path: Path):
 
 def test_a_version_1_history_is_migrated_and_its_runs_still_read(tmp_path: Path):
     """Schema 2 adds each workflow's line and status and the run's gate: the runs a
-    version-1 file holds read back with None there, and a new run is compared with them."""
+    version-1 file holds read back with None there. Schema 3 adds what data each source
+    held, which an old run does not know: a new run is not compared with it, and says why."""
     db = tmp_path / "history.db"
     conn = connect(db)
     conn.close()
     with sqlite3.connect(db) as old:  # rebuild the file as version 1 wrote it
         old.execute("PRAGMA user_version = 0")
         for table in ("runs", "sources", "inputs", "dimension_scores", "workflow_scores",
-                      "code_counts", "finding_ids", "meta"):  # fmt: skip
+                      "code_counts", "finding_ids", "meta", "datasets"):  # fmt: skip
             old.execute(f"DROP TABLE {table}")
     conn = sqlite3.connect(db, isolation_level=None)
     try:
@@ -359,9 +360,11 @@ def test_a_version_1_history_is_migrated_and_its_runs_still_read(tmp_path: Path)
     assert old_run.workflows == {"welcome_email": (50.0, False)}
     assert old_run.ready_at == {"welcome_email": None} and old_run.gate is None
     with sqlite3.connect(db) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     now = record(hygiene.audit(crm(MONDAY), workflows=["welcome_email"]), db)
-    assert now.trend is not None and now.trend.previous_overall == 71.5
+    assert now.trend is None and now.note is not None and "run 1 audited" in now.note
+    again = record(hygiene.audit(crm(TUESDAY), workflows=["welcome_email"]), db)
+    assert again.trend is not None and again.trend.history[0][1] == list_runs(db)[1].overall
 
 
 MISSING = "email.missing"
@@ -441,7 +444,7 @@ WRITER = """
 import sys
 import numpy as np
 from hygiene.history.runs import record_snapshot
-from hygiene.history.snapshot import Snapshot
+from hygiene.history.snapshot import Dataset, Snapshot
 
 db, seed = sys.argv[1], int(sys.argv[2])
 rng = np.random.default_rng(seed)
@@ -451,7 +454,8 @@ for _ in range(8):
         generated_at="2026-11-24T10:00:00Z", source_set="crm:hubspot", overall=float(seed),
         grade="C", records=1, findings=len(ids), duplicates=0, dimensions={"validity": 1.0},
         workflows={}, counts={("email.missing", "warning"): len(ids)},
-        identities={"email.missing": ids}))
+        identities={"email.missing": ids},
+        datasets={"crm": Dataset(np.arange(100, dtype=np.int64), 100, "{}")}))
 """
 
 

@@ -174,6 +174,27 @@ def test_arbitrary_bytes_load_or_are_refused_in_one_line(data: bytes, ext: str) 
 
 
 @PROFILE
+@given(data=some_bytes, ext=st.sampled_from([".csv", ".xlsx", ".zip", ""]))
+def test_arbitrary_bytes_through_the_cli(data: bytes, ext: str) -> None:
+    """The loader test above calls load_source; this one runs `hygiene audit` and
+    `hygiene clean` on the same bytes: exit 0, 1 or 2, no traceback, outputs that parse
+    and hold no formula, the input unchanged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export{ext}"
+        path.write_bytes(data)
+        for command, out in (("audit", Path(tmp) / "audit"), ("clean", Path(tmp) / "clean")):
+            extra = ["--no-history", "--format", "html,json,xlsx,md"] if command == "audit" else []
+            code, _, err = run(command, f"x={path}", "--out", str(out), "-q", *extra)
+            assert code in (0, 1, 2), err
+            if code == 2:
+                one_line_error(err)
+            else:
+                assert "Traceback" not in err and "Exception ignored" not in err, err
+                check_outputs(out)
+        assert path.read_bytes() == data
+
+
+@PROFILE
 @given(case=hostile_csv(), redact=st.booleans())
 def test_hostile_csv_through_audit_and_clean(case: tuple[bytes, int], redact: bool) -> None:
     data, written = case

@@ -1,8 +1,8 @@
 """The audit history: one row per audit in an embedded SQLite database, and the trend.
 
 `record(audit, path)` stores an audit and returns the change since the previous audit of the
-same sources (a `hygiene.model.Trend`); `list_runs(path)` reads past runs back. The default
-database is `.hygiene/history.db` (see `default_history_path`).
+same data (a `hygiene.model.Trend`; see `snapshot.same_datasets`); `list_runs(path)` reads
+past runs back. The default database is `.hygiene/history.db` (see `default_history_path`).
 """
 
 from __future__ import annotations

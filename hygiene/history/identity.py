@@ -163,3 +163,51 @@ def finding_identities(
     if not len(findings):
         return np.empty(0, dtype=np.int64)
     return hash_identities(identity_strings(findings, sources, prepared))
+
+
+#: Keys kept of each source's records: the smallest hashes (a bottom-k sample), 8 KB a source.
+SKETCH_SIZE = 1024
+#: Share of the smaller dataset's records the other must hold for two runs of a source to be
+#: of the same dataset. Re-exports of one CRM share most records; two clients' lists ~none.
+MIN_SHARED = 0.25
+
+
+def record_keys(source: Source, emails: pd.Series | None) -> pa.Array:
+    """Each record's keys: "id:<record id>" and "em:<normalised email>" (the empty left out).
+    Both, so a dataset re-imported under new ids (or with fixed addresses) still matches."""
+    parts: list[pa.Array] = []
+    col = source.column_for("record_id")
+    if col is not None:
+        parts.append(_prefixed("id:", _large(source.data[col])))
+    if emails is not None:
+        parts.append(_prefixed("em:", _large(emails)))
+    if not parts:
+        return pa.array([], _LARGE)
+    keys = pa.concat_arrays(parts)
+    return keys.filter(keys.is_valid())
+
+
+def sketch(keys: pa.Array, size: int = SKETCH_SIZE) -> tuple[np.ndarray, int]:
+    """(the `size` smallest distinct key hashes, sorted; the number of distinct keys)."""
+    if not len(keys):
+        return np.empty(0, dtype=np.int64), 0
+    hashed = np.unique(hash_identities(keys))
+    return hashed[:size], len(hashed)
+
+
+def shared_share(
+    a: np.ndarray, n_a: int, b: np.ndarray, n_b: int, size: int = SKETCH_SIZE
+) -> float:
+    """Estimated share of the smaller key set found in the other, from two bottom-k sketches.
+
+    The `size` smallest hashes of the union are a uniform sample of it; the share of them in
+    both sketches estimates the Jaccard index J, and |A n B| = J (|A| + |B|) / (1 + J).
+    Exact when both sets are smaller than `size`.
+    """
+    if not n_a or not n_b:
+        return 0.0
+    union = np.union1d(a, b)[:size]
+    both = np.isin(union, a, assume_unique=True) & np.isin(union, b, assume_unique=True)
+    jaccard = float(both.sum()) / len(union)
+    shared = jaccard * (n_a + n_b) / (1 + jaccard)
+    return min(1.0, shared / min(n_a, n_b))

@@ -1,7 +1,7 @@
 """Writing a run into the history and reading runs back.
 
 `record` stores one audit in one transaction and returns the change since the previous
-audit of the same sources; `list_runs` and `load_snapshot` read what `hygiene history` shows.
+audit of the same data; `list_runs` and `load_snapshot` read what `hygiene history` shows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model import Trend
-from .snapshot import TREND_POINTS, InputFile, Snapshot, compare, snapshot
+from .snapshot import (
+    TREND_POINTS,
+    Dataset,
+    InputFile,
+    Snapshot,
+    compare,
+    same_datasets,
+    snapshot,
+)
 from .store import opened, transaction
 
 if TYPE_CHECKING:
@@ -24,15 +32,19 @@ if TYPE_CHECKING:
 
 #: On-disk form of a code's identity hashes: sorted distinct little-endian int64.
 _ID_DTYPE = np.dtype("<i8")
+#: Earlier runs of the same sources and workflows searched for one of the same data.
+CANDIDATES = 100
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """The run just stored, and the change since the previous audit of the same sources."""
+    """The run just stored, and the change since the previous audit of the same data."""
 
     run_id: int
     path: Path
     trend: Trend | None
+    #: Why there is no trend, when there is none (no earlier run, or none of the same data).
+    note: str | None = None
 
 
 def _insert(
@@ -83,6 +95,13 @@ def _insert(
         ],
     )
     conn.executemany(
+        "INSERT INTO datasets (run_id, name, distinct_keys, keys, columns) VALUES (?,?,?,?,?)",
+        [
+            (run_id, n, d.distinct, d.keys.astype(_ID_DTYPE, copy=False).tobytes(), d.columns)
+            for n, d in snap.datasets.items()
+        ],
+    )
+    conn.executemany(
         "INSERT INTO code_counts (run_id, code, severity, findings) VALUES (?,?,?,?)",
         [(run_id, c, s, n) for (c, s), n in snap.counts.items()],
     )
@@ -103,16 +122,44 @@ def _workflow_key(snap: Snapshot) -> str:
     return json.dumps(sorted(snap.workflows))
 
 
-def _previous_id(conn: sqlite3.Connection, snap: Snapshot) -> int | None:
-    """The last run of the same sources and the same workflows: a nightly audit of every
-    workflow and a pre-launch check of one share a database, and each is compared with its
-    own kind only (the workflows decide which fields are required, so another kind's
-    findings would read as new or fixed when they were simply not checked)."""
-    row = conn.execute(
-        "SELECT id FROM runs WHERE source_set = ? AND workflows = ? ORDER BY id DESC LIMIT 1",
-        (snap.source_set, _workflow_key(snap)),
-    ).fetchone()
-    return None if row is None else int(row[0])
+def _datasets(conn: sqlite3.Connection, run_id: int) -> dict[str, Dataset]:
+    return {
+        str(n): Dataset(np.frombuffer(k, dtype=_ID_DTYPE).astype(np.int64), int(d), str(c))
+        for n, d, k, c in conn.execute(
+            "SELECT name, distinct_keys, keys, columns FROM datasets WHERE run_id = ?",
+            (run_id,),
+        )
+    }
+
+
+def _previous_id(conn: sqlite3.Connection, snap: Snapshot) -> tuple[int | None, str | None]:
+    """The last run of the same data (`same_datasets`) and the same workflows, or None and
+    why there is none.
+
+    The same workflows: a nightly audit of every workflow and a pre-launch check of one share
+    a database, and the workflows decide which fields are required. The same data: another
+    client's export audited under the same source name is not an earlier state of this one.
+    """
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT id FROM runs WHERE source_set = ? AND workflows = ? ORDER BY id DESC"
+            " LIMIT ?",
+            (snap.source_set, _workflow_key(snap), CANDIDATES),
+        )
+    ]
+    for run_id in ids:
+        if same_datasets(snap.datasets, _datasets(conn, run_id)):
+            return run_id, None
+    names = ", ".join(f"{n} ({p})" for n, (p, _) in snap.sources.items())
+    if not ids:
+        return None, f"no earlier audit of {names} with these workflows; the trend starts here"
+    runs = ", ".join(str(i) for i in sorted(ids)[-5:])
+    return None, (
+        f"no earlier audit of the same data: run{'s' if len(ids) > 1 else ''} {runs} audited "
+        f"{names} with other records (or before crm-hygiene kept what the data was), so they "
+        "are not compared with this one; the trend starts here"
+    )
 
 
 def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True) -> Snapshot:
@@ -169,6 +216,7 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
             )
         },
         identities=ids,
+        datasets=_datasets(conn, run_id) if identities else {},
         sources={
             n: (p, int(r))
             for n, p, r in conn.execute(
@@ -187,36 +235,42 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
 
 
 def _earlier(conn: sqlite3.Connection, previous: Snapshot) -> list[tuple[str, float]]:
-    """(generated_at, overall) of `previous` and the runs before it of its kind, oldest first."""
-    rows = conn.execute(
-        "SELECT generated_at, overall FROM runs WHERE source_set = ? AND workflows = ?"
-        " AND id <= ? ORDER BY id DESC LIMIT ?",
-        (previous.source_set, _workflow_key(previous), previous.run_id, TREND_POINTS),
-    ).fetchall()
-    return [(str(t), float(v)) for t, v in reversed(rows)]
+    """(generated_at, overall) of `previous` and the runs it was compared with in turn (the
+    same data and workflows), oldest first."""
+    points: list[tuple[str, float]] = []
+    run_id: int | None = previous.run_id
+    while run_id is not None and len(points) < TREND_POINTS:
+        row = conn.execute(
+            "SELECT generated_at, overall, previous_id FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            break
+        points.append((str(row[0]), float(row[1])))
+        run_id = None if row[2] is None or int(row[2]) >= run_id else int(row[2])
+    return points[::-1]
 
 
 def record_snapshot(path: Path | str, snap: Snapshot) -> Recorded:
-    """Store `snap` and compare it with the previous run of the same sources, in one
+    """Store `snap` and compare it with the previous run of the same data, in one
     transaction: a concurrent run lands wholly before or wholly after this one."""
     with opened(path) as conn, transaction(conn):
-        prev_id = _previous_id(conn, snap)
+        prev_id, note = _previous_id(conn, snap)
         trend = None
         if prev_id is not None:
             previous = load_snapshot(conn, prev_id)
             trend = compare(snap, previous, _earlier(conn, previous))
         run_id = _insert(conn, snap, prev_id, trend)
-    return Recorded(run_id=run_id, path=Path(path), trend=trend)
+    return Recorded(run_id=run_id, path=Path(path), trend=trend, note=note)
 
 
 def record(audit: Audit, path: Path | str) -> Recorded:
     """Add `audit` to the history at `path` (created if missing); returns the run and the
-    change since the previous audit of the same sources (None for the first one)."""
+    change since the previous audit of the same data (None, with a note, when there is none)."""
     return record_snapshot(path, snapshot(audit))
 
 
 def trend_for(path: Path | str, run_id: int) -> Trend | None:
-    """The change a stored run made against the run before it with the same sources."""
+    """The change a stored run made against the run it was compared with (the same data)."""
     with opened(path, create=False) as conn:
         current = load_snapshot(conn, run_id)
         if current.previous_id is None:

@@ -49,7 +49,7 @@ def run_dict(snap: Snapshot) -> dict[str, Any]:
         "counts": [
             {"code": c, "severity": s, "findings": n} for (c, s), n in sorted(snap.counts.items())
         ],
-        # Against the previous audit of the same sources; null for the first one.
+        # Against the previous audit of the same data and workflows; null when there is none.
         "previous_run": snap.previous_id,
         "change": {
             "overall": snap.overall_change,
@@ -89,7 +89,7 @@ def _spans(ids: Sequence[int]) -> str:
 
 def workflow_lines(runs: Sequence[Snapshot]) -> list[str]:
     """Which workflows each run scored, one line per set of workflows: a run's trend is
-    against the last run of the same sources and the same workflows."""
+    against the last run of the same data and the same workflows."""
     sets: dict[tuple[str, ...], list[Snapshot]] = {}
     for snap in runs:
         sets.setdefault(tuple(sorted(snap.workflows)), []).append(snap)

@@ -6,16 +6,27 @@ pure function of two snapshots and can be tested without SQLite.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from ..arrays import distinct
-from ..model import Trend
-from .identity import file_sha256, finding_identities, source_set
+from ..model import Source, Trend
+from .identity import (
+    MIN_SHARED,
+    email_lookup,
+    file_sha256,
+    finding_identities,
+    record_keys,
+    shared_share,
+    sketch,
+    source_set,
+)
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -32,6 +43,38 @@ class InputFile:
     path: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What tells one source's data from another's under the same name: a sample of its
+    record keys (see `hygiene.history.identity.sketch`) and, for a source with neither ids
+    nor emails, its mapped columns."""
+
+    keys: np.ndarray
+    distinct: int
+    #: JSON of the column -> field map, keys sorted.
+    columns: str
+
+    def same_as(self, other: Dataset) -> bool:
+        """True when both hold mostly the same records (or, with no keys, the same columns)."""
+        if not self.distinct and not other.distinct:
+            return self.columns == other.columns
+        share = shared_share(self.keys, self.distinct, other.keys, other.distinct)
+        return share >= MIN_SHARED
+
+
+def dataset(source: Source, emails: pd.Series | None) -> Dataset:
+    keys, distinct = sketch(record_keys(source, emails))
+    return Dataset(keys, distinct, json.dumps(dict(sorted(source.columns.items()))))
+
+
+def same_datasets(now: Mapping[str, Dataset], before: Mapping[str, Dataset]) -> bool:
+    """Two runs of the same sources audited the same data: each source holds mostly the same
+    records as before. A run recorded before schema 3 has no datasets: it matches nothing."""
+    return bool(now) and set(now) == set(before) and all(
+        d.same_as(before[n]) for n, d in now.items()
+    )
 
 
 @dataclass
@@ -62,6 +105,8 @@ class Snapshot:
     status: dict[str, str | None] = field(default_factory=dict)
     #: The run's --fail-under gate: (threshold, passed), or None when there was none.
     gate: tuple[float, bool] | None = None
+    #: source name -> what its records were (empty: recorded before schema 3)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
     #: Set on runs read back from the history: their id, and the change against the
     #: previous run of the same sources (None for the first).
     run_id: int | None = None
@@ -104,6 +149,7 @@ def snapshot(audit: Audit) -> Snapshot:
     hashes = finding_identities(findings, audit.sources, audit.prepared)
     codes = findings["code"].to_numpy(dtype=object)
     counts = findings.groupby(["code", "severity"], sort=True).size()
+    emails_of = email_lookup(audit.sources, audit.prepared)
     s = audit.score
     return Snapshot(
         generated_at=audit.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -123,6 +169,7 @@ def snapshot(audit: Audit) -> Snapshot:
         ready_at={k: float(w.ready_at) for k, w in s.workflows.items()},
         status={k: w.status for k, w in s.workflows.items()},
         gate=None if s.gate is None else (float(s.gate.threshold), bool(s.gate.passed)),
+        datasets={x.name: dataset(x, emails_of(x.name)) for x in audit.sources},
     )
 
 

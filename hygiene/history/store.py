@@ -126,8 +126,30 @@ def _v2(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+# Version 3: what each source's data was (hygiene.history.snapshot.Dataset): a run is
+# compared only with an earlier run of the same datasets, not of the same source names.
+# `keys` holds the sorted key hashes as little-endian int64, `distinct` how many keys the
+# source had, `columns` its column map as JSON. Runs recorded before have no rows here and
+# are compared with nothing (nothing says which data they audited).
+_SCHEMA_V3 = """
+CREATE TABLE datasets (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    distinct_keys INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    columns TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+"""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Version 3: each source's dataset identity."""
+    conn.execute(_SCHEMA_V3)
+
+
 #: MIGRATIONS[i] takes a database from schema version i to i + 1; append, never edit.
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

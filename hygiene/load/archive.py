@@ -133,7 +133,9 @@ def read_zip(
             if not data.strip():
                 continue  # Mailchimp writes an empty file for a status with no members
             shown = f"{path.name}/{info.filename}"
-            tables.append(read_csv_bytes(data, shown, f"{path}/{info.filename}"))
+            table = read_csv_bytes(data, shown, f"{path}/{info.filename}")
+            table.bytes_read = len(data)
+            tables.append(table)
     if not tables:
         raise InputError(path, "every CSV in the ZIP is empty", "export the audience again")
     return tables

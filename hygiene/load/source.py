@@ -21,6 +21,7 @@ from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
 from .inputs import HEAD, Input, open_input, shown_name
 from .joined import warn_mixed_headers
+from .limits import Read, check_records
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
 from .sniff import EMPTY, sniff_kind
@@ -36,10 +37,14 @@ SURE_PLATFORM = 0.8
 
 def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
     """Load every spec; one thread per source (reading is mostly pyarrow and zlib, which
-    release the GIL). The first failing spec, in order, raises."""
+    release the GIL). The first failing spec, in order, raises; so do more records than the
+    bytes read allow (`hygiene.load.limits`), before any step that grows with records."""
     if serial:
-        return [load_source(spec) for spec in specs]
-    return parallel_map(load_source, specs, len(specs))
+        sources = [load_source(spec) for spec in specs]
+    else:
+        sources = parallel_map(load_source, specs, len(specs))
+    check_records([Read(s.rows, s.bytes_read, s.paths) for s in sources])
+    return sources
 
 
 def load_source(spec: SourceSpec) -> Source:
@@ -84,6 +89,7 @@ def load_source(spec: SourceSpec) -> Source:
         confidence=confidence,
         paths=paths,
         platform_confidence=platform_conf,
+        bytes_read=sum(t.bytes_read for t in tables),
     )
     source.date_orders, undecided = _date_orders(source, spec.date_order)
     notes = [f for f in (_ragged_findings(source, tables, offsets),
@@ -198,9 +204,13 @@ def read_path(path: Path, sheet: str | None = None) -> tuple[str, list[Table]]:
     """
     opened = open_input(path)
     try:
-        return _read_opened(opened, sheet)
+        kind, tables = _read_opened(opened, sheet)
     finally:
         opened.close()
+    # Each file alone first, before joining and mapping grow with its records.
+    check_records([Read(sum(len(t.data) for t in tables), sum(t.bytes_read for t in tables),
+                        [path])])  # fmt: skip
+    return kind, tables
 
 
 def _read_opened(opened: Input, sheet: str | None) -> tuple[str, list[Table]]:
@@ -215,12 +225,19 @@ def _read_opened(opened: Input, sheet: str | None) -> tuple[str, list[Table]]:
             raise InputError(f"{path}#{sheet}", "a ZIP archive has no sheets", "drop the '#' part")
         return "zip", read_zip(path, source=opened.file())
     if kind in ("zip", "workbook"):
-        return "workbook", read_workbook(path, sheet, shown_name(path), source=opened.file())
+        fh = opened.file()
+        sheets = read_workbook(path, sheet, shown_name(path), source=fh)
+        if sheets:
+            sheets[0].bytes_read = fh.seek(0, 2)
+        return "workbook", sheets
     if sheet is not None:
         raise InputError(
             f"{path}#{sheet}", "only a workbook has sheets", "drop the '#' part for a CSV file"
         )
-    return "csv", [read_csv_bytes(opened.read_all(), shown_name(path), path)]
+    data = opened.read_all()
+    table = read_csv_bytes(data, shown_name(path), path)
+    table.bytes_read = len(data)
+    return "csv", [table]
 
 
 #: Fields that already say whether a row may be mailed: a file mapping one keeps its own word.

@@ -42,6 +42,9 @@ class Table:
     sheet: str | None = None
     header_width: int = 0
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    #: Bytes read to make it (a ZIP member's unpacked bytes; a workbook's file on its first
+    #: sheet): what the record limit (hygiene.load.limits) weighs the records against.
+    bytes_read: int = 0
 
 
 def clean_headers(raw: Sequence[object]) -> list[str]:

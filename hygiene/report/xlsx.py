@@ -30,7 +30,7 @@ from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
 from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
-from .options import ReportOptions
+from .options import ReportOptions, source_sheet_rows
 from .redact import mask_series, redact_findings
 from .xlsx_rows import RowWriter
 
@@ -297,7 +297,8 @@ def _source_sheet(
     rows: RowWriter,
 ) -> None:
     src = audit.sources[index]
-    positions = _source_rows(audit, src.name, src.rows, refs, options.xlsx_source_rows)
+    cap = source_sheet_rows(options, src.rows, len(src.data.columns))
+    positions = _source_rows(audit, src.name, src.rows, refs, cap)
     labels = codes_per_row(audit.findings, src.name, positions)
     multi_file = len(src.files) > 1
     own = ["Row", *(["File"] if multi_file else []), "Findings"]
@@ -400,10 +401,12 @@ def write_xlsx(audit: Audit, path: Path, options: ReportOptions | None = None) -
     taken = {r.casefold() for r in RESERVED}
     titles = [sheet_name(s.name, taken) for s in audit.sources]
     for s in audit.sources:
-        if s.rows > options.xlsx_source_rows:
+        cap = source_sheet_rows(options, s.rows, len(s.data.columns))
+        if s.rows > cap:
             notes.append(
-                f"Sheet of {s.name}: {s.rows:,} rows is more than {options.xlsx_source_rows:,}, "
-                "so it lists only the rows with findings or duplicates."
+                f"Sheet of {s.name}: {s.rows:,} rows of {len(s.data.columns):,} columns is "
+                f"more than the {cap:,} rows (at most {options.xlsx_source_cells:,} cells) a "
+                "sheet lists, so it lists only the rows with findings or duplicates."
             )
     if options.redact:
         notes.append("Emails, phone numbers and names are masked (--redact).")
