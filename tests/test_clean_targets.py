@@ -458,3 +458,26 @@ def test_esp_target_suppresses_rows_without_an_address(tmp_path):
     supp = read(result.out_dir / "suppression.csv")
     assert supp[["Reason", "Record ID", "Email"]].values.tolist() == [["missing", "2", ""]]
     assert read(result.out_dir / "cleaned_crm.csv")["Email"].tolist() == ["ann@brightwave.io"]
+
+
+@pytest.mark.parametrize(
+    ("email", "unsubscribed", "rule"),
+    [
+        ("gus@@ip.com", "false", "suppress.invalid"),  # the new-user trial's case
+        ("ann lee@acme-corp.com", "false", "suppress.invalid"),  # a space in the local part
+        ("test@test.com", "false", "suppress.placeholder"),
+        ("ann@mailinator.com", "false", "suppress.disposable"),
+        ("bo@acme.com", "true", "suppress.unsubscribed"),
+    ],
+)
+def test_a_marked_row_says_why_it_was_suppressed(tmp_path, email, unsubscribed, rule):
+    """changes.csv names the suppression reason of a row made non-marketing; an invalid
+    address is no opt-out of the person."""
+    rows = [HUBSPOT[0], ["301", "Gus", "Ip", email, "", "", "", "", "", "Marketing contact",
+                         unsubscribed, ""]]
+    result = run(write_csv(tmp_path / "hubspot_contacts.csv", rows), tmp_path / "out",
+                 target="hubspot")
+    changes = read(result.out_dir / "changes.csv")
+    marked = changes[changes["column"] == "Marketing contact status"]
+    assert marked["rule"].tolist() == [rule]
+    assert marked["new"].tolist() == ["Non-marketing contact"]
