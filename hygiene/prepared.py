@@ -224,6 +224,15 @@ class Prepared:
         order = self.source.date_orders.get(str(self.source.column_for(field)))
         return self.memo(("dates", field), lambda: nz.parse_dates(v, order))
 
+    def month_days(self, field: str) -> pd.Series | None:
+        """ "--MM-DD" where the field holds a month and day with no year (a Mailchimp
+        Birthday "04/15"), NaN elsewhere; no year is ever supplied."""
+        v = self.value(field)
+        if v is None:
+            return None
+        order = self.source.date_orders.get(str(self.source.column_for(field)))
+        return self.memo(("month_days", field), lambda: nz.month_day(v, order))
+
     def bools(self, field: str) -> pd.Series | None:
         v = self.value(field)
         if v is None:

@@ -122,7 +122,12 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "birth_date",
         ("birth_date",),
-        ("birth date differs", "birth date one typo apart", "birth date equal"),
+        (
+            "birth date differs",
+            "birth date one typo apart",
+            "birthday (month and day) equal, one has no year",
+            "birth date equal",
+        ),
     ),
 )
 
@@ -353,13 +358,24 @@ def _place(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
 def _birth_date(f: Features, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     col = f.cols["birth_date"]
     g = _edit1(f, "birth_date", li, ri)
-    # Day and month transposed (05/04 vs 04/05) is the classic date-entry slip.
-    parts = pd.Series(col.vocab.tolist(), dtype=object).str.extract(r"^(\d{4})-(\d{2})-(\d{2})$")
+    g[g == 2] = 3
+    # Values are "YYYY-MM-DD", or "--MM-DD" for a birthday with no year (year -2 below).
+    parts = pd.Series(col.vocab.tolist(), dtype=object).str.extract(
+        r"^(\d{4}|--)-?(\d{2})-(\d{2})$"
+    )
+    parts[0] = parts[0].replace("--", "-2")
     ymd = parts.fillna(-1).astype(np.int64).to_numpy()
-    todo = np.flatnonzero(g == 0)
+    todo = np.flatnonzero((g == 0) | (g == 1))
     a, b = ymd[col.codes[li][todo]], ymd[col.codes[ri][todo]]
+    # A birthday with no year agrees with a birth date on the same month and day, and
+    # disagrees with one on another: the year is unknown, never guessed.
+    no_year = ((a[:, 0] == -2) != (b[:, 0] == -2)) & (a[:, 0] != -1) & (b[:, 0] != -1)
+    g[todo[no_year]] = np.where((a[no_year, 1] == b[no_year, 1]) & (a[no_year, 2] == b[no_year, 2]),
+                                2, 0)
+    # Day and month transposed (05/04 vs 04/05) is the classic date-entry slip.
     flip = (a[:, 0] >= 0) & (a[:, 0] == b[:, 0]) & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
-    g[todo[flip]] = 1
+    flip |= (a[:, 0] == -2) & (b[:, 0] == -2) & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+    g[todo[flip & ~no_year & (g[todo] == 0)]] = 1
     return g
 
 
