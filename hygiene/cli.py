@@ -232,7 +232,8 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     "targets",
     multiple=True,
     metavar="[NAME=]PLATFORM",
-    help="Import format: hubspot, salesforce, mailchimp, klaviyo, generic; for every source "
+    help="Import format: hubspot, salesforce, salesforce_lead, mailchimp, klaviyo, "
+    "activecampaign, pipedrive, zoho, generic (rules/targets/); for every source "
     "or NAME=PLATFORM for one (default: each source's own platform).",
 )
 @click.option(
