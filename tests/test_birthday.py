@@ -139,3 +139,18 @@ def test_a_mailchimp_birthday_column_is_read_and_cleaned_as_written(tmp_path: Pa
     assert cleaned == [r["Birthday"] for r in rows]
     changes = pd.read_csv(out.out_dir / "changes.csv", dtype=str, keep_default_na=False)
     assert "Birthday" not in set(changes["column"])
+
+
+def test_a_birthday_without_a_year_is_no_blocking_key():
+    """One in 366 people share a month and day: blocking on it would pair a whole audience.
+    Only full birth dates make the birth_full key the birth blocking rules use."""
+    from hygiene.match.blocking import DEFAULT_RULES, rule_key
+
+    data = {"First Name": ["Ann", "Ann", "Ann"], "Last Name": ["Lee", "Lo", "Li"],
+            "Birthday": ["04/15", "04/15", "1980-04-15"]}
+    f = encode_frames([prepare(make_source("crm", data, CONTACT))], ["crm"])
+    birth = f.derived["birth_full"].codes
+    assert birth[0] < 0 and birth[1] < 0 and birth[2] >= 0
+    rule = next(r for r in DEFAULT_RULES if r.name == "birth_name")
+    key, _ = rule_key(f, rule.keys)
+    assert (key[:2] < 0).all()
