@@ -328,6 +328,8 @@ def clean_cmd(
         f"{counted(summary['changes'], 'cell')} changed; suppression: {reasons or 'none'}"
     )
     click.echo("every input row accounted for")
+    for name, cols in summary.get("left_out_columns", {}).items():
+        click.echo(f"{name}: left out, read-only in its target: {', '.join(cols)}")
     for p in result.files:
         click.echo(f"wrote {p}")
     if result.decisions_path is not None and review is not None:
