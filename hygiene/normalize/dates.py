@@ -248,7 +248,8 @@ def month_day(s: pd.Series, order: str | None = None) -> pd.Series:
         raise ValueError(f"date order must be one of {', '.join(ORDERS)}, not {order!r}")
     values = nullify(s)
     if order is None:
-        day_first = _day_first(values.dropna()) is True
+        distinct = pd.Series(pc.unique(flat(arrow(values))).to_pandas(), dtype=values.dtype)
+        day_first = _day_first(distinct.dropna()) is True
     else:
         day_first = order == "dmy"
     return unique_map(values, partial(_month_day_unique, day_first=day_first))
