@@ -230,7 +230,8 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     "targets",
     multiple=True,
     metavar="[NAME=]PLATFORM",
-    help="Import format: hubspot, salesforce, mailchimp, klaviyo, generic; for every source "
+    help="Import format: hubspot, salesforce, salesforce_lead, mailchimp, klaviyo, "
+    "activecampaign, pipedrive, zoho, generic (rules/targets/); for every source "
     "or NAME=PLATFORM for one (default: each source's own platform).",
 )
 @click.option(
@@ -325,6 +326,8 @@ def clean_cmd(
         f"{counted(summary['changes'], 'cell')} changed; suppression: {reasons or 'none'}"
     )
     click.echo("every input row accounted for")
+    for name, cols in summary.get("left_out_columns", {}).items():
+        click.echo(f"{name}: left out, read-only in its target: {', '.join(cols)}")
     for p in result.files:
         click.echo(f"wrote {p}")
     if result.decisions_path is not None and review is not None:

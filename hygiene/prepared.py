@@ -147,11 +147,33 @@ class Prepared:
         regions to read a number in when its row has no country (a US-heavy list's
         "(415) 555-2671" is a US number, a French member's "04 94 96 58 71" French)."""
         alpha2 = self.country_alpha2()
-        regions = [self.region] if self.region else []
+        default = self.default_region()
+        regions = [default] if default else []
         if alpha2 is not None:
             share = alpha2.value_counts(normalize=True)
-            regions += [str(r) for r, v in share.items() if v >= min_share]
+            # Ties by code: the list must not depend on which country comes first.
+            ranked = sorted(share.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            regions += [str(r) for r, v in ranked if v >= min_share]
         return list(dict.fromkeys(regions))[:limit]
+
+    def region_guess(self) -> nz.RegionGuess | None:
+        """With no --region: the country of the calling code most of this source's numbers
+        written with one carry, when clearly dominant (`nz.dominant_region`)."""
+        if self.region:
+            return None
+
+        def compute() -> nz.RegionGuess | None:
+            values = [v for v in (self.value(f) for f in ("phone", "mobile_phone"))
+                      if v is not None]
+            return nz.dominant_region(values)
+
+        return self.memo("region_guess", compute)
+
+    def default_region(self) -> str | None:
+        """Where a number without a country code on a row without a country is read:
+        --region, else the region the source's own numbers show (`region_guess`)."""
+        guess = self.region_guess()
+        return self.region or (guess.region if guess is not None else None)
 
     def state(self) -> pd.DataFrame | None:
         """Columns code (ISO 3166-2), style; the row's country disambiguates."""
@@ -163,7 +185,7 @@ class Prepared:
     def phone(self, field: str = "phone") -> pd.DataFrame | None:
         """Columns e164, valid, region; numbers without +cc read in the row's country.
 
-        A row with no country is read in `region` (--region); a number that is not valid
+        A row with no country is read in `default_region()`; a number that is not valid
         there is tried in the source's other common countries before it counts as invalid.
         """
         v = self.value(field)
@@ -172,9 +194,10 @@ class Prepared:
 
         def compute() -> pd.DataFrame:
             alpha2 = self.country_alpha2()
-            region: str | pd.Series | None = self.region
+            default = self.default_region()
+            region: str | pd.Series | None = default
             if alpha2 is not None:
-                region = alpha2.fillna(self.region) if self.region else alpha2
+                region = alpha2.fillna(default) if default else alpha2
             parsed = nz.normalize_phone(v, region)
             unknown = alpha2.isna() if alpha2 is not None else pd.Series(True, index=v.index)
             for candidate in self.likely_regions():
@@ -200,6 +223,15 @@ class Prepared:
             return None
         order = self.source.date_orders.get(str(self.source.column_for(field)))
         return self.memo(("dates", field), lambda: nz.parse_dates(v, order))
+
+    def month_days(self, field: str) -> pd.Series | None:
+        """ "--MM-DD" where the field holds a month and day with no year (a Mailchimp
+        Birthday "04/15"), NaN elsewhere; no year is ever supplied."""
+        v = self.value(field)
+        if v is None:
+            return None
+        order = self.source.date_orders.get(str(self.source.column_for(field)))
+        return self.memo(("month_days", field), lambda: nz.month_day(v, order))
 
     def bools(self, field: str) -> pd.Series | None:
         v = self.value(field)

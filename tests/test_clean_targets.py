@@ -129,7 +129,6 @@ def test_suppression_file_in_the_target_format(export, tmp_path, target, rows):
     ("target", "header", "value"),
     [
         ("hubspot", "Marketing contact status", "Non-marketing contact"),
-        ("hubspot", "Unsubscribed from all email", "true"),
         ("salesforce", "HasOptedOutOfEmail", "true"),
         ("generic", "Unsubscribed from all email", "true"),
     ],
@@ -141,12 +140,56 @@ def test_opt_outs_are_marked_in_the_targets_own_fields(export, tmp_path, target,
     )
     assert data.loc["102", header] == value  # 102 opted out
     assert data.loc["101", header] != value  # 101 did not
-    # Every cell the marking changed is in changes.csv under its rule.
+    # Every cell the marking changed is in changes.csv, labelled by why the row was
+    # suppressed: 102 unsubscribed, 104's placeholder address is no opt-out.
     changes = read(result.out_dir / "changes.csv")
-    marked = changes[changes["rule"].str.contains("suppress.opt_out")]
-    assert set(marked["record_id"]) <= {"102", "104"}
+    marked = changes[changes["rule"].str.contains("suppress.")]
+    assert not changes["rule"].str.contains("suppress.opt_out").any()
+    why = dict(zip(marked["record_id"], marked["rule"], strict=True))
+    assert set(why) <= {"102", "104"}
+    assert {why.get("102", "suppress.unsubscribed"), why.get("104", "suppress.placeholder")} == {
+        "suppress.unsubscribed", "suppress.placeholder"}
     if header in HUBSPOT[0] and HUBSPOT[2][HUBSPOT[0].index(header)] != value:
         assert "102" in set(marked["record_id"])
+
+
+def test_hubspot_read_only_properties_are_left_out(export, tmp_path):
+    """HubSpot keeps "Unsubscribed from all email" and "Opted out of email: <type>" read-only
+    (hs_email_optout, hs_email_optout_<id>): the cleaned contacts file carries no value into
+    them; the opt-out travels through the opt-out list import (suppression_hubspot.csv)."""
+    rows = [[*r, t] for r, t in zip(HUBSPOT, ["Opted out of email: Marketing Information",
+                                             "false", "true", "", ""], strict=True)]
+    path = write_csv(tmp_path / "hubspot_contacts.csv", rows)
+    result = run(path, tmp_path / "out", target="hubspot")
+    data = read(result.out_dir / "cleaned_crm.csv").set_index("Record ID")
+    assert "Unsubscribed from all email" not in data.columns
+    assert not [c for c in data.columns if c.startswith("Opted out of email")]
+    assert data.loc["102", "Marketing contact status"] == "Non-marketing contact"
+    assert read(result.out_dir / "suppression_hubspot.csv")["Email"].tolist() == ["bo@acme.com"]
+    summary = json.loads((result.out_dir / "clean_summary.json").read_text())
+    assert summary["left_out_columns"] == {
+        "crm": ["Unsubscribed from all email", "Opted out of email: Marketing Information"]}
+    changes = read(result.out_dir / "changes.csv")
+    assert not changes["column"].isin(summary["left_out_columns"]["crm"]).any()
+    # Cleaned for Salesforce, the same column is HasOptedOutOfEmail, which Data Loader sets.
+    sf = run(path, tmp_path / "sf", target="salesforce")
+    assert "HasOptedOutOfEmail" in read(sf.out_dir / "cleaned_crm.csv").columns
+
+
+def test_a_target_may_not_mark_opt_outs_in_a_read_only_property(tmp_path, monkeypatch):
+    import hygiene.clean.targets as targets
+
+    (tmp_path / "targets").mkdir()
+    (tmp_path / "targets" / "mine.yaml").write_text(
+        "kind: crm\nheaders: {unsubscribed: Unsubscribed}\n"
+        "opt_out: {unsubscribed: {value: 'true'}}\nread_only: [Unsub*]\n", encoding="utf-8")
+    monkeypatch.setattr(targets, "rules_dir", lambda: tmp_path)
+    targets.load_target.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="read_only"):
+            targets.load_target("mine")
+    finally:
+        targets.load_target.cache_clear()
 
 
 def test_ids_of_another_platform_never_land_in_the_id_column(export, tmp_path):
@@ -415,3 +458,26 @@ def test_esp_target_suppresses_rows_without_an_address(tmp_path):
     supp = read(result.out_dir / "suppression.csv")
     assert supp[["Reason", "Record ID", "Email"]].values.tolist() == [["missing", "2", ""]]
     assert read(result.out_dir / "cleaned_crm.csv")["Email"].tolist() == ["ann@brightwave.io"]
+
+
+@pytest.mark.parametrize(
+    ("email", "unsubscribed", "rule"),
+    [
+        ("gus@@ip.com", "false", "suppress.invalid"),  # the new-user trial's case
+        ("ann lee@acme-corp.com", "false", "suppress.invalid"),  # a space in the local part
+        ("test@test.com", "false", "suppress.placeholder"),
+        ("ann@mailinator.com", "false", "suppress.disposable"),
+        ("bo@acme.com", "true", "suppress.unsubscribed"),
+    ],
+)
+def test_a_marked_row_says_why_it_was_suppressed(tmp_path, email, unsubscribed, rule):
+    """changes.csv names the suppression reason of a row made non-marketing; an invalid
+    address is no opt-out of the person."""
+    rows = [HUBSPOT[0], ["301", "Gus", "Ip", email, "", "", "", "", "", "Marketing contact",
+                         unsubscribed, ""]]
+    result = run(write_csv(tmp_path / "hubspot_contacts.csv", rows), tmp_path / "out",
+                 target="hubspot")
+    changes = read(result.out_dir / "changes.csv")
+    marked = changes[changes["column"] == "Marketing contact status"]
+    assert marked["rule"].tolist() == [rule]
+    assert marked["new"].tolist() == ["Non-marketing contact"]

@@ -340,6 +340,24 @@ def test_a_country_misspelt_inside_mailchimps_address_is_checked(
         assert row["message"].endswith("is not a known country")
 
 
+@pytest.mark.parametrize("cc", ["", "GB", "US"])
+def test_the_address_country_is_checked_beside_mailchimps_cc_column(tmp_path: Path, cc):
+    """A real member export keeps its CC column (where the member signed up from, Mailchimp
+    Help "Export your audience"): "Untied Kingdom" typed in the Address is still checked."""
+    mc = EXPORTS["mailchimp-cleaned"]
+    headers = tuple(h for h in mc.headers if not h.startswith("CLEAN_"))
+    path = write_export(tmp_path / "subscribed_members_export_1.csv", headers, [
+        {"Email Address": "ann@acme-corp.com", "CC": cc,
+         "Address": "1 High St    Leeds    LS1 4AP  Untied Kingdom"},
+        {"Email Address": "bo@acme-corp.com", "CC": cc,
+         "Address": "12 Main St  Omaha  NE  68102  US"},
+    ])
+    result = hygiene.audit(f"esp={path}", match=False, decisions=False)
+    found = result.findings[(result.findings["code"] == "field.unknown_value")
+                            & (result.findings["column"] == "Address")]
+    assert found["suggestion"].tolist() == ["United Kingdom"]
+
+
 @settings(max_examples=40, deadline=None)
 @given(name=st.sampled_from(sorted(EXPORTS)), rnd=st.randoms())
 def test_detection_does_not_depend_on_column_order(name, rnd):

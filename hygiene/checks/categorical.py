@@ -125,14 +125,16 @@ def unknown_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Da
         pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
         pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
         frames.append(hits(pos, field, kind=field))
-    if "country" in rule.fields and prep.value("country") is None:
+    if "country" in rule.fields:
+        # Whatever the country column says: Mailchimp's CC is where a subscriber signed up
+        # from, not the country typed into the Address.
         frames.append(_unknown_address_country(prep))
     return pd.concat(frames, ignore_index=True) if frames else no_hits()
 
 
 def _unknown_address_country(prep: Prepared) -> pd.DataFrame:
     """The country at the end of a combined address (Mailchimp's "12 Main St  Leeds    LS1 4AP
-    Untied Kingdom"), where the source has no country column: a word no ISO entry knows."""
+    Untied Kingdom"): a word no ISO entry knows."""
     street = prep.value("street")
     if street is None or prep.address_country() is None:
         return no_hits()

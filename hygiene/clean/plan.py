@@ -28,7 +28,7 @@ from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
 from .suppress import Suppression, suppression_reasons
 from .targets import Target, owns_ids
-from .values import Column, Findings, Verdicts, fix_source
+from .values import BIT, Column, Findings, Verdicts, fix_source
 
 if TYPE_CHECKING:
     from ..audit import Audit
@@ -65,6 +65,8 @@ class SourcePlan:
     clusters: list[PlannedCluster] = field(default_factory=list)
     #: Whether the source's record ids are the target's own (`owns_ids`).
     own_ids: bool = True
+    #: Headers left out of the cleaned file: properties the target's import cannot set.
+    left_out: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -127,6 +129,9 @@ def mark_opt_outs(
     src = prep.source
     taken = {h.casefold(): name for name, h in headers.items()}
     action = pd.Series(reason, dtype=object).map(settings.action).to_numpy(dtype=object)
+    # changes.csv says why a row was marked (suppress.invalid), not only that it was.
+    labels = {f"suppress.{r}": reason == r for r in sorted(set(reason[rows].tolist()), key=str)
+              if f"suppress.{r}" in BIT}
     for spec in target.opt_out:
         name = src.column_for(spec.field)
         if name is None and spec.add_as is not None:
@@ -143,7 +148,8 @@ def mark_opt_outs(
             value[rows & (action == act)] = word
         col = columns[str(name)]
         new = pa.array(value.tolist(), pa.string())
-        col.step("suppress.opt_out", pc.if_else(pc.is_null(new), col.value, new))
+        col.step("suppress.other", pc.if_else(pc.is_null(new), col.value, new),
+                 rule_where=labels)
 
 
 def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict[str, str]:
@@ -262,6 +268,10 @@ def plan_clean(
         in_file = written_rows(prep, target, disposition, email)
         marked = in_file & (disposition == SUPPRESSED)
         mark_opt_outs(prep, target, columns, headers, marked, supp.reason, settings)
+        read_only = [col for col in columns if target.is_read_only(headers[col])]
+        left_out = tuple(headers.pop(col) for col in read_only)
+        for col in read_only:
+            del columns[col]
         plans.append(
             SourcePlan(
                 name,
@@ -276,6 +286,7 @@ def plan_clean(
                 in_file,
                 mine,
                 own,
+                left_out,
             )
         )
     n_verdicts = sum(int(m.sum()) for v in verdicts.values() for m in v.rejected.values())

@@ -9,6 +9,7 @@ marked in its own fields (`opt_out`) and what its suppression import looks like
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,12 @@ class Target:
     #: Fields written on every suppressed row, so the file itself says "do not mail".
     opt_out: tuple[OptOutField, ...] = ()
     merge_calls: str = "none"
+    #: Headers (shell patterns, case ignored) of properties the import cannot set (HubSpot's
+    #: "Unsubscribed from all email"): those columns are left out of the cleaned file.
+    read_only: tuple[str, ...] = ()
+
+    def is_read_only(self, header: str) -> bool:
+        return any(fnmatch.fnmatchcase(header.casefold(), p.casefold()) for p in self.read_only)
 
     @property
     def is_esp(self) -> bool:
@@ -128,6 +135,10 @@ def load_target(name: str) -> Target:
     if kind == "crm" and not opt_out:
         # A CRM's cleaned file keeps every suppressed record: unmarked, it would be mailable.
         raise ConfigError(f"{where}: a CRM target needs opt_out: the fields that mark a record")
+    read_only = tuple(str(h) for h in doc.get("read_only") or ())
+    marking = [h for f in opt_out for h in (headers.get(f.field), f.add_as) if h]
+    if any(fnmatch.fnmatchcase(h.casefold(), p.casefold()) for h in marking for p in read_only):
+        raise ConfigError(f"{where}: opt_out writes a read_only property; mark with another")
     pattern = doc.get("id_pattern")
     if pattern is not None:
         try:
@@ -150,6 +161,7 @@ def load_target(name: str) -> Target:
         platform=str(doc.get("platform") or key),
         opt_out=opt_out,
         merge_calls=_choice(where, "merge_calls", doc.get("merge_calls", "none"), MERGE_CALLS),
+        read_only=read_only,
     )
 
 

@@ -27,6 +27,12 @@ from ..prepared import Prepared
 from .settings import CleanSettings
 from .targets import Target
 
+#: Suppression reasons of rules/clean.yaml, each its own label in changes.csv; a reason added
+#: there that is not listed here is labelled "suppress.other".
+SUPPRESS_STEPS = tuple(f"suppress.{r}" for r in (
+    "consent_conflict", "cleaned", "unsubscribed", "invalid", "placeholder", "disposable",
+    "role", "missing", "address_fixed", "other",
+))
 #: Every step that may change a cell, in the order they run. The order of this tuple is the
 #: bit order of the masks, so append, never reorder.
 STEPS = (
@@ -44,7 +50,9 @@ STEPS = (
     "merge.most_recent",
     "merge.oldest",
     "merge.opt_out",
-    "suppress.opt_out",
+    # A suppressed row marked in the target's opt-out fields, labelled by why it was
+    # suppressed (rules/clean.yaml reasons): an invalid address is no opt-out of the person.
+    *SUPPRESS_STEPS,
 )
 BIT = {s: np.uint32(1 << i) for i, s in enumerate(STEPS)}
 #: Fields that name records; never emptied or rewritten, only trimmed.

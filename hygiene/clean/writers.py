@@ -239,6 +239,7 @@ def summary_dict(plan: CleanPlan, info: dict[str, Any]) -> dict[str, Any]:
         "changes_by_rule": info.get("changes_by_rule", {}),
         "decisions": plan.decisions_applied,
         "suppress_roles": plan.settings.suppress_roles,
+        "left_out_columns": {sp.name: list(sp.left_out) for sp in plan.sources if sp.left_out},
         "files": info.get("files", []),
     }
 

@@ -102,10 +102,10 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     ),
     BlockingRule(
         "birth_name",
-        ("birth_date", "first_initial"),
-        alternatives=(("birth_date", "last_initial"),),
+        ("birth_full", "first_initial"),
+        alternatives=(("birth_full", "last_initial"),),
     ),
-    BlockingRule("birth_postcode", ("birth_date", "postal_code")),
+    BlockingRule("birth_postcode", ("birth_full", "postal_code")),
     BlockingRule("address", ("street", "postal_code")),
     BlockingRule(
         "neighbour", ("snm_first",), alternatives=(("snm_last",),), neighbour=True, cap=50
@@ -126,6 +126,7 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "first_name": _NAMES,
     "last_name": _NAMES,
     "business_domain": ("email",),
+    "birth_full": ("birth_date",),
     "email_key": ("email",),
     "phone": ("phone", "mobile_phone"),
     "mobile_phone": ("phone", "mobile_phone"),

@@ -379,24 +379,54 @@ PLACE = Comparison(
 _BIRTH_NEAR = one_edit("birth_date")
 
 
-def _day_month_swapped(p: Pairs) -> np.ndarray:
-    """Day and month transposed (05/04 vs 04/05): the classic date-entry slip."""
+def _ymd(p: Pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Year, month, day of both sides' birth dates: "YYYY-MM-DD", or "--MM-DD" for a
+    birthday with no year (year -2); -1 where a value is neither or a side has none."""
     col = p.f.cols["birth_date"]
 
     def ymd_of() -> np.ndarray:
         parts = pd.Series(col.vocab.tolist(), dtype=object).str.extract(
-            r"^(\d{4})-(\d{2})-(\d{2})$"
+            r"^(\d{4}|--)-?(\d{2})-(\d{2})$"
         )
+        parts[0] = parts[0].replace("--", "-2")
         return parts.fillna(-1).astype(np.int64).to_numpy()
 
-    ymd = p.f.cached("ymd:birth_date", ymd_of)
-    cl, cr = p.codes("birth_date")
-    todo = np.flatnonzero(p.both("birth_date") & ~p.equal("birth_date") & ~_BIRTH_NEAR(p))
-    a, b = ymd[cl[todo]], ymd[cr[todo]]
-    flip = (a[:, 0] >= 0) & (a[:, 0] == b[:, 0]) & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
-    out = np.zeros(len(p), dtype=bool)
-    out[todo[flip]] = True
-    return out
+    def run() -> tuple[np.ndarray, np.ndarray]:
+        ymd = p.f.cached("ymd:birth_date", ymd_of)
+        cl, cr = p.codes("birth_date")
+        have = np.flatnonzero(p.both("birth_date"))
+        a = np.full((len(p), 3), -1, dtype=np.int64)
+        b = a.copy()
+        a[have], b[have] = ymd[cl[have]], ymd[cr[have]]
+        return a, b
+
+    return p.once("ymd", run)
+
+
+def _one_without_year(p: Pairs) -> np.ndarray:
+    """One side a birthday with no year, the other a full date: only month and day can be
+    compared, and the year is never guessed."""
+
+    def run() -> np.ndarray:
+        a, b = _ymd(p)
+        ok = p.both("birth_date") & (a[:, 0] != -1) & (b[:, 0] != -1)
+        return ok & ((a[:, 0] == -2) != (b[:, 0] == -2))
+
+    return p.once("birth_no_year", run)
+
+
+def _birthday_equal(p: Pairs) -> np.ndarray:
+    a, b = _ymd(p)
+    return _one_without_year(p) & (a[:, 1] == b[:, 1]) & (a[:, 2] == b[:, 2])
+
+
+def _day_month_swapped(p: Pairs) -> np.ndarray:
+    """Day and month transposed (05/04 vs 04/05): the classic date-entry slip, within the
+    same year or between two birthdays with no year."""
+    a, b = _ymd(p)
+    same_year = (a[:, 0] == b[:, 0]) & ((a[:, 0] >= 0) | (a[:, 0] == -2))
+    flip = same_year & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+    return p.both("birth_date") & ~p.equal("birth_date") & flip
 
 
 BIRTH_DATE = Comparison(
@@ -406,7 +436,12 @@ BIRTH_DATE = Comparison(
         Level("birth date differs", None, both("birth_date")),
         Level(
             "birth date one typo apart",
-            lambda p: _BIRTH_NEAR(p) | _day_month_swapped(p),
+            lambda p: (_BIRTH_NEAR(p) | _day_month_swapped(p)) & ~_one_without_year(p),
+            both("birth_date"),
+        ),
+        Level(
+            "birthday (month and day) equal, one has no year",
+            _birthday_equal,
             both("birth_date"),
         ),
         equal_level("birth date equal", "birth_date"),

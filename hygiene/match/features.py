@@ -330,6 +330,12 @@ def derive(f: Features, freemail: frozenset[str] = frozenset()) -> dict[str, Cod
     out["postal_code_head"] = _apply(_map_vocab(pcode, _head), pcode.codes)
     out["postal_code_tail"] = _apply(_map_vocab(pcode, _tail), pcode.codes)
     out["postal_code_len"] = _apply(_map_vocab(pcode, lambda v: str(len(v))), pcode.codes)
+    # A birthday with no year ("--04-15") is shared by 1 in 366: a key for blocking only
+    # with its year.
+    birth = f.cols["birth_date"]
+    out["birth_full"] = _apply(
+        _map_vocab(birth, lambda v: "" if v.startswith("--") else v), birth.codes
+    )
     dom = f.cols["email_domain"]
     out["business_domain"] = _apply(
         _map_vocab(dom, lambda v: "" if v in freemail else v), dom.codes

@@ -153,10 +153,17 @@ def _one(field: str, column: str, fn: Callable[[pd.Series], pd.Series]) -> _Part
 
 
 def _birth(prep: Prepared, index: pd.Index) -> dict[str, pd.Series]:
+    """ "YYYY-MM-DD", or "--MM-DD" for a birthday written without a year (compared on
+    month and day with a full date: `compare._birth_date`)."""
     dates = prep.dates("birth_date")
     if dates is None:
         return {}
-    return {"birth_date": _key(dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT))}
+    key = dates.reset_index(drop=True).dt.strftime("%Y-%m-%d").astype(TEXT)
+    if bool(key.isna().any()):
+        md = prep.month_days("birth_date")
+        assert md is not None
+        key = key.fillna(md.reset_index(drop=True).astype(TEXT))
+    return {"birth_date": _key(key)}
 
 
 #: The match frame's columns in independent parts, the costliest first: each is mostly

@@ -10,12 +10,12 @@ from __future__ import annotations
 from .base import TEXT, unique_map, unique_map_values
 from .categories import category_key, parse_bool
 from .company import clean_company, company_key
-from .dates import parse_dates
+from .dates import month_day, parse_dates
 from .email import normalize_email
 from .geo import country_code, country_display, last_address_part, state_code, state_display
 from .names import clean_name, name_key, split_full_name
 from .nulls import NULL_LIKES, nullify
-from .phone import normalize_phone
+from .phone import RegionGuess, calling_codes, dominant_region, normalize_phone
 
 __all__ = [
     "NULL_LIKES",
@@ -30,9 +30,13 @@ __all__ = [
     "name_key",
     "normalize_email",
     "normalize_phone",
+    "RegionGuess",
+    "dominant_region",
+    "calling_codes",
     "nullify",
     "parse_bool",
     "parse_dates",
+    "month_day",
     "split_full_name",
     "state_code",
     "state_display",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -67,7 +68,8 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
 
 #: `order` values: day first (dd/mm/yyyy) or month first (mm/dd/yyyy).
 ORDERS = ("dmy", "mdy")
-_NUMERIC_DATE = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})[/\-]\d{2,4}\b"
+# A month/day with no year (Mailchimp's Birthday "04/15") tells the order as well as a date.
+_NUMERIC_DATE = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})(?:[/\-]\d{2,4}\b|\s*$)"
 
 
 def _parts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -189,3 +191,65 @@ def parse_dates(s: pd.Series, order: str | None = None) -> pd.Series:
         raise ValueError(f"date order must be one of {', '.join(ORDERS)}, not {order!r}")
     out = unique_map(nullify(s), partial(_parse_unique, order=order))
     return out.astype(DATETIME)
+
+
+#: Month and day without a year: "04/15" (Mailchimp's Birthday, MM/DD or DD/MM by the
+#: audience's setting), ISO 8601's / vCard's "--04-15" and "--0415", "April 15", "15 Apr".
+_MD_NUMERIC = r"^\s*(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})\.?\s*$"
+_MD_ISO = r"^\s*--(?P<m>\d{2})-?(?P<d>\d{2})\s*$"
+_MONTHS = {m.casefold(): i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MD_NAMED = (r"^\s*(?:(?P<m1>[A-Za-z]{3,9})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?"
+             r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>[A-Za-z]{3,9})\.?)\s*$")
+#: Days in each month, February with its 29th: a birthday has no year to rule it out.
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_day_unique(u: pd.Series, day_first: bool) -> pd.Series:
+    text = u.astype(object).astype(str)
+    num = text.str.extract(_MD_NUMERIC)
+    iso = text.str.extract(_MD_ISO).apply(pd.to_numeric)
+    named = text.str.extract(_MD_NAMED)
+    first, second = pd.to_numeric(num["a"]), pd.to_numeric(num["b"])
+    # "31.12." is European, day first, by convention.
+    dmy = (num["sep"] == ".").to_numpy(dtype=bool) | day_first
+    month = pd.Series(np.where(dmy, second, first), index=u.index).fillna(iso["m"])
+    day = pd.Series(np.where(dmy, first, second), index=u.index).fillna(iso["d"])
+    word = named["m1"].fillna(named["m2"])
+    by_name = word.dropna().map(lambda w: _MONTHS[w[:3].casefold()]
+                                if _is_month_name(w) and w[:3].casefold() in _MONTHS else np.nan)
+    month = month.fillna(by_name.reindex(u.index).astype(float))
+    day = day.fillna(pd.to_numeric(named["d1"].fillna(named["d2"])))
+    limit = pd.Series(np.asarray(_DAYS + (0,))[month.fillna(13).clip(1, 13).astype(int) - 1],
+                      index=u.index)
+    ok = month.between(1, 12) & (day >= 1) & (day <= limit)
+    out = pd.Series(None, index=u.index, dtype=object)
+    if ok.any():
+        mm = month[ok].astype(int).map("{:02d}".format)
+        dd = day[ok].astype(int).map("{:02d}".format)
+        out[ok] = "--" + mm + "-" + dd
+    return out
+
+
+def _is_month_name(word: str) -> bool:
+    """"April", "Sept": a month's name or an abbreviation of it ("Aprilx" is not)."""
+    names = ("january", "february", "march", "april", "may", "june", "july", "august",
+             "september", "october", "november", "december")
+    w = word.casefold()
+    return any(n.startswith(w) for n in names)
+
+
+def month_day(s: pd.Series, order: str | None = None) -> pd.Series:
+    """A month and day written without a year, as ISO 8601's "--MM-DD" (NaN for any other
+    value, full dates included: `parse_dates` reads those). Never given a year: a birthday
+    "04/15" is the 15th of April of no year in particular. Numeric values are month first
+    unless `order` is "dmy" or the column shows a first part above 12."""
+    if order is not None and order not in ORDERS:
+        raise ValueError(f"date order must be one of {', '.join(ORDERS)}, not {order!r}")
+    values = nullify(s)
+    if order is None:
+        distinct = pd.Series(pc.unique(flat(arrow(values))).to_pandas(), dtype=values.dtype)
+        day_first = _day_first(distinct.dropna()) is True
+    else:
+        day_first = order == "dmy"
+    return unique_map(values, partial(_month_day_unique, day_first=day_first))
