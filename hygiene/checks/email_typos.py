@@ -73,16 +73,22 @@ def _psl() -> Any:
 
 
 @lru_cache(maxsize=1 << 17)
+def public_suffix(domain: str) -> str | None:
+    """The domain's public suffix ("co.uk"), None when its top-level domain is not delegated
+    (Public Suffix List). Cached: the typo and unknown-TLD checks ask for every distinct
+    domain, and the company-typo test for each side of each close pair."""
+    return _psl().publicsuffix(domain)
+
+
 def known_tld(domain: str) -> bool:
-    """True when the domain ends in a delegated top-level domain (Public Suffix List).
-    Cached: the typo and unknown-TLD checks both ask for every distinct domain."""
-    return _psl().publicsuffix(domain) is not None
+    """True when the domain ends in a delegated top-level domain (Public Suffix List)."""
+    return public_suffix(domain) is not None
 
 
 def split_domain(domain: str) -> tuple[str, str]:
     """(name, suffix): "mail.acme.co.uk" -> ("acme", "co.uk"); an unknown suffix is the last
     label ("gmail.con" -> ("gmail", "con"))."""
-    suffix = _psl().publicsuffix(domain) or domain.rpartition(".")[2]
+    suffix = public_suffix(domain) or domain.rpartition(".")[2]
     head = domain[: -len(suffix)].rstrip(".") if domain.endswith(suffix) else domain
     return head.rpartition(".")[2], suffix
 

@@ -10,6 +10,8 @@ from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from nicknames import NickNamer
 from pandas.api.types import union_categoricals
 from rapidfuzz import fuzz, process
@@ -17,6 +19,8 @@ from rapidfuzz import fuzz, process
 from .. import normalize as nz
 from ..checks.registry import hits
 from ..checks.rules import Rule
+from ..normalize._arrow import flat, to_numpy_mask
+from ..normalize.base import arrow
 from ..prepared import Prepared
 from .findings import collect
 from .join import CheckHits, linkable_email
@@ -99,9 +103,7 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
         # of the same person (an unsubscribe is the person's choice and counts everywhere).
         bounce_only = theirs.bounce_only(gone_by)
         if (sel & bounce_only[py]).any():
-            a, b = _addresses(this)[px], _addresses(other)[py]
-            same = (a == b) & pd.notna(a)
-            sel &= ~(bounce_only[py] & ~same)
+            sel &= ~(bounce_only[py] & ~_same_address(this, other, px, py))
         if not sel.any():
             continue
         px_, py_ = px[sel], py[sel]
@@ -123,13 +125,15 @@ def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
     return out
 
 
-def _addresses(prep: Prepared) -> np.ndarray:
-    """Each row's normalised email address (None where there is none)."""
-    parts = prep.email()
-    if parts is None:
-        return np.full(prep.rows, None, dtype=object)
-    got = parts["email"].astype(object)
-    return got.where(got.notna(), None).to_numpy(dtype=object)
+def _same_address(this: Prepared, other: Prepared, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Per pair, whether row `px` here and row `py` there hold the same normalised email
+    address (False where either has none). Compared in Arrow: no Python string per row."""
+    mine, theirs = this.email(), other.email()
+    if mine is None or theirs is None:
+        return np.zeros(len(px), dtype=bool)
+    a = pc.take(flat(arrow(mine["email"])), pa.array(px, type=pa.int64()))
+    b = pc.take(flat(arrow(theirs["email"])), pa.array(py, type=pa.int64()))
+    return to_numpy_mask(pc.fill_null(pc.equal(a, b), False))
 
 
 def link_status_mismatch(link: RecordLink, rule: Rule) -> Hits:
@@ -157,8 +161,7 @@ def _bounce(link: RecordLink) -> Hits:
             continue
         # "The address bounced ... but is still valid here" holds only for the same address:
         # a bounce belongs to the address it was recorded on, not to the person.
-        a, b = _addresses(this)[px], _addresses(other)[py]
-        sel &= (a == b) & pd.notna(a)
+        sel &= _same_address(this, other, px, py)
         if not sel.any():
             continue
         grouped = collect(

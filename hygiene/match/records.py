@@ -35,12 +35,13 @@ def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, A
                 dtype=np.int64,
             )
         )
-        prov = src.provenance
-        files = prov["file"].to_numpy(dtype=object)[pos]
-        rows = prov["row"].to_numpy(dtype=np.int64)[pos]
-        ids = src.record_ids().to_numpy(dtype=object, na_value=None)[pos]
+        # The members' rows first, then Python objects of those only (not of every row).
+        prov = src.provenance.iloc[pos]
+        files = prov["file"].to_numpy(dtype=object)
+        rows = prov["row"].to_numpy(dtype=np.int64)
+        ids = src.record_ids().iloc[pos].to_numpy(dtype=object, na_value=None)
         sheets = (
-            prov["sheet"].to_numpy(dtype=object, na_value=None)[pos]
+            prov["sheet"].to_numpy(dtype=object, na_value=None)
             if "sheet" in prov.columns
             else np.full(len(pos), None, dtype=object)
         )

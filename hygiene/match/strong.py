@@ -86,11 +86,16 @@ def _alike(f: Features, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a, b = a[both], b[both]
     col = f.cols["first_name"]
     v = np.int64(len(col.vocab))
-    lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
     lens, init = f.cached("shape:names", lambda: vocab_shape(col))
-    # Equal, a nickname (Bob / Robert), an initial (J / John), or close by Jaro-Winkler.
-    alike = (a == b) | np.isin(lo * v + hi, f.nick_keys)
-    alike |= ((lens[a] == 1) | (lens[b] == 1)) & (init[a] == init[b])
+    # Equal; else a nickname (Bob / Robert), an initial (J / John), or close by Jaro-Winkler.
+    # Each test looks only at the pairs the ones before left undecided.
+    alike = a == b
+    rest = np.flatnonzero(~alike)
+    ar, br = a[rest], b[rest]
+    lo, hi = np.minimum(ar, br).astype(np.int64), np.maximum(ar, br).astype(np.int64)
+    alike[rest] = np.isin(lo * v + hi, f.nick_keys) | (
+        ((lens[ar] == 1) | (lens[br] == 1)) & (init[ar] == init[br])
+    )
     rest = np.flatnonzero(~alike)
     alike[rest] = pair_scores(col, a[rest], b[rest], JW) >= 0.80
     rest = np.flatnonzero(~alike)
@@ -114,7 +119,11 @@ def different_names(
     out = (nl >= 0) & (nr >= 0)
     at = np.flatnonzero(out)
     nl, nr, ol, or_ = nl[at], nr[at], ol[at], or_[at]
-    out[at] = ~(_alike(f, nl, nr) | _alike(f, nl, or_) | _alike(f, nr, ol))
+    alike = _alike(f, nl, nr)
+    # Most pairs of one mailbox share the name: the swapped orders only for the rest.
+    rest = np.flatnonzero(~alike)
+    alike[rest] = _alike(f, nl[rest], or_[rest]) | _alike(f, nr[rest], ol[rest])
+    out[at] = ~alike
     return out
 
 

@@ -60,6 +60,16 @@ def _split_at_last_at(cleaned: pa.Array) -> tuple[pa.Array, pa.Array]:
     return empty_to_null(local), empty_to_null(domain)
 
 
+def _unquote(a: pa.Array) -> pa.Array:
+    """Values wrapped in a pair of quotes ("..." or '...') unwrapped and trimmed; the
+    others (an unpaired quote) unchanged."""
+    paired = pc.match_substring_regex(a, r"^(?:\".*\"|'.*')$")
+    inner = pc.utf8_trim(
+        pc.replace_substring_regex(a, r"^[\"'](.*)[\"']$", r"\1"), characters=_EDGE_CHARS
+    )
+    return pc.if_else(paired, inner, a)
+
+
 def normalize_email(s: pd.Series) -> pd.DataFrame:
     """Columns `email` (cleaned), `local`, `domain` (split at the last "@") and `key`.
 
@@ -80,12 +90,9 @@ def normalize_email(s: pd.Series) -> pd.DataFrame:
         lambda a: pc.utf8_slice_codeunits(a, len("mailto:")),
     )
     cleaned = pc.utf8_trim(cleaned, characters=_EDGE_CHARS)
+    # Only values starting with a quote go through the regular expressions.
     cleaned = apply_where(
-        cleaned,
-        pc.match_substring_regex(cleaned, r"^(?:\".*\"|'.*')$"),
-        lambda a: pc.utf8_trim(
-            pc.replace_substring_regex(a, r"^[\"'](.*)[\"']$", r"\1"), characters=_EDGE_CHARS
-        ),
+        cleaned, pc.or_(pc.starts_with(cleaned, '"'), pc.starts_with(cleaned, "'")), _unquote
     )
     cleaned = empty_to_null(cleaned)
 
