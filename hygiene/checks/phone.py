@@ -11,7 +11,7 @@ from .rules import Rule
 from .values import placeholder_positions
 
 
-@check("phone_valid")
+@check("phone.invalid")
 def phone_valid(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Filled phone cells that do not parse to a valid number for the row's country.
 
