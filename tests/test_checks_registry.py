@@ -290,3 +290,43 @@ def test_a_code_registered_twice_is_a_programming_error():
 
     with pytest.raises(RuntimeError, match="'value.too_long' is registered twice"):
         reg.add(another)
+
+
+# Addresses of the kinds the email checks tell apart: real ones, placeholders, malformed,
+# special-use and unknown top-level domains, disposable providers (mailinator, guerrillamail:
+# both on the disposable-email-domains list), look-alike domains in Cyrillic, and free mail.
+ADDRESSES = [
+    "ana@acme.com", "bo@gmail.com", "test@test.com", "asdf", "x@localhost",
+    "cy@example.test", "dee@acme.con", "eve@mailinator.com", "fay@guerrillamail.com",
+    "gus@\u0430pple.com", "hal@paypa\u04cf.com", "a..b@acme.com", "ivy@acme.c0m",
+    "jo@yahoo.fr", "ken@acme.cmo", None, "", "n/a", "l" * 70 + "@acme.com",
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(ADDRESSES), min_size=2, max_size=30), st.data())
+def test_row_local_checks_give_the_same_hits_on_parts_of_a_source(emails, data):
+    """A check declared `row_local` finds the same rows, values and messages when a source is
+    cut into two partitions (as a Spark engine runs it) as on the whole source."""
+    from tests.helpers import make_source
+
+    cut = data.draw(st.integers(min_value=1, max_value=len(emails) - 1))
+    company = ["Acme" if i % 2 else None for i in range(len(emails))]
+    rules = {r.code: r for r in load_rules()}
+    local = [c for c in registry().codes(Needs.FIELDS) if registry().get(c).row_local]
+    assert {"email.invalid_syntax", "value.placeholder", "email.disposable"} <= set(local)
+
+    def run(code: str, lo: int, hi: int) -> pd.DataFrame:
+        src = make_source("crm", {"Email": emails[lo:hi], "Company": company[lo:hi]},
+                          {"Email": "email", "Company": "company"})
+        spec = registry().get(code)
+        got = spec.fn(Prepared(src), rules[code], CheckOptions())
+        return got.assign(pos=got["pos"] + lo)
+
+    for code in local:
+        whole = run(code, 0, len(emails)).sort_values(["pos", "field"]).reset_index(drop=True)
+        parts = pd.concat([run(code, 0, cut), run(code, cut, len(emails))], ignore_index=True)
+        parts = parts.sort_values(["pos", "field"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            whole.astype(object), parts[whole.columns].astype(object), check_dtype=False
+        )

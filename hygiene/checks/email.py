@@ -156,7 +156,7 @@ def fix_typo_domain(prep: Prepared, rule: Rule[TypoDomain], found: pd.DataFrame)
     return FixProposal(sugg.to_numpy(dtype=object), able, sure)
 
 
-@check("email.unknown_tld")
+@check("email.unknown_tld", row_local=True)
 def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Well-formed addresses whose top-level domain does not exist. A domain with an obvious
     fix is email.typo_domain's (the pack's `skip_if` drops those cells here)."""
@@ -185,7 +185,7 @@ class Disposable:
     allow: tuple[str, ...] = ()
 
 
-@check("email.disposable", params=Disposable)
+@check("email.disposable", params=Disposable, row_local=True)
 def email_disposable(
     prep: Prepared, rule: Rule[Disposable], options: CheckOptions
 ) -> pd.DataFrame:
@@ -207,7 +207,7 @@ def email_disposable(
     return hits(pos, "email", domain=parts["domain"].iloc[pos])
 
 
-@check("email.free_mail")
+@check("email.free_mail", row_local=True)
 def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """A business contact (company filled in) on a free-mail address."""
     parts = prep.email()
@@ -219,7 +219,7 @@ def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Dat
     return hits(pos, "email", domain=parts["domain"].iloc[pos], company=company.iloc[pos])
 
 
-@check("email.no_mail_server")
+@check("email.no_mail_server", row_local=True)
 def email_mx(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Domains with no MX (nor A) record. Runs only with --check-mx: the one networked check."""
     if not options.check_mx:

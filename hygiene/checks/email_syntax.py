@@ -51,7 +51,7 @@ class EmailSyntax:
     special_use_tlds: tuple[str, ...] = ()
 
 
-@check("email.invalid_syntax", params=EmailSyntax)
+@check("email.invalid_syntax", params=EmailSyntax, row_local=True)
 def email_syntax(prep: Prepared, rule: Rule[EmailSyntax], options: CheckOptions) -> pd.DataFrame:
     """Addresses that are not deliverable by their syntax; `reason` says which limit."""
     parts = prep.email()
@@ -154,7 +154,7 @@ def lookalike_domain(address: str) -> tuple[str, str | None] | None:
     return None
 
 
-@check("email.lookalike_domain")
+@check("email.lookalike_domain", row_local=True)
 def email_lookalike(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Addresses whose domain is disguised; the suggestion is the address it reads as."""
     raw = prep.value("email")

@@ -10,7 +10,11 @@ small function marked with `@check(code, params=..., needs=...)`:
   the pack's `params:` when the rule loads;
 - `needs` says what it is given (`Needs`): one source's prepared fields (the default), the
   whole source with its kind (`SOURCE`), a pair of linked sources (`LINK`) or a reference
-  table (`REFERENCE`).
+  table (`REFERENCE`);
+- `row_local` says each row's outcome depends on that row alone (and on earlier rules' hits
+  on it), so an engine may run it on partitions of a source and concatenate the hits. By
+  default a check may learn from the whole source (typo domains from the domain counts,
+  spellings from the column, phone regions from the source's countries).
 
 `@fix(code)` marks the clean fix of the same code, kept beside its check. The registry is
 collected from every module of the packages in `CHECK_PACKAGES` (no hand-kept module list);
@@ -19,6 +23,7 @@ collected from every module of the packages in `CHECK_PACKAGES` (no hand-kept mo
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Sequence
@@ -95,15 +100,20 @@ class CheckSpec:
     needs: Needs = Needs.FIELDS
     params: type[Any] = NoParams
     fix: FixFn | None = None
+    row_local: bool = False
 
 
 def check(
-    code: str, *, params: type[Any] = NoParams, needs: Needs = Needs.FIELDS
+    code: str,
+    *,
+    params: type[Any] = NoParams,
+    needs: Needs = Needs.FIELDS,
+    row_local: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a function as the check of rule `code` (collected by `Registry.collect`)."""
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, _MARK, CheckSpec(code, fn, needs, params))
+        setattr(fn, _MARK, CheckSpec(code, fn, needs, params, row_local=row_local))
         return fn
 
     return mark
@@ -156,7 +166,7 @@ class Registry:
         spec = self._specs.get(code)
         if spec is None:
             return None
-        return CheckSpec(spec.code, spec.fn, spec.needs, spec.params, self._fixes.get(code))
+        return dataclasses.replace(spec, fix=self._fixes.get(code))
 
     def fix_of(self, code: str) -> FixFn:
         """The fix registered for `code` (KeyError when it has none)."""

@@ -134,7 +134,7 @@ def placeholder_positions(prep: Prepared, field: str) -> np.ndarray:
     return np.sort(found.loc[found["field"] == field, "pos"].to_numpy(dtype=np.int64))
 
 
-@check("value.placeholder", params=Placeholder)
+@check("value.placeholder", params=Placeholder, row_local=True)
 def placeholder(prep: Prepared, rule: Rule[Placeholder], options: CheckOptions) -> pd.DataFrame:
     return _placeholder_hits(prep, rule.params, rule.fields)
 
