@@ -330,3 +330,60 @@ def test_row_local_checks_give_the_same_hits_on_parts_of_a_source(emails, data):
         pd.testing.assert_frame_equal(
             whole.astype(object), parts[whole.columns].astype(object), check_dtype=False
         )
+
+
+#: The engine: how rules run (pandas/Arrow, Great Expectations, the links step), never what
+#: they compute.
+ENGINE = {"hygiene.checks.engine", "hygiene.checks.gx", "hygiene.links.run"}
+
+
+def _imports(module: str) -> set[str]:
+    """The hygiene modules `module` imports, at the top or inside functions."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    package = module if spec.origin.endswith("__init__.py") else module.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("hygiene")}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                root = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{root}.{base}" if base else root
+            if not base.startswith("hygiene"):
+                continue
+            for a in node.names:
+                name = f"{base}.{a.name}"
+                out.add(name if importlib.util.find_spec(base) and _is_module(name) else base)
+    return out
+
+
+def _is_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def test_check_definitions_never_import_the_engine():
+    """Every module holding a registered check (and all it imports, within hygiene) stays
+    clear of the engine, so another engine can run the same definitions."""
+    start = {registry().get(c).fn.__module__ for c in registry().codes()}
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        mod = todo.pop()
+        if mod in seen:
+            continue
+        seen.add(mod)
+        todo += [m for m in _imports(mod) if m not in seen]
+    assert start <= seen
+    assert not seen & ENGINE, sorted(seen & ENGINE)

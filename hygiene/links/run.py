@@ -13,12 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..checks.engine import to_findings
 from ..checks.registry import CheckOptions, Needs, registry
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
-from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, concat_findings
+from ..model import (
+    FIELDS,
+    FINDING_COLUMNS,
+    INTERNAL_FINDING_COLUMNS,
+    compact_findings,
+    concat_findings,
+)
 from ..prepared import Prepared
-from .findings import link_findings
 from .join import (
     DUPLICATE,
     EMAIL,
@@ -185,6 +191,26 @@ def check_links(
     plan = plan_links(preps, rules, links=links, kinds=kinds, options=options,
                       defaults=defaults)
     return finish_links(plan, fuzzy_links, clusters)
+
+
+def link_findings(prep: Prepared, rule: Rule[Any], found: pd.DataFrame) -> pd.DataFrame:
+    """Findings rows for the hits of one link rule on one source, through the checks' own
+    path (`to_findings`: provenance, record ids, columns and messages as every finding).
+
+    A hit on a column that maps no canonical field (a reference's `deals.Contact ID`) names
+    that column in `column_name`; its field is left empty.
+    """
+    frame = to_findings(prep, rule, found)
+    if "column_name" in found and len(frame):
+        named = found["column_name"].reset_index(drop=True)
+        has = named.notna().to_numpy()
+        column = frame["column"].astype(object)
+        column[has] = named[has].to_numpy(dtype=object)
+        frame["column"] = column
+        odd = ~frame["field"].isin(FIELDS).to_numpy()
+        frame.loc[odd, "field"] = None
+        compact_findings(frame)
+    return frame
 
 
 def _fn(rule: Rule[Any]) -> Callable[..., Any]:
