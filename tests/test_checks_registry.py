@@ -4,6 +4,7 @@ typed and checked when the pack loads; packs of the old form still load, with a 
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,11 +230,14 @@ def test_every_shipped_rule_loads_the_same_from_the_old_form(tmp_path: Path):
             warnings.simplefilter("always")
             got = load_pack(old_path)
         assert got == load_pack(path)
-        said = [str(w.message) for w in caught if issubclass(w.category, FutureWarning)]
+        said = [w for w in caught if issubclass(w.category, FutureWarning)]
         expected = sum(("check" in o) + sum(k in o.get("params", {}) for k in DIRECTIVES)
                        for o in old_rules)
         assert len(said) == expected
-        assert all(str(old_path) in m and "deprecated" in m for m in said)
+        # One line each: the pack file is its location; the message names rule and fix.
+        assert all(w.filename == str(old_path) for w in said)
+        assert all(re.fullmatch(r"\[[a-z_]+\.[a-z_]+\] \S.* is deprecated; .+", str(w.message))
+                   for w in said)
 
 
 def test_a_directive_given_twice_is_an_error(tmp_path: Path):
@@ -387,3 +391,31 @@ def test_check_definitions_never_import_the_engine():
         todo += [m for m in _imports(mod) if m not in seen]
     assert start <= seen
     assert not seen & ENGINE, sorted(seen & ENGINE)
+
+
+@pytest.mark.parametrize("disabled,codes", [
+    ((), {"email.typo_domain"}),
+    (("email.typo_domain",), {"email.unknown_tld"}),
+])
+def test_a_misspelt_top_level_domain_is_one_finding(tmp_path: Path, disabled, codes):
+    """acme.con (correct_email_typos' case) is email.typo_domain's finding; a team pack
+    repeating email.unknown_tld in the old form does not make it two. With the typo rule
+    off, the address is still reported: its top-level domain does not exist."""
+    from hygiene.checks.engine import run_checks
+    from tests.helpers import make_source
+
+    pack = tmp_path / "team.yaml"
+    pack.write_text(
+        "rules:\n  - {code: email.unknown_tld, check: email_unknown_tld, severity: warning,"
+        " fields: [email], fix: x, message: '.{tld}',"
+        " params: {skip_if: [value.placeholder, email.invalid_syntax]}}\n",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        rules = load_rules([pack], disabled=disabled)
+    src = make_source("crm", {"Email": ["ana@acme.con", "bo@acme.com"]}, {"Email": "email"})
+    found = run_checks([Prepared(src)], rules, CheckOptions())
+    email = found[found["code"].str.startswith("email.")]
+    assert set(email["code"]) == codes
+    assert list(email["row"]) == [1]

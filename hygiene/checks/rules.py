@@ -144,11 +144,16 @@ def _codes(value: Any, here: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _deprecated(here: str, what: str, instead: str) -> None:
-    warnings.warn(f"{here}: {what} is deprecated; {instead}", FutureWarning, stacklevel=4)
+def _deprecated(where: str, code: str, what: str, instead: str) -> None:
+    """One line a person reads: the pack file (as the warning's location), the rule, the fix."""
+    warnings.warn_explicit(
+        f"[{code}] {what} is deprecated; {instead}", FutureWarning, where, 0, "hygiene.rules"
+    )
 
 
-def _old_form(raw: Mapping[str, Any], params: dict[str, Any], here: str) -> dict[str, Any]:
+def _old_form(
+    raw: Mapping[str, Any], params: dict[str, Any], where: str, code: str
+) -> dict[str, Any]:
     """The rule's directives, taking those an old pack wrote inside `params` (with a warning
     naming the fix); given in both places is an error."""
     directives = {k: raw[k] for k in DIRECTIVES if k in raw}
@@ -156,14 +161,14 @@ def _old_form(raw: Mapping[str, Any], params: dict[str, Any], here: str) -> dict
         if key not in params:
             continue
         if key in directives:
-            raise _fail(here, f"{key} is given both at the top level and in params; keep the "
-                              f"top-level one")
-        _deprecated(here, f"params.{key}", f"write `{key}:` as a key of the rule itself")
+            raise _fail(f"{where} [{code}]", f"{key} is given both at the top level and in "
+                                             f"params; keep the top-level one")
+        _deprecated(where, code, f"params.{key}", f"write `{key}:` as a key of the rule itself")
         directives[key] = params.pop(key)
     return directives
 
 
-def _check_code(raw: Mapping[str, Any], code: str, here: str) -> str | None:
+def _check_code(raw: Mapping[str, Any], code: str, where: str) -> str | None:
     """The registered check the rule runs: `check:` (a rule code, or an old check name),
     else the check registered under the rule's own code, else None (a GX rule)."""
     named = raw.get("check")
@@ -172,11 +177,11 @@ def _check_code(raw: Mapping[str, Any], code: str, here: str) -> str | None:
     named = str(named)
     if registry().get(named) is None and named in OLD_CHECK_NAMES:
         new = OLD_CHECK_NAMES[named]
-        _deprecated(here, f"check: {named}", f"checks are registered under their rule code: "
-                          f"{'drop `check:`' if new == code else f'write check: {new}'}")
+        instead = "drop `check:`" if new == code else f"write check: {new}"
+        _deprecated(where, code, f"check: {named}", f"checks go by rule code: {instead}")
         named = new
     if registry().get(named) is None:
-        raise _fail(here, f"check {named!r} is not a registered check; use one of "
+        raise _fail(f"{where} [{code}]", f"check {named!r} is not a registered check; use one of "
                           f"{', '.join(registry().codes())}")
     return named
 
@@ -207,7 +212,7 @@ def parse_rule(raw: Mapping[str, Any], pack: str, where: str) -> Rule[Any]:
     for f in fields:
         if f not in FIELDS and f not in DERIVED_FIELDS and f != "*workflows":
             raise _fail(here, f"unknown field {f!r}")
-    check = _check_code(raw, code, here)
+    check = _check_code(raw, code, where)
     if check is None and expect is None:
         raise _fail(here, "needs 'check' (a registered check), 'expect' (GX) or both; no "
                           "check is registered under this code")
@@ -215,7 +220,7 @@ def parse_rule(raw: Mapping[str, Any], pack: str, where: str) -> Rule[Any]:
     if not isinstance(raw_params, Mapping):
         raise _fail(here, "params must be a mapping")
     params = dict(raw_params)
-    directives = _old_form(raw, params, here)
+    directives = _old_form(raw, params, where, code)
     spec = registry().get(check) if check is not None else None
     needs = spec.needs if spec is not None else None
     scope = directives.get("scope")
