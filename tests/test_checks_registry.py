@@ -262,12 +262,14 @@ def test_a_directive_given_twice_is_an_error(tmp_path: Path):
          "scope 'everywhere' is not one of"),
         ("{code: email.free_mail, fields: [email], fix: x, skip_if: 3}",
          "skip_if must be a list of rule codes"),
+        ("{code: email.free_mail, fields: [email], fix: x, skip_fields: [shoe_size]}",
+         "skip_fields names unknown field(s) ['shoe_size']"),
     ],
 )
 def test_directives_are_checked(tmp_path: Path, rule: str, problem: str):
     pack = tmp_path / "team.yaml"
     pack.write_text(f"rules:\n  - {rule}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=problem):
+    with pytest.raises(ConfigError, match=re.escape(problem)):
         load_pack(pack)
 
 
@@ -419,3 +421,12 @@ def test_a_misspelt_top_level_domain_is_one_finding(tmp_path: Path, disabled, co
     email = found[found["code"].str.startswith("email.")]
     assert set(email["code"]) == codes
     assert list(email["row"]) == [1]
+
+
+def test_skip_if_and_supersedes_name_rules_that_exist(tmp_path: Path):
+    pack = tmp_path / "team.yaml"
+    pack.write_text("pack: team\nrules:\n  - {code: email.free_mail, fields: [email], fix: x,"
+                    " skip_if: [email.typo_domian]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rule email.free_mail \(pack team\): skip_if names "
+                                          r"unknown rule\(s\) \['email.typo_domian'\]"):
+        load_rules([pack])

@@ -144,6 +144,14 @@ def _codes(value: Any, here: str, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _fields(value: Any, here: str) -> tuple[str, ...]:
+    out = _codes(value, here, "skip_fields")
+    unknown = [f for f in out if f not in FIELDS]
+    if unknown:
+        raise _fail(here, f"skip_fields names unknown field(s) {unknown}")
+    return out
+
+
 def _deprecated(where: str, code: str, what: str, instead: str) -> None:
     """One line a person reads: the pack file (as the warning's location), the rule, the fix."""
     warnings.warn_explicit(
@@ -250,7 +258,7 @@ def parse_rule(raw: Mapping[str, Any], pack: str, where: str) -> Rule[Any]:
         pack=pack,
         skip_if=_codes(directives.get("skip_if", ()), here, "skip_if"),
         supersedes=_codes(directives.get("supersedes", ()), here, "supersedes"),
-        skip_fields=_codes(directives.get("skip_fields", ()), here, "skip_fields"),
+        skip_fields=_fields(directives.get("skip_fields", ()), here),
         needs=str(needs) if needs is not None else None,
     )
 
@@ -283,6 +291,12 @@ def load_rules(
     for path in [*builtin_pack_paths(), *map(Path, extra)]:
         for rule in load_pack(path):
             by_code[rule.code] = rule
+    for rule in by_code.values():
+        for key in ("skip_if", "supersedes"):
+            unknown = [c for c in getattr(rule, key) if c not in by_code]
+            if unknown:
+                raise ConfigError(f"rule {rule.code} (pack {rule.pack}): {key} names unknown "
+                                  f"rule(s) {unknown}; see `hygiene rules list`")
     for code in disabled:
         if code not in by_code:
             raise ConfigError(f"cannot disable unknown rule {code!r}; see `hygiene rules list`")
