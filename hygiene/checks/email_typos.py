@@ -36,9 +36,11 @@ class TypoTuning:
     """How company-domain typos are learned from an export (the thresholds of
     email.typo_domain's params): a domain one edit from a domain far more common here."""
 
-    #: A domain on at least this many rows (or 0.05% of rows) counts as real, and is itself a
-    #: typo target for rarer look-alikes (a company's own domain misspelt once).
+    #: A domain on at least this many rows (or `frequent_min_share` of the rows, if more)
+    #: counts as real, and is itself a typo target for rarer look-alikes (a company's own
+    #: domain misspelt once).
     frequent_min_rows: int = 5
+    frequent_min_share: float = 0.0005
     #: A file-frequent target must be this many times more common than the suspect domain.
     frequency_ratio: float = 10.0
     #: Domains this long or longer may be two edits away from a target that starts with the
@@ -48,9 +50,9 @@ class TypoTuning:
     long_domain: int = 12
     long_domain_min_rows: int = 2
 
-    def key(self) -> tuple[int, float, int, int]:
-        return (self.frequent_min_rows, self.frequency_ratio, self.long_domain,
-                self.long_domain_min_rows)
+    def key(self) -> tuple[int, float, float, int, int]:
+        return (self.frequent_min_rows, self.frequent_min_share, self.frequency_ratio,
+                self.long_domain, self.long_domain_min_rows)
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def _company_fixes(counts: pd.Series, tuning: TypoTuning, skip: set[str]) -> dic
     n = counts.to_numpy(dtype=np.int64)
     seen = dict(zip(names, n.tolist(), strict=True))
     lengths = np.fromiter((len(d) for d in names), dtype=np.int64, count=len(names))
-    min_frequent = max(tuning.frequent_min_rows, int(n.sum() * 0.0005))
+    min_frequent = max(tuning.frequent_min_rows, int(n.sum() * tuning.frequent_min_share))
     min_long = tuning.long_domain_min_rows
     long_domain = tuning.long_domain
     ratio = tuning.frequency_ratio
