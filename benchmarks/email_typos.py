@@ -20,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hygiene.checks.email import providers, suggest_domains  # noqa: E402
+from hygiene.checks.email import suggest_domains  # noqa: E402
 from tests.email_typo_cases import ISSUE_FIXES, ISSUE_KEEPS, LIBRARIES, Library  # noqa: E402
 
 #: The real domains of the export around the cases, and each one's share of its rows.
@@ -49,17 +49,16 @@ def export_counts(domains: Sequence[str], per_domain: int, background: int) -> p
 
 def fixes_at(domains: Sequence[str], mode: str, background: int) -> dict[str, str | None]:
     """Each domain's fix (None: left alone) in an export where it appears `mode` times."""
-    params = providers()["typo"]
     if mode != "1%":
         counts = export_counts(domains, int(mode), background)
-        found = suggest_domains(counts, params)
+        found = suggest_domains(counts)
         return {d: found[d].domain if d in found else None for d in domains}
     out: dict[str, str | None] = {}
     # Ten domains an export, each on 1% of its rows.
     for i in range(0, len(domains), 10):
         chunk = list(domains[i : i + 10])
         per = math.ceil(0.01 * background / (1 - 0.01 * len(chunk)))
-        found = suggest_domains(export_counts(chunk, per, background), params)
+        found = suggest_domains(export_counts(chunk, per, background))
         out.update({d: found[d].domain if d in found else None for d in chunk})
     return out
 

@@ -121,6 +121,7 @@ def rules_show(code: str) -> None:
     """Everything about one rule."""
     import yaml
 
+    from .checks.params import param_values
     from .checks.rules import rule_catalogue
 
     rules = rule_catalogue()
@@ -140,10 +141,13 @@ def rules_show(code: str) -> None:
     }
     if r.expect is not None:
         doc["expect"] = dict(r.expect)
-    if r.check is not None:
+    for key in ("skip_if", "supersedes", "skip_fields"):
+        if getattr(r, key):
+            doc[key] = list(getattr(r, key))
+    if r.check is not None and r.check != r.code:
         doc["check"] = r.check
-    if r.params:
-        doc["params"] = dict(r.params)
+    if params := param_values(r.params):
+        doc["params"] = params
     click.echo(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).rstrip())
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hygiene.checks.email import providers, suggest_domains
+from hygiene.checks.email import suggest_domains
 from hygiene.checks.engine import run_checks
 from hygiene.checks.registry import CheckOptions
 from hygiene.checks.rules import load_rules
@@ -153,7 +153,7 @@ def test_typo_of_a_domain_frequent_in_the_file():
 
 def test_rare_but_unrelated_domains_are_left_alone():
     counts = pd.Series({"acme.com": 50, "acne.org": 1})
-    assert suggest_domains(counts, providers()["typo"]) == {}
+    assert suggest_domains(counts) == {}
 
 
 def test_unknown_tld_without_fix():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.checks.engine import REGISTRY
+from hygiene.checks.registry import Needs, registry
 from hygiene.checks.rules import load_pack, load_rules, rule_catalogue
 from hygiene.errors import ConfigError
 
@@ -29,10 +29,12 @@ def test_core_pack_has_every_contract_code_for_field_checks():
     assert CONTRACT_CODES <= set(rule_catalogue())
 
 
-def test_every_registry_rule_names_a_registered_check():
+def test_every_check_rule_runs_the_check_registered_under_its_code():
     for rule in load_rules():
-        if rule.engine == "registry":
-            assert rule.check in REGISTRY, rule.code
+        if rule.engine != "gx":
+            spec = registry().get(rule.code)
+            assert spec is not None and rule.check == rule.code, rule.code
+            assert (spec.needs == Needs.FIELDS) == (rule.engine == "registry"), rule.code
 
 
 def test_codes_are_unique_and_well_formed():
@@ -52,6 +54,7 @@ def test_every_rule_says_how_to_fix_it():
         ("rules: [{code: a.b, check: x, severity: fatal}]", "severity 'fatal'"),
         ("rules: [{code: a.b, check: x, dimension: beauty}]", "dimension 'beauty'"),
         ("rules: [{code: a.b}]", "needs 'check'"),
+        ("rules: [{code: a.b, check: x}]", "check 'x' is not a registered check"),
         ("rules: [{code: a.b, expect: {type: be_pretty}}]", "expect.type must be one of"),
         ("rules: [{code: a.b, check: x, fields: [shoe_size]}]", "unknown field 'shoe_size'"),
         ("rules: [{code: a.b, check: x, colour: red}]", "unknown key(s) ['colour']"),

@@ -102,6 +102,7 @@ def fake_audit(rows: dict[str, list[str | None]], clusters, ids) -> SimpleNamesp
         kinds={"crm": "crm"},
         match=MatchResult(clusters=found),
         findings=empty_findings(),
+        rules=[],
     )
 
 

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.email_typos import fixes_at
-from hygiene.checks.email import providers, suggest_domains
+from hygiene.checks.email import suggest_domains
 from hygiene.checks.email_typos import slip_distance
 from hygiene.checks.engine import run_checks
 from hygiene.checks.registry import CheckOptions
-from hygiene.checks.rules import load_rules
+from hygiene.checks.rules import load_rules, rule_catalogue
 from hygiene.prepared import Prepared
 from tests.email_typo_cases import ISSUE_FIXES, ISSUE_KEEPS, LIBRARIES
 from tests.helpers import make_source
@@ -71,7 +71,7 @@ def test_issue_misses_are_fixed_whatever_their_count(copies):
 
 def test_company_typo_says_how_sure_it_is():
     counts = pd.Series({"acmewidgets.com": 40, "acmewidgtes.com": 1, "gmail.com": 30})
-    fix = suggest_domains(counts, providers()["typo"])["acmewidgtes.com"]
+    fix = suggest_domains(counts)["acmewidgtes.com"]
     assert fix.domain == "acmewidgets.com"
     assert 0.9 < fix.confidence < 1
     assert "40 rows" in fix.reason and "confidence 0.98" in fix.reason
@@ -88,7 +88,7 @@ def test_company_typo_says_how_sure_it_is():
     ],
 )
 def test_company_typos_learned_from_the_export(counts, expected):
-    found = suggest_domains(pd.Series(counts), providers()["typo"])
+    found = suggest_domains(pd.Series(counts))
     rare = min(counts, key=counts.get)
     assert (found[rare].domain if rare in found else None) == expected
 
@@ -115,7 +115,7 @@ def test_company_typos_learned_from_the_export(counts, expected):
     ],
 )
 def test_domain_alone(domain, fix):
-    found = suggest_domains(pd.Series({domain: 1}), providers()["typo"])
+    found = suggest_domains(pd.Series({domain: 1}))
     assert (found[domain].domain if domain in found else None) == fix
 
 
@@ -129,9 +129,8 @@ def test_domain_alone(domain, fix):
 def test_provider_and_tld_fixes_do_not_depend_on_counts(domains, count):
     """Whatever else the export holds, a domain's provider or top-level-domain fix is the
     same at count 1 and at any other count (company typos are learned, so not compared)."""
-    params = providers()["typo"]
-    one = suggest_domains(pd.Series(dict.fromkeys(domains, 1)), params)
-    many = suggest_domains(pd.Series(dict.fromkeys(domains, count)), params)
+    one = suggest_domains(pd.Series(dict.fromkeys(domains, 1)))
+    many = suggest_domains(pd.Series(dict.fromkeys(domains, count)))
     for d in set(domains):
         a, b = one.get(d), many.get(d)
         if a is not None and "rows here use" in a.reason:
@@ -159,12 +158,10 @@ def test_slip_distance_of_a_domain_to_itself_is_zero_and_grows_by_edits(s):
     ],
 )
 def test_clean_applies_a_fix_of_a_top_level_domain_that_does_not_exist(old, new, sure):
-    from hygiene.clean.settings import load_settings
-    from hygiene.clean.values import typo_confident
+    from hygiene.checks.email import typo_confident
 
-    got = typo_confident(
-        pd.Series([old]), pd.Series([new]), pd.Series({"acme.com": 1}), load_settings()
-    )
+    params = rule_catalogue()["email.typo_domain"].params
+    got = typo_confident(pd.Series([old]), pd.Series([new]), pd.Series({"acme.com": 1}), params)
     assert got.tolist() == [sure]
 
 
@@ -176,7 +173,6 @@ def test_a_teams_own_domain_can_be_allowed(tmp_path):
         "    title: Email domain misspelt\n"
         "    severity: error\n"
         "    fields: [email]\n"
-        "    check: email_typo_domain\n"
         "    params: {allow: [hotmall.com]}\n"
         "    message: \"'{value}': {reason}\"\n",
         encoding="utf-8",
@@ -188,4 +184,4 @@ def test_a_teams_own_domain_can_be_allowed(tmp_path):
     found = run_checks([Prepared(src)], rules, CheckOptions())
     assert list(found["row"]) == [2]
     # Without the allow list it is a look-alike of hotmail.com.
-    assert "hotmall.com" in suggest_domains(pd.Series({"hotmall.com": 1}), providers()["typo"])
+    assert "hotmall.com" in suggest_domains(pd.Series({"hotmall.com": 1}))

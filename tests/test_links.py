@@ -391,11 +391,9 @@ def test_a_duplicate_record_inherits_its_cluster_mates_link():
 def test_every_links_rule_names_a_links_check_and_is_documented():
     from pathlib import Path
 
-    from hygiene.links.compliance import KIND_CHECKS, SOURCE_CHECKS
-    from hygiene.links.records import RECORD_CHECKS
-    from hygiene.links.references import REFERENCE_CHECKS
+    from hygiene.checks.registry import Needs, registry
 
-    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS, **KIND_CHECKS}
+    known = {c for n in (Needs.SOURCE, Needs.LINK, Needs.REFERENCE) for c in registry().codes(n)}
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     mine = [r for r in RULES if r.engine == "links"]
     assert {r.code for r in mine} >= {"link.orphan", "link.consent_conflict",
@@ -409,8 +407,8 @@ def test_a_scope_links_rule_with_an_unknown_check_names_its_pack(tmp_path):
     pack = tmp_path / "team.yaml"
     pack.write_text("pack: team\nrules:\n  - {code: link.shoe, check: shoe_size, "
                     "params: {scope: links}, fix: x}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"rule link.shoe \(team\): check 'shoe_size' is not"):
-        check_links([Prepared(CRM)], load_rules([pack]))
+    with pytest.raises(ConfigError, match=r"team.yaml \[link.shoe\]: check 'shoe_size' is not"):
+        load_rules([pack])
 
 
 def test_a_bounce_belongs_to_its_address_not_to_the_person():

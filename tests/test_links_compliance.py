@@ -93,7 +93,7 @@ def test_double_opt_in_required_for_german_subscribers():
 
 
 def test_a_pack_can_require_double_opt_in_everywhere():
-    rules = [replace(r, params={**r.params, "countries": ["*"]})
+    rules = [replace(r, params=replace(r.params, countries=("*",)))
              if r.code == "consent.double_opt_in_missing" else r for r in RULES]
     esp = mailchimp([("jo@gmail.com", None, "US", "subscribed")])
     assert rows(run(esp, rules=rules), "consent.double_opt_in_missing") == [1]

@@ -9,6 +9,7 @@ suggestion is that spelling.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -22,7 +23,7 @@ from .. import normalize as nz
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow
 from ..prepared import Prepared
-from .registry import CheckOptions, check, hits, no_hits
+from .registry import CheckOptions, FixProposal, check, fix, hits, no_hits
 from .rules import Rule
 from .values import placeholder_positions
 
@@ -79,7 +80,7 @@ def canonical_spellings(
     return chosen
 
 
-@check("inconsistent_category")
+@check("field.inconsistent")
 def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     frames = []
     for field in rule.fields:
@@ -102,8 +103,24 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
     return pd.concat(frames, ignore_index=True) if frames else no_hits()
 
 
-@check("unknown_category")
-def unknown_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@fix("field.inconsistent")
+def use_spelling(prep: Prepared, rule: Rule, found: pd.DataFrame) -> FixProposal:
+    """`hygiene clean` writes the spelling the column mostly uses (the suggestion)."""
+    able = found["suggestion"].notna().to_numpy()
+    return FixProposal(found["suggestion"].to_numpy(dtype=object), able, able)
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    """field.unknown_value's parameters: the countries whose subdivision names are checked."""
+
+    state_countries: tuple[str, ...] = ("US", "CA", "AU")
+
+
+@check("field.unknown_value", params=UnknownValue)
+def unknown_category(
+    prep: Prepared, rule: Rule[UnknownValue], options: CheckOptions
+) -> pd.DataFrame:
     """Values of a closed list (countries, states) that match no entry."""
     frames = []
     for field in rule.fields:
@@ -120,8 +137,7 @@ def unknown_category(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Da
             # default): "Greater London" or "Île-de-France" are real but not ISO 3166-2 names.
             country = prep.country_alpha2()
             if country is not None:
-                listed = rule.params.get("state_countries", ("US", "CA", "AU"))
-                bad &= country.isna() | country.isin(listed)
+                bad &= country.isna() | country.isin(list(rule.params.state_countries))
         pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
         pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
         frames.append(hits(pos, field, kind=field))

@@ -8,6 +8,7 @@ registry rules in pack order and keeps each rule's hits for later rules.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -42,16 +43,25 @@ def _usable(
     return ok
 
 
-@check("unreachable")
-def unreachable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Unreachable:
+    """contact.unreachable's parameters: the codes of earlier rules whose finding makes an
+    email address, or a phone number, unusable."""
+
+    email_unusable: tuple[str, ...] = ()
+    phone_unusable: tuple[str, ...] = ()
+
+
+@check("contact.unreachable", params=Unreachable)
+def unreachable(prep: Prepared, rule: Rule[Unreachable], options: CheckOptions) -> pd.DataFrame:
     """Neither a usable email nor a usable phone on the record."""
     email_fields = [f for f in rule.fields if f == "email"]
     phone_fields = [f for f in rule.fields if f != "email"]
     if not any(prep.source.has(f) for f in rule.fields):
         return no_hits()
     reach = np.zeros(prep.rows, dtype=bool)
-    email_bad = rule.params.get("email_unusable", ())
-    phone_bad = rule.params.get("phone_unusable", ())
+    email_bad = rule.params.email_unusable
+    phone_bad = rule.params.phone_unusable
     for f in email_fields:
         parts = prep.email()
         filled = None if parts is None else parts["email"].notna()
@@ -65,7 +75,7 @@ def unreachable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFra
     return hits(pos, present[0], value=[None] * len(pos), channels=" or ".join(present))
 
 
-@check("missing_column")
+@check("field.missing_column")
 def missing_column(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """A field the selected workflows need has no column at all in this source."""
     wanted = options.required

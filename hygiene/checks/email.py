@@ -6,6 +6,7 @@ All work is per distinct domain (a 1M-row export has a few thousand), then sprea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -13,15 +14,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz.distance import OSA
 
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow, text_isin
 from ..prepared import Prepared
-from .email_typos import DomainFix, known_tld, providers, suggest_domains
-from .registry import CheckOptions, check, hits, no_hits
+from .completeness import failing_positions
+from .email_typos import DomainFix, TypoTuning, known_tld, providers, suggest_domains
+from .registry import CheckOptions, FixProposal, check, fix, hits, no_hits
 from .rules import Rule
 
-__all__ = ["domain_counts", "known_tld", "providers", "suggest_domains", "typo_suggestions"]
+__all__ = [
+    "TypoDomain",
+    "domain_counts",
+    "known_tld",
+    "providers",
+    "suggest_domains",
+    "typo_suggestions",
+]
 
 
 @cache
@@ -43,22 +53,40 @@ def domain_counts(prep: Prepared) -> pd.Series:
     return prep.memo("email.domain_counts", compute)
 
 
-def typo_suggestions(prep: Prepared) -> dict[str, DomainFix]:
-    """Typo fixes for this source's domains, tuned by the `typo:` section of providers.yaml."""
+def typo_suggestions(prep: Prepared, tuning: TypoTuning | None = None) -> dict[str, DomainFix]:
+    """Typo fixes for this source's domains (memoised per source and tuning)."""
+    tuning = tuning or TypoTuning()
     return prep.memo(
-        "email.typo", lambda: suggest_domains(domain_counts(prep), providers()["typo"])
+        ("email.typo", *tuning.key()), lambda: suggest_domains(domain_counts(prep), tuning)
     )
 
 
-@check("email_typo_domain")
-def email_typo_domain(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TypoDomain(TypoTuning):
+    """email.typo_domain's parameters: how company typos are learned (`TypoTuning`), the
+    team's own domains that are never typos, and when `hygiene clean` fixes on its own."""
+
+    #: Real domains of yours that look like a provider's misspelling (hotmall.com).
+    allow: tuple[str, ...] = ()
+    #: `hygiene clean` changes an address without a person's "accept" when the fixed domain
+    #: is at most this many edits away and is a big mailbox provider, or a domain at least
+    #: `fix_company_min_rows` rows of the export use, or the old domain's top-level domain
+    #: does not exist (a trailing dot is always fixed).
+    fix_max_edits: int = 1
+    fix_company_min_rows: int = 5
+
+
+@check("email.typo_domain", params=TypoDomain)
+def email_typo_domain(
+    prep: Prepared, rule: Rule[TypoDomain], options: CheckOptions
+) -> pd.DataFrame:
     """Addresses on a misspelt domain; the suggestion is the fixed address. Domains in the
     rule's `allow` param are a team's own real domains, never typos."""
     parts = prep.email()
     if parts is None:
         return no_hits()
-    allowed = {str(d).lower() for d in rule.params.get("allow", ())}
-    fixes = {d: f for d, f in typo_suggestions(prep).items() if d not in allowed}
+    allowed = {d.lower() for d in rule.params.allow}
+    fixes = {d: f for d, f in typo_suggestions(prep, rule.params).items() if d not in allowed}
     if not fixes:
         return no_hits()
     # Looked up in Arrow: a dict map over a million addresses made a Python string of each.
@@ -80,22 +108,68 @@ def email_typo_domain(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.D
     )
 
 
-@check("email_unknown_tld")
+@cache
+def _mailbox() -> frozenset[str]:
+    return frozenset(providers()["mailbox"])
+
+
+def typo_confident(
+    old: pd.Series, new: pd.Series, counts: pd.Series, params: TypoDomain
+) -> np.ndarray:
+    """Whether each (old domain, new domain) fix is confident (see `TypoDomain`)."""
+    frame = pd.DataFrame({"old": old.astype(object), "new": new.astype(object)})
+    pairs = frame.drop_duplicates()
+    ok = {}
+    mailbox = _mailbox()
+    seen = {str(k): int(v) for k, v in counts.items()}
+    for o, n in zip(pairs["old"].tolist(), pairs["new"].tolist(), strict=True):
+        if not isinstance(o, str) or not isinstance(n, str):
+            ok[(o, n)] = False
+            continue
+        if o.rstrip(".") == n:
+            ok[(o, n)] = True
+            continue
+        near = OSA.distance(o, n) <= params.fix_max_edits
+        # A top-level domain that does not exist (acme.con) has only the one fix.
+        known = (
+            n in mailbox or seen.get(n, 0) >= params.fix_company_min_rows or not known_tld(o)
+        )
+        ok[(o, n)] = near and known
+    return np.fromiter(
+        (ok[(o, n)] for o, n in zip(frame["old"].tolist(), frame["new"].tolist(), strict=True)),
+        dtype=bool,
+        count=len(frame),
+    )
+
+
+@fix("email.typo_domain")
+def fix_typo_domain(prep: Prepared, rule: Rule[TypoDomain], found: pd.DataFrame) -> FixProposal:
+    """The suggested address; sure where the fix is confident (`typo_confident`)."""
+    parts = prep.email()
+    sugg = found["suggestion"].astype(object)
+    able = sugg.notna().to_numpy()
+    if parts is None:
+        return FixProposal(sugg.to_numpy(dtype=object), able, np.zeros(len(found), dtype=bool))
+    pos = found["pos"].to_numpy(dtype=np.int64)
+    new_dom = sugg.map(lambda v: v.rsplit("@", 1)[-1] if isinstance(v, str) else None)
+    old_dom = parts["domain"].iloc[pos].reset_index(drop=True)
+    sure = typo_confident(old_dom, new_dom, domain_counts(prep), rule.params)
+    return FixProposal(sugg.to_numpy(dtype=object), able, sure)
+
+
+@check("email.unknown_tld", row_local=True)
 def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
-    """Well-formed addresses whose top-level domain does not exist and has no obvious fix."""
+    """Well-formed addresses whose top-level domain does not exist and has no obvious fix:
+    an address email.typo_domain fixed (this run's finding, with its own tuning) is its."""
     parts = prep.email()
     if parts is None:
         return no_hits()
-    fixes = typo_suggestions(prep)
     counts = domain_counts(prep)
-    bad = {
-        d
-        for d in counts.index
-        if isinstance(d, str) and "." in d and d not in fixes and not known_tld(d)
-    }
+    bad = {d for d in counts.index if isinstance(d, str) and "." in d and not known_tld(d)}
     if not bad:
         return no_hits()
     pos = np.flatnonzero(text_isin(parts["domain"], bad))
+    pos = np.setdiff1d(pos, failing_positions(prep, ("email.typo_domain",)), assume_unique=True)
     tld = parts["domain"].iloc[pos].str.rsplit(".", n=1).str[-1]
     return hits(pos, "email", tld=tld)
 
@@ -105,14 +179,24 @@ def _registrable(domains: pd.Series) -> pd.Series:
     return domains.str.extract(r"([^.]+\.[^.]+)$", expand=False)
 
 
-@check("email_disposable")
-def email_disposable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Disposable:
+    """email.disposable's parameters: domains to add to the shipped list, and to take off."""
+
+    extra_domains: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+
+
+@check("email.disposable", params=Disposable, row_local=True)
+def email_disposable(
+    prep: Prepared, rule: Rule[Disposable], options: CheckOptions
+) -> pd.DataFrame:
     """Throw-away mailbox providers (the disposable-email-domains list, plus rule params)."""
     parts = prep.email()
     if parts is None:
         return no_hits()
-    blocked = disposable_domains() | frozenset(rule.params.get("extra_domains", ()))
-    allowed = frozenset(rule.params.get("allow", ()))
+    blocked = disposable_domains() | frozenset(rule.params.extra_domains)
+    allowed = frozenset(rule.params.allow)
     counts = domain_counts(prep)
     uniq = pd.Series(counts.index, dtype="str")
     hit = (text_isin(uniq, blocked) | text_isin(_registrable(uniq), blocked)) & ~text_isin(
@@ -125,7 +209,7 @@ def email_disposable(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Da
     return hits(pos, "email", domain=parts["domain"].iloc[pos])
 
 
-@check("email_free_mail")
+@check("email.free_mail", row_local=True)
 def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """A business contact (company filled in) on a free-mail address."""
     parts = prep.email()
@@ -137,7 +221,7 @@ def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Dat
     return hits(pos, "email", domain=parts["domain"].iloc[pos], company=company.iloc[pos])
 
 
-@check("email_mx")
+@check("email.no_mail_server", row_local=True)
 def email_mx(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Domains with no MX (nor A) record. Runs only with --check-mx: the one networked check."""
     if not options.check_mx:

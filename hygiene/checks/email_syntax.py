@@ -15,6 +15,7 @@ non-ASCII values go through Python, once per distinct value.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -40,8 +41,18 @@ def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return to_numpy_mask(pc.fill_null(arr, False))
 
 
-@check("email_syntax")
-def email_syntax(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class EmailSyntax:
+    """email.invalid_syntax's limits: octets before the @ and in the whole address, and the
+    special-use top-level domains that receive no mail."""
+
+    max_local_length: int = 64
+    max_length: int = 254
+    special_use_tlds: tuple[str, ...] = ()
+
+
+@check("email.invalid_syntax", params=EmailSyntax, row_local=True)
+def email_syntax(prep: Prepared, rule: Rule[EmailSyntax], options: CheckOptions) -> pd.DataFrame:
     """Addresses that are not deliverable by their syntax; `reason` says which limit."""
     parts = prep.email()
     if parts is None:
@@ -51,9 +62,10 @@ def email_syntax(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFr
     regex = str((rule.expect or {}).get("regex", ".+@.+"))
     bad_pattern = present & ~_mask(pc.match_substring_regex(email, regex))
     local_len = pc.binary_length(flat(arrow(parts["local"])))
-    long_local = _mask(pc.greater(local_len, int(rule.params.get("max_local_length", 64))))
-    long_all = _mask(pc.greater(pc.binary_length(email), int(rule.params.get("max_length", 254))))
-    tlds = [str(t) for t in rule.params.get("special_use_tlds", ())]
+    p = rule.params
+    long_local = _mask(pc.greater(local_len, p.max_local_length))
+    long_all = _mask(pc.greater(pc.binary_length(email), p.max_length))
+    tlds = list(p.special_use_tlds)
     special = np.zeros(len(email), dtype=bool)
     if tlds:
         ending = r"(^|\.)(" + "|".join(t.replace(".", r"\.") for t in tlds) + r")\.?$"
@@ -142,7 +154,7 @@ def lookalike_domain(address: str) -> tuple[str, str | None] | None:
     return None
 
 
-@check("email_lookalike")
+@check("email.lookalike_domain", row_local=True)
 def email_lookalike(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Addresses whose domain is disguised; the suggestion is the address it reads as."""
     raw = prep.value("email")

@@ -32,6 +32,30 @@ _PUNCTUATION = "#!$%&'*+/=?^_`{|}~,;:\"()<>[]-."
 
 
 @dataclass(frozen=True)
+class TypoTuning:
+    """How company-domain typos are learned from an export (the thresholds of
+    email.typo_domain's params): a domain one edit from a domain far more common here."""
+
+    #: A domain on at least this many rows (or `frequent_min_share` of the rows, if more)
+    #: counts as real, and is itself a typo target for rarer look-alikes (a company's own
+    #: domain misspelt once).
+    frequent_min_rows: int = 5
+    frequent_min_share: float = 0.0005
+    #: A file-frequent target must be this many times more common than the suspect domain.
+    frequency_ratio: float = 10.0
+    #: Domains this long or longer may be two edits away from a target that starts with the
+    #: same letter, and may be fixed towards a domain seen on only `long_domain_min_rows` rows
+    #: (twice as many as the suspect): two real companies one edit apart are rare at this
+    #: length.
+    long_domain: int = 12
+    long_domain_min_rows: int = 2
+
+    def key(self) -> tuple[int, float, float, int, int]:
+        return (self.frequent_min_rows, self.frequent_min_share, self.frequency_ratio,
+                self.long_domain, self.long_domain_min_rows)
+
+
+@dataclass(frozen=True)
 class DomainFix:
     """What a misspelt domain meant, why, and how sure the check is (0-1)."""
 
@@ -60,7 +84,6 @@ def providers() -> dict[str, Any]:
         "never_suffix": frozenset(doc.get("never_typo_suffix_labels", ())),
         "tld_typos": dict(doc.get("tld_typos", {})),
         "com_slips": frozenset(doc.get("com_slips", ())),
-        "typo": dict(doc.get("typo", {})),
     }
 
 
@@ -263,9 +286,7 @@ def provider_fixes(domains: Sequence[str]) -> dict[str, DomainFix]:
     return out
 
 
-def _company_fixes(
-    counts: pd.Series, params: Mapping[str, Any], skip: set[str]
-) -> dict[str, DomainFix]:
+def _company_fixes(counts: pd.Series, tuning: TypoTuning, skip: set[str]) -> dict[str, DomainFix]:
     """Company domains misspelt: one edit (two for long domains) from a domain far more
     common in this export. The confidence is the share of the two spellings' rows on the
     common one, lowered for two edits and for a domain under another real suffix."""
@@ -274,10 +295,10 @@ def _company_fixes(
     n = counts.to_numpy(dtype=np.int64)
     seen = dict(zip(names, n.tolist(), strict=True))
     lengths = np.fromiter((len(d) for d in names), dtype=np.int64, count=len(names))
-    min_frequent = max(int(params.get("frequent_min_rows", 5)), int(n.sum() * 0.0005))
-    min_long = int(params.get("long_domain_min_rows", 2))
-    long_domain = int(params.get("long_domain", 12))
-    ratio = float(params.get("frequency_ratio", 10))
+    min_frequent = max(tuning.frequent_min_rows, int(n.sum() * tuning.frequent_min_share))
+    min_long = tuning.long_domain_min_rows
+    long_domain = tuning.long_domain
+    ratio = tuning.frequency_ratio
     # Short domains need a frequent target; long ones (where two real companies one edit apart
     # are rare) may be fixed towards a domain seen on a couple of rows.
     is_frequent = n >= min_frequent
@@ -319,7 +340,7 @@ def _company_fixes(
     return out
 
 
-def suggest_domains(counts: pd.Series, params: Mapping[str, Any]) -> dict[str, DomainFix]:
+def suggest_domains(counts: pd.Series, tuning: TypoTuning | None = None) -> dict[str, DomainFix]:
     """Domain -> its fix, for the domains of `counts` (rows per domain) that look misspelt.
 
     Provider look-alikes and top-level domain typos do not depend on the counts; company
@@ -327,7 +348,7 @@ def suggest_domains(counts: pd.Series, params: Mapping[str, Any]) -> dict[str, D
     counts = counts[counts.index.notna()]
     names = [str(d) for d in counts.index.tolist()]
     out = provider_fixes(names)
-    out.update(_company_fixes(counts, params, set(out)))
+    out.update(_company_fixes(counts, tuning or TypoTuning(), set(out)))
     prov = providers()
     for dom in names:
         if dom in out or not dom.endswith("."):

@@ -1,8 +1,13 @@
-"""Run the rule packs over prepared sources and turn hits into findings.
+"""The local engine: run the rule packs over prepared sources with pandas and Arrow, and turn
+hits into findings.
 
-Per source: the column rules run as one Great Expectations suite, then the registry rules in
-pack order. Every rule's hits are kept (by code) so later rules can build on earlier ones, and
-each becomes rows of the findings frame with provenance, record id, column and message.
+Rules, their checks and typed params are definitions (`rules.py`, `registry.py` and the check
+modules) that know nothing of this file; the engine decides how they run. Per source: the
+column rules run as one Great Expectations suite, then the registry rules in pack order, each
+rule's directives (`skip_if`, `supersedes`) applied to its hits. Every rule's hits are kept
+(by code) so later rules can build on earlier ones, and each becomes rows of the findings
+frame with provenance, record id, column, position and rendered message. Another engine
+(Spark) can call the same check functions on its own partitions.
 """
 
 from __future__ import annotations
@@ -29,23 +34,19 @@ from ..model import (
 from ..normalize._arrow import flat
 from ..normalize.base import TEXT, text
 from ..prepared import Prepared
-from . import categorical, completeness, email, email_syntax, phone, values
 from .gx import SuiteRunner, compile_rules
-from .registry import CheckFn, CheckOptions, build_registry, no_hits
+from .params import param_values
+from .registry import CheckOptions, Needs, no_hits, registry
 from .rules import DERIVED_FIELDS, Rule
 
 ALL_COLUMNS = [*FINDING_COLUMNS, *INTERNAL_FINDING_COLUMNS]
-
-#: The modules whose `@check` functions make up the registry (explicit: no import magic).
-BUILTIN_MODULES = (email, email_syntax, phone, values, categorical, completeness)
-REGISTRY: Mapping[str, CheckFn] = build_registry(BUILTIN_MODULES)
 
 #: Fields derived from another field; their findings point at the base field's column.
 BASE_FIELD = {"email_local": "email", "email_domain": "email"}
 WORKFLOW_FIELDS = "*workflows"
 
 
-def rule_fields(rule: Rule, prep: Prepared, options: CheckOptions) -> list[str]:
+def rule_fields(rule: Rule[Any], prep: Prepared, options: CheckOptions) -> list[str]:
     """The fields of `rule` this source has (`*workflows` = fields the workflows require)."""
     out: list[str] = []
     for f in rule.fields:
@@ -54,7 +55,7 @@ def rule_fields(rule: Rule, prep: Prepared, options: CheckOptions) -> list[str]:
             if options.required_by_source is not None:
                 allowed = options.required_by_source.get(prep.source.name, ())
                 wanted = [w for w in wanted if w in allowed]
-            skip = set(rule.params.get("skip_fields", ()))
+            skip = set(rule.skip_fields)
             out.extend(w for w in wanted if prep.source.has(w) and w not in skip)
         elif f in DERIVED_FIELDS:
             if prep.source.has(BASE_FIELD[f]):
@@ -65,7 +66,7 @@ def rule_fields(rule: Rule, prep: Prepared, options: CheckOptions) -> list[str]:
 
 
 def check_source(
-    prep: Prepared, rules: Sequence[Rule], options: CheckOptions, runner: SuiteRunner | None
+    prep: Prepared, rules: Sequence[Rule[Any]], options: CheckOptions, runner: SuiteRunner | None
 ) -> dict[str, pd.DataFrame]:
     """Hits per rule code for one source (every applicable rule, in pack order)."""
     applicable = [r for r in rules if r.enabled and r.applies_to(prep.source.platform)]
@@ -83,16 +84,15 @@ def check_source(
     for r in applicable:
         if r.engine != "registry":
             continue
-        assert r.check is not None
-        fn = REGISTRY.get(r.check)
-        if fn is None:
-            raise KeyError(f"rule {r.code} names unknown check {r.check!r}")
-        got = fn(prep, r, options)
-        for code in r.params.get("skip_if", ()):
+        spec = registry().get(str(r.check))
+        if spec is None or spec.needs != Needs.FIELDS:
+            raise KeyError(f"rule {r.code} names no field check ({r.check!r})")
+        got = spec.fn(prep, r, options)
+        for code in r.skip_if:
             got = _without(got, found.get(code))
         found[r.code] = got
         prep.keep(("hits", r.code), got)
-        for code in r.params.get("supersedes", ()):
+        for code in r.supersedes:
             if code in found:
                 found[code] = _without(found[code], got)
                 prep.keep(("hits", code), found[code])
@@ -169,7 +169,7 @@ def _file_column(files: pd.Series, has_row: np.ndarray, src: Source) -> np.ndarr
     return out
 
 
-def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame:
+def to_findings(prep: Prepared, rule: Rule[Any], found: pd.DataFrame) -> pd.DataFrame:
     """Hits of one rule on one source -> findings rows (see hygiene.model.FINDING_COLUMNS)."""
     if found.empty:
         return empty_findings()
@@ -221,7 +221,9 @@ def to_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame
         }
     )
     frame.loc[~has_row, "row"] = pd.NA
-    params = {k: v for k, v in rule.params.items() if not isinstance(v, (list, dict, tuple))}
+    params = {
+        k: v for k, v in param_values(rule.params).items() if not isinstance(v, (list, dict))
+    }
     columns = {
         **params,
         **{c: found[c] for c in found.columns if c not in ("pos",)},
@@ -254,7 +256,7 @@ def with_positions(src: Source, findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_checks(
-    preps: Sequence[Prepared], rules: Sequence[Rule], options: CheckOptions
+    preps: Sequence[Prepared], rules: Sequence[Rule[Any]], options: CheckOptions
 ) -> pd.DataFrame:
     """Every finding of every rule on every source, plus what the loaders reported."""
     return check_all(preps, rules, options)[0]

@@ -35,7 +35,7 @@ def export_suite(
             g
             for f in r.fields
             for g in (needed if f == WORKFLOW_FIELDS else [f])
-            if g not in r.params.get("skip_fields", ())
+            if g not in r.skip_fields
         ]
         for r in rules
     }

@@ -12,7 +12,7 @@ from .rules import Rule
 from .values import placeholder_positions
 
 
-@check("phone_valid")
+@check("phone.invalid")
 def phone_valid(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """Filled phone cells that do not parse to a valid number for the row's country.
 
@@ -41,7 +41,7 @@ def phone_valid(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-@check("phone_region")
+@check("phone.region_assumed")
 def phone_region(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
     """One note per source whose numbers without a country code (on rows without a country)
     were read in the country most of its other numbers carry (`Prepared.region_guess`)."""

@@ -1,25 +1,62 @@
-"""The registry of vectorised checks: small pure functions marked with `@check("name")`.
+"""The one registry of checks: each rule code's check, its typed parameters and its fix.
 
-A check takes the prepared source, its rule and the run's options, and returns a hits frame
-(`hits(...)`): the positions of failing rows with the value, suggestion and message parameters.
-It never prints and never raises on bad data. The registry is built from an explicit list of
-modules (`BUILTIN_MODULES` in `hygiene.checks`), so nothing depends on import order.
+What a rule computes is defined here and in the check modules; how it runs is the engine's
+business (`hygiene.checks.engine` runs field checks on pandas, `hygiene.links.run` the link,
+reference and source checks), as pandera keeps `api/` apart from `backends/`. A check is a
+small function marked with `@check(code, params=..., needs=...)`:
+
+- `code` is the rule code it implements (the pack's YAML entry has the same code);
+- `params` is a frozen dataclass of its typed parameters (`hygiene.checks.params`), read from
+  the pack's `params:` when the rule loads;
+- `needs` says what it is given (`Needs`): one source's prepared fields (the default), the
+  whole source with its kind (`SOURCE`), a pair of linked sources (`LINK`) or a reference
+  table (`REFERENCE`);
+- `row_local` says each row's outcome depends on that row alone (and on earlier rules' hits
+  on it), so an engine may run it on partitions of a source and concatenate the hits. By
+  default a check may learn from the whole source (typo domains from the domain counts,
+  spellings from the column, phone regions from the source's countries).
+
+`@fix(code)` marks the clean fix of the same code, kept beside its check. The registry is
+collected from every module of the packages in `CHECK_PACKAGES` (no hand-kept module list);
+`Registry.add` registers a check defined elsewhere (a team's own module, a test).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..prepared import Prepared
-from .rules import Rule
+from .params import NoParams
 
 _MARK = "__hygiene_check__"
+_FIX_MARK = "__hygiene_fix__"
+
+#: The packages whose modules hold checks; every module of each is searched for marks.
+CHECK_PACKAGES = ("hygiene.checks", "hygiene.links")
+
+
+class Needs(StrEnum):
+    """What a check is given, which decides the step that runs it."""
+
+    #: `fn(prep, rule, options) -> hits`: one source's prepared fields (the checks step).
+    FIELDS = "fields"
+    #: `fn(prep, rule, options, source_kind) -> hits`: the whole source, its consent state and
+    #: its kind (crm / esp); run by the links step after every field check.
+    SOURCE = "source"
+    #: `fn(link, rule) -> [(prep, hits)]`: a pair of linked sources (`links.records`).
+    LINK = "link"
+    #: `fn(ref, rule) -> [(prep, hits)]`: a source and the reference table it points at.
+    REFERENCE = "reference"
 
 
 @dataclass(frozen=True)
@@ -37,32 +74,124 @@ class CheckOptions:
     required_by_source: dict[str, tuple[str, ...]] | None = None
 
 
-class CheckFn(Protocol):
-    def __call__(self, prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame: ...
+@dataclass(frozen=True)
+class FixProposal:
+    """What a rule's fix would write on the rows it found: the new `values` (None empties the
+    cell), `able`, the rows it can fix at all, and `sure`, those `hygiene clean` changes
+    without a person's "accept" (a person's "reject" always wins)."""
+
+    values: np.ndarray
+    able: np.ndarray
+    sure: np.ndarray
 
 
-def check(name: str) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
-    """Mark a function as the registered check `name` (collected by `build_registry`)."""
+#: `fix(prep, rule, found) -> FixProposal`, `found` being the rule's findings on one field
+#: of one source (`pos`, `suggestion`).
+FixFn = Callable[[Any, Any, pd.DataFrame], FixProposal]
 
-    def mark(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-        setattr(fn, _MARK, name)
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: the code it implements, the function, what it needs, the class of
+    its parameters and (when `hygiene clean` can fix what it finds) its fix."""
+
+    code: str
+    fn: Callable[..., Any]
+    needs: Needs = Needs.FIELDS
+    params: type[Any] = NoParams
+    fix: FixFn | None = None
+    row_local: bool = False
+
+
+def check(
+    code: str,
+    *,
+    params: type[Any] = NoParams,
+    needs: Needs = Needs.FIELDS,
+    row_local: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a function as the check of rule `code` (collected by `Registry.collect`)."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(fn, _MARK, CheckSpec(code, fn, needs, params, row_local=row_local))
         return fn
 
     return mark
 
 
-def build_registry(modules: Iterable[ModuleType]) -> dict[str, CheckFn]:
-    """Collect the marked functions of `modules`; a name used twice is a programming error."""
-    registry: dict[str, CheckFn] = {}
-    for module in modules:
-        for obj in vars(module).values():
-            name = getattr(obj, _MARK, None)
-            if name is None:
-                continue
-            if name in registry and registry[name] is not obj:
-                raise RuntimeError(f"check {name!r} is registered twice")
-            registry[name] = obj
-    return registry
+def fix(code: str) -> Callable[[FixFn], FixFn]:
+    """Mark a function as the clean fix of rule `code`."""
+
+    def mark(fn: FixFn) -> FixFn:
+        setattr(fn, _FIX_MARK, code)
+        return fn
+
+    return mark
+
+
+class Registry:
+    """Checks by rule code, each with its fix."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, CheckSpec] = {}
+        self._fixes: dict[str, FixFn] = {}
+
+    def add(self, *objs: Any) -> None:
+        """Register marked functions; a code registered twice is a programming error."""
+        for obj in objs:
+            spec = getattr(obj, _MARK, None)
+            if isinstance(spec, CheckSpec):
+                known = self._specs.get(spec.code)
+                if known is not None and known.fn is not obj:
+                    raise RuntimeError(f"check {spec.code!r} is registered twice")
+                self._specs[spec.code] = spec
+            code = getattr(obj, _FIX_MARK, None)
+            if isinstance(code, str):
+                known_fix = self._fixes.get(code)
+                if known_fix is not None and known_fix is not obj:
+                    raise RuntimeError(f"fix {code!r} is registered twice")
+                self._fixes[code] = obj
+
+    def remove(self, code: str) -> None:
+        """Forget the check (and fix) of `code`; for checks added with `add`."""
+        self._specs.pop(code, None)
+        self._fixes.pop(code, None)
+
+    def collect(self, modules: Iterable[ModuleType]) -> None:
+        """Register the marked functions of `modules`."""
+        for module in modules:
+            self.add(*vars(module).values())
+
+    def get(self, code: str) -> CheckSpec | None:
+        spec = self._specs.get(code)
+        if spec is None:
+            return None
+        return dataclasses.replace(spec, fix=self._fixes.get(code))
+
+    def fix_of(self, code: str) -> FixFn:
+        """The fix registered for `code` (KeyError when it has none)."""
+        return self._fixes[code]
+
+    def codes(self, needs: Needs | None = None) -> list[str]:
+        return sorted(c for c, s in self._specs.items() if needs is None or s.needs == needs)
+
+
+def _modules(package: str) -> list[ModuleType]:
+    pkg = importlib.import_module(package)
+    return [
+        importlib.import_module(f"{package}.{info.name}")
+        for info in pkgutil.iter_modules(pkg.__path__)
+        if not info.ispkg
+    ]
+
+
+@cache
+def registry() -> Registry:
+    """The registry of every check of `CHECK_PACKAGES`, collected once."""
+    reg = Registry()
+    for package in CHECK_PACKAGES:
+        reg.collect(_modules(package))
+    return reg
 
 
 HIT_COLUMNS = ("pos", "field", "value", "suggestion")

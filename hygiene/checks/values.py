@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,17 +13,51 @@ import pyarrow.compute as pc
 from ..normalize._arrow import ascii_digits, flat, string_layout, to_numpy_mask
 from ..normalize.base import arrow, unique_flags
 from ..prepared import Prepared
-from .registry import CheckOptions, check, hits, no_hits
+from .registry import CheckOptions, FixProposal, check, fix, hits, no_hits
 from .rules import Rule
 
 
-def field_kind(field: str, params: Mapping[str, Any]) -> str:
+@dataclass(frozen=True)
+class Placeholder:
+    """value.placeholder's parameters: fillers known by value or pattern (compared trimmed
+    and lower-cased; patterns are RE2, whole value), per kind of field besides the common
+    ones, and the run length of one repeated character that counts as filler (0: off)."""
+
+    values: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    repeat_min: int = 3
+    #: Fields that take the `name_*` lists besides the common ones.
+    name_fields: tuple[str, ...] = ()
+    name_values: tuple[str, ...] = ()
+    name_patterns: tuple[str, ...] = ()
+    name_repeat_min: int | None = None
+    email_values: tuple[str, ...] = ()
+    email_patterns: tuple[str, ...] = ()
+    email_repeat_min: int | None = None
+    #: Phone values are compared on their digits too.
+    phone_values: tuple[str, ...] = ()
+    phone_patterns: tuple[str, ...] = ()
+    phone_repeat_min: int | None = None
+
+    def kind_lists(self, kind: str) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+        """The values, patterns and repeat run of one kind of field (common ones included)."""
+        if kind == "text":
+            return self.values, self.patterns, self.repeat_min
+        repeat = getattr(self, f"{kind}_repeat_min")
+        return (
+            (*self.values, *getattr(self, f"{kind}_values")),
+            (*self.patterns, *getattr(self, f"{kind}_patterns")),
+            self.repeat_min if repeat is None else repeat,
+        )
+
+
+def field_kind(field: str, params: Placeholder) -> str:
     """Which extra lists of the rule's params apply: email, phone, name or plain text."""
     if field == "email":
         return "email"
     if field in ("phone", "mobile_phone"):
         return "phone"
-    if field in params.get("name_fields", ()):
+    if field in params.name_fields:
         return "name"
     return "text"
 
@@ -55,22 +89,20 @@ def repeated_char(arr: pa.Array, min_len: int) -> np.ndarray:
     return out
 
 
-def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "text") -> np.ndarray:
+def is_placeholder(values: pd.Series, params: Placeholder, kind: str = "text") -> np.ndarray:
     """Boolean per value: trimmed, lower-cased value is a known filler or matches a pattern.
 
     Runs in pyarrow kernels; patterns use RE2 (no back-references), so "one character
     repeated" is a separate test (`repeat_min`, `phone_repeat_min`; 0 switches it off).
     """
-    known = {str(v).lower() for v in params.get("values", ())}
-    known |= {str(v).lower() for v in params.get(f"{kind}_values", ())}
-    patterns = [*params.get("patterns", ()), *params.get(f"{kind}_patterns", ())]
+    listed, patterns, repeat_min = params.kind_lists(kind)
+    known = {v.lower() for v in listed}
     folded = flat(pc.utf8_lower(pc.utf8_trim_whitespace(arrow(values))))
     subject = ascii_digits(folded) if kind == "phone" else folded
     value_set = pa.array(sorted(known), type=folded.type)
     out = to_numpy_mask(pc.is_in(folded, value_set=value_set))
     if kind == "phone":
         out |= to_numpy_mask(pc.is_in(subject, value_set=value_set.cast(subject.type)))
-    repeat_min = int(params.get(f"{kind}_repeat_min", params.get("repeat_min", 3)))
     if repeat_min > 0:
         out |= repeated_char(subject, repeat_min)
     if patterns:
@@ -79,9 +111,7 @@ def is_placeholder(values: pd.Series, params: Mapping[str, Any], kind: str = "te
     return out
 
 
-def _placeholder_hits(
-    prep: Prepared, params: Mapping[str, Any], fields: Sequence[str]
-) -> pd.DataFrame:
+def _placeholder_hits(prep: Prepared, params: Placeholder, fields: Sequence[str]) -> pd.DataFrame:
     frames = []
     for field in fields:
         raw = prep.raw(field)
@@ -104,6 +134,14 @@ def placeholder_positions(prep: Prepared, field: str) -> np.ndarray:
     return np.sort(found.loc[found["field"] == field, "pos"].to_numpy(dtype=np.int64))
 
 
-@check("placeholder")
-def placeholder(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("value.placeholder", params=Placeholder, row_local=True)
+def placeholder(prep: Prepared, rule: Rule[Placeholder], options: CheckOptions) -> pd.DataFrame:
     return _placeholder_hits(prep, rule.params, rule.fields)
+
+
+
+@fix("value.placeholder")
+def clear_placeholder(prep: Prepared, rule: Rule[Placeholder], found: pd.DataFrame) -> FixProposal:
+    """`hygiene clean` empties a placeholder, so it counts as missing."""
+    every = np.ones(len(found), dtype=bool)
+    return FixProposal(np.full(len(found), None, dtype=object), every, every)

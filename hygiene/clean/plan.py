@@ -239,8 +239,8 @@ def plan_clean(
     for prep in preps:
         name = prep.source.name
         target = targets[name]
-        found = Findings.of(audit.findings, name, prep.rows)
-        columns = fix_source(prep, target, found, verdicts[name], settings)
+        found = Findings.of(audit.findings, name, prep.rows, audit.rules)
+        columns = fix_source(prep, target, found, verdicts[name])
         mine = [c for c in clusters if c.source == name]
         merges = plan_merges(mine, prep, columns, target)
         if len(merges.plan):

@@ -31,8 +31,6 @@ class SuppressRule:
 class CleanSettings:
     """Tuning of the planner; `load_settings` fills it from rules/clean.yaml."""
 
-    max_edits: int = 1
-    company_min_rows: int = 5
     suppress: tuple[SuppressRule, ...] = ()
     actions: Mapping[str, str] = field(default_factory=dict)
     suppress_roles: bool = False
@@ -53,15 +51,12 @@ class CleanSettings:
 def load_settings(suppress_roles: bool = False) -> CleanSettings:
     """rules/clean.yaml read and checked; `suppress_roles` switches the role reason on."""
     doc: Any = rules_yaml("clean.yaml") or {}
-    typo = doc.get("typo") or {}
     rules = []
     for item in doc.get("suppress") or ():
         if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
             raise ConfigError("rules/clean.yaml: each suppress entry needs a `reason`")
         rules.append(SuppressRule(item["reason"], tuple(str(c) for c in item.get("codes") or ())))
     return CleanSettings(
-        max_edits=int(typo.get("max_edits", 1)),
-        company_min_rows=int(typo.get("company_min_rows", 5)),
         suppress=tuple(rules),
         actions={str(k): str(v) for k, v in (doc.get("actions") or {}).items()},
         suppress_roles=suppress_roles,

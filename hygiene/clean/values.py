@@ -3,28 +3,29 @@
 Pure functions over whole columns (pyarrow kernels; per distinct value where a library must
 be called), no Python loop over rows. Each column keeps its current values and a bit mask
 per row of the steps that changed it; changes.csv reads the masks as "trim+email.lowercase".
+What a rule's finding is fixed to is the rule's own fix, registered beside its check
+(`@fix(code)` in hygiene/checks/); here it meets a person's verdicts and the column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz.distance import OSA
 
 from .. import normalize as nz
-from ..checks.email import domain_counts, known_tld, providers
+from ..checks.registry import registry
+from ..checks.rules import Rule
 from ..links.state import consent_state
 from ..normalize._arrow import NULL_STR, empty_to_null, flat, to_numpy_mask
 from ..normalize.base import arrow, text
 from ..normalize.nulls import nullify_arrow, trim
 from ..prepared import Prepared
-from .settings import CleanSettings
 from .targets import Target
 
 #: Suppression reasons of rules/clean.yaml, each its own label in changes.csv; a reason added
@@ -75,15 +76,19 @@ class Findings:
 
     rows: int
     groups: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    #: The audit's rules by code: a fix reads its rule's params.
+    rules: Mapping[str, Rule[Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, findings: pd.DataFrame, source: str, rows: int) -> Findings:
+    def of(
+        cls, findings: pd.DataFrame, source: str, rows: int, rules: Sequence[Rule[Any]] = ()
+    ) -> Findings:
         mine = findings[(findings["source"] == source) & (findings["pos"] >= 0)]
         groups = {
             (str(code), str(fld)): g[["pos", "suggestion"]].reset_index(drop=True)
             for (code, fld), g in mine.groupby(["code", "field"], sort=False)
         }
-        return cls(rows, groups)
+        return cls(rows, groups, {r.code: r for r in rules})
 
     def frame(self, code: str, fld: str) -> pd.DataFrame:
         return self.groups.get((code, fld), pd.DataFrame({"pos": [], "suggestion": []}))
@@ -193,36 +198,18 @@ def rule_labels(bits: np.ndarray) -> np.ndarray:
     return names[inverse]
 
 
-@cache
-def _mailbox() -> frozenset[str]:
-    return frozenset(providers()["mailbox"])
-
-
-def typo_confident(
-    old: pd.Series, new: pd.Series, counts: pd.Series, settings: CleanSettings
-) -> np.ndarray:
-    """Whether each (old domain, new domain) fix is confident (rules/clean.yaml `typo`)."""
-    frame = pd.DataFrame({"old": old.astype(object), "new": new.astype(object)})
-    pairs = frame.drop_duplicates()
-    ok = {}
-    mailbox = _mailbox()
-    seen = {str(k): int(v) for k, v in counts.items()}
-    for o, n in zip(pairs["old"].tolist(), pairs["new"].tolist(), strict=True):
-        if not isinstance(o, str) or not isinstance(n, str):
-            ok[(o, n)] = False
-            continue
-        if o.rstrip(".") == n:
-            ok[(o, n)] = True
-            continue
-        near = OSA.distance(o, n) <= settings.max_edits
-        # A top-level domain that does not exist (acme.con) has only the one fix.
-        known = n in mailbox or seen.get(n, 0) >= settings.company_min_rows or not known_tld(o)
-        ok[(o, n)] = near and known
-    return np.fromiter(
-        (ok[(o, n)] for o, n in zip(frame["old"].tolist(), frame["new"].tolist(), strict=True)),
-        dtype=bool,
-        count=len(frame),
-    )
+def proposed(
+    code: str, fld: str, prep: Prepared, found: Findings, verdicts: Verdicts
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The rows of `code`'s findings on `fld`, the values its registered fix writes there,
+    and which rows take them: sure or accepted by a person, never rejected, able."""
+    frame = found.frame(code, fld)
+    if frame.empty:
+        return None
+    got = registry().fix_of(code)(prep, found.rules.get(code), frame)
+    pos = frame["pos"].to_numpy(dtype=np.int64)
+    take = (got.sure | verdicts.accepts(code, fld)[pos]) & ~verdicts.rejects(code, fld)[pos]
+    return pos, got.values, take & got.able
 
 
 def _at(n: int, positions: np.ndarray, values: np.ndarray, base: pa.Array) -> pa.Array:
@@ -237,7 +224,7 @@ def _at(n: int, positions: np.ndarray, values: np.ndarray, base: pa.Array) -> pa
 
 
 def fix_email(
-    col: Column, prep: Prepared, found: Findings, verdicts: Verdicts, settings: CleanSettings
+    col: Column, prep: Prepared, found: Findings, verdicts: Verdicts
 ) -> None:
     """Lower-cased and unwrapped ("mailto:", "Name <a@b>"); a typo domain fixed where the
     suggestion is confident or a person accepted it, and no person rejected it."""
@@ -252,25 +239,15 @@ def fix_email(
         "email.lowercase",
         pc.if_else(pa.array(ascii_ok), pc.if_else(pc.is_null(norm), lowered, norm), lowered),
     )
-    typo = found.frame("email.typo_domain", "email")
-    if len(typo):
-        pos = typo["pos"].to_numpy(dtype=np.int64)
-        sugg = typo["suggestion"].astype(object)
-        new_dom = sugg.map(lambda v: v.rsplit("@", 1)[-1] if isinstance(v, str) else None)
-        old_dom = parts["domain"].iloc[pos].reset_index(drop=True)
-        sure = typo_confident(old_dom, new_dom, domain_counts(prep), settings)
-        sure |= verdicts.accepts("email.typo_domain", "email")[pos]
-        sure &= ~verdicts.rejects("email.typo_domain", "email")[pos]
-        sure &= sugg.notna().to_numpy()
+    typo = proposed("email.typo_domain", "email", prep, found, verdicts)
+    if typo is not None:
+        pos, values, sure = typo
         # A status (bounce, opt-out) belongs to the address it was recorded on: such an
         # address is kept as it is, so the status never moves onto the corrected one.
         state = consent_state(prep)
         if state.known:
             sure &= ~(state.bounced | state.opted_out)[pos]
-        col.step(
-            "email.typo_domain",
-            _at(len(col.value), pos[sure], sugg.to_numpy(dtype=object)[sure], col.value),
-        )
+        col.step("email.typo_domain", _at(len(col.value), pos[sure], values[sure], col.value))
 
 
 def fix_phone(col: Column, prep: Prepared, fld: str, target: Target) -> None:
@@ -306,7 +283,7 @@ def fix_geo(
     rejected = verdicts.rejects("field.inconsistent", fld)
     flagged = found.mask("field.inconsistent", fld)
     if form == "keep":
-        apply_suggestions(col, found, verdicts, fld)
+        apply_suggestions(col, prep, found, verdicts, fld)
         return
     if fld == "country":
         got = prep.country()
@@ -327,23 +304,27 @@ def fix_geo(
     col.step(f"{fld}.form", new, skip=rejected, rule_where={"field.inconsistent": flagged})
 
 
-def apply_suggestions(col: Column, found: Findings, verdicts: Verdicts, fld: str) -> None:
+def apply_suggestions(
+    col: Column, prep: Prepared, found: Findings, verdicts: Verdicts, fld: str
+) -> None:
     """field.inconsistent: the canonical spelling the finding suggests."""
-    frame = found.frame("field.inconsistent", fld)
-    if frame.empty:
+    got = proposed("field.inconsistent", fld, prep, found, verdicts)
+    if got is None:
         return
-    pos = frame["pos"].to_numpy(dtype=np.int64)
-    keep = ~verdicts.rejects("field.inconsistent", fld)[pos]
-    keep &= frame["suggestion"].notna().to_numpy()
-    col.step(
-        "field.inconsistent",
-        _at(len(col.value), pos[keep], frame["suggestion"].to_numpy(dtype=object)[keep], col.value),
-    )
+    pos, values, keep = got
+    col.step("field.inconsistent", _at(len(col.value), pos[keep], values[keep], col.value))
 
 
-def clear_placeholders(col: Column, found: Findings, verdicts: Verdicts, fld: str) -> None:
+def clear_placeholders(
+    col: Column, prep: Prepared, found: Findings, verdicts: Verdicts, fld: str
+) -> None:
     """value.placeholder cells ("test", "asdf", "xxx", 1234567890) emptied."""
-    mask = found.mask("value.placeholder", fld) & ~verdicts.rejects("value.placeholder", fld)
+    got = proposed("value.placeholder", fld, prep, found, verdicts)
+    if got is None:
+        return
+    pos, _, take = got
+    mask = np.zeros(found.rows, dtype=bool)
+    mask[pos[take]] = True
     if mask.any():
         col.step("value.placeholder", pc.if_else(pa.array(mask), NULL_STR, col.value), clears=True)
 
@@ -353,7 +334,6 @@ def fix_source(
     target: Target,
     found: Findings,
     verdicts: Verdicts,
-    settings: CleanSettings,
 ) -> dict[str, Column]:
     """Every column of one source cleaned (original names, file order)."""
     src = prep.source
@@ -365,7 +345,7 @@ def fix_source(
         if fld is not None and fld not in ID_FIELDS:
             col.step("value.null", nullify_arrow(col.value))
             if fld == "email":
-                fix_email(col, prep, found, verdicts, settings)
+                fix_email(col, prep, found, verdicts)
             elif fld in PHONE_FIELDS:
                 fix_phone(col, prep, fld, target)
             elif fld in NAME_FIELDS:
@@ -373,7 +353,7 @@ def fix_source(
             elif fld in ("country", "state"):
                 fix_geo(col, prep, fld, target, found, verdicts)
             else:
-                apply_suggestions(col, found, verdicts, fld)
-            clear_placeholders(col, found, verdicts, fld)
+                apply_suggestions(col, prep, found, verdicts, fld)
+            clear_placeholders(col, prep, found, verdicts, fld)
         out[str(name)] = col
     return out

@@ -1,19 +1,21 @@
 """Consent rules on one source: can each marketable record show when and how it consented,
 did it confirm a double opt-in where that is required, has CASL implied consent run out?
 
-Each is a registry-style check (prepared source, rule, options) -> hits, run by the links step
-because it reads the same per-row consent state (`state.consent_state`) as the link checks.
+Each is a registered check that needs the whole source (`Needs.SOURCE`: prepared source,
+rule, options, the source's kind) -> hits, run by the links step because it reads the same
+per-row consent state (`state.consent_state`) as the link checks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
 from .. import normalize as nz
-from ..checks.registry import CheckOptions, hits, no_hits
+from ..checks.registry import CheckOptions, Needs, check, hits, no_hits
 from ..checks.rules import Rule
 from ..normalize._text import alnum_key
 from ..prepared import Prepared
@@ -32,24 +34,41 @@ def _unrecorded(prep: Prepared, field: str) -> pd.DataFrame:
     return hits(pos, field, state=state.reason(state.marketable_by, pos))
 
 
-def consent_no_timestamp(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("consent.no_timestamp", needs=Needs.SOURCE)
+def consent_no_timestamp(
+    prep: Prepared, rule: Rule, options: CheckOptions, source_kind: str
+) -> pd.DataFrame:
     """Marketable, with a consent-date column that is empty on this row."""
     return _unrecorded(prep, "consent_date")
 
 
-def consent_no_source(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("consent.no_source", needs=Needs.SOURCE)
+def consent_no_source(
+    prep: Prepared, rule: Rule, options: CheckOptions, source_kind: str
+) -> pd.DataFrame:
     """Marketable, with a consent-source column that is empty on this row."""
     return _unrecorded(prep, "consent_source")
 
 
-def consent_double_opt_in(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DoubleOptIn:
+    """consent.double_opt_in_missing's parameters: the countries (ISO alpha-2 of the row's
+    country) whose contacts need a confirmed double opt-in; "*" means every row."""
+
+    countries: tuple[str, ...] = ("*",)
+
+
+@check("consent.double_opt_in_missing", params=DoubleOptIn, needs=Needs.SOURCE)
+def consent_double_opt_in(
+    prep: Prepared, rule: Rule[DoubleOptIn], options: CheckOptions, source_kind: str
+) -> pd.DataFrame:
     """Rows in a country the rule names (`countries`, "*" for all) that are mailed without a
     confirmed double opt-in: marketable with the confirmation time empty, or still pending."""
     confirmed = prep.value("double_opt_in_date")
     state = consent_state(prep)
     if confirmed is None and not state.pending.any():
         return no_hits()
-    countries = {str(c).upper() for c in rule.params.get("countries", ("*",))}
+    countries = {c.upper() for c in rule.params.countries}
     if "*" in countries:
         scope = np.ones(prep.rows, dtype=bool)
         where = np.full(prep.rows, "", dtype=object)
@@ -83,7 +102,19 @@ def consent_double_opt_in(prep: Prepared, rule: Rule, options: CheckOptions) -> 
     return found
 
 
-def consent_casl_expired(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CaslExpired:
+    """consent.casl_expired's parameters: days implied consent lasts after a purchase and
+    after an inquiry."""
+
+    purchase_days: int = 730
+    inquiry_days: int = 183
+
+
+@check("consent.casl_expired", params=CaslExpired, needs=Needs.SOURCE)
+def consent_casl_expired(
+    prep: Prepared, rule: Rule[CaslExpired], options: CheckOptions, source_kind: str
+) -> pd.DataFrame:
     """Implied consent (consent type "Implied - Purchase" / "Implied - Inquiry") whose CASL
     period ran out: two years after the purchase, six months after the inquiry."""
     kinds = prep.value("consent_type")
@@ -98,8 +129,8 @@ def consent_casl_expired(prep: Prepared, rule: Rule, options: CheckOptions) -> p
 
     kind = nz.unique_map(kinds, kind_of).to_numpy(dtype=object)
     days = {
-        "purchase": int(rule.params.get("purchase_days", 730)),
-        "inquiry": int(rule.params.get("inquiry_days", 183)),
+        "purchase": rule.params.purchase_days,
+        "inquiry": rule.params.inquiry_days,
     }
     start = since
     orders = prep.dates("last_order_at")
@@ -127,6 +158,7 @@ def consent_casl_expired(prep: Prepared, rule: Rule, options: CheckOptions) -> p
     )
 
 
+@check("link.consent_unknown", needs=Needs.SOURCE)
 def consent_unknown(
     prep: Prepared, rule: Rule, options: CheckOptions, kind: str = "crm"
 ) -> pd.DataFrame:
@@ -155,14 +187,3 @@ def consent_unknown(
         seen=shown,
     )
 
-
-#: Per-source checks that also need the source's kind ("crm", "esp"), by `check:` name.
-KIND_CHECKS = {"consent_unknown": consent_unknown}
-
-#: The per-source consent checks, by the name rules give in `check:`.
-SOURCE_CHECKS = {
-    "consent_no_timestamp": consent_no_timestamp,
-    "consent_no_source": consent_no_source,
-    "consent_double_opt_in": consent_double_opt_in,
-    "consent_casl_expired": consent_casl_expired,
-}

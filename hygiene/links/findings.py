@@ -1,6 +1,5 @@
-"""Link hits -> findings, through the checks' own path (hygiene.checks.engine.to_findings), so
-provenance, record ids, columns and message templates are the same as every other finding.
-What links add is `related`: the row(s) of the other source, as {source, file, row, record_id}.
+"""What link checks add to their hits: `related`, the row(s) of the other source, as
+{source, file, row, record_id}. (`run.link_findings` turns the hits into findings.)
 """
 
 from __future__ import annotations
@@ -10,9 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..checks.engine import to_findings
-from ..checks.rules import Rule
-from ..model import FIELDS, compact_findings
 from ..prepared import Prepared
 
 #: Counterparts listed in one finding's `related` (a shared inbox can have hundreds).
@@ -69,21 +65,3 @@ def collect(
         frame[k] = np.asarray(v, dtype=object)[order][starts]
     return pd.DataFrame(frame)
 
-
-def link_findings(prep: Prepared, rule: Rule, found: pd.DataFrame) -> pd.DataFrame:
-    """Findings rows for the hits of one link rule on one source.
-
-    A hit on a column that maps no canonical field (a reference's `deals.Contact ID`) names
-    that column in `column_name`; its field is left empty.
-    """
-    frame = to_findings(prep, rule, found)
-    if "column_name" in found and len(frame):
-        named = found["column_name"].reset_index(drop=True)
-        has = named.notna().to_numpy()
-        column = frame["column"].astype(object)
-        column[has] = named[has].to_numpy(dtype=object)
-        frame["column"] = column
-        odd = ~frame["field"].isin(FIELDS).to_numpy()
-        frame.loc[odd, "field"] = None
-        compact_findings(frame)
-    return frame

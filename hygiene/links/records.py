@@ -17,7 +17,7 @@ from pandas.api.types import union_categoricals
 from rapidfuzz import fuzz, process
 
 from .. import normalize as nz
-from ..checks.registry import hits
+from ..checks.registry import Needs, check, hits
 from ..checks.rules import Rule
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow
@@ -61,6 +61,7 @@ class RecordLink:
         return self.pairs["evidence"].to_numpy(dtype=object)
 
 
+@check("link.orphan", needs=Needs.LINK)
 def link_orphan(link: RecordLink, rule: Rule) -> Hits:
     """Rows with an address but no counterpart on the other side, where `require` asks for one:
     every row ("all") or the rows marked marketable ("marketable")."""
@@ -88,12 +89,21 @@ def link_orphan(link: RecordLink, rule: Rule) -> Hits:
     return out
 
 
-def link_consent_conflict(link: RecordLink, rule: Rule) -> Hits:
+@dataclass(frozen=True)
+class ConsentConflict:
+    """link.consent_conflict's parameters: the subscription types the chosen workflows send
+    (set by the audit from the workflow profiles; None: every type counts)."""
+
+    subscription_types: tuple[str, ...] | None = None
+
+
+@check("link.consent_conflict", params=ConsentConflict, needs=Needs.LINK)
+def link_consent_conflict(link: RecordLink, rule: Rule[ConsentConflict]) -> Hits:
     """Marketable on this side while the linked row opted out on the other (both ways)."""
     out: Hits = []
     if link.pairs.empty:
         return out
-    sent = rule.params.get("subscription_types")
+    sent = rule.params.subscription_types
     types = frozenset(str(t) for t in sent) if sent else None
     for this, other, px, py, _ in link.sides():
         mine, theirs = consent_state(this), consent_state(other)
@@ -136,19 +146,29 @@ def _same_address(this: Prepared, other: Prepared, px: np.ndarray, py: np.ndarra
     return to_numpy_mask(pc.fill_null(pc.equal(a, b), False))
 
 
-def link_status_mismatch(link: RecordLink, rule: Rule) -> Hits:
+@dataclass(frozen=True)
+class StatusMismatch:
+    """link.status_mismatch's parameters: what to compare between linked records, and the
+    token-sorted name similarity (0-100) below which two names of one address differ."""
+
+    compare: tuple[str, ...] = ("bounce", "lifecycle_stage", "name")
+    name_similarity: float = 70.0
+
+
+@check("link.status_mismatch", params=StatusMismatch, needs=Needs.LINK)
+def link_status_mismatch(link: RecordLink, rule: Rule[StatusMismatch]) -> Hits:
     """Statuses two linked rows disagree on (rule params `compare`): the address bounced on
     one side only, the lifecycle stage, or the person's name."""
     out: Hits = []
     if link.pairs.empty:
         return out
-    compare = set(rule.params.get("compare", ("bounce", "lifecycle_stage", "name")))
+    compare = set(rule.params.compare)
     if "bounce" in compare:
         out += _bounce(link)
     if "lifecycle_stage" in compare:
         out += _stage(link)
     if "name" in compare:
-        out += _names(link, float(rule.params.get("name_similarity", 70)))
+        out += _names(link, rule.params.name_similarity)
     return out
 
 
@@ -320,10 +340,3 @@ def _names(link: RecordLink, threshold: float) -> Hits:
     return [(a, hits(grouped["pos"], grouped["field"], related=grouped["related"], other=name,
                      detail=detail, how=grouped["how"]))]
 
-
-#: The checks a records link runs, by the name rules give in `check:`.
-RECORD_CHECKS = {
-    "link_orphan": link_orphan,
-    "link_consent_conflict": link_consent_conflict,
-    "link_status_mismatch": link_status_mismatch,
-}

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import normalize as nz
-from ..checks.registry import hits
+from ..checks.registry import Needs, check, hits
 from ..checks.rules import Rule
 from ..normalize._text import alnum_key
 from ..normalize.base import arrow
@@ -100,7 +100,16 @@ def _key_array(keys: pd.Series) -> pa.Array:
     return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
 
 
-def link_missing_reference(link: ReferenceLink, rule: Rule) -> Hits:
+@dataclass(frozen=True)
+class MissingReference:
+    """link.missing_reference's parameters: values of an `active` column (besides false, no,
+    0) that mark a target as gone."""
+
+    inactive: tuple[str, ...] = ()
+
+
+@check("link.missing_reference", params=MissingReference, needs=Needs.REFERENCE)
+def link_missing_reference(link: ReferenceLink, rule: Rule[MissingReference]) -> Hits:
     """Values of the from column that match no (active) target row."""
     res = link.resolved
     origin = link.preps[res.origin.source]
@@ -110,7 +119,7 @@ def link_missing_reference(link: ReferenceLink, rule: Rule) -> Hits:
     raw = origin.source.data[column]
     keys = id_keys(raw)
     targets = [t for ref in res.targets for t in targets_of(ref, link.preps[ref.source])]
-    words = frozenset(alnum_key(str(w)) for w in rule.params.get("inactive", ()))
+    words = frozenset(alnum_key(w) for w in rule.params.inactive)
 
     active_keys: list[pa.Array] = []
     retired: list[tuple[pa.Array, np.ndarray, Target]] = []
@@ -160,6 +169,3 @@ def link_missing_reference(link: ReferenceLink, rule: Rule) -> Hits:
     return [(origin, hits(missing, field, value=pd.Series(values, dtype=object),
                           column_name=column, detail=detail, related=related))]
 
-
-#: The checks a reference link runs, by the name rules give in `check:`.
-REFERENCE_CHECKS = {"link_missing_reference": link_missing_reference}

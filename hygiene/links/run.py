@@ -13,13 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..checks.registry import CheckOptions
+from ..checks.engine import to_findings
+from ..checks.registry import CheckOptions, Needs, registry
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
-from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, concat_findings
+from ..model import (
+    FIELDS,
+    FINDING_COLUMNS,
+    INTERNAL_FINDING_COLUMNS,
+    compact_findings,
+    concat_findings,
+)
 from ..prepared import Prepared
-from .compliance import KIND_CHECKS, SOURCE_CHECKS
-from .findings import link_findings
 from .join import (
     DUPLICATE,
     EMAIL,
@@ -40,8 +45,8 @@ from .join import (
     join_keys,
     through_duplicates,
 )
-from .records import RECORD_CHECKS, RecordLink, warm_names
-from .references import REFERENCE_CHECKS, ReferenceLink
+from .records import RecordLink, warm_names
+from .references import ReferenceLink
 from .spec import LinkSpec, Resolved, parse_link, resolve, with_defaults
 from .state import consent_state, describe
 
@@ -61,21 +66,10 @@ class LinkResult:
     stats: list[dict[str, Any]] = field(default_factory=list)
 
 
-def link_rules(rules: Sequence[Rule]) -> list[Rule]:
-    """The enabled rules the links step runs; a `scope: links` rule naming no known check is
-    a mistake in its pack."""
-    known = {**RECORD_CHECKS, **REFERENCE_CHECKS, **SOURCE_CHECKS, **KIND_CHECKS}
-    out = []
-    for r in rules:
-        if r.engine != "links" or not r.enabled:
-            continue
-        if r.check not in known:
-            raise ConfigError(
-                f"rule {r.code} ({r.pack}): check {r.check!r} is not a links check; "
-                f"use one of {', '.join(sorted(known))}"
-            )
-        out.append(r)
-    return out
+def link_rules(rules: Sequence[Rule[Any]]) -> list[Rule[Any]]:
+    """The enabled rules the links step runs: those whose check needs a whole source, a link
+    or a reference table (`Needs`)."""
+    return [r for r in rules if r.engine == "links" and r.enabled]
 
 
 def _source_kinds(preps: Sequence[Prepared], kinds: Mapping[str, str] | None) -> dict[str, str]:
@@ -135,7 +129,7 @@ def plan_links(
                 warm_names(by_name[side])
         else:
             ref = ReferenceLink(res, by_name)
-            found = _run(chosen, REFERENCE_CHECKS, ref)
+            found = _run(chosen, Needs.REFERENCE, ref)
             steps.append((res, None, found, {
                 "link": spec.label, "kind": "reference", "from": str(res.origin),
                 "to": [str(t) for t in res.targets],
@@ -146,15 +140,9 @@ def plan_links(
         if kind_of[name] == "reference":
             continue
         for rule in chosen:
-            check = str(rule.check)
-            if not rule.applies_to(prep.source.platform):
+            if rule.needs != Needs.SOURCE or not rule.applies_to(prep.source.platform):
                 continue
-            if check in KIND_CHECKS:
-                got = KIND_CHECKS[check](prep, rule, options, kind=kind_of[name])
-            elif check in SOURCE_CHECKS:
-                got = SOURCE_CHECKS[check](prep, rule, options)
-            else:
-                continue
+            got = _fn(rule)(prep, rule, options, kind_of[name])
             if len(got):
                 frames.append(link_findings(prep, rule, got))
     return LinkPlan(chosen, steps, by_name, frames, check_hits)
@@ -176,7 +164,7 @@ def finish_links(
             stats.append(stat)
             continue
         link = join_records(res, plan.by_name, fuzzy_links, clusters, joins, plan.check_hits)
-        frames += _run(plan.chosen, RECORD_CHECKS, link)
+        frames += _run(plan.chosen, Needs.LINK, link)
         pair_frames.append(_pairs_out(link))
         stats.append(_stats(link))
     findings = _combine([*frames, *plan.source_findings])
@@ -213,15 +201,40 @@ def check_links(
     return finish_links(plan, fuzzy_links, clusters)
 
 
-def _run(
-    chosen: Sequence[Rule], checks: Mapping[str, Callable[[Any, Rule], Any]], link: Any
-) -> list[pd.DataFrame]:
+def link_findings(prep: Prepared, rule: Rule[Any], found: pd.DataFrame) -> pd.DataFrame:
+    """Findings rows for the hits of one link rule on one source, through the checks' own
+    path (`to_findings`: provenance, record ids, columns and messages as every finding).
+
+    A hit on a column that maps no canonical field (a reference's `deals.Contact ID`) names
+    that column in `column_name`; its field is left empty.
+    """
+    frame = to_findings(prep, rule, found)
+    if "column_name" in found and len(frame):
+        named = found["column_name"].reset_index(drop=True)
+        has = named.notna().to_numpy()
+        column = frame["column"].astype(object)
+        column[has] = named[has].to_numpy(dtype=object)
+        frame["column"] = column
+        odd = ~frame["field"].isin(FIELDS).to_numpy()
+        frame.loc[odd, "field"] = None
+        compact_findings(frame)
+    return frame
+
+
+def _fn(rule: Rule[Any]) -> Callable[..., Any]:
+    spec = registry().get(str(rule.check))
+    if spec is None:
+        raise ConfigError(f"rule {rule.code} ({rule.pack}): no check {rule.check!r} is registered")
+    return spec.fn
+
+
+def _run(chosen: Sequence[Rule[Any]], needs: Needs, link: Any) -> list[pd.DataFrame]:
+    """Findings of the chosen rules whose check takes `link` (a records or reference link)."""
     out = []
     for rule in chosen:
-        fn = checks.get(str(rule.check))
-        if fn is None:
+        if rule.needs != needs:
             continue
-        for prep, found in fn(link, rule):
+        for prep, found in _fn(rule)(link, rule):
             if len(found) and rule.applies_to(prep.source.platform):
                 out.append(link_findings(prep, rule, found))
     return out

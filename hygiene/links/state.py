@@ -56,8 +56,8 @@ def sent_types(rules: list[Rule], workflows: Sequence[Any]) -> list[Rule]:
         return rules
     types = sorted({t for group in named for t in group})
     return [
-        replace(r, params={**r.params, "subscription_types": types})
-        if r.check == "link_consent_conflict" else r
+        replace(r, params=replace(r.params, subscription_types=tuple(types)))
+        if r.check == "link.consent_conflict" else r
         for r in rules
     ]
 
