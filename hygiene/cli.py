@@ -15,7 +15,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__
 from .cli_options import (
     check_threshold,
     config_option,
@@ -33,7 +32,8 @@ from .cli_progress import progress, warnings_as_lines
 from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
 from .errors import ConfigError, HygieneError, one_line
-from .runtime import use_system_allocator
+from .outputs import DEFAULT_FORMATS
+from .version import __version__
 from .words import counted
 
 
@@ -137,9 +137,12 @@ def audit_cmd(
     With --config (or a hygiene.toml in the working directory and no SOURCE) the sources,
     links, workflows, threshold and outputs come from the file; options given here win.
     """
-    from .audit import DEFAULT_FORMATS, audit
+    from .audit import audit
     from .report.terminal import print_summary
+    from .runtime import use_system_allocator
     from .workflows import split_selection
+
+    use_system_allocator()
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
@@ -277,7 +280,9 @@ def clean_cmd(
     a reason); the run fails, writing nothing, if one is not.
     """
     from .clean import clean
+    from .runtime import use_system_allocator
 
+    use_system_allocator()
     cfg = load_settings(config_path, sources)
     target: str | dict[str, str] | None = None
     for t in targets:
@@ -341,7 +346,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    use_system_allocator()
     try:
         cli.main(args=args, prog_name="hygiene", standalone_mode=False)
     except click.exceptions.Abort:

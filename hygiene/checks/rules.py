@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..model import DIMENSIONS, FIELDS, SEVERITIES
+from ..fields import DIMENSIONS, FIELDS, SEVERITIES
 from ..resources import load_yaml, rules_dir
 
 #: Expectation types a rule may name, and the GX class each compiles into.

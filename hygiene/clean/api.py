@@ -12,22 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audit import audit as run_audit
+from ..config import as_config
+from ..decisions import FILE_NAME, Decisions, load_decisions, save_decisions, stamp
 from ..errors import ConfigError
 from ..load.presets import export_variant
 from ..progress import step
 from .csvout import Staging
-from .decisions import FILE_NAME, Decisions, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
+from .review import read_review
 from .settings import clean_table, load_settings
 from .targets import resolve_targets
 from .writers import summary_dict, suppression_file, writers
 
 if TYPE_CHECKING:
-    from ..audit import Audit
     from ..config import Config
     from ..links import LinkSpec
     from ..load import SourceSpec
     from ..model import Source
+    from ..results import Audit
 
 
 @dataclass
@@ -94,13 +97,9 @@ def clean(
     hygiene-decisions.json beside the config or here). `audited` skips the audit.
     Raises AccountingError (nothing written) if any input row would be lost.
     """
-    from ..audit import audit as run_audit
-
     timings: dict[str, float] = {}
     cfg = None
     if config is not None:
-        from ..config import as_config
-
         cfg = as_config(config)
     table = clean_table(cfg.clean, str(cfg.path)) if cfg is not None else {}
     if out is None and table.get("out"):
@@ -133,8 +132,6 @@ def clean(
     )
     timings["audit"] = time.perf_counter() - t0
     if review is not None:
-        from .review import read_review
-
         newer, unpair = read_review(review, result.prepared)
         judged = judged.merged_with(stamp(newer), unpair)
         if path is not None:

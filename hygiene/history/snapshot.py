@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..arrays import distinct
-from ..model import Trend
-from .identity import file_sha256, finding_identities, source_set
+from ..trend import Trend
+from ..version import __version__
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 #: How many earlier audits a Trend lists for a sparkline.
 TREND_POINTS = 30
@@ -84,6 +84,8 @@ def group_identities(codes: np.ndarray, hashes: np.ndarray) -> dict[str, np.ndar
 
 def input_files(audit: Audit) -> list[InputFile]:
     """Every file the audit read, with size and SHA-256 (a file read twice is listed once)."""
+    from .identity import file_sha256  # pandas and the normalisers: reading runs needs neither
+
     out: list[InputFile] = []
     seen: set[tuple[str, Path]] = set()
     for s in audit.sources:
@@ -98,7 +100,7 @@ def input_files(audit: Audit) -> list[InputFile]:
 
 def snapshot(audit: Audit) -> Snapshot:
     """The history's view of an audit: scores, counts, finding identities and inputs."""
-    from .. import __version__
+    from .identity import finding_identities, source_set  # as in `input_files`
 
     findings = audit.findings
     hashes = finding_identities(findings, audit.sources, audit.prepared)

@@ -16,10 +16,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..fileio import OUTPUT_MODE
+from ..outputs import HISTORY_DIR, HISTORY_FILE
 
-#: Folder and file name of the default history, beside the config or in the working directory.
-HISTORY_DIR = ".hygiene"
-HISTORY_FILE = "history.db"
 #: Mode of a history folder we create: the database holds scores of personal data.
 DIR_MODE = 0o700
 #: How long a writer waits for another writer's transaction before giving up (milliseconds).

@@ -16,6 +16,7 @@ import pandas as pd
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
+from ..load import platform_kind
 from ..model import FINDING_COLUMNS, INTERNAL_FINDING_COLUMNS, concat_findings
 from ..prepared import Prepared
 from .compliance import KIND_CHECKS, SOURCE_CHECKS
@@ -78,8 +79,6 @@ def link_rules(rules: Sequence[Rule]) -> list[Rule]:
 
 
 def _source_kinds(preps: Sequence[Prepared], kinds: Mapping[str, str] | None) -> dict[str, str]:
-    from ..audit import platform_kind  # the audit imports this module
-
     given = dict(kinds or {})
     return {p.source.name: given.get(p.source.name) or platform_kind(p.source.platform)
             for p in preps}

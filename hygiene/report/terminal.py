@@ -16,7 +16,7 @@ from ..readiness import NEEDS_SOURCE
 from ..words import counted
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
