@@ -4,7 +4,7 @@ values (markup, formulas) in contact fields, two duplicate clusters and a trend.
 from __future__ import annotations
 
 import hygiene
-from hygiene.audit import Audit
+from hygiene.results import Audit
 from hygiene.model import Trend
 from tests.helpers import make_source
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hygiene.audit import DEFAULT_FORMATS, FORMATS
+from hygiene.outputs import DEFAULT_FORMATS, FORMATS
 from hygiene.demo import generate
 from tests.helpers import ROOT
 
