@@ -89,8 +89,11 @@ def prepare(work: Path, env: dict[str, str]) -> dict[str, list[str]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command (default 5)")
+    ap.add_argument("--tree", type=Path, default=ROOT,
+                    help="the checkout whose code runs (default: this one), e.g. an older "
+                         "commit's `git worktree`, to compare")
     args = ap.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(args.tree.resolve())}
     env.pop("HYGIENE_SERIAL", None)
     # Compiled bytecode is kept as an installed package keeps it (pip compiles on install):
     # without it every run compiles each module's source again.
@@ -110,6 +113,7 @@ def main() -> int:
         load_after = os.getloadavg()
     med = {name: statistics.median(t) for name, t in wall.items()}
     cpu_med = {name: statistics.median(t) for name, t in cpu.items()}
+    print(f"code: {args.tree.resolve()}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min); "
           f"medians of {args.repeat}")

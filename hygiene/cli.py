@@ -138,7 +138,6 @@ def audit_cmd(
     links, workflows, threshold and outputs come from the file; options given here win.
     """
     from .audit import audit
-    from .report.terminal import print_summary
     from .runtime import use_system_allocator
     from .workflows import split_selection
 
@@ -187,6 +186,8 @@ def audit_cmd(
     written = result.save(out_dir, chosen_formats, redact=redact)
     done()
     if not quiet:
+        from .report.terminal import print_summary  # rich and the report's context
+
         print_summary(result, written)
     gate = result.score.gate
     if gate is not None and not gate.passed:
