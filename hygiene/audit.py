@@ -6,10 +6,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from functools import cache
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,25 +19,20 @@ from .checks.gx import preload as preload_gx
 from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
-from .fileio import refuse_inputs
 from .links import CheckHits, LinkPlan, LinkResult, finish_links, keep_link_views, plan_links
 from .links.state import STATE_FIELDS, sent_types
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records
 from .match.api import Grouped, Scored, encode_sources, finish, group, prepared, score_features
 from .match.features import Features
-from .model import Source, Trend, concat_findings, observed_counts
+from .model import Source, concat_findings
 from .prepared import Prepared, warm_all
-from .progress import step
 from .readiness import judge_gate
-from .resources import load_yaml, rules_dir
+from .results import Audit
 from .runtime import (
     Releasable,
     Run,
     Step,
-    heap_frozen,
-    parallel_map,
-    release_memory,
     use_system_allocator,
     warm_up,
 )
@@ -48,192 +41,9 @@ from .settings import Settings, load_decisions, resolve
 from .workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 
 if TYPE_CHECKING:
-    from .clean.decisions import Decisions
     from .config import Config
+    from .decisions import Decisions
     from .links import LinkSpec
-
-#: Report formats `Audit.save` writes, and their file names (CONTRACT.md).
-FORMATS = {"html": "report.html", "json": "audit.json", "xlsx": "review.xlsx", "md": "summary.md"}
-DEFAULT_FORMATS = ("html", "json", "xlsx")
-#: Past this many bytes read per record, `Audit.save` writes the formats one at a time.
-FAT_RECORD_BYTES = 1024
-
-
-@cache
-def platform_kind(platform: str) -> str:
-    """ "crm" or "esp", as the platform preset says (generic exports count as CRM)."""
-    path = rules_dir() / "platforms" / f"{platform}.yaml"
-    if not path.is_file():
-        return "crm"
-    doc = load_yaml(path)
-    kind = doc.get("kind", "crm") if isinstance(doc, dict) else "crm"
-    return "esp" if kind == "esp" else "crm"
-
-
-@dataclass(repr=False)
-class Audit:
-    """The result of an audit: sources, findings, duplicates, score, and ways to write them."""
-
-    sources: list[Source]
-    findings: pd.DataFrame
-    score: Score
-    workflows: list[Workflow]
-    rules: list[Rule]
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    links: pd.DataFrame | None = None
-    #: Counts per link (pairs, rows linked on each side; references: values missing).
-    link_stats: list[dict[str, Any]] = field(default_factory=list)
-    #: Source kinds set by hygiene.toml or `--kind` ("crm", "esp", "reference").
-    kind_overrides: dict[str, str] = field(default_factory=dict)
-    #: The hygiene.toml the audit read (`config.folder` for files kept beside it), if any.
-    config: Config | None = None
-    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    timings: dict[str, float] = field(default_factory=dict)
-    prepared: list[Prepared] = field(default_factory=list, repr=False)
-    #: The matcher's result: clusters (with row positions), cross-source links, scored pairs.
-    match: MatchResult | None = field(default=None, repr=False)
-    #: Change since the previous audit of the same sources; set when a history is kept.
-    trend: Trend | None = None
-    #: The review decisions the audit read (hygiene-decisions.json), if any.
-    decisions: Decisions | None = field(default=None, repr=False)
-    #: How many of them the audit applied: keep-separate pairs found in these sources.
-    decisions_applied: int = 0
-
-    @property
-    def kinds(self) -> dict[str, str]:
-        return {
-            s.name: self.kind_overrides.get(s.name) or platform_kind(s.platform)
-            for s in self.sources
-        }
-
-    def __repr__(self) -> str:
-        sources = ", ".join(f"{s.name}={s.platform}:{s.rows}" for s in self.sources)
-        return (
-            f"<Audit {sources} score={self.score.overall} grade={self.score.grade} "
-            f"findings={len(self.findings)} duplicates={len(self.duplicates)}>"
-        )
-
-    def source(self, name: str) -> Source:
-        for s in self.sources:
-            if s.name == name:
-                return s
-        raise KeyError(name)
-
-    def release_views(self) -> None:
-        """Drop the normalised views that the reports and the history do not read (all but
-        the emails) and hand the memory back. Any view is
-        computed again if asked for (`normalized`, cleaning). `hygiene audit` calls it
-        before writing."""
-        for p in self.prepared:
-            p.keep_only("email")
-        release_memory()
-
-    def normalized(self, name: str) -> pd.DataFrame:
-        """One source's canonical fields as the checks see them: trimmed, null-likes empty,
-        email lower-cased and split into email_local / email_domain. The exported GX suite
-        (`hygiene rules export --gx`) validates exactly this table."""
-        from .checks.gx import batch_column
-        from .checks.rules import DERIVED_FIELDS
-        from .model import FIELDS
-
-        prep = next(p for p in self.prepared if p.source.name == name)
-        columns = {}
-        for f in (*FIELDS, *DERIVED_FIELDS):
-            col = batch_column(prep, f)
-            if col is not None:
-                columns[f] = col
-        return pd.DataFrame(columns)
-
-    def source_record(self, s: Source) -> dict[str, Any]:
-        """A source as audit.json lists it."""
-        return {
-            "name": s.name,
-            "platform": s.platform,
-            "kind": self.kinds[s.name],
-            "files": s.files,
-            "rows": int(s.rows),
-            "columns": dict(s.columns),
-            "confidence": {c: round(float(v), 3) for c, v in s.confidence.items()},
-            "platform_confidence": round(float(s.platform_confidence), 3),
-            "unmapped": [c for c in s.data.columns if c not in s.columns],
-        }
-
-    def link_summary(self) -> dict[str, Any]:
-        if self.links is None:
-            return {"pairs": 0}
-        return {"pairs": int(len(self.links)), "links": list(self.link_stats)}
-
-    def counts(self) -> pd.Series:
-        """Findings per code, most frequent first."""
-        return observed_counts(self.findings["code"])
-
-    def to_dict(self) -> dict[str, Any]:
-        from .report.jsonout import audit_dict
-
-        return audit_dict(self)
-
-    def to_json(self) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
-
-    def save(
-        self,
-        out_dir: str | os.PathLike[str],
-        formats: Iterable[str] = DEFAULT_FORMATS,
-        *,
-        redact: bool = False,
-    ) -> dict[str, Path]:
-        """Write the asked formats into `out_dir`; returns format -> path.
-
-        `redact` masks emails, phone numbers and names in report.html, review.xlsx and
-        summary.md (audit.json keeps the values: it is the machine interface).
-        """
-        from .report import ReportOptions, writers
-
-        out = Path(out_dir)
-        available = writers()
-        options = ReportOptions(redact=redact)
-        chosen = list(dict.fromkeys(formats))
-        for fmt in chosen:
-            if fmt not in available:
-                raise ConfigError(f"unknown format {fmt!r}; choose from {', '.join(available)}")
-        inputs = [p for s in self.sources for p in s.paths]
-        refuse_inputs([out / FORMATS[f] for f in chosen], inputs)
-        step(f"Writing {', '.join(chosen)}")
-
-        def write(fmt: str) -> Path:
-            path = available[fmt](self, out / FORMATS[fmt], options)
-            if not side_by_side:
-                release_memory()
-            return path
-
-        # Formats side by side: each writer reads the audit only, and the heavy parts
-        # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
-        # the GIL. Records of more than `FAT_RECORD_BYTES` each put big values in every
-        # report: written in turn, memory peaks at the largest writer, not at their sum.
-        side_by_side = self.bytes_per_record() <= FAT_RECORD_BYTES
-        with heap_frozen():
-            written = parallel_map(write, chosen, len(chosen) if side_by_side else 1)
-        return dict(zip(chosen, written, strict=True))
-
-    def bytes_per_record(self) -> float:
-        """Bytes read per record over all sources (0 for sources built in memory)."""
-        records = sum(s.rows for s in self.sources)
-        return sum(s.bytes_read for s in self.sources) / max(records, 1)
-
-    def to_html(self, *, redact: bool = False) -> str:
-        """report.html as a string: one self-contained page."""
-        from .report import ReportOptions
-        from .report.html import render_html
-
-        return render_html(self, ReportOptions(redact=redact))
-
-    def _repr_html_(self) -> str:
-        """A compact summary for Jupyter: score, workflow cards, findings per code."""
-        from .report.html import render_notebook
-
-        return render_notebook(self)
 
 
 def audit(

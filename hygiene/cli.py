@@ -15,7 +15,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import __version__
 from .cli_options import (
     check_threshold,
     config_option,
@@ -33,7 +32,7 @@ from .cli_progress import progress, warnings_as_lines
 from .cli_schema import schema_cmd
 from .cli_tools import demo_cmd, history_cmd, init_cmd, rules_cmd
 from .errors import ConfigError, HygieneError, one_line
-from .runtime import use_system_allocator
+from .version import __version__
 from .words import counted
 
 
@@ -138,8 +137,10 @@ def audit_cmd(
     links, workflows, threshold and outputs come from the file; options given here win.
     """
     from .audit import audit
-    from .report.terminal import print_summary
+    from .runtime import use_system_allocator
     from .settings import resolve
+
+    use_system_allocator()
 
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
@@ -180,6 +181,8 @@ def audit_cmd(
     written = result.save(settings.out, settings.formats, redact=settings.redact)
     done()
     if not quiet:
+        from .report.terminal import print_summary  # rich and the report's context
+
         print_summary(result, written)
         if history_note:
             click.echo(f"History: {history_note}.")
@@ -276,8 +279,10 @@ def clean_cmd(
     a reason); the run fails, writing nothing, if one is not.
     """
     from .clean import clean
+    from .runtime import use_system_allocator
     from .settings import resolve
 
+    use_system_allocator()
     target: str | dict[str, str] | None = None
     for t in targets:
         name, sep, value = t.partition("=")
@@ -342,7 +347,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: turns errors into one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    use_system_allocator()
     try:
         cli.main(args=args, prog_name="hygiene", standalone_mode=False)
     except click.exceptions.Abort:

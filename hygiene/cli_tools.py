@@ -12,7 +12,9 @@ from typing import Any
 import click
 
 from .cli_options import debug_option, examples, source_options, split_csv, team_packs_option
+from .cli_progress import progress
 from .errors import ConfigError
+from .outputs import DEFAULT_FORMATS
 
 
 @click.command(
@@ -86,12 +88,12 @@ def rules_list() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .checks.rules import load_rules
+    from .checks.rules import rule_index
 
     # Codes are what people copy into --disable and `rules show`: they never wrap or get
     # cut. The title takes the width left and wraps (a pipe is 80 columns); the engine
     # column shows only where the title keeps room for a few words.
-    rules = load_rules()
+    rules = rule_index()
     console = Console()
     columns = {
         "code": [r.code for r in rules],
@@ -216,9 +218,11 @@ def init_cmd(
     date_orders: tuple[str, ...],
 ) -> None:
     """Write a starter hygiene.toml from what SOURCE exports hold (platforms, columns, links)."""
-    from .audit import platform_kind
     from .config import starter_toml, write_starter
-    from .load import apply_overrides, load_sources, parse_source_args
+    from .load import apply_overrides, load_sources, parse_source_args, platform_kind
+    from .runtime import use_system_allocator
+
+    use_system_allocator()
 
     if target.exists() and not force:
         raise ConfigError(f"{target}: already exists; pass --force to overwrite it")
@@ -273,10 +277,12 @@ def init_cmd(
 @debug_option
 def demo_cmd(out_dir: Path, rows: int, seed: int, quiet: bool) -> None:
     """Make a realistic HubSpot + Mailchimp export set with known defects and audit it."""
-    from .audit import DEFAULT_FORMATS, audit
-    from .cli_progress import progress
+    from .audit import audit
     from .demo import generate
     from .report.terminal import print_summary
+    from .runtime import use_system_allocator
+
+    use_system_allocator()
 
     with progress(quiet, "Generating sample exports") as done:
         files = generate(out_dir / "data", crm_rows=rows, seed=seed)

@@ -16,11 +16,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .checks.rules import rule_catalogue
 from .errors import ConfigError
-from .links.spec import LinkSpec, link_from_mapping
+from .fileio import atomic_write
+from .links.spec import DEFAULT_REQUIRE, LinkSpec, default_links, link_from_mapping
 from .load import SourceSpec, parse_source_args
-from .load.spec import DATE_ORDERS
+from .load.presets import platform_presets
+from .load.source import split_sheet
+from .load.spec import _NAME, DATE_ORDERS
 from .model import FIELDS, Source
+from .outputs import DEFAULT_FORMATS, FORMATS, HISTORY_DIR, HISTORY_FILE
+from .workflows import load_workflows
 
 #: The file `hygiene audit` looks for in the working directory when given no sources.
 DEFAULT_NAME = "hygiene.toml"
@@ -246,8 +252,6 @@ def _threshold(w: _Where, value: object) -> float | None:
 
 
 def _formats(w: _Where, value: object) -> tuple[str, ...]:
-    from .audit import FORMATS
-
     formats = [f.strip() for item in _strings(w, "audit", "formats", value)
                for f in item.split(",") if f.strip()]
     for f in formats:
@@ -267,8 +271,6 @@ def _region(w: _Where, value: object) -> str | None:
 def _workflows(w: _Where, value: object, files: Sequence[Path]) -> tuple[str, ...]:
     names = _strings(w, "workflows", "use", value)
     if names:
-        from .workflows import load_workflows
-
         known = load_workflows(files)
         for n in names:
             if n not in known:
@@ -278,8 +280,6 @@ def _workflows(w: _Where, value: object, files: Sequence[Path]) -> tuple[str, ..
 
 def _disable(w: _Where, codes: list[str]) -> tuple[str, ...]:
     if codes:
-        from .checks.rules import rule_catalogue
-
         known = rule_catalogue()
         for c in codes:
             if c not in known:
@@ -288,10 +288,6 @@ def _disable(w: _Where, codes: list[str]) -> tuple[str, ...]:
 
 
 def _source(w: _Where, name: str, raw: object, folder: Path) -> SourceConfig:
-    from .load.presets import platform_presets
-    from .load.source import split_sheet
-    from .load.spec import _NAME
-
     table = f"sources.{name}"
     if not _NAME.match(name):
         raise w.error("sources", name, "a source name holds letters, digits, '_', '-', '.'")
@@ -390,8 +386,6 @@ def _line(text: str, comment: str = "") -> str:
 
 def _relative(raw: str, folder: Path) -> str:
     """A source path as the starter file writes it: relative to the file's folder."""
-    from .load.source import split_sheet
-
     base, sheet = split_sheet(raw)
     try:
         rel = Path(os.path.relpath(base.resolve(), folder.resolve())).as_posix()
@@ -406,11 +400,6 @@ def starter_toml(
     """The text of a starter hygiene.toml for loaded `sources` (their `specs` as given):
     detected platforms and column maps with their confidence, default links, the workflow
     profiles, thresholds and output settings, ready to edit."""
-    from .audit import DEFAULT_FORMATS
-    from .history.store import HISTORY_DIR, HISTORY_FILE
-    from .links.spec import DEFAULT_REQUIRE, default_links
-    from .workflows import load_workflows
-
     folder = target.parent
     lines = [
         "# hygiene.toml: crm-hygiene settings, written by `hygiene init`; edit freely.",
@@ -511,10 +500,32 @@ def _source_lines(src: Source, spec: SourceSpec, folder: Path, kind: str) -> lis
 
 def write_starter(text: str, target: Path, force: bool = False) -> Path:
     """Write the starter file atomically; an existing file is kept unless `force`."""
-    from .fileio import atomic_write
-
     if target.exists() and not force:
         raise ConfigError(f"{target}: already exists; pass --force to overwrite it")
     with atomic_write(target) as fh:
         fh.write(text)
     return target
+
+
+#: The keys of hygiene.toml's [clean] table.
+CLEAN_KEYS = ("target", "out", "suppress_roles")
+
+
+def clean_table(table: Mapping[str, Any], where: str = "hygiene.toml") -> dict[str, Any]:
+    """hygiene.toml's [clean] table checked: target (a name or {source = name}), out,
+    suppress_roles."""
+    unknown = sorted(set(table) - set(CLEAN_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: [clean] {unknown[0]}: unknown key; allowed: {', '.join(CLEAN_KEYS)}"
+        )
+    out = dict(table)
+    roles = out.get("suppress_roles", False)
+    if not isinstance(roles, bool):
+        raise ConfigError(f"{where}: [clean] suppress_roles: must be true or false")
+    target = out.get("target")
+    if target is not None and not isinstance(target, (str, Mapping)):
+        raise ConfigError(
+            f'{where}: [clean] target: a target name ("hubspot") or a table of source = target'
+        )
+    return out

@@ -15,80 +15,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-SEVERITIES = ("error", "warning", "info")
-DIMENSIONS = ("validity", "completeness", "uniqueness", "consistency", "integrity", "compliance")
-
-#: Canonical fields every loader maps onto. Order is the order of reports and cleaned files.
-FIELDS = (
-    "record_id",
-    "email",
-    "first_name",
-    "last_name",
-    "full_name",
-    "company",
-    "company_id",
-    "company_domain",
-    "website",
-    "job_title",
-    "phone",
-    "mobile_phone",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "birth_date",
-    "gender",
-    "language",
-    "lifecycle_stage",
-    "lead_status",
-    "lead_source",
-    "owner",
-    "email_status",
-    "marketable",
-    "consent",
-    "consent_date",
-    "consent_source",
-    "consent_type",
-    "double_opt_in_date",
-    "unsubscribed",
-    "unsubscribed_at",
-    "bounced",
-    "tags",
-    "rating",
-    "created_at",
-    "updated_at",
-    "last_activity_at",
-    "source_id",
-    "last_order_at",
-    "total_spent",
-)
-
-#: Columns of the findings DataFrame, in the order audit.json writes them.
-FINDING_COLUMNS = (
-    "code",
-    "severity",
-    "dimension",
-    "source",
-    "file",
-    "sheet",
-    "row",
-    "record_id",
-    "field",
-    "column",
-    "value",
-    "suggestion",
-    "message",
-    "related",
-)
-
-#: Kept beside the contract's columns in the findings frame: the row's position in its
-#: source's `data` (-1 for a finding about a whole column). Not written to audit.json.
-INTERNAL_FINDING_COLUMNS = ("pos",)
-
-#: Columns of `Source.provenance`.
-PROVENANCE_COLUMNS = ("file", "sheet", "row")
+from .fields import DIMENSIONS as DIMENSIONS
+from .fields import FIELDS as FIELDS
+from .fields import FINDING_COLUMNS as FINDING_COLUMNS
+from .fields import INTERNAL_FINDING_COLUMNS as INTERNAL_FINDING_COLUMNS
+from .fields import PROVENANCE_COLUMNS as PROVENANCE_COLUMNS
+from .fields import SEVERITIES as SEVERITIES
+from .trend import Trend as Trend
 
 
 @dataclass
@@ -178,24 +113,6 @@ class Finding:
         return out
 
 
-@dataclass
-class Trend:
-    """The change since the previous audit of the same data (filled from the history)."""
-
-    previous_at: str
-    previous_overall: float
-    overall_delta: float
-    dimension_deltas: dict[str, float] = field(default_factory=dict)
-    workflow_deltas: dict[str, float] = field(default_factory=dict)
-    #: Findings (by identity: code, source, record, field) present now but not before, and gone.
-    new_findings: int = 0
-    fixed_findings: int = 0
-    new_by_code: dict[str, int] = field(default_factory=dict)
-    fixed_by_code: dict[str, int] = field(default_factory=dict)
-    #: (generated_at, overall score) of earlier audits of the same data, oldest first.
-    history: list[tuple[str, float]] = field(default_factory=list)
-
-
 #: Findings columns with a handful of distinct values (codes, files, fields ...), held as
 #: categoricals: a byte a row instead of a Python string each, a large saving on a big
 #: findings frame. Readers compare and map them like strings; none writes new values.
@@ -223,15 +140,23 @@ def compact_findings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _as_text(values: pd.Series) -> pd.Series:
     """An object column as str dtype when it holds only strings and missing values."""
-    import pyarrow as pa
-
-    from .normalize._arrow import text_array
-
     arr = text_array(values.to_numpy(dtype=object))
     if arr is None:
         return values
     return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"), index=values.index,
                      copy=False)
+
+
+def text_array(values: Sequence[object] | np.ndarray) -> pa.Array | None:
+    """Python objects holding only strings and missing values (None, NaN) as one string
+    array; None when anything else is among them."""
+    try:
+        arr = pa.array(np.asarray(values, dtype=object), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if pa.types.is_string(arr.type) or pa.types.is_null(arr.type):
+        return arr.cast(pa.string())
+    return None
 
 
 def is_missing(v: Any) -> bool:

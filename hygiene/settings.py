@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .clean.decisions import Decisions
     from .config import Config
+    from .decisions import Decisions
     from .links import LinkSpec
     from .load import SourceSpec
     from .match import MatchSettings
@@ -97,7 +97,7 @@ class Settings:
             return None
         if self.history is not None:
             return self.history
-        from .history import default_history_path
+        from .outputs import default_history_path
 
         return default_history_path(self.folder)
 
@@ -118,7 +118,7 @@ class Settings:
 
 def platform_kind(platform: str) -> str:
     """ "crm" or "esp", as the platform preset says (generic exports count as CRM)."""
-    from .audit import platform_kind as kind
+    from .load import platform_kind as kind
 
     return kind(platform)
 
@@ -214,7 +214,7 @@ def resolve(
 
 
 def _formats(given: Sequence[str], cfg: Config | None) -> tuple[str, ...]:
-    from .audit import DEFAULT_FORMATS, FORMATS
+    from .outputs import DEFAULT_FORMATS, FORMATS
 
     chosen = tuple(dict.fromkeys(given or (cfg.formats if cfg else ()) or DEFAULT_FORMATS))
     for fmt in chosen:
@@ -230,7 +230,7 @@ def _clean(
     suppress_roles: bool | None,
 ) -> dict[str, Any]:
     """`clean`'s settings over the config's [clean] table (`out` there is relative to it)."""
-    from .clean.settings import clean_table
+    from .config import clean_table
 
     table = clean_table(cfg.clean, str(cfg.path)) if cfg is not None else {}
     if out is None and table.get("out"):
@@ -253,7 +253,7 @@ def _decisions(
     given: Decisions | str | os.PathLike[str] | bool | None, cfg: Config | None
 ) -> tuple[Path | None, bool, Decisions | None]:
     """(the decisions file, whether it was named, decisions given as an object)."""
-    from .clean.decisions import Decisions
+    from .decisions import Decisions
 
     if given is False:
         return None, False, None
@@ -267,7 +267,7 @@ def _decisions(
 def load_decisions(settings: Settings, *, must_exist: bool = False) -> Decisions | None:
     """The decisions a run honours: the object given, else the file if it exists (a named
     file must, when `must_exist`), else none."""
-    from .clean.decisions import load_decisions as read
+    from .decisions import load_decisions as read
 
     if settings.decisions is not None:
         return settings.decisions

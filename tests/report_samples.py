@@ -4,8 +4,8 @@ values (markup, formulas) in contact fields, two duplicate clusters and a trend.
 from __future__ import annotations
 
 import hygiene
-from hygiene.audit import Audit
 from hygiene.model import Trend
+from hygiene.results import Audit
 from tests.helpers import make_source
 
 #: Markup in a first name and an email address: the reports must show it as text.

@@ -430,3 +430,16 @@ def test_skip_if_and_supersedes_name_rules_that_exist(tmp_path: Path):
     with pytest.raises(ConfigError, match=r"rule email.free_mail \(pack team\): skip_if names "
                                           r"unknown rule\(s\) \['email.typo_domian'\]"):
         load_rules([pack])
+
+
+def test_the_light_index_agrees_with_the_registry_and_the_loaded_rules():
+    """`hygiene rules list` reads the packs and the checks' declarations without importing
+    the checks (`rule_index`, `declared_needs`): it must say what the validating reader says."""
+    from hygiene.checks.needs import declared_needs
+    from hygiene.checks.registry import registry
+    from hygiene.checks.rules import load_rules, rule_index
+
+    reg = registry()
+    assert declared_needs() == {code: reg.get(code).needs for code in reg.codes()}
+    loaded = [(r.code, r.severity, r.dimension, r.engine, r.title) for r in load_rules()]
+    assert [(r.code, r.severity, r.dimension, r.engine, r.title) for r in rule_index()] == loaded

@@ -177,24 +177,22 @@ def test_fat_records_write_the_reports_in_turn(
 ) -> None:
     """Records of more than FAT_RECORD_BYTES put big values in every report: the writers
     run one at a time, so memory peaks at the largest, not at their sum."""
-    import importlib
-
     import hygiene
-
-    audit_module = importlib.import_module("hygiene.audit")  # hygiene.audit is the function
+    import hygiene.report as report_module
+    from hygiene.outputs import FAT_RECORD_BYTES
 
     path = tmp_path / "notes.csv"
     path.write_text("Email,Notes\n" + "".join(f"p{i}@example.org,{cell}\n" for i in range(20)))
     result = hygiene.audit(f"crm={path}")
-    assert (result.bytes_per_record() > audit_module.FAT_RECORD_BYTES) != side_by_side
+    assert (result.bytes_per_record() > FAT_RECORD_BYTES) != side_by_side
     workers: list[int] = []
-    real = audit_module.parallel_map
+    real = report_module.parallel_map
 
     def spy(fn, items, n=2):  # type: ignore[no-untyped-def]
         workers.append(n)
         return real(fn, items, n)
 
-    monkeypatch.setattr(audit_module, "parallel_map", spy)
+    monkeypatch.setattr(report_module, "parallel_map", spy)
     written = result.save(tmp_path / "out", ["html", "json", "xlsx"])
     assert sorted(written) == ["html", "json", "xlsx"] and all(p.exists() for p in written.values())
     assert workers == [3 if side_by_side else 1]

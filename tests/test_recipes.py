@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hygiene.audit import DEFAULT_FORMATS, FORMATS
 from hygiene.demo import generate
+from hygiene.outputs import DEFAULT_FORMATS, FORMATS
 from tests.helpers import ROOT
 
 README = ROOT / "README.md"

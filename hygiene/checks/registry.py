@@ -28,7 +28,6 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -36,27 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .needs import CHECK_PACKAGES, Needs
 from .params import NoParams
 
 _MARK = "__hygiene_check__"
 _FIX_MARK = "__hygiene_fix__"
 
-#: The packages whose modules hold checks; every module of each is searched for marks.
-CHECK_PACKAGES = ("hygiene.checks", "hygiene.links")
-
-
-class Needs(StrEnum):
-    """What a check is given, which decides the step that runs it."""
-
-    #: `fn(prep, rule, options) -> hits`: one source's prepared fields (the checks step).
-    FIELDS = "fields"
-    #: `fn(prep, rule, options, source_kind) -> hits`: the whole source, its consent state and
-    #: its kind (crm / esp); run by the links step after every field check.
-    SOURCE = "source"
-    #: `fn(link, rule) -> [(prep, hits)]`: a pair of linked sources (`links.records`).
-    LINK = "link"
-    #: `fn(ref, rule) -> [(prep, hits)]`: a source and the reference table it points at.
-    REFERENCE = "reference"
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from ..errors import ConfigError
-from ..model import DIMENSIONS, FIELDS, SEVERITIES
+from ..fields import DIMENSIONS, FIELDS, SEVERITIES
 from ..resources import load_yaml, rules_dir
+from .needs import Needs
 from .params import NoParams, parse_params
-from .registry import Needs, registry
 
 #: Expectation types a rule may name, and the GX class each compiles into.
 GX_TYPES = {
@@ -155,7 +155,7 @@ def _fields(value: Any, here: str) -> tuple[str, ...]:
 def _deprecated(where: str, code: str, what: str, instead: str) -> None:
     """One line a person reads: the pack file (as the warning's location), the rule, the fix."""
     warnings.warn_explicit(
-        f"[{code}] {what} is deprecated; {instead}", FutureWarning, where, 0, "hygiene.rules"
+        f"[{code}] {what} is deprecated; {instead}", FutureWarning, where, 0, "hygiene.checks.rules"
     )
 
 
@@ -179,6 +179,8 @@ def _old_form(
 def _check_code(raw: Mapping[str, Any], code: str, where: str) -> str | None:
     """The registered check the rule runs: `check:` (a rule code, or an old check name),
     else the check registered under the rule's own code, else None (a GX rule)."""
+    from .registry import registry  # the checks' modules: not for `rules list`
+
     named = raw.get("check")
     if named is None:
         return code if registry().get(code) is not None else None
@@ -196,6 +198,8 @@ def _check_code(raw: Mapping[str, Any], code: str, where: str) -> str | None:
 
 def parse_rule(raw: Mapping[str, Any], pack: str, where: str) -> Rule[Any]:
     """Validate one rule mapping; every problem names the file and the rule's code."""
+    from .registry import registry  # the checks' modules: not for `rules list`
+
     if not isinstance(raw, Mapping):
         raise _fail(where, "each rule must be a mapping")
     code = raw.get("code")
@@ -301,6 +305,38 @@ def load_rules(
         if code not in by_code:
             raise ConfigError(f"cannot disable unknown rule {code!r}; see `hygiene rules list`")
         by_code[code] = replace(by_code[code], enabled=False)
+    return list(by_code.values())
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One line of `hygiene rules list`: what a rule is, read without loading its check."""
+
+    code: str
+    severity: str
+    dimension: str
+    engine: str
+    title: str
+
+
+def rule_index() -> list[RuleLine]:
+    """The shipped rules as `hygiene rules list` shows them, from the packs' YAML and the
+    checks' declarations (`declared_needs`), importing no check module. `load_rules` is the
+    validating reader; a test keeps the two in agreement."""
+    from .needs import declared_needs
+
+    needs = declared_needs()
+    by_code: dict[str, RuleLine] = {}
+    for path in builtin_pack_paths():
+        for raw in load_yaml(path).get("rules", []):
+            code = str(raw["code"])
+            check = str(raw.get("check") or code)
+            check = OLD_CHECK_NAMES.get(check, check)
+            engine = "gx" if check not in needs else (
+                "registry" if needs[check] == Needs.FIELDS else "links")
+            by_code[code] = RuleLine(code, raw.get("severity", "warning"),
+                                     raw.get("dimension", "validity"), engine,
+                                     str(raw.get("title", "")))
     return list(by_code.values())
 
 

@@ -12,8 +12,7 @@ import sys
 import types
 from typing import Any
 
-from .api import CleanResult, clean
-from .decisions import (
+from ..decisions import (
     FILE_NAME,
     Decisions,
     FixDecision,
@@ -22,6 +21,7 @@ from .decisions import (
     load_decisions,
     save_decisions,
 )
+from .api import CleanResult, clean
 from .plan import AccountingError, CleanPlan, SourcePlan, check_accounting, plan_clean
 from .review import read_review
 from .settings import CleanSettings, load_settings

@@ -12,22 +12,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..audit import run_audit
+from ..decisions import Decisions, load_decisions, save_decisions, stamp
 from ..errors import ConfigError
 from ..load.presets import export_variant
 from ..progress import step
+from ..settings import resolve
 from .csvout import Staging
-from .decisions import Decisions, load_decisions, save_decisions, stamp
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
+from .review import read_review
 from .settings import load_settings
 from .targets import resolve_targets
 from .writers import summary_dict, suppression_file, writers
 
 if TYPE_CHECKING:
-    from ..audit import Audit
     from ..config import Config
     from ..links import LinkSpec
     from ..load import SourceSpec
     from ..model import Source
+    from ..results import Audit
     from ..settings import Settings
 
 
@@ -90,9 +93,6 @@ def clean(
     `settings` (from `hygiene.settings.resolve`) replaces the other arguments but `review`
     and `audited`. Raises AccountingError (nothing written) if any input row would be lost.
     """
-    from ..audit import run_audit
-    from ..settings import resolve
-
     if settings is None:
         settings = resolve(
             # An audit given is the sources (its loaded Sources) unless others are named.
@@ -118,8 +118,6 @@ def clean(
     result = audited or run_audit(replace(settings, decisions=judged))
     timings["audit"] = time.perf_counter() - t0
     if review is not None:
-        from .review import read_review
-
         newer, unpair = read_review(review, result.prepared)
         judged = judged.merged_with(stamp(newer), unpair)
         if path is not None:

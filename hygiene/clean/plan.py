@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import normalize as nz
+from ..decisions import Decisions, resolve
 from ..errors import HygieneError
 from ..normalize._arrow import empty_to_null, to_numpy_mask
 from ..normalize.nulls import trim
 from ..prepared import Prepared
-from .decisions import Decisions, resolve
 from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
 from .suppress import Suppression, suppression_reasons
@@ -31,7 +31,7 @@ from .targets import Target, owns_ids
 from .values import BIT, Column, Findings, Verdicts, fix_source
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 KEPT, MERGED, SUPPRESSED = 0, 1, 2
 DISPOSITIONS = ("kept", "merged", "suppressed")
@@ -369,8 +369,6 @@ def suppression_frame(plans: Sequence[SourcePlan], settings: CleanSettings) -> p
 
 
 def _typo_bit() -> np.uint32:
-    from .values import BIT
-
     return BIT["email.typo_domain"]
 
 

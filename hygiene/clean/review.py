@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..decisions import Decisions, FixDecision, PairDecision, RecordRef, record_refs
 from ..errors import InputError
-from .decisions import Decisions, FixDecision, PairDecision, RecordRef, record_refs
 
 if TYPE_CHECKING:
     from ..prepared import Prepared

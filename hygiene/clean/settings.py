@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config import clean_table as clean_table
 from ..errors import ConfigError
 from ..resources import rules_yaml
 
@@ -16,7 +17,6 @@ STATE_REASONS = ("unsubscribed", "cleaned")
 #: address of a fixed typo (an ESP keyed on the address keeps the old member otherwise).
 EXTRA_REASONS = ("missing", "address_fixed")
 #: Keys hygiene.toml's [clean] table may hold.
-CONFIG_KEYS = ("target", "out", "suppress_roles")
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,3 @@ def load_settings(suppress_roles: bool = False) -> CleanSettings:
     )
 
 
-def clean_table(table: Mapping[str, Any], where: str = "hygiene.toml") -> dict[str, Any]:
-    """hygiene.toml's [clean] table checked: target (a name or {source = name}), out,
-    suppress_roles."""
-    unknown = sorted(set(table) - set(CONFIG_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{where}: [clean] {unknown[0]}: unknown key; allowed: {', '.join(CONFIG_KEYS)}"
-        )
-    out = dict(table)
-    roles = out.get("suppress_roles", False)
-    if not isinstance(roles, bool):
-        raise ConfigError(f"{where}: [clean] suppress_roles: must be true or false")
-    target = out.get("target")
-    if target is not None and not isinstance(target, (str, Mapping)):
-        raise ConfigError(
-            f'{where}: [clean] target: a target name ("hubspot") or a table of source = target'
-        )
-    return out

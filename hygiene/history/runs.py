@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..model import Trend
+from ..trend import Trend
 from .snapshot import (
     TREND_POINTS,
     Dataset,
@@ -28,7 +28,7 @@ from .snapshot import (
 from .store import opened, transaction
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 #: On-disk form of a code's identity hashes: sorted distinct little-endian int64.
 _ID_DTYPE = np.dtype("<i8")

@@ -13,23 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..arrays import distinct
-from ..model import Source, Trend
-from .identity import (
-    MIN_SHARED,
-    email_lookup,
-    file_sha256,
-    finding_identities,
-    record_keys,
-    shared_share,
-    sketch,
-    source_set,
-)
+from ..trend import Trend
+from ..version import __version__
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    import pandas as pd
+
+    from ..model import Source
+    from ..results import Audit
 
 #: How many earlier audits a Trend lists for a sparkline.
 TREND_POINTS = 30
@@ -60,11 +53,15 @@ class Dataset:
         """True when both hold mostly the same records (or, with no keys, the same columns)."""
         if not self.distinct and not other.distinct:
             return self.columns == other.columns
+        from .identity import MIN_SHARED, shared_share  # see `input_files`
+
         share = shared_share(self.keys, self.distinct, other.keys, other.distinct)
         return share >= MIN_SHARED
 
 
 def dataset(source: Source, emails: pd.Series | None) -> Dataset:
+    from .identity import record_keys, sketch  # see `input_files`
+
     keys, distinct = sketch(record_keys(source, emails))
     return Dataset(keys, distinct, json.dumps(dict(sorted(source.columns.items()))))
 
@@ -129,6 +126,8 @@ def group_identities(codes: np.ndarray, hashes: np.ndarray) -> dict[str, np.ndar
 
 def input_files(audit: Audit) -> list[InputFile]:
     """Every file the audit read, with size and SHA-256 (a file read twice is listed once)."""
+    from .identity import file_sha256  # pandas and the normalisers: reading runs needs neither
+
     out: list[InputFile] = []
     seen: set[tuple[str, Path]] = set()
     for s in audit.sources:
@@ -143,7 +142,7 @@ def input_files(audit: Audit) -> list[InputFile]:
 
 def snapshot(audit: Audit) -> Snapshot:
     """The history's view of an audit: scores, counts, finding identities and inputs."""
-    from .. import __version__
+    from .identity import email_lookup, finding_identities, source_set  # see `input_files`
 
     findings = audit.findings
     hashes = finding_identities(findings, audit.sources, audit.prepared)

@@ -16,10 +16,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..fileio import OUTPUT_MODE
+from ..outputs import default_history_path as default_history_path
 
-#: Folder and file name of the default history, beside the config or in the working directory.
-HISTORY_DIR = ".hygiene"
-HISTORY_FILE = "history.db"
 #: Mode of a history folder we create: the database holds scores of personal data.
 DIR_MODE = 0o700
 #: How long a writer waits for another writer's transaction before giving up (milliseconds).
@@ -151,15 +149,6 @@ def _v3(conn: sqlite3.Connection) -> None:
 #: MIGRATIONS[i] takes a database from schema version i to i + 1; append, never edit.
 MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def default_history_path(base: Path | None = None) -> Path:
-    """`.hygiene/history.db` beside `base` (a config file, or a folder), else in the cwd."""
-    if base is None:
-        folder = Path.cwd()
-    else:
-        folder = base if base.is_dir() else base.parent
-    return folder / HISTORY_DIR / HISTORY_FILE
 
 
 def _prepare_file(path: Path) -> None:

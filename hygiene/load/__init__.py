@@ -8,7 +8,7 @@ by the platform's preset (rules/platforms/*.yaml), by similarity, or by the user
 from __future__ import annotations
 
 from .mapping import map_columns
-from .presets import Preset, detect_platform, platform_presets
+from .presets import Preset, detect_platform, platform_kind, platform_presets
 from .source import load_source, load_sources
 from .spec import SourceSpec, apply_overrides, parse_source_args
 
@@ -21,5 +21,6 @@ __all__ = [
     "load_sources",
     "map_columns",
     "parse_source_args",
+    "platform_kind",
     "platform_presets",
 ]

@@ -73,6 +73,17 @@ def platform_presets() -> dict[str, Preset]:
     return dict(_load_presets(_stamp()))
 
 
+@cache
+def platform_kind(platform: str) -> str:
+    """ "crm" or "esp", as the platform preset says (generic exports count as CRM)."""
+    path = rules_dir() / "platforms" / f"{platform}.yaml"
+    if not path.is_file():
+        return "crm"
+    doc = load_yaml(path)
+    kind = doc.get("kind", "crm") if isinstance(doc, dict) else "crm"
+    return "esp" if kind == "esp" else "crm"
+
+
 def _stamp() -> tuple[tuple[str, float], ...]:
     """The preset files and their mtimes: the cache key, so an edited YAML is re-read."""
     files = sorted((rules_dir() / "platforms").glob("*.yaml"))

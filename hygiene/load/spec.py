@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..model import FIELDS
+from .presets import platform_presets
 
 #: How numeric dates may be read: day first or month first (hygiene.normalize.dates.ORDERS).
 DATE_ORDERS = ("dmy", "mdy")
@@ -74,8 +75,6 @@ def apply_overrides(
 ) -> list[SourceSpec]:
     """Apply `--platform NAME=PLATFORM`, `--map NAME:COLUMN=FIELD` and `--date-order
     [NAME=]dmy|mdy` options to the specs."""
-    from .presets import platform_presets  # presets read YAML; keep spec parsing import-light
-
     by_name = {s.name: s for s in specs}
     known = sorted(platform_presets())
     for opt in platforms:

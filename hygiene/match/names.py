@@ -7,14 +7,19 @@ jellyfish. Both run once per distinct value, never per row.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import jellyfish
 import numpy as np
 from nicknames import NickNamer
 
-if TYPE_CHECKING:
-    from .features import Vocab
+
+class NameKeys(Protocol):
+    """Distinct name keys by code: a `features.Vocab` or a numpy array of strings."""
+
+    def __len__(self) -> int: ...
+
+    def tolist(self) -> list[Any]: ...
 
 
 @cache
@@ -34,7 +39,7 @@ def name_roots(name: str) -> set[str]:
     return roots
 
 
-def related_pairs(vocab: Vocab | np.ndarray) -> np.ndarray:
+def related_pairs(vocab: NameKeys) -> np.ndarray:
     """Sorted int64 keys `lo * len(vocab) + hi` of vocabulary codes that are nickname-related.
 
     `vocab` holds distinct name keys (casefolded); the result feeds `np.isin` over the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -18,18 +18,6 @@ def flat(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     if arr.type != pa.string():
         arr = arr.cast(pa.string())
     return arr
-
-
-def text_array(values: Sequence[object] | np.ndarray) -> pa.Array | None:
-    """Python objects holding only strings and missing values (None, NaN) as one string
-    array; None when anything else is among them."""
-    try:
-        arr = pa.array(np.asarray(values, dtype=object), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if pa.types.is_string(arr.type) or pa.types.is_null(arr.type):
-        return arr.cast(pa.string())
-    return None
 
 
 def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

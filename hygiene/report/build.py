@@ -20,6 +20,7 @@ from ..prepared import Prepared
 from ..readiness import NEEDS_SOURCE, STRUCTURAL, Blocker, WorkflowScore
 from ..resources import rules_yaml
 from ..score import default_weights, grade_for
+from ..version import __version__
 from ..words import counted
 from .charts import gauge, sparkline
 from .context import (
@@ -44,7 +45,7 @@ from .profiles import overlap, profile
 from .redact import redact_findings
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 #: How many "fix first" items the page lists.
 FIX_FIRST = 5
@@ -486,8 +487,6 @@ def build_context(
     clusters: Sequence[ClusterRef] | None = None,
 ) -> ReportContext:
     """Everything report.html shows. `clusters` defaults to the audit's duplicates."""
-    from .. import __version__
-
     options = options or ReportOptions()
     findings = audit.findings
     refs = list(clusters) if clusters is not None else cluster_refs(audit)

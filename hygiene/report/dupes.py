@@ -21,8 +21,8 @@ from .giveup import LOST, cell_states, field_strategies, is_dated, strategy_note
 from .redact import mask_series
 
 if TYPE_CHECKING:
-    from ..audit import Audit
     from ..match import Cluster
+    from ..results import Audit
 
 #: Canonical fields shown side by side, in this order (those no member fills are left out).
 SIDE_BY_SIDE = (

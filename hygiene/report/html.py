@@ -27,7 +27,7 @@ from .dupes import ClusterRef
 from .options import ReportOptions
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 
 def num(value: float) -> str:

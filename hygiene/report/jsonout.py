@@ -16,13 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..fileio import atomic_write
-from ..model import FINDING_COLUMNS, observed_counts
-from ..normalize._arrow import text_array, to_numpy_mask
+from ..model import FINDING_COLUMNS, observed_counts, text_array
+from ..normalize._arrow import to_numpy_mask
 from ..normalize.base import arrow
+from ..version import __version__
 from .options import ReportOptions
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 SCHEMA = "hygiene.audit/1"
 
@@ -229,8 +230,6 @@ def finding_lines(findings: pd.DataFrame) -> pa.Array:
 
 def audit_dict(audit: Audit, findings_value: Any = None) -> dict[str, Any]:
     """The whole audit.json document (`findings_value` stands in for the findings list)."""
-    from .. import __version__
-
     findings = audit.findings
     counts = observed_counts(findings["code"]).sort_index()
     by_sev = observed_counts(findings["severity"])

@@ -17,7 +17,7 @@ from .build import fix_first, headline, verdict, when, workflow_cards
 from .options import ReportOptions
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 
 def _cell(text: object) -> str:

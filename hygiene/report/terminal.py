@@ -14,9 +14,11 @@ from rich.table import Table
 
 from ..readiness import NEEDS_SOURCE
 from ..words import counted
+from .build import headline
+from .markdown import trend_sentence
 
 if TYPE_CHECKING:
-    from ..audit import Audit
+    from ..results import Audit
 
 _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
@@ -36,8 +38,6 @@ class PipeConsole(Console):
 def print_summary(
     audit: Audit, written: Mapping[str, Path], console: Console | None = None
 ) -> None:
-    from .build import headline
-
     console = console or PipeConsole()
     s = audit.score
     rows = sum(x.rows for x in audit.sources)
@@ -58,8 +58,6 @@ def print_summary(
             markup=False,
         )
     if audit.trend is not None:
-        from .markdown import trend_sentence
-
         console.print(trend_sentence(audit.trend), markup=False, soft_wrap=True)
     for src in audit.sources:
         mapped = len(src.columns)

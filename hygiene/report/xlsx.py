@@ -28,6 +28,7 @@ from ..arrays import distinct
 from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
 from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
+from ..version import __version__
 from .build import fix_first, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
 from .options import ReportOptions, source_sheet_rows
@@ -37,7 +38,7 @@ from .xlsx_rows import RowWriter
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-    from ..audit import Audit
+    from ..results import Audit
 
 FINDING_HEADERS = (
     "Finding ID", "Code", "Severity", "Source", "File", "Sheet", "Row", "Record ID", "Field",
@@ -321,8 +322,6 @@ def _source_sheet(
 
 
 def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: list[str]) -> None:
-    from .. import __version__
-
     ws = wb.create_sheet("Summary")
     for letter, width in zip("ABCDEF", (34, 14, 12, 12, 12, 70), strict=True):
         ws.column_dimensions[letter].width = width

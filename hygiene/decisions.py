@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..fileio import atomic_write
+from .errors import ConfigError
+from .fileio import atomic_write
 
 if TYPE_CHECKING:
-    from ..prepared import Prepared
+    from .prepared import Prepared
 
 SCHEMA = "hygiene.decisions/1"
 FILE_NAME = "hygiene-decisions.json"
