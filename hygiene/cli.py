@@ -105,6 +105,15 @@ def cli() -> None:
     is_flag=True,
     help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Run on this machine, or on Apache Spark (pip install 'crm-hygiene[spark]').",
+)
+@click.option("--master", metavar="URL", help="Spark master for --engine spark (local[2], "
+              "spark://..., yarn; default: spark-submit's, else local[*]).")
 @decisions_options
 @run_options
 @source_options
@@ -131,6 +140,8 @@ def audit_cmd(
     no_history: bool,
     decisions_path: Path | None,
     no_decisions: bool,
+    engine: str,
+    master: str | None,
 ) -> None:
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports.
 
@@ -144,6 +155,19 @@ def audit_cmd(
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
+    if engine == "spark":
+        from .spark.command import audit_on_spark
+
+        names, profiles = split_selection(split_csv(workflows))
+        sys.exit(audit_on_spark(
+            sources, out_dir=out_dir or Path("hygiene-report"), master=master,
+            formats=split_csv(formats), workflows=names or None, platforms=platforms,
+            maps=maps, region=region, date_orders=date_orders, rule_packs=rule_packs,
+            disable=split_csv(disable), workflow_files=profiles,
+            kinds=_pairs("--kind", kinds), fail_under=fail_under, quiet=quiet,
+            refused={"--config": config_path is not None, "--link": bool(links),
+                     "--check-mx": check_mx, "--decisions": decisions_path is not None},
+        ))
     decisions = decisions_choice(decisions_path, no_decisions)
     cfg = load_settings(config_path, sources)
     chosen_formats = split_csv(formats) or list((cfg and cfg.formats) or DEFAULT_FORMATS)

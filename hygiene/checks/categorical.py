@@ -9,7 +9,7 @@ suggestion is that spelling.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,7 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
             continue
         keys, styles = got
         canon = prep.memo(
-            ("canonical", field), lambda: canonical_spellings(field, value, keys, styles)
+            ("canonical", field), partial(canonical_spellings, field, value, keys, styles)
         )
         if canon.empty:
             continue

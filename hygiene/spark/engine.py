@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -174,7 +175,7 @@ def audit(
     date_orders: Sequence[str] = (),
     rule_packs: Sequence[str] = (),
     disable: Sequence[str] = (),
-    workflow_files: Sequence[str] = (),
+    workflow_files: Sequence[str | Path] = (),
     kinds: Mapping[str, str] | None = None,
     fail_under: float | None = None,
     chunk_rows: int = CHUNK_ROWS,
@@ -183,6 +184,9 @@ def audit(
     """Audit sources on Spark: `crm=dataframe` (a Spark DataFrame, e.g. a synced table) or
     `crm="s3a://bucket/contacts.csv"` (CSV or Parquet, a file or a folder; a list joins
     files). The other arguments mean what they mean for `hygiene.audit`."""
+    from pyspark import StorageLevel
+
+    quiet_pandas_warning()
     given = {**(sources or {}), **named}
     if not given:
         raise ConfigError("no sources given; pass at least one, e.g. crm=dataframe")
@@ -208,6 +212,8 @@ def audit(
             else:
                 data = from_frame(frame, spec.name)
             headers = tuple(c for c in data.columns if c not in PROVENANCE)
+            # Numbered once: every later step reads this copy, not the files again.
+            data = data.persist(StorageLevel.MEMORY_AND_DISK)
         with stage(spec.name, "map columns"):
             loaded.append(_plan(spec, data, headers, overrides))
     options = CheckOptions(
@@ -250,8 +256,6 @@ def audit(
     checked = parts[0]
     for p in parts[1:]:
         checked = checked.unionByName(p)
-    from pyspark import StorageLevel
-
     checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
     with stage("all", "checks"):
         partials = [json.loads(r["partial"]) for r in
@@ -281,6 +285,14 @@ def audit(
         rules=rules,
         timings=timings,
     )
+
+
+def quiet_pandas_warning() -> None:
+    """pyspark warns on every pandas conversion that it is not tested with pandas 3; the
+    conversions used here (text columns, Arrow on) are covered by the engines' equality test."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
 
 
 def _refuse_missing(spark: SparkSession, spec: SourceSpec) -> None:
@@ -320,6 +332,7 @@ def _facts(s: SparkSource, rules: Sequence[Rule], region: str | None, chunk_rows
     fact_rules = tuple(rules)
 
     def per_block(batches: Any) -> Any:
+        quiet_pandas_warning()
         for pdf in chunks(batches, chunk_rows):
             counted = count_facts(pdf, plan, headers, fact_rules, region)
             files = pdf.groupby("_hygiene_file").size()
@@ -438,21 +451,24 @@ def _checked(s: SparkSource, job: BlockJob, chunk_rows: int) -> DataFrame:
     """Pass 2: findings and the blocks' shares of the score."""
 
     def per_block(batches: Any) -> Any:
+        quiet_pandas_warning()
         for pdf in chunks(batches, chunk_rows):
             yield check_block(pdf, job)
 
     return s.frame.mapInPandas(per_block, _schema(OUT_COLUMNS, ("row", "pos")))
 
 
-def _summaries(found: DataFrame) -> tuple[dict[str, int], dict[str, int], int, list[dict[str, Any]]]:
+def _summaries(
+    found: DataFrame,
+) -> tuple[dict[str, int], dict[str, int], int, list[dict[str, Any]]]:
     """Counts per code and severity, records with an error, and the first findings of each
     code (by source and row): all computed by Spark, only the small results collected."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    counts = {r["code"]: int(r["count"]) for r in found.groupBy("code").count().collect()}
-    severities = {r["severity"]: int(r["count"])
-                  for r in found.groupBy("severity").count().collect()}
+    per = found.groupBy("code", "severity").count().toPandas()
+    counts = {str(k): int(v) for k, v in per.groupby("code")["count"].sum().items()}
+    severities = {str(k): int(v) for k, v in per.groupby("severity")["count"].sum().items()}
     with_errors = (
         found.filter((F.col("severity") == "error") & (F.col("pos") >= 0))
         .select("source", "pos").distinct().count()

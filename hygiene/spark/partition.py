@@ -22,7 +22,7 @@ from ..checks.email_typos import DomainFix
 from ..checks.engine import run_checks
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule
-from ..model import FINDING_COLUMNS, Source
+from ..model import FINDING_COLUMNS, Source, is_missing
 from ..normalize.base import TEXT
 from ..normalize.dates import numeric_date_evidence
 from ..prepared import Prepared
@@ -221,7 +221,7 @@ def check_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
     pos = pos[keep]
     out = pd.DataFrame({c: _text(found[c]) for c in FINDING_COLUMNS if c not in ("row",
                                                                                  "related")})
-    out["row"] = pd.array(found["row"], dtype="Int64")
+    out["row"] = [None if is_missing(r) else int(r) for r in found["row"].astype(object)]
     out["related"] = [
         None if r is None or (isinstance(r, float) and r != r) else json.dumps(list(r))
         for r in found["related"]

@@ -5,9 +5,9 @@ the source (files in the order given, a folder's files by name)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from .errors import SparkStageError, cause_of
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -106,16 +106,16 @@ def number_rows(frames: Sequence[DataFrame]) -> DataFrame:
     return numbered.select(*[F.col(f"`{c}`") for c in keep], FILE, ROW, POS)
 
 
-def missing_path(spark: SparkSession, name: str, path: str) -> InputError | None:
-    """An InputError when Spark's filesystem for `path` says it does not exist."""
-    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
-    conf = spark.sparkContext._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
-    hpath = jvm.org.apache.hadoop.fs.Path(path)
+def missing_path(spark: SparkSession, name: str, path: str) -> SparkStageError | None:
+    """An error naming the source when Spark's filesystem for `path` says it does not exist
+    (or cannot be asked: an unknown scheme, missing credentials)."""
+    context: Any = spark.sparkContext
+    jvm, conf = context._jvm, context._jsc.hadoopConfiguration()
     try:
+        hpath = jvm.org.apache.hadoop.fs.Path(path)
         exists = bool(hpath.getFileSystem(conf).exists(hpath))
-    except Exception as err:  # an unknown scheme, no credentials: say so in one line
-        return InputError(path, f"source {name}: cannot open ({type(err).__name__})",
-                          "check the path and the filesystem's settings")
+    except Exception as err:  # noqa: BLE001 - reported as one line, the cause named
+        return SparkStageError(name, "read", f"{path}: cannot open ({cause_of(err)})")
     if exists:
         return None
-    return InputError(path, f"source {name}: no such file or folder", "check the path")
+    return SparkStageError(name, "read", f"{path}: no such file or folder; check the path")

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from .partition import BlockJob
 
 
-def block_partial(findings: pd.DataFrame, sources: Sequence[Source], job: BlockJob) -> dict[str, Any]:
+def block_partial(
+    findings: pd.DataFrame, sources: Sequence[Source], job: BlockJob
+) -> dict[str, Any]:
     """One block's share of the score, as JSON-able counts."""
     weights = default_weights()
     compact = _compact(findings)

@@ -45,8 +45,10 @@ def start_session(
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
-    builder = builder.config("spark.ui.enabled", "false").config(
-        "spark.sql.execution.arrow.pyspark.enabled", "true"
+    builder = (
+        builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     if (master or "").startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
         # Local workers run this interpreter (with crm-hygiene installed), not "python3"
