@@ -38,19 +38,24 @@ from ..score import Score
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
 from .partition import (
+    BUCKET,
     CHUNK_ROWS,
     FACT_COLUMNS,
     OUT_COLUMNS,
+    SOURCE_NO,
     BlockJob,
     SourceFacts,
+    SourceJob,
     SourcePlan,
+    bucket_block,
+    bucket_keys,
     canonical_fields,
-    check_block,
     chunks,
     count_facts,
+    prefixed,
 )
-from .read import POS, PROVENANCE, from_frame, read_source
-from .score import merge_partials
+from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
+from .score import merge_link_stats, merge_partials
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,6 +80,7 @@ class SparkSource:
     #: `--date-order` for this source, if given; the date columns no value decides.
     given_order: str | None = None
     undecided: list[str] = field(default_factory=list)
+    consent_readable: bool = True
 
     def record(self) -> dict[str, Any]:
         """The source as audit.json lists it."""
@@ -106,6 +112,8 @@ class SparkAudit:
     samples: list[dict[str, Any]]
     workflows: list[Workflow]
     rules: list[Rule]
+    #: Per link: pairs, rows linked on each side, pairs by method (summed over buckets).
+    link_stats: list[dict[str, Any]] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -122,7 +130,8 @@ class SparkAudit:
             "score": self.score.to_dict(),
             "findings": self.samples,
             "duplicates": [],
-            "links": {"pairs": 0},
+            "links": {"pairs": sum(int(st.get("pairs", 0)) for st in self.link_stats),
+                      "links": list(self.link_stats)},
             "summary": {
                 "rows": int(sum(s.rows for s in self.sources)),
                 "findings": dict(sorted(self.counts.items())),
@@ -216,6 +225,12 @@ def audit(
             data = data.persist(StorageLevel.MEMORY_AND_DISK)
         with stage(spec.name, "map columns"):
             loaded.append(_plan(spec, data, headers, overrides))
+    refs = [s.plan.name for s in loaded if s.plan.kind == "reference"]
+    if refs:
+        raise ConfigError(
+            f"{', '.join(refs)}: reference sources (lookup tables for links) are not run by "
+            "the Spark engine yet; leave them out or use --engine local"
+        )
     options = CheckOptions(
         region=region,
         required=required_fields(chosen),
@@ -234,30 +249,29 @@ def audit(
 
     t0 = time.perf_counter()
     contacts = [s for s in loaded if s.plan.kind != "reference"]
-    kinds_all = {s.plan.name: s.plan.kind for s in loaded}
-    titles = {r.code: r.title for r in rules}
-    parts = []
-    for s in contacts:
-        job = BlockJob(
-            plan=s.plan,
-            headers=s.headers,
-            rules=tuple(rules),
-            options=options,
-            facts=facts[s.plan.name],
-            scored=tuple(c.plan for c in contacts),
-            workflows=tuple(chosen),
-            kinds=kinds_all,
-            titles=titles,
-            asked=tuple(asked),
-            load_findings=s.load_findings,
-        )
-        with stage(s.plan.name, "checks"):
-            parts.append(_checked(s, job, chunk_rows))
-    checked = parts[0]
-    for p in parts[1:]:
-        checked = checked.unionByName(p)
-    checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
-    with stage("all", "checks"):
+    job = BlockJob(
+        sources=tuple(
+            SourceJob(
+                plan=s.plan,
+                headers=s.headers,
+                rules=tuple(rules),
+                options=options,
+                facts=facts[s.plan.name],
+                load_findings=s.load_findings,
+                consent_readable=s.consent_readable,
+            )
+            for s in contacts
+        ),
+        rules=tuple(rules),
+        options=options,
+        workflows=tuple(chosen),
+        kinds={s.plan.name: s.plan.kind for s in loaded},
+        titles={r.code: r.title for r in rules},
+        asked=tuple(asked),
+    )
+    buckets = max(1, -(-sum(s.rows for s in contacts) // chunk_rows))
+    with stage(",".join(s.plan.name for s in contacts), "checks and links"):
+        checked = _checked(job, contacts, buckets).persist(StorageLevel.MEMORY_AND_DISK)
         partials = [json.loads(r["partial"]) for r in
                     checked.filter("pos = -2").select("partial").collect()]
     found = checked.filter("pos <> -2").drop("partial")
@@ -269,8 +283,9 @@ def audit(
     t0 = time.perf_counter()
     with stage("all", "score"):
         score = merge_partials(partials, chosen, asked, fail_under)
+        link_stats = merge_link_stats(partials)
         preps = [Prepared(s.plan.skeleton()) for s in contacts]
-        score.unmeasured = _unmeasured(rules, preps, False)
+        score.unmeasured = _unmeasured(rules, preps, bool(link_stats))
         counts, severities, with_errors, samples = _summaries(found)
     timings["score"] = time.perf_counter() - t0
     return SparkAudit(
@@ -283,6 +298,7 @@ def audit(
         samples=samples,
         workflows=chosen,
         rules=rules,
+        link_stats=link_stats,
         timings=timings,
     )
 
@@ -368,6 +384,7 @@ def _facts(s: SparkSource, rules: Sequence[Rule], region: str | None, chunk_rows
             "key", "value", "style", "n"]
         canonical[fld] = canonical_from_counts(fld, part[cols].reset_index(drop=True))
     s.plan = replace(s.plan, date_orders=_date_orders(s, rows))
+    s.consent_readable = bool(rows.loc[rows["fact"] == "consent", "n"].sum() > 0)
     s.load_findings = _load_findings(s)
     countries = series("country").sort_index().sort_values(ascending=False, kind="stable")
     return SourceFacts(
@@ -447,15 +464,34 @@ def _load_findings_frame(spark: SparkSession, contacts: Sequence[SparkSource]) -
     return spark.createDataFrame(out[[c for c in OUT_COLUMNS if c != "partial"]], schema)
 
 
-def _checked(s: SparkSource, job: BlockJob, chunk_rows: int) -> DataFrame:
-    """Pass 2: findings and the blocks' shares of the score."""
+def _checked(job: BlockJob, contacts: Sequence[SparkSource], buckets: int) -> DataFrame:
+    """Pass 2: each row's bucket, every source's rows in one wide frame, and per bucket the
+    checks, the links and the bucket's share of the score."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StructField, StructType
 
-    def per_block(batches: Any) -> Any:
+    wide = None
+    for i, (s, sj) in enumerate(zip(contacts, job.sources, strict=True)):
+
+        def keyed(batches: Any, sj: SourceJob = sj) -> Any:
+            quiet_pandas_warning()
+            for pdf in chunks(batches):
+                yield bucket_keys(pdf, sj, buckets)
+
+        # A new schema: StructType.add changes the frame's own (cached) one in place.
+        schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType())])
+        part = s.frame.mapInPandas(keyed, schema).select(
+            *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in s.headers],
+            FILE, ROW, POS, BUCKET, F.lit(i).alias(SOURCE_NO),
+        )
+        wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
+    assert wide is not None
+
+    def per_bucket(pdf: pd.DataFrame) -> pd.DataFrame:
         quiet_pandas_warning()
-        for pdf in chunks(batches, chunk_rows):
-            yield check_block(pdf, job)
+        return bucket_block(pdf, job)
 
-    return s.frame.mapInPandas(per_block, _schema(OUT_COLUMNS, ("row", "pos")))
+    return wide.groupBy(BUCKET).applyInPandas(per_bucket, _schema(OUT_COLUMNS, ("row", "pos")))
 
 
 def _summaries(

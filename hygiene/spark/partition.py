@@ -19,12 +19,14 @@ import pandas as pd
 
 from ..checks.categorical import keys_and_styles, spelling_counts
 from ..checks.email_typos import DomainFix
-from ..checks.engine import run_checks
+from ..checks.engine import REGISTRY, run_checks
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule
-from ..model import FINDING_COLUMNS, Source, is_missing
+from ..links.state import consent_state
+from ..model import FINDING_COLUMNS, Source, concat_findings, is_missing
 from ..normalize.base import TEXT
 from ..normalize.dates import numeric_date_evidence
+from ..normalize.email import normalize_email
 from ..prepared import Prepared
 from ..workflows import Workflow
 from .read import FILE, POS, ROW
@@ -138,6 +140,9 @@ def count_facts(
             continue
         counts = spelling_counts(value, *got)
         add("spelling", fld, counts.astype({"key": str, "value": str}))
+    if len(pdf):
+        readable = consent_state(prep).readable
+        add("consent", None, pd.DataFrame({"key": ["readable"], "n": [int(readable)]}))
     for column, fld in plan.columns.items():
         if fld in DATE_FIELDS:
             day, month = numeric_date_evidence(pdf[column].astype(TEXT))
@@ -161,32 +166,81 @@ def canonical_fields(rules: Sequence[Rule]) -> list[str]:
     return list(dict.fromkeys(fields))
 
 
-# -- pass 2: findings and the block's share of the score --------------------------------------
+# -- pass 2: buckets of linked rows ------------------------------------------------------
 
-OUT_COLUMNS = (*FINDING_COLUMNS, "pos", "partial")
+BUCKET = "_hygiene_bucket"
+SOURCE_NO = "_hygiene_source"
+
+
+def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame:
+    """`pdf` with the bucket of each row: the hash of the email key the links join it on (the
+    corrected address where the checks fix a misspelt domain, else its own), so rows one
+    link could join meet in one bucket; rows without an address are spread by position."""
+    source = block_source(pdf, job.plan, job.headers)
+    prep = seeded(source, job)
+    n = len(pdf)
+    keys = pd.Series([None] * n, dtype=object)
+    emails = prep.email()
+    if emails is not None:
+        keys = emails["key"].astype(object).where(emails["key"].notna(), None)
+        typo = next((r for r in job.rules if r.enabled and r.check == TYPO_CHECK), None)
+        if typo is not None and typo.applies_to(source.platform):
+            found = REGISTRY[TYPO_CHECK](prep, typo, job.options)
+            found = found[found["suggestion"].notna()] if len(found) else found
+            if len(found):
+                fixed = normalize_email(pd.Series(found["suggestion"].astype(str).to_numpy(),
+                                                  dtype=TEXT))["key"]
+                at = found["pos"].to_numpy(dtype=np.int64)
+                keys.iloc[at] = fixed.astype(object).where(fixed.notna(), None).to_numpy()
+    missing = keys.isna().to_numpy()
+    spread = "\x00" + job.plan.name + ":" + pdf[POS].astype(str)
+    keys = keys.where(~missing, spread)
+    hashed = pd.util.hash_array(keys.astype(str).to_numpy(dtype=object))
+    out = pdf.copy()
+    out[BUCKET] = (hashed % np.uint64(max(1, buckets))).astype(np.int64)
+    return out
 
 
 @dataclass(frozen=True)
-class BlockJob:
-    """Everything a block's checks and score need, shipped to the executors once."""
+class SourceJob:
+    """One source as a bucket's work needs it."""
 
     plan: SourcePlan
     headers: tuple[str, ...]
     rules: tuple[Rule, ...]
     options: CheckOptions
     facts: SourceFacts
-    #: Every scored source (contacts), in order: this one's block stands in for it.
-    scored: tuple[SourcePlan, ...]
+    #: The loader's findings on this source (whole-column): scored on every bucket.
+    load_findings: pd.DataFrame | None = None
+    #: Whether some row of the whole source has a readable opt-out state.
+    consent_readable: bool = True
+
+
+@dataclass(frozen=True)
+class BlockJob:
+    """Everything a bucket's checks, links and score need, shipped to the executors once."""
+
+    sources: tuple[SourceJob, ...]
+    rules: tuple[Rule, ...]
+    options: CheckOptions
     workflows: tuple[Workflow, ...]
     kinds: Mapping[str, str]
     titles: Mapping[str, str]
     asked: tuple[str, ...]
-    #: The loader's findings on this source (whole-column): scored on every block.
-    load_findings: pd.DataFrame | None = None
 
 
-def seeded(source: Source, job: BlockJob) -> Prepared:
-    """The block's `Prepared`, holding the whole source's facts."""
+OUT_COLUMNS = (*FINDING_COLUMNS, "pos", "partial")
+TYPO_CHECK = "email_typo_domain"
+UNKNOWN_CONSENT = "consent_unknown"
+
+
+def prefixed(i: int, column: str) -> str:
+    """A source's column in the buckets' wide frame (sources may share header names)."""
+    return f"s{i}|{column}"
+
+
+def seeded(source: Source, job: SourceJob) -> Prepared:
+    """A block's `Prepared`, holding the whole source's facts."""
     prep = Prepared(source, job.options.region)
     prep.keep("email.domain_counts", job.facts.domain_counts)
     prep.keep("email.typo", job.facts.typo_fixes)
@@ -196,47 +250,96 @@ def seeded(source: Source, job: BlockJob) -> Prepared:
     return prep
 
 
-def check_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
-    """The block's findings (positions in the source) and one row holding its share of the
-    score (`partial`, JSON)."""
+def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
+    """One bucket: every source's rows in it checked, the sources linked, and the bucket's
+    share of the score (one row with `partial`, JSON). Positions are the sources' own."""
+    from ..links import finish_links, plan_links
     from .score import block_partial
 
-    source = block_source(pdf, job.plan, job.headers)
-    prep = seeded(source, job)
-    found = run_checks([prep], list(job.rules), job.options)
-    scored_findings = found
-    if job.load_findings is not None and len(job.load_findings):
-        extra = job.load_findings.copy()
-        extra["pos"] = -1
-        scored_findings = pd.concat([found, extra[list(found.columns)]], ignore_index=True)
-    sources = [source if p.name == job.plan.name else p.skeleton() for p in job.scored]
-    partial = block_partial(scored_findings, sources, job)
+    preps: list[Prepared] = []
+    where: list[np.ndarray] = []
+    frames: list[pd.DataFrame] = []
+    scored: list[pd.DataFrame] = []
+    unknown = {r.code for r in job.rules if r.check == UNKNOWN_CONSENT}
+    for i, sj in enumerate(job.sources):
+        part = pdf[pdf[SOURCE_NO] == i]
+        block = part.rename(columns={prefixed(i, c): c for c in sj.headers})
+        source = block_source(block.reset_index(drop=True), sj.plan, sj.headers)
+        prep = seeded(source, sj)
+        preps.append(prep)
+        where.append(part[POS].to_numpy(dtype=np.int64))
+        if len(part):
+            found = run_checks([prep], list(job.rules), job.options)
+            frames.append(found)
+            if sj.load_findings is not None and len(sj.load_findings):
+                extra = sj.load_findings.copy()
+                extra["pos"] = -1
+                scored.append(extra.reindex(columns=list(found.columns)))
+    plan = plan_links(preps, list(job.rules), links=None, kinds=job.kinds,
+                      options=job.options, defaults=True)
+    linked = finish_links(plan)
+    link_found = linked.findings
+    readable = {sj.plan.name: sj.consent_readable for sj in job.sources}
+    if len(link_found):
+        # Whether an ESP's opt-outs can be read at all is the whole source's fact.
+        drop = link_found["code"].astype(str).isin(unknown).to_numpy() & link_found[
+            "source"].astype(str).map(readable).fillna(False).to_numpy(dtype=bool)
+        link_found = link_found[~drop]
+    findings = concat_findings([*frames, link_found])
+    partial = block_partial(
+        concat_findings([findings, *scored]) if scored else findings,
+        [p.source for p in preps], job,
+    )
+    partial["links"] = [_additive(st) for st in linked.stats]
+    return _out_rows(findings, job, where, partial)
 
-    global_pos = pdf[POS].to_numpy(dtype=np.int64)
+
+def _additive(stat: Mapping[str, Any]) -> dict[str, Any]:
+    """The parts of a link's stats that add up over buckets."""
+    keep = ("link", "kind", "from", "to", "require")
+    out = {k: stat[k] for k in keep if k in stat}
+    for k in ("pairs", "linked_from", "linked_to", "missing"):
+        if k in stat:
+            out[k] = int(stat[k])
+    out["by_method"] = {m: int(n) for m, n in stat.get("by_method", {}).items()}
+    return out
+
+
+def _out_rows(
+    found: pd.DataFrame, job: BlockJob, where: Sequence[np.ndarray], partial: dict[str, Any]
+) -> pd.DataFrame:
+    """Findings with their sources' positions, plus the partial row (pos -2)."""
+    names = [sj.plan.name for sj in job.sources]
+    src = found["source"].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy()
     pos = found["pos"].to_numpy(dtype=np.int64)
-    # A whole-column finding is the same on every block: the block holding row 0 reports it.
-    first_block = bool((global_pos == 0).any())
-    keep = (pos >= 0) | first_block
+    global_pos = np.full(len(found), -1, dtype=np.int64)
+    # A whole-column finding is the same in every bucket: the bucket holding the source's
+    # row 0 reports it.
+    keep = np.ones(len(found), dtype=bool)
+    for i in range(len(names)):
+        sel = src == i
+        rows = where[i]
+        has = sel & (pos >= 0)
+        global_pos[has] = rows[pos[has]]
+        keep[sel & (pos < 0)] = bool((rows == 0).any())
     found = found[keep]
-    pos = pos[keep]
-    out = pd.DataFrame({c: _text(found[c]) for c in FINDING_COLUMNS if c not in ("row",
-                                                                                 "related")})
+    global_pos = global_pos[keep]
+    out = pd.DataFrame({c: _text(found[c]) for c in FINDING_COLUMNS
+                        if c not in ("row", "related")})
     out["row"] = [None if is_missing(r) else int(r) for r in found["row"].astype(object)]
     out["related"] = [
         None if r is None or (isinstance(r, float) and r != r) else json.dumps(list(r))
         for r in found["related"]
     ]
-    out["pos"] = np.where(pos >= 0, global_pos[np.maximum(pos, 0)], -1)
+    out["pos"] = global_pos
     out["partial"] = None
     tail = pd.DataFrame({c: [None] for c in OUT_COLUMNS})
     tail["pos"] = -2
     tail["partial"] = json.dumps(partial)
-    tail["row"] = pd.array([None], dtype="Int64")
     frame = pd.concat([out[list(OUT_COLUMNS)], tail[list(OUT_COLUMNS)]], ignore_index=True)
     frame["pos"] = frame["pos"].astype("int64")
     return frame
 
 
 def _text(col: pd.Series) -> list[Any]:
-    return [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
-            for v in col.astype(object)]
+    return [None if is_missing(v) else str(v) for v in col.astype(object)]

@@ -126,3 +126,22 @@ def merge_partials(
     if fail_under is not None:
         score.gate = judge_gate(score.overall, score.workflows, fail_under, list(asked), capped)
     return score
+
+
+def merge_link_stats(partials: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per link, the buckets' pairs and linked rows added up (audit.json `links.links`)."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in partials:
+        for st in part.get("links", ()):
+            acc = out.setdefault(st["link"], {k: v for k, v in st.items()
+                                              if k not in ("pairs", "linked_from", "linked_to",
+                                                           "missing", "by_method")})
+            for k in ("pairs", "linked_from", "linked_to", "missing"):
+                if k in st:
+                    acc[k] = acc.get(k, 0) + int(st[k])
+            methods = acc.setdefault("by_method", {})
+            for m, n in st.get("by_method", {}).items():
+                methods[m] = methods.get(m, 0) + int(n)
+    for acc in out.values():
+        acc["by_method"] = {m: n for m, n in acc["by_method"].items() if n}
+    return list(out.values())
