@@ -166,7 +166,9 @@ def audit_cmd(
             disable=split_csv(disable), workflow_files=profiles,
             kinds=_pairs("--kind", kinds), fail_under=fail_under, quiet=quiet,
             refused={"--config": config_path is not None, "--link": bool(links),
-                     "--check-mx": check_mx, "--decisions": decisions_path is not None},
+                     "--check-mx": check_mx, "--decisions": decisions_path is not None,
+                     "--history": ctx.get_parameter_source("history_db")
+                     is ParameterSource.COMMANDLINE},
         ))
     decisions = decisions_choice(decisions_path, no_decisions)
     cfg = load_settings(config_path, sources)

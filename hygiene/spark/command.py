@@ -85,6 +85,8 @@ def audit_on_spark(
         )
         written = result.save(out)
     except SparkStageError as err:
+        if not log.is_file():  # a session started before (a notebook's) logs elsewhere
+            raise
         raise SparkStageError(err.source, err.step, f"{_cause(err)}; Spark's log: {log}") from err
     if not quiet:
         s = result.score
@@ -92,6 +94,7 @@ def audit_on_spark(
                    f" records; {sum(result.counts.values()):,} findings")
         for name, w in s.workflows.items():
             click.echo(f"  {name}: {w.score:.1f} {w.status}")
+        click.echo("Duplicates: not looked for by the Spark engine (use --engine local)")
         click.echo(f"Wrote {written['json']} and {written['findings']}")
     gate = result.score.gate
     if gate is not None and not gate.passed:

@@ -60,6 +60,11 @@ from .score import merge_link_stats, merge_partials
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+#: Why uniqueness is not measured by this engine (audit.json `score.unmeasured`).
+NO_MATCHING = (
+    "the Spark engine does not look for duplicates yet; run the audit with --engine local "
+    "for duplicate clusters"
+)
 #: Findings shown per code in audit.json (the Parquet output holds all of them).
 SAMPLES_PER_CODE = 20
 #: Rows of a date column read on the driver to tell whether it writes numeric dates
@@ -144,14 +149,17 @@ class SparkAudit:
             },
         }
 
-    def save(self, out_dir: str | os.PathLike[str]) -> dict[str, str]:
-        """Write `out_dir/findings/` (Parquet, partitioned by source and code) and
-        `out_dir/audit.json` (written atomically); returns what was written."""
+    def save(
+        self, out_dir: str | os.PathLike[str], findings_to: str | None = None
+    ) -> dict[str, str]:
+        """Write `out_dir/audit.json` (on the driver, atomically) and the findings as Parquet
+        partitioned by source and code into `findings_to` (default `out_dir/findings`; on a
+        cluster, a path every executor can write: s3a://, abfss://, dbfs:/, hdfs://)."""
         from ..fileio import atomic_write
 
         out = os.fspath(out_dir)
         os.makedirs(out, exist_ok=True)
-        target = os.path.join(out, "findings")
+        target = findings_to or os.path.join(out, "findings")
         with stage("all", "write findings"):
             (
                 self.findings.select(*FINDING_COLUMNS)
@@ -286,6 +294,8 @@ def audit(
         link_stats = merge_link_stats(partials)
         preps = [Prepared(s.plan.skeleton()) for s in contacts]
         score.unmeasured = _unmeasured(rules, preps, bool(link_stats))
+        # No duplicate search here yet: say so, rather than let uniqueness read as clean.
+        score.unmeasured["uniqueness"] = NO_MATCHING
         counts, severities, with_errors, samples = _summaries(found)
     timings["score"] = time.perf_counter() - t0
     return SparkAudit(
