@@ -151,55 +151,80 @@ def test_outputs(on_spark, tmp_path):
     assert layout == {"source=crm", "source=esp"}
 
 
-def test_many_small_buckets(spark, exports, tmp_path):
-    """Buckets holding one source's rows and not the other's (or a handful of rows) still
-    give the local engine's answer."""
+@pytest.fixture(scope="module")
+def small(exports, tmp_path_factory) -> dict[str, Path]:
+    """The first 80 CRM rows and 50 members: small enough for many runs."""
     import pandas as pd
 
+    folder = tmp_path_factory.mktemp("spark-small")
     paths = {}
-    for name, path, n in (("crm", exports["crm"], 80), ("esp", exports["esp"], 50)):
-        out = tmp_path / f"{name}.csv"
-        pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], nrows=n).to_csv(
-            out, index=False)
+    for name, n in (("crm", 80), ("esp", 50)):
+        out = folder / f"{name}.csv"
+        pd.read_csv(exports[name], dtype=str, keep_default_na=False, na_values=[""],
+                    nrows=n).to_csv(out, index=False)
         paths[name] = out
-    got = audit(spark, {n: str(p) for n, p in paths.items()}, chunk_rows=4)
-    want = hygiene.audit(*(f"{n}={p}" for n, p in paths.items()), match=False, decisions=False)
-    assert _spark_keys(got) == _local_keys(want)
-    mine = got.score.to_dict()
+    return paths
+
+
+@pytest.fixture(scope="module")
+def small_on_spark(spark, small):
+    return audit(spark, {n: str(p) for n, p in small.items()}, chunk_rows=4)
+
+
+def test_many_small_buckets(small, small_on_spark):
+    """Buckets holding one source's rows and not the other's (or a handful of rows) still
+    give the local engine's answer."""
+    want = hygiene.audit(*(f"{n}={p}" for n, p in small.items()), match=False, decisions=False)
+    assert _spark_keys(small_on_spark) == _local_keys(want)
+    mine = small_on_spark.score.to_dict()
     mine["unmeasured"].pop("uniqueness")
     assert mine == want.score.to_dict()
 
 
-def test_parquet_input_gives_the_same_findings(spark, exports, on_spark, tmp_path):
+def test_parquet_input_gives_the_same_findings(spark, small, small_on_spark, tmp_path):
     """Invariant: the same rows as Parquet (one file per source, text columns) give the same
-    findings as the CSV files."""
+    findings and score as the CSV files."""
     import pandas as pd
 
     paths = {}
-    for name, path in exports.items():
+    for name, path in small.items():
         out = tmp_path / f"{name}.parquet"
         pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]).to_parquet(out)
         paths[name] = str(out)
-    got = audit(spark, paths, chunk_rows=1000)
-    assert _spark_keys(got) == _spark_keys(on_spark)
-    assert got.score.to_dict() == on_spark.score.to_dict()
+    got = audit(spark, paths, chunk_rows=40)
+    assert _spark_keys(got) == _spark_keys(small_on_spark)
+    assert got.score.to_dict() == small_on_spark.score.to_dict()
 
 
-def test_dataframe_input_and_gate(spark, exports):
+def test_headers_and_delimiter_as_the_local_loader(spark, tmp_path):
+    """A semicolon file with a BOM, a repeated header and a blank one (as Excel writes in
+    some locales): the same columns, mapping and findings as the local loader's."""
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(
+        "\ufeffEmail;First Name;Last Name;Email; ;Country\n"
+        "ann@gmial.com;Ann;Lee;ann@work.example;x;Deutschland\n"
+        '"bob@example.com";"Bob";"Ray, Jr";;;DE\n'
+        "info@example.org;;;;;Germany\n".encode()
+    )
+    got = audit(spark, crm=str(path))
+    want = hygiene.audit(f"crm={path}", match=False, decisions=False)
+    assert list(got.sources[0].headers) == list(want.source("crm").data.columns)
+    assert got.sources[0].plan.columns == want.source("crm").columns
+    assert _spark_keys(got) == _local_keys(want)
+
+
+def test_dataframe_input_and_gate(spark, small):
     frame = spark.read.option("header", True).option("multiLine", True).option(
-        "escape", '"').csv(str(exports["crm"]))
+        "escape", '"').csv(str(small["crm"]))
     got = audit(spark, crm=frame, workflows=["newsletter"], fail_under=100)
     assert got.sources[0].files == ["crm"]
+    assert got.sources[0].rows == 80
     assert got.score.gate is not None and not got.score.gate.passed
     assert got.score.gate.exit_code == 1
 
 
-def test_cli_exit_codes(spark, exports, tmp_path, capsys):
-    small = tmp_path / "contacts.csv"
-    import pandas as pd
-
-    pd.read_csv(exports["crm"], dtype=str, nrows=60).to_csv(small, index=False)
-    crm = f"crm={small}"
+def test_cli_exit_codes(spark, small, tmp_path, capsys):
+    crm = f"crm={small['crm']}"
     out = tmp_path / "out"
     assert main(["audit", "--engine", "spark", "--out", str(out), "-q", crm,
                  "--fail-under", "100"]) == 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..load.sniff import detect_delimiter, first_record
+from ..load.table import clean_headers
 from .errors import SparkStageError, cause_of
 
 if TYPE_CHECKING:
@@ -24,25 +26,38 @@ def file_format(path: str) -> str:
     return "parquet" if lowered.endswith((".parquet", ".pq")) or "parquet" in lowered else "csv"
 
 
+#: Lines of a CSV read on the driver to find its delimiter and header (as the local loader).
+HEAD_LINES = 200
+
+
 def read_one(spark: SparkSession, path: str) -> DataFrame:
-    """One path (a file or a folder) as text columns. CSV is read whole per file (quoted
+    """One path (a file or a folder) as text columns, headers cleaned as the local loader
+    cleans them (trimmed, BOM dropped, blanks named, repeats numbered). A CSV's delimiter is
+    found from its first lines as locally; each CSV file is read whole by one task (quoted
     cells may hold line breaks, as CRM exports' notes and addresses do)."""
     from pyspark.sql import functions as F
 
     if file_format(path) == "parquet":
         frame = spark.read.parquet(path)
+        names = clean_headers(frame.columns)
     else:
+        head = "\n".join(r[0] for r in spark.read.text(path).limit(HEAD_LINES).collect()) + "\n"
+        delim = detect_delimiter(head)
         frame = (
             spark.read.option("header", True)
             .option("multiLine", True)
+            .option("sep", delim)
             .option("escape", '"')
             .option("inferSchema", False)
             .option("mode", "PERMISSIVE")
             .csv(path)
         )
-    renamed = [F.col(f"`{c}`").cast("string").alias(c.lstrip("\ufeff").strip()) for c in
-               frame.columns]
-    return frame.select(*renamed)
+        header = first_record(head, delim)
+        names = clean_headers(header if len(header) == len(frame.columns) else frame.columns)
+    return frame.select(
+        *[F.col(f"`{c}`").cast("string").alias(n) for c, n in zip(frame.columns, names,
+                                                                 strict=True)]
+    )
 
 
 def read_source(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
@@ -64,7 +79,11 @@ def from_frame(frame: DataFrame, label: str) -> DataFrame:
     order it is read, `label` standing for the file."""
     from pyspark.sql import functions as F
 
-    text = frame.select(*[F.col(f"`{c}`").cast("string").alias(c) for c in frame.columns])
+    names = clean_headers(frame.columns)
+    text = frame.select(
+        *[F.col(f"`{c}`").cast("string").alias(n) for c, n in zip(frame.columns, names,
+                                                                 strict=True)]
+    )
     return number_rows([text.withColumn(_PATH, F.lit(label))])
 
 
