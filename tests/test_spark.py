@@ -245,6 +245,27 @@ def test_cli_exit_codes(spark, small, tmp_path, capsys):
     assert "--engine local" in capsys.readouterr().err
 
 
+def test_example_job_and_databricks_recipe(spark, small, tmp_path, monkeypatch):
+    """examples/spark: the job script runs as written (on the test's session), and the
+    Databricks job's parameters are ones it accepts."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "spark"
+    spec = importlib.util.spec_from_file_location("audit_job", root / "audit_job.py")
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    out, findings = tmp_path / "out", tmp_path / "findings"
+    code = job.main([f"crm={small['crm']}", f"esp={small['esp']}", "--out", str(out),
+                     "--findings", str(findings), "--workflow", "newsletter"])
+    assert code == 0
+    assert problems(json.loads((out / "audit.json").read_text(encoding="utf-8")), "audit") == []
+    assert {p.name for p in findings.iterdir() if p.is_dir()} == {"source=crm", "source=esp"}
+    recipe = json.loads((root / "databricks-job.json").read_text(encoding="utf-8"))
+    params = recipe["tasks"][0]["spark_python_task"]["parameters"]
+    args = job.parser().parse_args(params)
+    assert args.table and args.out and args.findings
+
+
 def test_stage_error_names_source_and_step(spark, tmp_path):
     bad = tmp_path / "broken.parquet"
     bad.write_bytes(b"PAR1 this is not a parquet file")

@@ -19,7 +19,7 @@ from hygiene.errors import HygieneError
 from hygiene.spark import audit
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser()
     ap.add_argument("sources", nargs="*", help="NAME=PATH (CSV or Parquet)")
     ap.add_argument("--table", action="append", default=[], help="NAME=TABLE")
@@ -29,7 +29,11 @@ def main() -> int:
     ap.add_argument("--map", action="append", default=[], help="NAME:COLUMN=FIELD")
     ap.add_argument("--platform", action="append", default=[], help="NAME=PLATFORM")
     ap.add_argument("--fail-under", type=float)
-    args = ap.parse_args()
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
 
     spark = SparkSession.builder.appName("crm-hygiene").getOrCreate()
     given: dict[str, object] = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..load.spec import parse_source_args
 from .errors import SparkStageError
-from .session import LOG_FILE
+from .session import LOG_FILE, is_local
 
 #: Outputs the Spark engine writes (report.html and review.xlsx are the local engine's).
 SPARK_FORMATS = ("json",)
@@ -111,6 +111,6 @@ def _cause(err: SparkStageError) -> str:
 
 def _partitions(master: str | None) -> int | None:
     """Few shuffle partitions on a local master (the default 200 is for clusters)."""
-    if master is None or not master.startswith("local"):
+    if not is_local(master):
         return None
     return max(2, 2 * (os.cpu_count() or 2))

@@ -31,6 +31,14 @@ def _log4j(path: Path) -> Path:
     return conf
 
 
+def is_local(master: str | None) -> bool:
+    """Whether a session on `master` runs on this machine: local[...], or no master and no
+    spark-submit (which starts the JVM first and says so in the gateway port)."""
+    if master is None:
+        return "PYSPARK_GATEWAY_PORT" not in os.environ
+    return master.startswith("local")
+
+
 def start_session(
     master: str | None = None,
     *,
@@ -50,7 +58,7 @@ def start_session(
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
-    if (master or "").startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+    if is_local(master) and not os.environ.get("PYSPARK_PYTHON"):
         # Local workers run this interpreter (with crm-hygiene installed), not "python3"
         # (pyspark reads the variable when the context starts).
         os.environ["PYSPARK_PYTHON"] = sys.executable
