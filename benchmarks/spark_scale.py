@@ -72,9 +72,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def shuffle_bytes(port: int, app_id: str) -> dict[str, int]:
-    url = f"http://127.0.0.1:{port}/api/v1/applications/{app_id}/stages?status=complete"
-    with urllib.request.urlopen(url, timeout=10) as resp:
+def shuffle_bytes(ui: str, app_id: str) -> dict[str, int]:
+    url = f"{ui}/api/v1/applications/{app_id}/stages?status=complete"
+    with urllib.request.urlopen(url, timeout=120) as resp:
         stages = json.load(resp)
     return {
         "shuffle_write": sum(int(s.get("shuffleWriteBytes", 0)) for s in stages),
@@ -117,16 +117,20 @@ def main() -> None:
     found = sum(result.counts.values())
     seconds = time.perf_counter() - t0
     peak.stop()
-    shuffled = shuffle_bytes(port, spark.sparkContext.applicationId)
     rows = sum(s.rows for s in result.sources)
     print(f"rows {rows:,} ({args.rows:,} + {int(args.rows * 0.7):,}), master {args.master}")
     print(f"audit {seconds:.1f} s ({seconds / rows * 1e6:.1f} us a row); steps "
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     print(f"peak RSS: driver {peak.driver:,.0f} MB, JVM + Python workers {peak.children:,.0f} MB")
-    print(f"shuffle write {shuffled['shuffle_write'] / 2**20:,.1f} MB, read "
-          f"{shuffled['shuffle_read'] / 2**20:,.1f} MB, input {shuffled['input'] / 2**20:,.1f} MB"
-          f" over {shuffled['stages']} stages")
     print(f"findings {found:,}; score {result.score.overall} ({result.score.grade})")
+    ui = spark.sparkContext.uiWebUrl or f"http://127.0.0.1:{port}"
+    try:
+        shuffled = shuffle_bytes(ui, spark.sparkContext.applicationId)
+        print(f"shuffle write {shuffled['shuffle_write'] / 2**20:,.1f} MB, read "
+              f"{shuffled['shuffle_read'] / 2**20:,.1f} MB, input "
+              f"{shuffled['input'] / 2**20:,.1f} MB over {shuffled['stages']} stages")
+    except OSError as err:
+        print(f"shuffle bytes: the REST API at {ui} did not answer ({err})")
     if args.compare:
         import hygiene
 
