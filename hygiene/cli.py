@@ -104,6 +104,15 @@ def cli() -> None:
     is_flag=True,
     help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Run on this machine, or on Apache Spark (pip install 'crm-hygiene[spark]').",
+)
+@click.option("--master", metavar="URL", help="Spark master for --engine spark (local[2], "
+              "spark://..., yarn; default: spark-submit's, else local[*]).")
 @decisions_options
 @run_options
 @source_options
@@ -130,6 +139,8 @@ def audit_cmd(
     no_history: bool,
     decisions_path: Path | None,
     no_decisions: bool,
+    engine: str,
+    master: str | None,
 ) -> None:
     """Audit SOURCE exports (NAME=PATH or PATH) and write the reports.
 
@@ -145,6 +156,22 @@ def audit_cmd(
     ctx = click.get_current_context()
     if no_history and ctx.get_parameter_source("history_db") is ParameterSource.COMMANDLINE:
         raise click.UsageError("give --history DB or --no-history, not both")
+    if engine == "spark":
+        from .spark.command import audit_on_spark
+        from .workflows import split_selection
+
+        names, profiles = split_selection(split_csv(workflows))
+        sys.exit(audit_on_spark(
+            sources, out_dir=out_dir or Path("hygiene-report"), master=master,
+            formats=split_csv(formats), workflows=names or None, platforms=platforms,
+            maps=maps, region=region, date_orders=date_orders, rule_packs=rule_packs,
+            disable=split_csv(disable), workflow_files=profiles,
+            kinds=_pairs("--kind", kinds), fail_under=fail_under, quiet=quiet,
+            refused={"--config": config_path is not None, "--link": bool(links),
+                     "--check-mx": check_mx, "--decisions": decisions_path is not None,
+                     "--history": ctx.get_parameter_source("history_db")
+                     is ParameterSource.COMMANDLINE},
+        ))
     settings = resolve(
         sources,
         config=load_settings(config_path, sources),

@@ -146,15 +146,23 @@ class Prepared:
         """The countries of this source (each on at least 1% of rows), most common first: the
         regions to read a number in when its row has no country (a US-heavy list's
         "(415) 555-2671" is a US number, a French member's "04 94 96 58 71" French)."""
-        alpha2 = self.country_alpha2()
+        counts = self.country_counts()
         default = self.default_region()
         regions = [default] if default else []
-        if alpha2 is not None:
-            share = alpha2.value_counts(normalize=True)
+        if counts is not None and len(counts):
+            share = counts / counts.sum()
             # Ties by code: the list must not depend on which country comes first.
             ranked = sorted(share.items(), key=lambda kv: (-kv[1], str(kv[0])))
             regions += [str(r) for r, v in ranked if v >= min_share]
         return list(dict.fromkeys(regions))[:limit]
+
+    def country_counts(self) -> pd.Series | None:
+        """Rows per row country (alpha-2), most common first (kept: the Spark engine sets the
+        whole source's counts on each partition's view)."""
+        alpha2 = self.country_alpha2()
+        if alpha2 is None:
+            return None
+        return self.memo("country_counts", alpha2.value_counts)
 
     def region_guess(self) -> nz.RegionGuess | None:
         """With no --region: the country of the calling code most of this source's numbers

@@ -170,6 +170,27 @@ def dimension_scores(
     duplicates: Sequence[DuplicateSet] = (),
     weights: Weights | None = None,
 ) -> dict[str, float]:
+    n = sum(s.rows for s in sources)
+    penalties = dimension_penalties(findings, sources, duplicates, weights)
+    return {dim: penalty_score(p, n) for dim, p in penalties.items()}
+
+
+def penalty_score(penalty: float, records: int) -> float:
+    """A dimension's score from the sum of its records' penalties. The sum is rounded first
+    (to far below what the score shows): added up in another order (blocks of records) it
+    differs in the last bits, and must not move a score sitting on a rounding edge."""
+    penalty = round(penalty, 9)
+    return round(100.0 if records == 0 else 100.0 * max(0.0, 1.0 - penalty / records), 1)
+
+
+def dimension_penalties(
+    findings: pd.DataFrame,
+    sources: Sequence[Source],
+    duplicates: Sequence[DuplicateSet] = (),
+    weights: Weights | None = None,
+) -> dict[str, float]:
+    """Per dimension, the sum over records of each record's worst weight: a sum, so the
+    penalties of disjoint sets of records (the Spark engine's partitions) add up."""
     weights = weights or default_weights()
     rows = _Rows(sources)
     out: dict[str, float] = {}
@@ -187,9 +208,7 @@ def dimension_scores(
             s = np.concatenate([s, *[_filled(d.positions, rows.index[d.source]) for d in dup]])
             p = np.concatenate([p, *[np.asarray(d.positions, dtype=np.int64) for d in dup]])
             w = np.concatenate([w, *[_filled(d.positions, weights.duplicate) for d in dup]])
-        penalty = _penalty_sum(rows, s, p, w)
-        score = 100.0 if rows.n == 0 else 100.0 * max(0.0, 1.0 - penalty / rows.n)
-        out[dim] = round(score, 1)
+        out[dim] = _penalty_sum(rows, s, p, w)
     return out
 
 

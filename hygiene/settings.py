@@ -116,6 +116,19 @@ class Settings:
         return {s.name: self.kind_of(s.name, s.platform) for s in sources}
 
 
+def check_kinds(kinds: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
+    """Source kinds asked for by name: each names a source and a known kind (the Spark
+    engine's sources are not loaded `Source`s, so `Settings.source_kinds` cannot say)."""
+    for name, kind in kinds.items():
+        if name not in names:
+            raise ConfigError(
+                f"kind of {name!r}: no source of that name; sources are: {', '.join(names)}"
+            )
+        if kind not in KINDS:
+            raise ConfigError(f"kind of {name!r}: {kind!r} is not one of crm, esp, reference")
+    return dict(kinds)
+
+
 def platform_kind(platform: str) -> str:
     """ "crm" or "esp", as the platform preset says (generic exports count as CRM)."""
     from .load import platform_kind as kind

@@ -10,7 +10,7 @@ suggestion is that spelling.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -53,28 +53,43 @@ def canonical_spellings(
     field: str, value: pd.Series, keys: pd.Series, styles: pd.Series | None
 ) -> pd.Series:
     """Key -> the spelling this column should use for it."""
+    return canonical_from_counts(field, spelling_counts(value, keys, styles))
+
+
+def spelling_counts(value: pd.Series, keys: pd.Series, styles: pd.Series | None) -> pd.DataFrame:
+    """Rows per (key, value[, style]) of a column, as `n`: all `canonical_from_counts` needs,
+    so counts of a column's parts (the Spark engine's partitions) can be added up."""
     frame = pd.DataFrame({"value": value, "key": keys})
     if styles is not None:
         frame["style"] = styles
     frame = frame.dropna(subset=["value", "key"])
-    if frame.empty:
+    by = ["key", "value"] if styles is None else ["key", "value", "style"]
+    return frame.groupby(by, observed=True, dropna=False).size().reset_index(name="n")
+
+
+def canonical_from_counts(field: str, counts: pd.DataFrame) -> pd.Series:
+    """Key -> spelling from `spelling_counts`: the key's most used value (in the column's
+    dominant style, for ISO fields)."""
+    if counts.empty or not counts["n"].sum():
         return pd.Series(dtype="str")
-    if styles is None:
-        counts = frame.groupby(["key", "value"], observed=True).size().reset_index(name="n")
-        counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True])
-        return counts.drop_duplicates("key").set_index("key")["value"]
-    style_rows = frame["style"].value_counts()
+    if "style" not in counts:
+        ranked = counts.sort_values(["key", "n", "value"], ascending=[True, False, True])
+        return ranked.drop_duplicates("key").set_index("key")["value"]
+    style_rows = counts.groupby("style", observed=True)["n"].sum()
+    style_rows = style_rows.sort_values(ascending=False, kind="stable")
     dominant = next((s for s in style_rows.index if s != "other"), "name")
-    in_style = frame[frame["style"] == dominant]
-    counts = in_style.groupby(["key", "value"], observed=True).size().reset_index(name="n")
-    counts = counts.sort_values(["key", "n", "value"], ascending=[True, False, True])
-    chosen = counts.drop_duplicates("key").set_index("key")["value"]
+    in_style = counts[counts["style"] == dominant]
+    per_value = in_style.groupby(["key", "value"], observed=True)["n"].sum().reset_index()
+    ranked = per_value.sort_values(["key", "n", "value"], ascending=[True, False, True])
+    chosen = ranked.drop_duplicates("key").set_index("key")["value"]
     # A key never written in the dominant style gets the standard spelling of that style,
     # with the column's casing convention (all caps columns stay all caps).
-    missing = pd.Index(frame["key"].unique()).difference(chosen.index)
+    missing = pd.Index(counts["key"].unique()).difference(chosen.index)
     if len(missing):
         standard = _display(field, pd.Series(missing, index=missing, dtype="str"), dominant)
-        if len(in_style) and (in_style["value"] == in_style["value"].str.upper()).mean() > 0.9:
+        rows = in_style["n"].sum()
+        upper = in_style.loc[in_style["value"] == in_style["value"].str.upper(), "n"].sum()
+        if rows and upper / rows > 0.9:
             standard = standard.str.upper()
         chosen = pd.concat([chosen, standard.dropna()])
     return chosen
@@ -89,7 +104,9 @@ def inconsistent_category(prep: Prepared, rule: Rule, options: CheckOptions) -> 
         if got is None or value is None:
             continue
         keys, styles = got
-        canon = canonical_spellings(field, value, keys, styles)
+        canon = prep.memo(
+            ("canonical", field), partial(canonical_spellings, field, value, keys, styles)
+        )
         if canon.empty:
             continue
         # Spelt once per distinct key, then taken by code in Arrow (an object column of a

@@ -98,13 +98,23 @@ def date_order(s: pd.Series) -> str | None:
     is above 12, "mdy" when a second one is, "ambiguous" when the column holds dd/mm-or-mm/dd
     dates and no value decides (or values decide both ways), None when it holds none.
     ("dd.mm.yyyy" is European by convention and never ambiguous.)"""
-    head = nullify(s.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
+    distinct = pd.Series(pc.unique(flat(arrow(s))).to_pandas(), dtype=s.dtype)
+    return date_order_from(s.iloc[:_HEAD_ROWS], *numeric_date_evidence(distinct))
+
+
+def numeric_date_evidence(values: pd.Series) -> tuple[bool, bool]:
+    """(some first part is above 12, some second part is): what `date_order` decides from,
+    OR-able over the parts of a column (the Spark engine's partitions)."""
+    first, second = _parts(nullify(values).dropna())
+    return bool((first > 12).any()), bool((second > 12).any())
+
+
+def date_order_from(head: pd.Series, day_first: bool, month_first: bool) -> str | None:
+    """`date_order` from the column's first rows (`head`, at least its first 50,000) and the
+    evidence of all its values (`numeric_date_evidence`)."""
+    head = nullify(head.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
     if head.empty or not _parts(head)[0].notna().any():
         return None
-    distinct = pd.Series(pc.unique(flat(arrow(s))).to_pandas(), dtype=s.dtype)
-    first, second = _parts(nullify(distinct).dropna())
-    day_first = bool((first > 12).any())
-    month_first = bool((second > 12).any())
     if day_first != month_first:
         return "dmy" if day_first else "mdy"
     return "ambiguous"

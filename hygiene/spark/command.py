@@ -1,0 +1,116 @@
+"""`hygiene audit --engine spark`: the command's options handed to `hygiene.spark.audit`,
+the outputs written, and the exit code from the result (as for the local engine)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..load.spec import parse_source_args
+from .errors import SparkStageError
+from .session import LOG_FILE, is_local
+
+#: Outputs the Spark engine writes (report.html and review.xlsx are the local engine's).
+SPARK_FORMATS = ("json",)
+
+
+def audit_on_spark(
+    sources: Sequence[str],
+    *,
+    out_dir: Path,
+    master: str | None,
+    formats: Sequence[str] = (),
+    workflows: Sequence[str] | None = None,
+    platforms: Sequence[str] = (),
+    maps: Sequence[str] = (),
+    region: str | None = None,
+    date_orders: Sequence[str] = (),
+    rule_packs: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    workflow_files: Sequence[str | Path] = (),
+    kinds: Mapping[str, str] | None = None,
+    fail_under: float | None = None,
+    quiet: bool = False,
+    refused: Mapping[str, bool] | None = None,
+) -> int:
+    """Run the audit on Spark and write `out_dir/audit.json` and `out_dir/findings/`;
+    returns the exit code (1 when the gate fails). Spark's log goes to `out_dir/spark.log`."""
+    import click
+
+    given_options = [o for o, on in (refused or {}).items() if on]
+    if given_options:
+        raise ConfigError(
+            f"{', '.join(given_options)}: not available with --engine spark yet; give the "
+            "sources, --map, --platform, --workflow and --fail-under on the command line"
+        )
+    unsupported = [f for f in formats if f not in SPARK_FORMATS]
+    if unsupported:
+        raise ConfigError(
+            f"--format {','.join(unsupported)}: the Spark engine writes audit.json and "
+            "findings/ (Parquet); drop --format or use --engine local"
+        )
+    if not sources:
+        raise ConfigError("no sources given; pass at least one export, e.g. crm=contacts.csv")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "--engine spark needs pyspark: pip install 'crm-hygiene[spark]'"
+        ) from None
+    from .engine import audit
+    from .session import start_session
+
+    specs = parse_source_args(list(sources))
+    given: dict[str, list[str]] = {s.name: list(s.paths) for s in specs}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / LOG_FILE
+    try:
+        spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
+        result = audit(
+            spark,
+            given,
+            workflows=workflows,
+            platforms=platforms,
+            maps=maps,
+            region=region,
+            date_orders=date_orders,
+            rule_packs=rule_packs,
+            disable=disable,
+            workflow_files=workflow_files,
+            kinds=kinds,
+            fail_under=fail_under,
+        )
+        written = result.save(out)
+    except SparkStageError as err:
+        if not log.is_file():  # a session started before (a notebook's) logs elsewhere
+            raise
+        raise SparkStageError(err.source, err.step, f"{_cause(err)}; Spark's log: {log}") from err
+    if not quiet:
+        s = result.score
+        click.echo(f"Score {s.overall:.1f} ({s.grade}) over {sum(x.rows for x in result.sources):,}"
+                   f" records; {sum(result.counts.values()):,} findings")
+        for name, w in s.workflows.items():
+            click.echo(f"  {name}: {w.score:.1f} {w.status}")
+        click.echo("Duplicates: not looked for by the Spark engine (use --engine local)")
+        click.echo(f"Wrote {written['json']} and {written['findings']}")
+    gate = result.score.gate
+    if gate is not None and not gate.passed:
+        click.echo(f"hygiene: {gate.describe()}", err=True)
+        return gate.exit_code
+    return 0
+
+
+def _cause(err: SparkStageError) -> str:
+    text = str(err)
+    marker = " failed on Spark: "
+    return text.split(marker, 1)[1] if marker in text else text
+
+
+def _partitions(master: str | None) -> int | None:
+    """Few shuffle partitions on a local master (the default 200 is for clusters)."""
+    if not is_local(master):
+        return None
+    return max(2, 2 * (os.cpu_count() or 2))

@@ -1,0 +1,552 @@
+"""`hygiene.spark.audit`: the audit's rules and score run on Spark DataFrames.
+
+The steps are the local audit's (read, map, normalise and check, score), each a Spark job
+over the same definitions: column mapping from the platform presets on the driver (headers
+only), two passes of `mapInPandas` over each source's rows (counts by value, then the checks
+and each block's share of the score), findings kept on the executors. Only aggregates and
+bounded samples reach the driver.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..audit import _unmeasured
+from ..checks.categorical import canonical_from_counts
+from ..checks.email import providers, suggest_domains
+from ..checks.registry import CheckOptions
+from ..checks.rules import Rule, load_rules
+from ..errors import ConfigError, HygieneError
+from ..links.state import sent_types
+from ..load import platform_kind
+from ..load.mapping import map_columns
+from ..load.presets import detect_platform
+from ..load.source import _check_override_columns, _undecided_dates, _unrecognised_finding
+from ..load.spec import SourceSpec, apply_overrides
+from ..model import FINDING_COLUMNS, Source
+from ..normalize.dates import date_order_from
+from ..prepared import Prepared
+from ..score import Score
+from ..settings import check_kinds, check_region, check_threshold
+from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
+from .errors import SparkStageError, stage
+from .partition import (
+    BUCKET,
+    CHUNK_ROWS,
+    FACT_COLUMNS,
+    OUT_COLUMNS,
+    SOURCE_NO,
+    BlockJob,
+    SourceFacts,
+    SourceJob,
+    SourcePlan,
+    bucket_block,
+    bucket_keys,
+    canonical_fields,
+    chunks,
+    count_facts,
+    prefixed,
+)
+from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
+from .score import merge_link_stats, merge_partials
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+#: Why uniqueness is not measured by this engine (audit.json `score.unmeasured`).
+NO_MATCHING = (
+    "the Spark engine does not look for duplicates yet; run the audit with --engine local "
+    "for duplicate clusters"
+)
+#: Findings shown per code in audit.json (the Parquet output holds all of them).
+SAMPLES_PER_CODE = 20
+#: Rows of a date column read on the driver to tell whether it writes numeric dates
+#: (hygiene.normalize.dates reads the same head).
+DATE_HEAD_ROWS = 50_000
+
+
+@dataclass
+class SparkSource:
+    """One source on Spark: its frame (text cells plus provenance) and the driver's plan."""
+
+    plan: SourcePlan
+    frame: DataFrame
+    headers: tuple[str, ...]
+    rows: int = 0
+    files: list[str] = field(default_factory=list)
+    load_findings: pd.DataFrame | None = None
+    #: `--date-order` for this source, if given; the date columns no value decides.
+    given_order: str | None = None
+    undecided: list[str] = field(default_factory=list)
+    consent_readable: bool = True
+
+    def record(self) -> dict[str, Any]:
+        """The source as audit.json lists it."""
+        p = self.plan
+        return {
+            "name": p.name,
+            "platform": p.platform,
+            "kind": p.kind,
+            "files": list(self.files),
+            "rows": int(self.rows),
+            "columns": dict(p.columns),
+            "confidence": {c: round(float(v), 3) for c, v in p.confidence.items()},
+            "platform_confidence": round(float(p.platform_confidence), 3),
+            "unmapped": [c for c in self.headers if c not in p.columns],
+        }
+
+
+@dataclass
+class SparkAudit:
+    """The result: the score, counts and samples on the driver; every finding in `findings`
+    (a Spark DataFrame of FINDING_COLUMNS plus `pos`, kept on the executors)."""
+
+    sources: list[SparkSource]
+    score: Score
+    findings: DataFrame
+    counts: dict[str, int]
+    severities: dict[str, int]
+    records_with_errors: int
+    samples: list[dict[str, Any]]
+    workflows: list[Workflow]
+    rules: list[Rule]
+    #: Per link: pairs, rows linked on each side, pairs by method (summed over buckets).
+    link_stats: list[dict[str, Any]] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """audit.json: the findings are the samples (up to SAMPLES_PER_CODE per code)."""
+        from .. import __version__
+        from ..report.jsonout import SCHEMA
+
+        return {
+            "schema": SCHEMA,
+            "generated_at": self.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "tool": {"name": "crm-hygiene", "version": __version__},
+            "sources": [s.record() for s in self.sources],
+            "score": self.score.to_dict(),
+            "findings": self.samples,
+            "duplicates": [],
+            "links": {"pairs": sum(int(st.get("pairs", 0)) for st in self.link_stats),
+                      "links": list(self.link_stats)},
+            "summary": {
+                "rows": int(sum(s.rows for s in self.sources)),
+                "findings": dict(sorted(self.counts.items())),
+                "severities": {k: int(self.severities.get(k, 0))
+                               for k in ("error", "warning", "info")},
+                "records_with_errors": int(self.records_with_errors),
+                "duplicate_clusters": 0,
+                "workflows": list(self.score.workflows),
+                "seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            },
+        }
+
+    def save(
+        self, out_dir: str | os.PathLike[str], findings_to: str | None = None
+    ) -> dict[str, str]:
+        """Write `out_dir/audit.json` (on the driver, atomically) and the findings as Parquet
+        partitioned by source and code into `findings_to` (default `out_dir/findings`; on a
+        cluster, a path every executor can write: s3a://, abfss://, dbfs:/, hdfs://)."""
+        from ..fileio import atomic_write
+
+        out = os.fspath(out_dir)
+        os.makedirs(out, exist_ok=True)
+        target = findings_to or os.path.join(out, "findings")
+        with stage("all", "write findings"):
+            (
+                self.findings.select(*FINDING_COLUMNS)
+                .write.mode("overwrite")
+                .partitionBy("source", "code")
+                .parquet(target)
+            )
+        path = os.path.join(out, "audit.json")
+        with atomic_write(path, encoding="utf-8") as fh:
+            fh.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
+        return {"findings": target, "json": path}
+
+
+def _spec_of(name: str, given: Any) -> tuple[SourceSpec, Any]:
+    if isinstance(given, (str, os.PathLike)):
+        return SourceSpec(name=name, paths=(os.fspath(given),)), None
+    if isinstance(given, (list, tuple)):
+        return SourceSpec(name=name, paths=tuple(os.fspath(p) for p in given)), None
+    return SourceSpec(name=name, paths=(name,)), given
+
+
+def audit(
+    spark: SparkSession,
+    sources: Mapping[str, DataFrame | str | os.PathLike[str] | Sequence[str]] | None = None,
+    *,
+    workflows: Sequence[str] | None = None,
+    platforms: Sequence[str] = (),
+    maps: Sequence[str] = (),
+    region: str | None = None,
+    date_orders: Sequence[str] = (),
+    rule_packs: Sequence[str] = (),
+    disable: Sequence[str] = (),
+    workflow_files: Sequence[str | Path] = (),
+    kinds: Mapping[str, str] | None = None,
+    fail_under: float | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    **named: DataFrame | str | os.PathLike[str] | Sequence[str],
+) -> SparkAudit:
+    """Audit sources on Spark: `crm=dataframe` (a Spark DataFrame, e.g. a synced table) or
+    `crm="s3a://bucket/contacts.csv"` (CSV or Parquet, a file or a folder; a list joins
+    files). The other arguments mean what they mean for `hygiene.audit`."""
+    from pyspark import StorageLevel
+
+    quiet_pandas_warning()
+    given = {**(sources or {}), **named}
+    if not given:
+        raise ConfigError("no sources given; pass at least one, e.g. crm=dataframe")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    chosen = select(load_workflows(workflow_files), workflows)
+    asked = list(dict.fromkeys(workflows or ()))
+    if fail_under is not None:
+        fail_under = check_threshold(fail_under)
+        chosen = [replace(w, ready_at=fail_under) if w.name in asked else w for w in chosen]
+    region = check_region(region) if region else None
+    rules = sent_types(load_rules(rule_packs, disable), chosen)
+    specs_frames = [_spec_of(n, g) for n, g in given.items()]
+    specs = apply_overrides([s for s, _ in specs_frames], platforms, maps, date_orders)
+    overrides = check_kinds(kinds or {}, [s.name for s in specs])
+
+    loaded: list[SparkSource] = []
+    for spec, (_, frame) in zip(specs, specs_frames, strict=True):
+        with stage(spec.name, "read"):
+            if frame is None:
+                _refuse_missing(spark, spec)
+                data = read_source(spark, spec.paths)
+            else:
+                data = from_frame(frame, spec.name)
+            headers = tuple(c for c in data.columns if c not in PROVENANCE)
+            # Numbered once: every later step reads this copy, not the files again.
+            data = data.persist(StorageLevel.MEMORY_AND_DISK)
+        with stage(spec.name, "map columns"):
+            loaded.append(_plan(spec, data, headers, overrides))
+    refs = [s.plan.name for s in loaded if s.plan.kind == "reference"]
+    if refs:
+        raise ConfigError(
+            f"{', '.join(refs)}: reference sources (lookup tables for links) are not run by "
+            "the Spark engine yet; leave them out or use --engine local"
+        )
+    options = CheckOptions(
+        region=region,
+        required=required_fields(chosen),
+        required_by_source={
+            s.plan.name: required_by_kind(chosen, s.plan.kind) for s in loaded
+        },
+    )
+    timings["load"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    facts = {}
+    for s in loaded:
+        with stage(s.plan.name, "count values"):
+            facts[s.plan.name] = _facts(s, rules, region, chunk_rows)
+    timings["normalize"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    contacts = [s for s in loaded if s.plan.kind != "reference"]
+    job = BlockJob(
+        sources=tuple(
+            SourceJob(
+                plan=s.plan,
+                headers=s.headers,
+                rules=tuple(rules),
+                options=options,
+                facts=facts[s.plan.name],
+                load_findings=s.load_findings,
+                consent_readable=s.consent_readable,
+            )
+            for s in contacts
+        ),
+        rules=tuple(rules),
+        options=options,
+        workflows=tuple(chosen),
+        kinds={s.plan.name: s.plan.kind for s in loaded},
+        titles={r.code: r.title for r in rules},
+        asked=tuple(asked),
+    )
+    buckets = max(1, -(-sum(s.rows for s in contacts) // chunk_rows))
+    with stage(",".join(s.plan.name for s in contacts), "checks and links"):
+        checked = _checked(job, contacts, buckets).persist(StorageLevel.MEMORY_AND_DISK)
+        partials = [json.loads(r["partial"]) for r in
+                    checked.filter("pos = -2").select("partial").collect()]
+    found = checked.filter("pos <> -2").drop("partial")
+    extra = _load_findings_frame(spark, contacts)
+    if extra is not None:
+        found = found.unionByName(extra)
+    timings["checks"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with stage("all", "score"):
+        score = merge_partials(partials, chosen, asked, fail_under)
+        link_stats = merge_link_stats(partials)
+        preps = [Prepared(s.plan.skeleton()) for s in contacts]
+        score.unmeasured = _unmeasured(rules, preps, bool(link_stats))
+        # No duplicate search here yet: say so, rather than let uniqueness read as clean.
+        score.unmeasured["uniqueness"] = NO_MATCHING
+        counts, severities, with_errors, samples = _summaries(found)
+    timings["score"] = time.perf_counter() - t0
+    return SparkAudit(
+        sources=loaded,
+        score=score,
+        findings=found,
+        counts=counts,
+        severities=severities,
+        records_with_errors=with_errors,
+        samples=samples,
+        workflows=chosen,
+        rules=rules,
+        link_stats=link_stats,
+        timings=timings,
+    )
+
+
+def quiet_pandas_warning() -> None:
+    """pyspark warns on every pandas conversion that it is not tested with pandas 3; the
+    conversions used here (text columns, Arrow on) are covered by the engines' equality test."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+
+
+def _refuse_missing(spark: SparkSession, spec: SourceSpec) -> None:
+    from .read import missing_path
+
+    for path in spec.paths:
+        err = missing_path(spark, spec.name, path)
+        if err is not None:
+            raise err
+
+
+def _plan(
+    spec: SourceSpec, data: DataFrame, headers: tuple[str, ...], kinds: Mapping[str, str]
+) -> SparkSource:
+    """Platform and column mapping from the headers, as the local loader decides them."""
+    if spec.platform:
+        platform, conf = spec.platform, 1.0
+    else:
+        platform, conf = detect_platform(list(headers))
+    _check_override_columns(spec.name, list(headers), spec.columns)
+    columns, confidence = map_columns(list(headers), platform, dict(spec.columns))
+    kind = kinds.get(spec.name) or platform_kind(platform)
+    plan = SourcePlan(spec.name, platform, kind, columns, confidence, {}, conf)
+    return SparkSource(plan=plan, frame=data, headers=headers, given_order=spec.date_order)
+
+
+def _schema(columns: Sequence[str], longs: Sequence[str] = ()) -> str:
+    return ", ".join(f"`{c}` {'long' if c in longs else 'string'}" for c in columns)
+
+
+def _facts(s: SparkSource, rules: Sequence[Rule], region: str | None, chunk_rows: int
+           ) -> SourceFacts:
+    """Pass 1: the whole source's counts by value, added up by Spark."""
+    from pyspark.sql import functions as F
+
+    plan, headers = s.plan, s.headers
+    fact_rules = tuple(rules)
+
+    def per_block(batches: Any) -> Any:
+        quiet_pandas_warning()
+        for pdf in chunks(batches, chunk_rows):
+            counted = count_facts(pdf, plan, headers, fact_rules, region)
+            files = pdf.groupby("_hygiene_file").size()
+            extra = pd.DataFrame({"fact": "file", "field": None, "key": files.index.astype(str),
+                                  "value": None, "style": None, "n": files.to_numpy()})
+            yield pd.concat([counted, extra[list(FACT_COLUMNS)]], ignore_index=True)
+
+    counted = s.frame.mapInPandas(per_block, _schema(FACT_COLUMNS, ("n",)))
+    keys = ["fact", "field", "key", "value", "style"]
+    rows = counted.groupBy(*keys).agg(F.sum("n").alias("n")).toPandas()
+    file_rows = rows[rows["fact"] == "file"]
+    s.rows = int(file_rows["n"].sum())
+    # Files in the order their first rows come (first file given first).
+    if len(file_rows):
+        firsts = s.frame.groupBy("_hygiene_file").agg(F.min(POS).alias("p")).toPandas()
+        s.files = firsts.sort_values("p")["_hygiene_file"].astype(str).tolist()
+
+    def series(fact: str) -> pd.Series:
+        part = rows[rows["fact"] == fact]
+        out = pd.Series(part["n"].to_numpy(dtype="int64"), index=part["key"].astype(str))
+        return out.sort_values(ascending=False, kind="stable") if len(out) else out.astype("int64")
+
+    domains = series("domain").sort_index()
+    domains = domains.sort_values(ascending=False, kind="stable")
+    domains.name = "count"
+    canonical = {}
+    spell = rows[rows["fact"] == "spelling"]
+    for fld in canonical_fields(rules):
+        part = spell[spell["field"] == fld]
+        if not len(part):
+            continue
+        cols = ["key", "value", "n"] if part["style"].isna().all() else [
+            "key", "value", "style", "n"]
+        canonical[fld] = canonical_from_counts(fld, part[cols].reset_index(drop=True))
+    s.plan = replace(s.plan, date_orders=_date_orders(s, rows))
+    s.consent_readable = bool(rows.loc[rows["fact"] == "consent", "n"].sum() > 0)
+    s.load_findings = _load_findings(s)
+    countries = series("country").sort_index().sort_values(ascending=False, kind="stable")
+    return SourceFacts(
+        domain_counts=domains,
+        typo_fixes=suggest_domains(domains, providers()["typo"]),
+        country_counts=countries,
+        canonical=canonical,
+    )
+
+
+def _date_orders(s: SparkSource, rows: pd.DataFrame) -> dict[str, str]:
+    """Column -> "dmy"/"mdy"/"ambiguous"-undecided, as `hygiene.load.source` decides it."""
+    dates = rows[rows["fact"] == "dates"]
+    columns = list(dict.fromkeys(dates["field"].astype(str)))
+    if not columns:
+        return {}
+    from pyspark.sql import functions as F
+
+    head = (
+        s.frame.filter(F.col(POS) < DATE_HEAD_ROWS)
+        .select(POS, *[F.col(f"`{c}`") for c in columns])
+        .toPandas()
+        .sort_values(POS)
+    )
+    given = s.given_order
+    orders: dict[str, str] = {}
+    undecided: list[str] = []
+    for column in columns:
+        ev = dates[dates["field"] == column].set_index("key")["n"]
+        found = date_order_from(
+            head[column].astype("str").where(head[column].notna()),
+            bool(ev.get("day_first", 0)),
+            bool(ev.get("month_first", 0)),
+        )
+        if found is None:
+            continue
+        if given is not None:
+            orders[column] = given
+        elif found == "ambiguous":
+            undecided.append(column)
+        else:
+            orders[column] = found
+    s.undecided = undecided
+    return orders
+
+
+def _header_source(s: SparkSource) -> Source:
+    """The source's headers and files without its rows, for the loader's column-level
+    findings (they read only the headers, the file names and whether there are rows)."""
+    data = pd.DataFrame({c: pd.Series([None] * min(s.rows, 1), dtype=object)
+                         for c in s.headers})
+    prov = pd.DataFrame({"file": s.files, "sheet": [None] * len(s.files),
+                         "row": range(1, len(s.files) + 1)})
+    return Source(s.plan.name, s.plan.platform, data, prov, dict(s.plan.columns),
+                  dict(s.plan.confidence), platform_confidence=s.plan.platform_confidence,
+                  date_orders=dict(s.plan.date_orders))
+
+
+def _load_findings(s: SparkSource) -> pd.DataFrame | None:
+    src = _header_source(s)
+    notes = [f for f in (_unrecognised_finding(src),
+                         _undecided_dates(src, s.undecided))
+             if f is not None]
+    return pd.concat(notes, ignore_index=True) if notes else None
+
+
+def _load_findings_frame(spark: SparkSession, contacts: Sequence[SparkSource]) -> DataFrame | None:
+    frames = [s.load_findings for s in contacts if s.load_findings is not None]
+    if not frames:
+        return None
+    pdf = pd.concat(frames, ignore_index=True)
+    out = pd.DataFrame({c: [None if v is None or v != v else str(v) for v in pdf[c]]
+                        for c in FINDING_COLUMNS if c != "row"})
+    out["row"] = pd.array([None] * len(pdf), dtype="Int64")
+    out["pos"] = -1
+    schema = _schema([c for c in OUT_COLUMNS if c != "partial"], ("row", "pos"))
+    return spark.createDataFrame(out[[c for c in OUT_COLUMNS if c != "partial"]], schema)
+
+
+def _checked(job: BlockJob, contacts: Sequence[SparkSource], buckets: int) -> DataFrame:
+    """Pass 2: each row's bucket, every source's rows in one wide frame, and per bucket the
+    checks, the links and the bucket's share of the score."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    wide = None
+    for i, (s, sj) in enumerate(zip(contacts, job.sources, strict=True)):
+
+        def keyed(batches: Any, sj: SourceJob = sj) -> Any:
+            quiet_pandas_warning()
+            for pdf in chunks(batches):
+                yield bucket_keys(pdf, sj, buckets)
+
+        # A new schema: StructType.add changes the frame's own (cached) one in place.
+        schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType())])
+        part = s.frame.mapInPandas(keyed, schema).select(
+            *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in s.headers],
+            FILE, ROW, POS, BUCKET, F.lit(i).alias(SOURCE_NO),
+        )
+        wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
+    assert wide is not None
+
+    def per_bucket(pdf: pd.DataFrame) -> pd.DataFrame:
+        quiet_pandas_warning()
+        return bucket_block(pdf, job)
+
+    return wide.groupBy(BUCKET).applyInPandas(per_bucket, _schema(OUT_COLUMNS, ("row", "pos")))
+
+
+def _summaries(
+    found: DataFrame,
+) -> tuple[dict[str, int], dict[str, int], int, list[dict[str, Any]]]:
+    """Counts per code and severity, records with an error, and the first findings of each
+    code (by source and row): all computed by Spark, only the small results collected."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    per = found.groupBy("code", "severity").count().toPandas()
+    counts = {str(k): int(v) for k, v in per.groupby("code")["count"].sum().items()}
+    severities = {str(k): int(v) for k, v in per.groupby("severity")["count"].sum().items()}
+    with_errors = (
+        found.filter((F.col("severity") == "error") & (F.col("pos") >= 0))
+        .select("source", "pos").distinct().count()
+    )
+    first = Window.partitionBy("code").orderBy("source", "pos", "field")
+    sample = (
+        found.withColumn("_n", F.row_number().over(first))
+        .filter(F.col("_n") <= SAMPLES_PER_CODE)
+        .drop("_n")
+        .orderBy("code", "source", "pos")
+        .toPandas()
+    )
+    return counts, severities, int(with_errors), _records(sample)
+
+
+def _records(sample: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in sample.to_dict("records"):
+        rec: dict[str, Any] = {}
+        for c in FINDING_COLUMNS:
+            v = row.get(c)
+            if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+                continue
+            if c == "row":
+                v = int(v)
+            elif c == "related":
+                v = json.loads(v)
+            rec[c] = v
+        out.append(rec)
+    return out
+
+
+__all__ = ["HygieneError", "SparkAudit", "SparkStageError", "audit"]
