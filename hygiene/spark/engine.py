@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..audit import _unmeasured
 from ..checks.categorical import canonical_from_counts
-from ..checks.email import providers, suggest_domains
+from ..checks.email import suggest_domains
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError, HygieneError
@@ -55,6 +55,7 @@ from .partition import (
     chunks,
     count_facts,
     prefixed,
+    typo_tuning,
 )
 from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
 from .score import merge_link_stats, merge_partials
@@ -401,7 +402,7 @@ def _facts(s: SparkSource, rules: Sequence[Rule], region: str | None, chunk_rows
     countries = series("country").sort_index().sort_values(ascending=False, kind="stable")
     return SourceFacts(
         domain_counts=domains,
-        typo_fixes=suggest_domains(domains, providers()["typo"]),
+        typo_fixes=suggest_domains(domains, typo_tuning(rules)),
         country_counts=countries,
         canonical=canonical,
     )

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..checks.categorical import keys_and_styles, spelling_counts
-from ..checks.email_typos import DomainFix
-from ..checks.engine import run_checks
+from ..checks.email_typos import DomainFix, TypoTuning
+from ..checks.engine import check_all
 from ..checks.registry import CheckOptions, registry
 from ..checks.rules import Rule
 from ..links.state import consent_state
@@ -239,11 +239,18 @@ def prefixed(i: int, column: str) -> str:
     return f"s{i}|{column}"
 
 
+def typo_tuning(rules: Sequence[Rule]) -> TypoTuning:
+    """The thresholds `email.typo_domain` learns company typos with (its rule's params)."""
+    rule = next((r for r in rules if r.code == TYPO_CHECK), None)
+    params = rule.params if rule is not None else None
+    return params if isinstance(params, TypoTuning) else TypoTuning()
+
+
 def seeded(source: Source, job: SourceJob) -> Prepared:
     """A block's `Prepared`, holding the whole source's facts."""
     prep = Prepared(source, job.options.region)
     prep.keep("email.domain_counts", job.facts.domain_counts)
-    prep.keep("email.typo", job.facts.typo_fixes)
+    prep.keep(("email.typo", *typo_tuning(job.rules).key()), job.facts.typo_fixes)
     prep.keep("country_counts", job.facts.country_counts)
     for fld, canon in job.facts.canonical.items():
         prep.keep(("canonical", fld), canon)
@@ -253,13 +260,14 @@ def seeded(source: Source, job: SourceJob) -> Prepared:
 def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
     """One bucket: every source's rows in it checked, the sources linked, and the bucket's
     share of the score (one row with `partial`, JSON). Positions are the sources' own."""
-    from ..links import finish_links, plan_links
+    from ..links import CheckHits, finish_links, plan_links
     from .score import block_partial
 
     preps: list[Prepared] = []
     where: list[np.ndarray] = []
     frames: list[pd.DataFrame] = []
     scored: list[pd.DataFrame] = []
+    kept: dict[str, dict[str, pd.DataFrame]] = {}
     unknown = {r.code for r in job.rules if r.check == UNKNOWN_CONSENT}
     for i, sj in enumerate(job.sources):
         part = pdf[pdf[SOURCE_NO] == i]
@@ -269,14 +277,15 @@ def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
         preps.append(prep)
         where.append(part[POS].to_numpy(dtype=np.int64))
         if len(part):
-            found = run_checks([prep], list(job.rules), job.options)
+            found, hits = check_all([prep], list(job.rules), job.options, keep=CheckHits.CODES)
+            kept.update(hits)
             frames.append(found)
             if sj.load_findings is not None and len(sj.load_findings):
                 extra = sj.load_findings.copy()
                 extra["pos"] = -1
                 scored.append(extra.reindex(columns=list(found.columns)))
     plan = plan_links(preps, list(job.rules), links=None, kinds=job.kinds,
-                      options=job.options, defaults=True)
+                      options=job.options, defaults=True, check_hits=CheckHits.of(kept))
     linked = finish_links(plan)
     link_found = linked.findings
     readable = {sj.plan.name: sj.consent_readable for sj in job.sources}

@@ -110,7 +110,6 @@ def merge_partials(
             ready=False,
             records=n,
             blocked=acc["blocked"],
-            blockers=[b.sentence() for b in details],
             details=details,
             ready_at=wf.ready_at,
         )
