@@ -29,7 +29,7 @@ from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
 from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
 from ..version import __version__
-from .build import fix_first, workflow_cards
+from .build import fix_first, headline, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
 from .options import ReportOptions, source_sheet_rows
 from .redact import mask_series, redact_findings
@@ -334,7 +334,8 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
     def head(*labels: str) -> None:
         ws.append(_header_cells(ws, labels))
 
-    title = WriteOnlyCell(ws, f"Contact data audit: {s.overall:.1f} / 100, grade {s.grade}")
+    # Readiness first, as every output opens: the score alone read as "ready" to people.
+    title = WriteOnlyCell(ws, xml_safe(f"Contact data audit: {headline(audit)}"))
     title.font = _TITLE_FONT
     ws.append([title])
     ws.append([f"{audit.generated_at:%Y-%m-%d %H:%M} UTC, crm-hygiene {__version__}"])
