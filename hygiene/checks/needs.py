@@ -65,3 +65,11 @@ def _check_mark(deco: Any) -> tuple[str, Needs] | None:
         if kw.arg == "needs" and isinstance(kw.value, ast.Attribute):
             needs = Needs[kw.value.attr]
     return deco.args[0].value, needs
+
+
+def engine_of(needs: Needs | str | None) -> str:
+    """The step that runs a rule whose check needs `needs` (None: no check, a Great
+    Expectations rule): `gx`, `registry` (the checks step) or `links` (it sees every source)."""
+    if needs is None:
+        return "gx"
+    return "registry" if needs == Needs.FIELDS else "links"

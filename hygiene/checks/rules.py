@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from ..errors import ConfigError
 from ..fields import DIMENSIONS, FIELDS, SEVERITIES
 from ..resources import load_yaml, rules_dir
-from .needs import Needs
+from .needs import Needs, engine_of
 from .params import NoParams, parse_params
 
 #: Expectation types a rule may name, and the GX class each compiles into.
@@ -124,9 +124,7 @@ class Rule(Generic[P]):
         every source), else `registry`. A rule with both a check and an expectation runs its
         check; the expectation (what GX can say of it) is what `hygiene rules export --gx`
         writes."""
-        if self.check is None:
-            return "gx"
-        return "registry" if self.needs == Needs.FIELDS else "links"
+        return engine_of(None if self.check is None else self.needs)
 
     def applies_to(self, platform: str) -> bool:
         return not self.platforms or platform in self.platforms
@@ -332,8 +330,7 @@ def rule_index() -> list[RuleLine]:
             code = str(raw["code"])
             check = str(raw.get("check") or code)
             check = OLD_CHECK_NAMES.get(check, check)
-            engine = "gx" if check not in needs else (
-                "registry" if needs[check] == Needs.FIELDS else "links")
+            engine = engine_of(needs.get(check))
             by_code[code] = RuleLine(code, raw.get("severity", "warning"),
                                      raw.get("dimension", "validity"), engine,
                                      str(raw.get("title", "")))

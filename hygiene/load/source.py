@@ -108,20 +108,29 @@ def _date_orders(source: Source, given: str | None) -> tuple[dict[str, str], lis
     """Column -> "dmy" / "mdy" for the mapped date columns, and the columns whose numeric
     dates could be either (no day above 12 on either side) with no order given: these are
     read month first, and said so."""
+    found = {column: date_order(source.data[column])
+             for column, fld in source.columns.items() if fld in DATE_FIELDS}
+    return settle_date_orders(found, given)
+
+
+def settle_date_orders(
+    found: Mapping[str, str | None], given: str | None
+) -> tuple[dict[str, str], list[str]]:
+    """Each date column's order from what its values showed (`date_order`: "dmy", "mdy",
+    "ambiguous", or None for no numeric dates) and the order given (`--date-order`): the
+    given one wins on every column with numeric dates; without it, an ambiguous column is
+    undecided (read month first, and said so)."""
     orders: dict[str, str] = {}
     undecided: list[str] = []
-    for column, fld in source.columns.items():
-        if fld not in DATE_FIELDS:
-            continue
-        found = date_order(source.data[column])
-        if found is None:
+    for column, order in found.items():
+        if order is None:
             continue
         if given is not None:
             orders[column] = given
-        elif found == "ambiguous":
+        elif order == "ambiguous":
             undecided.append(column)
         else:
-            orders[column] = found
+            orders[column] = order
     return orders, undecided
 
 

@@ -30,7 +30,12 @@ from ..links.state import sent_types
 from ..load import platform_kind
 from ..load.mapping import map_columns
 from ..load.presets import detect_platform
-from ..load.source import _check_override_columns, _undecided_dates, _unrecognised_finding
+from ..load.source import (
+    _check_override_columns,
+    _undecided_dates,
+    _unrecognised_finding,
+    settle_date_orders,
+)
 from ..load.spec import SourceSpec, apply_overrides
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.dates import date_order_from
@@ -422,25 +427,15 @@ def _date_orders(s: SparkSource, rows: pd.DataFrame) -> dict[str, str]:
         .toPandas()
         .sort_values(POS)
     )
-    given = s.given_order
-    orders: dict[str, str] = {}
-    undecided: list[str] = []
+    found: dict[str, str | None] = {}
     for column in columns:
         ev = dates[dates["field"] == column].set_index("key")["n"]
-        found = date_order_from(
+        found[column] = date_order_from(
             head[column].astype("str").where(head[column].notna()),
             bool(ev.get("day_first", 0)),
             bool(ev.get("month_first", 0)),
         )
-        if found is None:
-            continue
-        if given is not None:
-            orders[column] = given
-        elif found == "ambiguous":
-            undecided.append(column)
-        else:
-            orders[column] = found
-    s.undecided = undecided
+    orders, s.undecided = settle_date_orders(found, s.given_order)
     return orders
 
 
