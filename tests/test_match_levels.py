@@ -151,6 +151,22 @@ def test_screening_masks_hold_every_level_a_pair_gets(
     swapped, as the screen has always done."""
     f = encode_frames([prepare(make_source("crm", data, COLUMNS))], ["crm"])
     li, ri = _pairs(f.n, seed)
+    _assert_masks_hold(f, li, ri)
+
+
+@pytest.mark.parametrize("left", [0, 1])
+def test_screen_keeps_a_swapped_pair_whichever_record_comes_first(left: int) -> None:
+    """The pair "Smith Ann" / "Ann Smyth": one name equal across the orders, the other a typo, so
+    the pair is swapped; `orient` may put either record on the left, and the screen must
+    allow the level the pair then gets in both row orders (found by hypothesis)."""
+    data: dict[str, list[str | None]] = {c: [None, None] for c in COLUMNS}
+    data.update({"First Name": ["Smith", "Ann"], "Last Name": ["Ann", "Smyth"]})
+    f = encode_frames([prepare(make_source("crm", data, COLUMNS))], ["crm"])
+    li, ri = np.array([left], dtype=np.int64), np.array([1 - left], dtype=np.int64)
+    _assert_masks_hold(f, li, ri)
+
+
+def _assert_masks_hold(f, li: np.ndarray, ri: np.ndarray) -> None:  # type: ignore[no-untyped-def]
     comps = active(f)
     g, _ = compare(f, li, ri, comps)
     masks = possible_levels(f, comps, li, ri)

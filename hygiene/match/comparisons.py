@@ -145,25 +145,29 @@ def _name_similarity(column: str) -> Condition:
 
 
 def _name_possible(column: str) -> Condition:
-    """The name present on both records, in the straight or the swapped order."""
+    """The name present on both records, in the straight order or across the two orders
+    in either direction (`orient` may put either record on the left)."""
     other = _OTHER_NAME[column]
 
     def possible(p: Pairs) -> np.ndarray:
-        cl, _ = p.codes(column)
-        _, orr = p.codes(other)
-        return p.both(column) | ((cl >= 0) & (orr >= 0))
+        cl, cr = p.codes(column)
+        ol, orr = p.codes(other)
+        return p.both(column) | ((cl >= 0) & (orr >= 0)) | ((cr >= 0) & (ol >= 0))
 
     return possible
 
 
 def _name_top_possible(column: str) -> Condition:
-    """Equal in the straight order, or across the two orders (a swap may compare them)."""
+    """Equal in the straight order, or across the two orders in either direction: a swap
+    compares this name with the other record's other name, and `orient` may put either
+    record on the left."""
     other = _OTHER_NAME[column]
 
     def possible(p: Pairs) -> np.ndarray:
-        cl, _ = p.codes(column)
-        _, orr = p.codes(other)
-        return p.equal(column) | ((cl >= 0) & (orr >= 0) & (cl == orr))
+        cl, cr = p.codes(column)
+        ol, orr = p.codes(other)
+        across = ((cl >= 0) & (cl == orr)) | ((cr >= 0) & (cr == ol))
+        return p.equal(column) | across
 
     return possible
 
