@@ -213,6 +213,10 @@ def audit_cmd(
         print_summary(result, written)
         if history_note:
             click.echo(f"History: {history_note}.")
+        from .clean.notes import cleaned_file_notes
+
+        for line in cleaned_file_notes(p for s in result.sources for p in s.paths):
+            click.echo(line)
     gate = result.score.gate
     if gate is not None and not gate.passed:
         click.echo(f"hygiene: {gate.describe()}", err=True)
@@ -358,8 +362,10 @@ def clean_cmd(
         f"{counted(summary['changes'], 'cell')} changed; suppression: {reasons or 'none'}"
     )
     click.echo("every input row accounted for")
-    for name, cols in summary.get("left_out_columns", {}).items():
-        click.echo(f"{name}: left out, read-only in its target: {', '.join(cols)}")
+    from .clean.notes import opt_out_notes
+
+    for line in opt_out_notes(summary):
+        click.echo(line)
     for p in result.files:
         click.echo(f"wrote {p}")
     if result.decisions_path is not None and review is not None:

@@ -208,6 +208,40 @@ def test_free_mail_only_for_contacts_with_a_company():
     assert found["severity"].iloc[0] == "info"
 
 
+@pytest.mark.parametrize(
+    "address,free,domain",
+    [
+        # Misspellings of free-mail providers (mailcheck's and email-spell-checker's
+        # published cases): judged by the fix, which `hygiene clean` applies.
+        ("anthony@gmai.com", True, "gmail.com"),
+        ("luis@gmail.con", True, "gmail.com"),
+        ("ann@hotmial.com", True, "hotmail.com"),
+        ("bo@yahooo.com", True, "yahoo.com"),
+        ("cy@gmail.com", True, "gmail.com"),
+        # A company domain, spelt right or wrong, is no free mail.
+        ("di@acme.con", False, None),
+        ("eve@acme-corp.com", False, None),
+    ],
+)
+def test_free_mail_is_judged_on_the_fixed_address(address, free, domain):
+    """Fixing a typo must not bring a free-mail finding the audit never mentioned (the
+    round trip's re-audit found "anthonyjackson@gmail.com" new after "gmai.com" was fixed)."""
+    codes = {"email.typo_domain", "email.free_mail"}
+    found = audit_emails([address], company=["Riverbend Design LLC"], codes=codes)
+    hit = found[found["code"] == "email.free_mail"]
+    assert (len(hit) == 1) is free
+    if free:
+        typo = "email.typo_domain" in set(found["code"])
+        assert domain in hit["message"].iloc[0]
+        assert ("once its typo is fixed" in hit["message"].iloc[0]) is typo
+        assert hit["value"].iloc[0] == address
+
+
+def test_free_mail_without_the_typo_rule_reads_the_address_as_written():
+    found = audit_emails(["anthony@gmai.com"], company=["Acme"], codes={"email.free_mail"})
+    assert found.empty
+
+
 def test_missing_email_and_message_and_provenance():
     found = audit_emails(["a@x.com", None, "  ", "N/A"], codes={"email.missing"})
     assert list(found["row"]) == [2, 3, 4]

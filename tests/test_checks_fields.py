@@ -179,6 +179,37 @@ def test_unreachable_needs_neither_usable_email_nor_phone():
     assert msg == "No usable email or phone"
 
 
+@pytest.mark.parametrize(
+    "email,phone,unreachable",
+    [
+        # A misspelt provider domain has its fix: the typo finding alone speaks for it.
+        ("ann@gmial.com", None, False),
+        ("ann@gmial.com", "12", False),
+        ("bob@yahooo.com", None, False),
+        ("carl@hotmial.com", "not a number", False),
+        # A malformed address or a placeholder has no fix: unreachable stays.
+        ("dana@", None, True),
+        ("test@test.com", None, True),
+        ("eve@acme.com", None, False),
+    ],
+)
+def test_a_typo_with_its_fix_is_not_also_unreachable(email, phone, unreachable):
+    """One address, one finding: a domain misspelling carries its suggestion, so the same
+    address is not also reported as "no usable email" with an unrelated fix (the pack's
+    skip_if, applied by the engine)."""
+    codes = {r.code for r in load_rules()}
+    found = run({"Email": [email], "Phone": [phone]}, {"Email": "email", "Phone": "phone"}, codes)
+    got = set(found["code"])
+    assert ("contact.unreachable" in got) is unreachable
+    if "email.typo_domain" in got:
+        assert found.loc[found["code"] == "email.typo_domain", "suggestion"].notna().all()
+
+
+def test_unreachable_skips_the_typo_in_the_pack():
+    rule = next(r for r in load_rules() if r.code == "contact.unreachable")
+    assert "email.typo_domain" in rule.skip_if
+
+
 def test_missing_required_only_for_selected_fields_and_sources():
     data = {"Email": ["a@b.com", "c@d.com"], "Owner": ["Ann", None]}
     options = CheckOptions(

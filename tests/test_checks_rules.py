@@ -31,7 +31,9 @@ def test_core_pack_has_every_contract_code_for_field_checks():
 
 def test_every_check_rule_runs_the_check_registered_under_its_code():
     for rule in load_rules():
-        if rule.engine != "gx":
+        if rule.engine == "loader":  # reported by the loader itself (rules/loader.yaml)
+            assert rule.check is None and rule.expect is None and registry().get(rule.code) is None
+        elif rule.engine != "gx":
             spec = registry().get(rule.code)
             assert spec is not None and rule.check == rule.code, rule.code
             assert (spec.needs == Needs.FIELDS) == (rule.engine == "registry"), rule.code

@@ -275,9 +275,14 @@ def check_all(
     frames: list[pd.DataFrame] = []
     runner: SuiteRunner | None = None
     needs_gx = any(r.engine == "gx" and r.enabled for r in rules)
+    # The loader's own codes (rules/loader.yaml) are switched off like any rule.
+    off = [r.code for r in rules if r.engine == "loader" and not r.enabled]
     for prep in preps:
-        if prep.source.load_findings is not None and len(prep.source.load_findings):
-            frames.append(with_positions(prep.source, prep.source.load_findings))
+        noted = prep.source.load_findings
+        if noted is not None and off:
+            noted = noted[~noted["code"].isin(off)]
+        if noted is not None and len(noted):
+            frames.append(with_positions(prep.source, noted))
         if needs_gx and runner is None:
             runner = SuiteRunner()
         found = check_source(prep, rules, options, runner)

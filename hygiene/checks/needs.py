@@ -67,9 +67,16 @@ def _check_mark(deco: Any) -> tuple[str, Needs] | None:
     return deco.args[0].value, needs
 
 
+#: What a code the loader reports itself "needs" (rules/loader.yaml): the file being read.
+LOADER = "loader"
+
+
 def engine_of(needs: Needs | str | None) -> str:
     """The step that runs a rule whose check needs `needs` (None: no check, a Great
-    Expectations rule): `gx`, `registry` (the checks step) or `links` (it sees every source)."""
+    Expectations rule): `gx`, `registry` (the checks step), `links` (it sees every source) or
+    `loader` (no check: the loader reports the code while reading a file)."""
     if needs is None:
         return "gx"
+    if needs == LOADER:
+        return LOADER
     return "registry" if needs == Needs.FIELDS else "links"

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 from ..errors import ConfigError
 from ..fields import DIMENSIONS, FIELDS, SEVERITIES
 from ..resources import load_yaml, rules_dir
-from .needs import Needs, engine_of
+from .needs import LOADER, Needs, engine_of
 from .params import NoParams, parse_params
 
 #: Expectation types a rule may name, and the GX class each compiles into.
@@ -124,7 +124,7 @@ class Rule(Generic[P]):
         every source), else `registry`. A rule with both a check and an expectation runs its
         check; the expectation (what GX can say of it) is what `hygiene rules export --gx`
         writes."""
-        return engine_of(None if self.check is None else self.needs)
+        return engine_of(None if self.check is None and self.needs != LOADER else self.needs)
 
     def applies_to(self, platform: str) -> bool:
         return not self.platforms or platform in self.platforms
@@ -281,10 +281,23 @@ def builtin_pack_paths() -> list[Path]:
     return [core] + sorted(p for p in packs.glob("*.yaml") if p != core)
 
 
+def loader_rules() -> list[Rule[Any]]:
+    """The codes the loader reports itself (rules/loader.yaml) as rules without a check
+    (engine `loader`): listed and shown with the rules, and switched off like them."""
+    path = rules_dir() / "loader.yaml"
+    doc = load_yaml(path)
+    return [
+        Rule(code=str(r["code"]), title=str(r["title"]), severity=str(r["severity"]),
+             dimension=str(r["dimension"]), message=str(r["message"]), fields=(),
+             fix=" ".join(str(r.get("fix", "")).split()), pack=str(doc["pack"]), needs=LOADER)
+        for r in doc["rules"]
+    ]
+
+
 def load_rules(
     extra: Iterable[Path | str] = (), disabled: Sequence[str] = ()
 ) -> list[Rule[Any]]:
-    """Every rule of the shipped packs plus `extra` pack files.
+    """Every rule of the shipped packs plus `extra` pack files, then the loader's codes.
 
     A later rule with the same code replaces an earlier one, so a team's pack can retune a
     shipped rule by repeating its code. Codes in `disabled` are switched off.
@@ -293,6 +306,8 @@ def load_rules(
     for path in [*builtin_pack_paths(), *map(Path, extra)]:
         for rule in load_pack(path):
             by_code[rule.code] = rule
+    for rule in loader_rules():
+        by_code.setdefault(rule.code, rule)
     for rule in by_code.values():
         for key in ("skip_if", "supersedes"):
             unknown = [c for c in getattr(rule, key) if c not in by_code]
@@ -334,6 +349,8 @@ def rule_index() -> list[RuleLine]:
             by_code[code] = RuleLine(code, raw.get("severity", "warning"),
                                      raw.get("dimension", "validity"), engine,
                                      str(raw.get("title", "")))
+    for r in loader_rules():
+        by_code.setdefault(r.code, RuleLine(r.code, r.severity, r.dimension, r.engine, r.title))
     return list(by_code.values())
 
 

@@ -84,7 +84,7 @@ def suppression_reasons(
     reason = np.full(n, "", dtype=object)
     reasons = np.full(n, "", dtype=object)
     detail = np.full(n, "", dtype=object)
-    # No address, nothing to suppress: such rows count only as "missing" (for an ESP).
+    # What an address's own state says (a bounce, a finding on it) needs an address.
     addressed = (
         ~to_numpy_mask(pc.is_null(email.value))
         | ~to_numpy_mask(pc.is_null(nullify_arrow(email.original)))
@@ -130,7 +130,11 @@ def suppression_reasons(
             text[:] = "no email column: an ESP import needs an address"
         else:
             continue
-        if r != "missing":
+        # An opt-out is the person's choice, not the address's: a record without an address
+        # keeps it too (a CRM marks it, so the record does not read as marketable once the
+        # read-only opt-out column is left out or an address is added later). Reasons about
+        # an address (bounced, invalid, placeholder ...) need one.
+        if r != "missing" and settings.action(r) != "unsubscribe":
             hit &= addressed
         new = hit & (reason == "")
         reason[new] = r

@@ -16,7 +16,9 @@ from ..model import FINDING_COLUMNS, Source
 from ..normalize.base import TEXT
 from ..normalize.dates import date_order
 from ..runtime import parallel_map
+from ..words import counted
 from .archive import is_workbook_zip, read_zip, status_from_content, status_from_name
+from .codes import loader_record
 from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
 from .inputs import HEAD, Input, open_input, shown_name
@@ -138,25 +140,15 @@ def _undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | N
     """One warning per date column that could be day first or month first."""
     if not columns:
         return None
-    records = []
     files = source.files
-    for column in columns:
-        record: dict[str, object] = {c: None for c in FINDING_COLUMNS}
-        record.update({
-            "code": "date.ambiguous_order",
-            "severity": "warning",
-            "dimension": "validity",
-            "source": source.name,
-            "file": files[0] if len(files) == 1 else None,
-            "field": source.columns[column],
-            "column": column,
-            "message": (
-                f"Cannot tell whether {column} writes dd/mm or mm/dd: no date in it has a day "
-                f"above 12; read month first. If it is day first, say so with "
-                f"--date-order {source.name}=dmy"
-            ),
-        })
-        records.append(record)
+    records = [
+        loader_record(
+            "date.ambiguous_order", source=source.name,
+            file=files[0] if len(files) == 1 else None,
+            field=source.columns[column], column=column,
+        )
+        for column in columns
+    ]
     return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
 
 
@@ -177,23 +169,11 @@ def _unrecognised_finding(source: Source) -> pd.DataFrame | None:
         f"{source.platform_confidence:.0%})" if guessed
         else f"which platform exported {source.name}"
     )
-    message = (
-        f"Cannot tell {which} and no column holds an email "
-        f"address (columns seen: {shown}); name the address column with "
-        f"--map {source.name}:{example}=email, or the platform with "
-        f"--platform {source.name}=PLATFORM"
-    )
     files = source.files
-    record: dict[str, object] = {c: None for c in FINDING_COLUMNS}
-    record.update({
-        "code": "file.unrecognised",
-        "severity": "warning",
-        "dimension": "validity",
-        "source": source.name,
-        "file": files[0] if len(files) == 1 else None,
-        "field": "email",
-        "message": message,
-    })
+    record = loader_record(
+        "file.unrecognised", which=which, shown=shown, example=example, source=source.name,
+        file=files[0] if len(files) == 1 else None, field="email",
+    )
     return pd.DataFrame.from_records([record], columns=list(FINDING_COLUMNS)).astype(object)
 
 
@@ -343,27 +323,11 @@ def _ragged_findings(
     for table, offset in zip(tables, offsets, strict=True):
         for row, cells in table.ragged:
             rid = ids.iat[offset + row - 1]
-            records.append(
-                {
-                    "code": "file.ragged_row",
-                    "severity": "warning",
-                    "dimension": "validity",
-                    "source": source.name,
-                    "file": table.file,
-                    "sheet": table.sheet,
-                    "row": row,
-                    "record_id": None if pd.isna(rid) else str(rid),
-                    "field": None,
-                    "column": None,
-                    "value": None,
-                    "suggestion": None,
-                    "message": (
-                        f"Row has {cells} cell{'' if cells == 1 else 's'}, "
-                        f"the header has {table.header_width}"
-                    ),
-                    "related": None,
-                }
-            )
+            records.append(loader_record(
+                "file.ragged_row", source=source.name, file=table.file, sheet=table.sheet,
+                row=row, record_id=None if pd.isna(rid) else str(rid),
+                cells=counted(cells, "cell"), header_width=table.header_width,
+            ))
     if not records:
         return None
     return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
