@@ -351,9 +351,10 @@ def clean_cmd(
         return
     for s in result.accounting["sources"]:
         click.echo(
-            f"{s['source']} -> {s['target']}: {s['rows']:,} rows in = {s['kept']:,} kept + "
+            f"{s['source']} -> {s['target']}: {counted(s['rows'], 'row')} in = "
+            f"{s['kept']:,} kept + "
             f"{s['merged']:,} merged + {s['suppressed']:,} suppressed; "
-            f"{s['cleaned_rows']:,} rows in cleaned file"
+            f"{counted(s['cleaned_rows'], 'row')} in cleaned file"
         )
     summary = result.summary
     reasons = ", ".join(f"{k} {v:,}" for k, v in summary["suppressed_by_reason"].items())

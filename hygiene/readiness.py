@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .model import Source
+from .words import counted
 from .workflows import Workflow
 
 #: Blocker codes that are not finding codes and keep whole sources (or the whole workflow)
@@ -85,7 +86,8 @@ class Blocker:
             return f"no {self.field} export is linked; add it as a source ({self.field}=FILE)"
         if self.code == "column":
             return (
-                f"{self.source} has no column for {self.field}: its {self.records:,} records "
+                f"{self.source} has no column for {self.field}: its "
+                f"{counted(self.records, 'record')} "
                 f"cannot enter (map one with --map {self.source}:COLUMN="
                 f"{self.field.split(' or ')[0]})"
             )
@@ -244,7 +246,7 @@ def why_not_ready(w: WorkflowScore) -> str:
     most = f"; most are held back by: {top.title} ({top.records:,})" if top else ""
     return (
         f"Scores {w.score:.1f}, under its line of {w.ready_at:g}: {w.blocked:,} of "
-        f"{w.records:,} records are blocked{most}."
+        f"{counted(w.records, 'record')} {'is' if w.blocked == 1 else 'are'} blocked{most}."
     )
 
 

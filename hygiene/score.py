@@ -29,6 +29,7 @@ from .readiness import (
     workflow_score,
 )
 from .resources import rules_yaml
+from .words import counted
 from .workflows import Workflow
 
 __all__ = [
@@ -129,8 +130,8 @@ class Reach:
             names = ", ".join(self.no_channel)
             return f"no email or phone column in {names}: nobody can be mailed or called"
         return (
-            f"only {self.reachable:,} of {self.records:,} records ({self.share:.1%}) have a "
-            "usable email or phone"
+            f"only {self.reachable:,} of {counted(self.records, 'record')} ({self.share:.1%}) "
+            f"{'has' if self.reachable == 1 else 'have'} a usable email or phone"
         )
 
 

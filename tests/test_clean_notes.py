@@ -28,11 +28,15 @@ SUMMARY = {
 
 def test_a_note_per_source_whose_opt_outs_left_the_file():
     (line,) = opt_out_notes(SUMMARY)
-    assert line.startswith("crm: its opt-outs are not in cleaned_crm.csv")
-    assert "1 address on suppression_hubspot.csv" in line
+    assert line.startswith("crm: opt-outs for HubSpot are on suppression_hubspot.csv (1 address)")
+    assert "not in cleaned_crm.csv" in line and "Unsubscribed from all email left out" in line
     assert "Import an opt-out list" in line
     assert opt_out_notes(SUMMARY, ["esp"]) == []
-    assert opt_out_notes({**SUMMARY, "left_out_columns": {}}) == []
+    # A Mailchimp audience cleaned for HubSpot: its opt-outs travel on the same list.
+    both = {**SUMMARY, "targets": {"crm": "hubspot", "esp": "hubspot"}}
+    (line,) = opt_out_notes(both)
+    assert line.startswith("crm, esp: opt-outs for HubSpot")
+    assert "not in cleaned_crm.csv, cleaned_esp.csv" in line
 
 
 def test_notes_only_for_files_clean_wrote():
@@ -58,12 +62,12 @@ def test_clean_and_the_re_audit_point_to_the_opt_out_list(tmp_path: Path):
     out = tmp_path / "cleaned"
     res = CliRunner().invoke(cli, ["clean", f"crm={crm}", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "crm: its opt-outs are not in cleaned_crm.csv" in res.output
+    assert "crm: opt-outs for HubSpot are on suppression_hubspot.csv" in res.output
     assert "on suppression_hubspot.csv" in res.output
     again = CliRunner().invoke(
         cli, ["audit", f"crm={out / 'cleaned_crm.csv'}", "--out", str(tmp_path / "re"),
               "--format", "json", "--no-history"],
     )
     assert again.exit_code == 0, again.output
-    assert "its opt-outs are not in cleaned_crm.csv" in again.output
+    assert "not in cleaned_crm.csv" in again.output
     assert "suppression_hubspot.csv" in again.output

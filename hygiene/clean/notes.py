@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..words import counted
+from .targets import Target, load_target
 
 #: The summary `hygiene clean` writes beside its files.
 SUMMARY_FILE = "clean_summary.json"
@@ -21,27 +23,40 @@ _PREFIX = "cleaned_"
 
 
 def opt_out_notes(summary: Mapping[str, Any], sources: Iterable[str] | None = None) -> list[str]:
-    """One line per cleaned source whose target keeps opt-outs out of the file: which
-    columns were left out, the suppression file holding the opt-outs, and how to import it.
-    `sources`: only these source names (all when None)."""
+    """One line per target whose import cannot set its opt-out properties (rules/targets
+    `read_only`: HubSpot): the cleaned files of those sources mark their suppressed records
+    in another field, and the opt-outs themselves are on the target's suppression file:
+    which file, how many, how to import it, and the opt-out columns left out. `sources`:
+    only these source names (all when None)."""
     left = summary.get("left_out_columns") or {}
-    targets = summary.get("targets") or {}
     files = summary.get("suppression_files") or {}
+    by_target: dict[str, list[str]] = {}
+    for name, target in (summary.get("targets") or {}).items():
+        if sources is None or name in sources:
+            by_target.setdefault(str(target), []).append(str(name))
     lines = []
-    for name, cols in left.items():
-        if sources is not None and name not in sources:
+    for target_name, names in by_target.items():
+        target = _target(target_name)
+        sup = files.get(target_name)
+        if target is None or not target.read_only or not sup:
             continue
-        target = targets.get(name)
-        sup = files.get(target) if target else None
-        if not sup:
-            continue
+        cols = sorted({c for n in names for c in left.get(n, ()) if target.is_read_only(c)})
+        gone = f"; {', '.join(cols)} left out" if cols else ""
+        cleaned = ", ".join(f"{_PREFIX}{n}.csv" for n in names)
         lines.append(
-            f"{name}: its opt-outs are not in {_PREFIX}{name}.csv ({', '.join(cols)} "
-            f"{'is' if len(cols) == 1 else 'are'} read-only in {target}, left out): "
-            f"{counted(int(sup.get('rows', 0)), 'address', 'addresses')} on {sup['file']}; "
-            f"import it too ({sup.get('how', '').rstrip('.')})"
+            f"{', '.join(names)}: opt-outs for {target.title} are on {sup['file']} "
+            f"({counted(int(sup.get('rows', 0)), 'address', 'addresses')}), not in {cleaned} "
+            f"(its import cannot set them{gone}); import that list too: "
+            f"{str(sup.get('how', '')).rstrip('.')}"
         )
     return lines
+
+
+def _target(name: str) -> Target | None:
+    try:
+        return load_target(name)
+    except ConfigError:
+        return None
 
 
 def cleaned_file_notes(paths: Iterable[Path]) -> list[str]:

@@ -24,6 +24,8 @@ from ..errors import HygieneError
 from ..normalize._arrow import empty_to_null, to_numpy_mask
 from ..normalize.nulls import trim
 from ..prepared import Prepared
+from ..words import counted
+from .foreign import foreign_columns, id_column
 from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
 from .suppress import Suppression, suppression_reasons
@@ -65,7 +67,8 @@ class SourcePlan:
     clusters: list[PlannedCluster] = field(default_factory=list)
     #: Whether the source's record ids are the target's own (`owns_ids`).
     own_ids: bool = True
-    #: Headers left out of the cleaned file: properties the target's import cannot set.
+    #: Headers left out of the cleaned file: properties the target's import cannot set, and
+    #: another platform's status and extra id columns (`foreign_columns`).
     left_out: tuple[str, ...] = ()
 
     @property
@@ -163,6 +166,9 @@ def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict
         header = target.headers.get(fld) if fld else None
         if fld == "record_id" and header and not own_ids:
             header = ORIGINAL_ID
+        elif (fld == "source_id" and not own_ids and "record_id" in target.headers
+              and not src.has("record_id") and name == id_column(prep)):
+            header = ORIGINAL_ID  # an ESP's member id: the mapping back to its member
         if header and fld in target.id_fields and fld != "record_id":
             values = prep.value(fld)
             filled = values.dropna() if values is not None else pd.Series(dtype="str")
@@ -268,7 +274,8 @@ def plan_clean(
         in_file = written_rows(prep, target, disposition, email)
         marked = in_file & (disposition == SUPPRESSED)
         mark_opt_outs(prep, target, columns, headers, marked, supp.reason, settings)
-        read_only = [col for col in columns if target.is_read_only(headers[col])]
+        foreign = set(foreign_columns(prep, target))
+        read_only = [c for c in columns if target.is_read_only(headers[c]) or c in foreign]
         left_out = tuple(headers.pop(col) for col in read_only)
         for col in read_only:
             del columns[col]
@@ -387,7 +394,7 @@ def check_accounting(plan: CleanPlan) -> dict[str, Any]:
         counts = {k: int((d == i).sum()) for i, k in enumerate(DISPOSITIONS)}
         total = sum(counts.values())
         if total != sp.rows:
-            problems.append(f"{sp.name}: {sp.rows} rows in, {total} accounted for")
+            problems.append(f"{sp.name}: {counted(sp.rows, 'row')} in, {total} accounted for")
         merged = np.flatnonzero(d == MERGED)
         surv = sp.survivor[merged]
         if (surv < 0).any() or (d[surv[surv >= 0]] == MERGED).any():

@@ -26,6 +26,7 @@ from .joined import warn_mixed_headers
 from .limits import Read, check_records
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
+from .prose import prose_header
 from .sniff import EMPTY, sniff_kind
 from .spec import SourceSpec
 from .table import Table, repeat_text
@@ -60,6 +61,8 @@ def load_source(spec: SourceSpec) -> Source:
     for raw in spec.paths:
         path, sheet = split_sheet(raw)
         kind, found = read_path(path, sheet)
+        if not spec.columns and not spec.platform:
+            _refuse_prose(path, found)
         tables.extend(found)
         paths.append(path)
         from_zip = from_zip or kind == "zip"
@@ -175,6 +178,24 @@ def _unrecognised_finding(source: Source) -> pd.DataFrame | None:
         file=files[0] if len(files) == 1 else None, field="email",
     )
     return pd.DataFrame.from_records([record], columns=list(FINDING_COLUMNS)).astype(object)
+
+
+def _refuse_prose(path: Path, tables: Sequence[Table]) -> None:
+    """A file whose header row is sentences (a notes file) is no export: one line, exit 2,
+    rather than an audit of "columns" named after sentences."""
+    for table in tables:
+        headers = [str(c) for c in table.data.columns]
+        if prose_header(headers):
+            first = headers[0].strip()
+            shown = first if len(first) <= 50 else first[:50].rstrip() + "..."
+            where = f"{path}#{table.sheet}" if table.sheet else path
+            raise InputError(
+                where,
+                f"reads as text, not a table of contacts: its first line is a sentence "
+                f"({shown!r}), not column names",
+                "export the contacts as CSV or XLSX with a header row (Email, First Name, "
+                "...), or name a column with --map NAME:COLUMN=FIELD to audit it anyway",
+            )
 
 
 def split_sheet(raw: str) -> tuple[Path, str | None]:

@@ -30,7 +30,7 @@ def trend_sentence(trend: Trend) -> str:
     return (
         f"Since the previous audit of these sources and workflows ({when(trend.previous_at)}, "
         f"{trend.previous_overall:.1f}): {trend.overall_delta:+.1f} points, "
-        f"{trend.new_findings:,} new findings, {trend.fixed_findings:,} fixed."
+        f"{counted(trend.new_findings, 'new finding')}, {trend.fixed_findings:,} fixed."
     )
 
 
@@ -77,8 +77,8 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     if first:
         lines += ["", "## Fix first", ""]
         lines += [
-            f"{i}. **{_cell(f.title)}**{f' (`{f.code}`)' if f.code else ''}: {f.records:,} "
-            f"records; blocks {_cell(', '.join(f.workflows))}"
+            f"{i}. **{_cell(f.title)}**{f' (`{f.code}`)' if f.code else ''}: "
+            f"{counted(f.records, 'record')}; blocks {_cell(', '.join(f.workflows))}"
             for i, f in enumerate(first, 1)
         ]
     lines += ["", "## Scores", "", "| Dimension | Score |", "|---|---:|"]

@@ -51,7 +51,7 @@ def print_summary(
         n = audit.decisions_applied
         console.print(
             f"Review decisions: {n:,} record pair{'' if n == 1 else 's'} kept apart, from "
-            f"{audit.decisions.path} ({len(audit.decisions):,} decisions in the file; "
+            f"{audit.decisions.path} ({counted(len(audit.decisions), 'decision')} in the file; "
             "--no-decisions reads none)",
             soft_wrap=True,
             highlight=False,
@@ -62,8 +62,9 @@ def print_summary(
     for src in audit.sources:
         mapped = len(src.columns)
         console.print(
-            f"  {src.name}: {src.platform} ({src.platform_confidence:.0%}), {src.rows:,} rows, "
-            f"{mapped} of {len(src.data.columns)} columns mapped"
+            f"  {src.name}: {platform_label(src.platform, src.platform_confidence)}, "
+            f"{counted(src.rows, 'row')}, "
+            f"{mapped} of {counted(len(src.data.columns), 'column')} mapped"
         )
     if s.workflows:
         table = Table(title="Workflows", show_edge=False)
@@ -103,3 +104,12 @@ def print_summary(
     for fmt, path in written.items():
         # One line per file, never wrapped, so the path can be copied.
         console.print(f"  {fmt:5} {path}", soft_wrap=True, highlight=False)
+
+
+def platform_label(platform: str, confidence: float) -> str:
+    """"hubspot (97%)": the detected platform and how sure the detection is. A generic
+    export is no detection (its confidence is how unlike every known export the headers
+    are), so it gets no percentage that would read as certainty."""
+    if platform == "generic":
+        return "generic (no known platform's export)"
+    return f"{platform} ({confidence:.0%})"
