@@ -179,6 +179,14 @@ def test_unreachable_needs_neither_usable_email_nor_phone():
     assert msg == "No usable email or phone"
 
 
+def test_unreachable_names_the_channels_in_words():
+    data = {"Email": [None], "Phone": [None], "Mobile": [None]}
+    codes = {r.code for r in load_rules()}
+    found = run(data, {"Email": "email", "Phone": "phone", "Mobile": "mobile_phone"}, codes)
+    msg = found.loc[found["code"] == "contact.unreachable", "message"].iloc[0]
+    assert msg == "No usable email, phone or mobile phone"
+
+
 @pytest.mark.parametrize(
     "email,phone,unreachable",
     [

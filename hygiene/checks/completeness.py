@@ -72,7 +72,13 @@ def unreachable(prep: Prepared, rule: Rule[Unreachable], options: CheckOptions) 
         reach |= _usable(prep, f, filled, phone_bad)
     pos = np.flatnonzero(~reach)
     present = [f for f in rule.fields if prep.source.has(f)]
-    return hits(pos, present[0], value=[None] * len(pos), channels=" or ".join(present))
+    return hits(pos, present[0], value=[None] * len(pos), channels=_either(present))
+
+
+def _either(fields: Sequence[str]) -> str:
+    """"email, phone or mobile phone": the fields in words, as a person reads them."""
+    words = [f.replace("_", " ") for f in fields]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 @check("field.missing_column")
