@@ -75,3 +75,31 @@ def test_the_same_platform_and_generic_keep_every_column(audited, tmp_path):
         result, data = _clean(audited, tmp_path / target, target)
         assert {"Member Status", "LEID", "EUID"} <= set(data.columns), target
         assert "esp" not in result.summary["left_out_columns"], target
+
+
+def test_salesforce_ids_in_a_lookup_keep_their_header_for_hubspot(tmp_path):
+    """A Data Loader export (tests/platform_exports.py) cleaned for HubSpot: OwnerId holds
+    Salesforce user ids, which HubSpot's "Contact owner" (an owner's name or email) would
+    misread; the bounce flag is Salesforce's own state; the opt-out flag is read-only there."""
+    from tests.platform_exports import EXPORTS
+
+    headers = list(EXPORTS["salesforce-contacts-dataloader"].headers)
+    row = {h: "" for h in headers}
+    row.update({"Id": "0035g00000XyZ01AAA", "LastName": "Walsh", "FirstName": "Jennifer",
+                "Email": "jennifer.walsh@northwind.com", "OwnerId": "0055g00000Own01AAA",
+                "AccountId": "0015g00000Acc01AAA", "HasOptedOutOfEmail": "false",
+                "IsEmailBounced": "false", "IsDeleted": "false"})
+    other = {**row, "Id": "0035g00000XyZ02AAA", "Email": "robert.chen@contoso.com",
+             "FirstName": "Robert", "LastName": "Chen", "HasOptedOutOfEmail": "true"}
+    path = tmp_path / "contacts.csv"
+    path.write_text(_csv([headers, [row[h] for h in headers], [other[h] for h in headers]]),
+                    encoding="utf-8")
+    out = tmp_path / "hub"
+    result = hygiene.clean(f"sf={path}", out=out, target="hubspot",
+                           decisions=tmp_path / "d.json")
+    data = pd.read_csv(out / "cleaned_sf.csv", dtype=str, keep_default_na=False)
+    assert "Contact owner" not in data.columns and "OwnerId" in data.columns
+    assert list(data["Original Record ID"]) == ["0035g00000XyZ01AAA", "0035g00000XyZ02AAA"]
+    assert set(result.summary["left_out_columns"]["sf"]) == {
+        "Unsubscribed from all email", "IsEmailBounced"}
+    assert list(data["Marketing contact status"]) == ["", "Non-marketing contact"]

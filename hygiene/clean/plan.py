@@ -41,6 +41,10 @@ DISPOSITIONS = ("kept", "merged", "suppressed")
 ORIGINAL_ID = "Original Record ID"
 #: A Salesforce record id: 15 or 18 letters and digits.
 _SF_ID = r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$"
+#: A record id of some system in a lookup column: a Salesforce id or a number.
+_OTHER_ID = r"^(?:[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?|[0-9]+)$"
+#: Fields that point at another record (an owner, a company).
+_LOOKUPS = ("owner", "company_id")
 
 
 class AccountingError(HygieneError):
@@ -169,6 +173,14 @@ def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict
         elif (fld == "source_id" and not own_ids and "record_id" in target.headers
               and not src.has("record_id") and name == id_column(prep)):
             header = ORIGINAL_ID  # an ESP's member id: the mapping back to its member
+        if header and fld in _LOOKUPS and fld not in target.id_fields and not own_ids:
+            # Another system's record ids (a Salesforce OwnerId) under a target's lookup
+            # header (HubSpot's "Contact owner" takes an owner's name or email) would be
+            # misread by its import: they keep their own header.
+            values = prep.value(fld)
+            filled = values.dropna() if values is not None else pd.Series(dtype="str")
+            if len(filled) and filled.str.match(_OTHER_ID).mean() >= 0.9:
+                header = None
         if header and fld in target.id_fields and fld != "record_id":
             values = prep.value(fld)
             filled = values.dropna() if values is not None else pd.Series(dtype="str")
