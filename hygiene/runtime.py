@@ -71,8 +71,10 @@ def use_system_allocator() -> None:
     peak on the full audit (figures in benchmarks/RESULTS.md): mimalloc's fresh pages
     fault in again after `release_memory`, glibc reuses its arenas. Called by `audit()`,
     `find_duplicates()` and the CLI; arrays already allocated keep their pool. numpy's
-    huge-page requests are turned off too (`_no_numpy_hugepages`)."""
+    huge-page requests are turned off too (`_no_numpy_hugepages`), and glibc keeps freed
+    memory for reuse (`_malloc_reuses_freed_memory`)."""
     _no_numpy_hugepages()
+    _malloc_reuses_freed_memory()
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     with _ALLOCATOR_LOCK:
@@ -94,6 +96,26 @@ def _no_numpy_hugepages() -> None:
     setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     if setter is not None:
         setter(False)
+
+
+#: mallopt parameters (glibc's malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+
+
+def _malloc_reuses_freed_memory() -> None:
+    """Stop glibc's malloc handing each large block back to the kernel on free, unless
+    `GLIBC_TUNABLES` or a `MALLOC_*` variable chooses. By default a block of a column's
+    size is mapped fresh and unmapped when freed, so every temporary array of a million
+    values faults its pages in (zeroed by the kernel) once more; with mapping off and a
+    high trim threshold they come from the heap and are reused. Memory still goes back
+    between steps: `release_memory` trims explicitly."""
+    if "GLIBC_TUNABLES" in os.environ or any(k.startswith("MALLOC_") for k in os.environ):
+        return
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return
+    libc.mallopt(_M_MMAP_MAX, 0)
+    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
 
 
 def release_memory() -> None:

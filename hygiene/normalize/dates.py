@@ -12,6 +12,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._arrow import flat, to_numpy_mask
@@ -72,14 +73,14 @@ ORDERS = ("dmy", "mdy")
 _NUMERIC_DATE = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})(?:[/\-]\d{2,4}\b|\s*$)"
 
 
-def _parts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The first and second number of each dd/mm-or-mm/dd date (NaN for other values)."""
+def _parts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second number of each dd/mm-or-mm/dd date among `values` (other values
+    left out)."""
     found = pc.extract_regex(flat(arrow(values)), _NUMERIC_DATE)
-    out = []
-    for name in ("a", "b"):
-        part = pc.struct_field(found, name)
-        out.append(pd.to_numeric(pd.Series(part.to_pandas()), errors="coerce"))
-    return out[0], out[1]
+    # Only the matches are converted: most values of a date column are ISO or empty.
+    found = found.filter(found.is_valid())
+    first, second = (pc.struct_field(found, name).cast(pa.int16()) for name in ("a", "b"))
+    return first.to_numpy(), second.to_numpy()
 
 
 def _day_first(values: pd.Series) -> bool | None:
@@ -98,14 +99,13 @@ def date_order(s: pd.Series) -> str | None:
     is above 12, "mdy" when a second one is, "ambiguous" when the column holds dd/mm-or-mm/dd
     dates and no value decides (or values decide both ways), None when it holds none.
     ("dd.mm.yyyy" is European by convention and never ambiguous.)"""
-    distinct = pd.Series(pc.unique(flat(arrow(s))).to_pandas(), dtype=s.dtype)
-    return date_order_from(s.iloc[:_HEAD_ROWS], *numeric_date_evidence(distinct))
+    return date_order_from(s.iloc[:_HEAD_ROWS], *numeric_date_evidence(s))
 
 
 def numeric_date_evidence(values: pd.Series) -> tuple[bool, bool]:
     """(some first part is above 12, some second part is): what `date_order` decides from,
     OR-able over the parts of a column (the Spark engine's partitions)."""
-    first, second = _parts(nullify(values).dropna())
+    first, second = _parts(nullify(values))
     return bool((first > 12).any()), bool((second > 12).any())
 
 
@@ -113,7 +113,7 @@ def date_order_from(head: pd.Series, day_first: bool, month_first: bool) -> str 
     """`date_order` from the column's first rows (`head`, at least its first 50,000) and the
     evidence of all its values (`numeric_date_evidence`)."""
     head = nullify(head.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
-    if head.empty or not _parts(head)[0].notna().any():
+    if head.empty or not len(_parts(head)[0]):
         return None
     if day_first != month_first:
         return "dmy" if day_first else "mdy"

@@ -73,19 +73,36 @@ def trim(arr: pa.Array) -> pa.Array:
     return pc.utf8_trim(arr, characters=TRIM_CHARS)
 
 
+def _valid(arr: pa.Array) -> np.ndarray:
+    """Which values are present, read from the validity bitmap."""
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    present = np.unpackbits(bits, count=arr.offset + len(arr), bitorder="little")
+    return present[arr.offset :].view(bool)
+
+
+def _first_last_bytes(
+    starts: np.ndarray, ends: np.ndarray, data: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last byte of each value (any byte for an empty or missing one)."""
+    if not len(data):
+        return np.zeros(len(starts), dtype=np.uint8), np.zeros(len(starts), dtype=np.uint8)
+    return data.take(starts, mode="clip"), data.take(ends - 1, mode="clip")
+
+
 def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
     """One string or large_string array trimmed, null-likes made null (same type), and
     whether anything changed. Only values that may need it are trimmed or looked up."""
     n = len(arr)
     if n == 0:
         return arr, False
-    valid = to_numpy_mask(arr.is_valid())
+    valid = _valid(arr)
     changed = False
     starts, ends, data = string_layout(arr)
     filled = valid & (ends > starts)
-    at = np.flatnonzero(filled)
-    edge = _EDGE[data[starts[at]]] | _EDGE[data[ends[at] - 1]]
-    todo = at[edge]
+    first, last = _first_last_bytes(starts, ends, data)
+    todo = np.flatnonzero(filled & (_EDGE.take(first) | _EDGE.take(last)))
     if len(todo):
         done = trim(arr.take(pa.array(todo)))
         done_starts, done_ends, _ = string_layout(done)
@@ -97,10 +114,10 @@ def _nullify_chunk(arr: pa.Array) -> tuple[pa.Array, bool]:
             arr = pc.replace_with_mask(arr, pa.array(mask), done.filter(pa.array(moved)))
             changed = True
             starts, ends, data = string_layout(arr)
+            first, _ = _first_last_bytes(starts, ends, data)
     lens = ends - starts
     empty = valid & (lens == 0)
-    short = np.flatnonzero(valid & (lens > 0) & (lens <= _MAX_NULL_LEN))
-    short = short[_NULL_FIRST[data[starts[short]]]]
+    short = np.flatnonzero(valid & (lens > 0) & (lens <= _MAX_NULL_LEN) & _NULL_FIRST.take(first))
     nulls = empty
     if len(short):
         hit = pc.is_in(pc.utf8_lower(arr.take(pa.array(short))), value_set=_NULL_SET)
