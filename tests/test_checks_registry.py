@@ -326,7 +326,7 @@ def test_row_local_checks_give_the_same_hits_on_parts_of_a_source(emails, data):
         src = make_source("crm", {"Email": emails[lo:hi], "Company": company[lo:hi]},
                           {"Email": "email", "Company": "company"})
         spec = registry().get(code)
-        got = spec.fn(Prepared(src), rules[code], CheckOptions())
+        got = spec.run_fields(Prepared(src), rules[code], CheckOptions())
         return got.assign(pos=got["pos"] + lo)
 
     for code in local:
