@@ -20,7 +20,7 @@ from .checks.registry import CheckOptions
 from .checks.rules import Rule, load_rules
 from .errors import ConfigError
 from .links import CheckHits, LinkPlan, LinkResult, finish_links, keep_link_views, plan_links
-from .links.state import STATE_FIELDS, sent_types
+from .links.state import sent_types, unmeasured
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .match import MatchResult, MatchSettings, clusters_to_records
 from .match.api import Grouped, Scored, encode_sources, finish, group, prepared, score_features
@@ -267,7 +267,7 @@ def _score(
     # Copying a million findings costs a second; most audits score every source.
     to_score = findings if in_scored.all() else findings[in_scored]
     score = compute(to_score, scored, plan.workflows, kinds, dup_sets, titles, asked=plan.asked)
-    score.unmeasured = _unmeasured(plan.rules, contacts, bool(linked.stats))
+    score.unmeasured = unmeasured(plan.rules, contacts, bool(linked.stats))
     if settings.fail_under is not None:
         score.gate = judge_gate(
             score.overall, score.workflows, settings.fail_under, plan.asked, score.capped
@@ -327,28 +327,6 @@ CHECK_STEPS = (
          reads=("findings", "contacts", "plan", "kinds", "matched", "linked", "settings"),
          writes=("score",), label="Scoring", give_back=False),
 )
-
-
-def _unmeasured(
-    rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool
-) -> dict[str, str]:
-    """Dimensions no data could measure, with the reason: integrity needs two systems (or a
-    declared link) to compare; compliance needs a consent or subscription column."""
-    out: dict[str, str] = {}
-    if not linked:
-        out["integrity"] = (
-            "one system only and no [[links]] declared, so nothing was compared between systems"
-        )
-    wanted = set(STATE_FIELDS) | {
-        f for r in rules if r.enabled and r.dimension == "compliance" for f in r.fields
-    }
-    wanted.discard("email")  # the join key of consent conflicts, not a consent record
-    if not any(wanted & set(p.source.fields) for p in contacts):
-        out["compliance"] = (
-            "no source has a consent or subscription column (opt-in date, marketing status, "
-            "unsubscribed, email status ...)"
-        )
-    return out
 
 
 def _as_specs(

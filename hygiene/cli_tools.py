@@ -219,7 +219,7 @@ def init_cmd(
 ) -> None:
     """Write a starter hygiene.toml from what SOURCE exports hold (platforms, columns, links)."""
     from .config import starter_toml, write_starter
-    from .load import apply_overrides, load_sources, parse_source_args, platform_kind
+    from .load import apply_overrides, load_sources, parse_source_args, source_kinds
     from .runtime import use_system_allocator
 
     use_system_allocator()
@@ -228,7 +228,7 @@ def init_cmd(
         raise ConfigError(f"{target}: already exists; pass --force to overwrite it")
     specs = apply_overrides(parse_source_args(sources), platforms, maps, date_orders)
     loaded = load_sources(specs)
-    kinds = {s.name: platform_kind(s.platform) for s in loaded}
+    kinds = source_kinds({s.name: s.platform for s in loaded})
     text = starter_toml(loaded, specs, target, kinds)
     write_starter(text, target, force=force)
     if not quiet:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .checks.rules import rule_catalogue
 from .errors import ConfigError
+from .fields import KINDS
 from .fileio import atomic_write
 from .links.spec import DEFAULT_REQUIRE, LinkSpec, default_links, link_from_mapping
 from .load import SourceSpec, parse_source_args
@@ -30,8 +31,6 @@ from .workflows import load_workflows
 
 #: The file `hygiene audit` looks for in the working directory when given no sources.
 DEFAULT_NAME = "hygiene.toml"
-#: What a source may be: a CRM, an ESP, or a lookup table only links read (users, deals).
-KINDS = ("crm", "esp", "reference")
 
 #: Allowed keys of each top-level table (sources and links are checked on their own).
 SECTIONS: dict[str, tuple[str, ...]] = {

@@ -1,11 +1,14 @@
-"""The words every layer shares: canonical fields, the columns of findings, dimensions and
-severities. Plain tuples, so reading the rule catalogue or a config needs no pandas;
-`hygiene.model` re-exports them beside the data types."""
+"""The words every layer shares: canonical fields, the columns of findings, dimensions,
+severities and source kinds. Plain tuples, so reading the rule catalogue or a config needs
+no pandas; `hygiene.model` re-exports them beside the data types."""
 
 from __future__ import annotations
 
 SEVERITIES = ("error", "warning", "info")
 DIMENSIONS = ("validity", "completeness", "uniqueness", "consistency", "integrity", "compliance")
+#: What a source may be: a CRM, an ESP, or a lookup table only links read (users, deals);
+#: `hygiene.load.presets.source_kind` says which one a source is.
+KINDS = ("crm", "esp", "reference")
 
 #: Canonical fields every loader maps onto. Order is the order of reports and cleaned files.
 FIELDS = (

@@ -38,13 +38,13 @@ class Prepared:
         return self._once(self._memo, key, compute)
 
     def keep(self, key: object, value: object) -> None:
-        """Store a value computed elsewhere (a rule's hits) for later steps to read."""
+        """Store a view computed elsewhere (the Spark engine's whole-source counts, seen
+        from one block)."""
         self._memo[key] = value
 
     def forget(self, kind: str, *, keep: Iterable[object] = ()) -> None:
         """Drop every kept value of one kind (keys `(kind, ...)`) but those keyed `(kind,
-        name)` for a name in `keep`, once no step reads them: the checks' hits are large
-        at a million rows, and the findings hold the same facts."""
+        name)` for a name in `keep`; a dropped view is computed again if asked for."""
         kept = {(kind, name) for name in keep}
         for key in [
             k for k in self._memo if isinstance(k, tuple) and k and k[0] == kind and k not in kept

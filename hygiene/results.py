@@ -23,7 +23,7 @@ import pandas as pd
 
 from .checks.gx import batch_column
 from .checks.rules import DERIVED_FIELDS, Rule
-from .load import platform_kind
+from .load import source_kinds
 from .match import MatchResult
 from .model import FIELDS, Source, Trend, observed_counts
 from .outputs import DEFAULT_FORMATS, FORMATS
@@ -77,10 +77,8 @@ class Audit:
 
     @property
     def kinds(self) -> dict[str, str]:
-        return {
-            s.name: self.kind_overrides.get(s.name) or platform_kind(s.platform)
-            for s in self.sources
-        }
+        """Each source's kind (crm, esp, reference): as set, else its platform's."""
+        return source_kinds({s.name: s.platform for s in self.sources}, self.kind_overrides)
 
     def __repr__(self) -> str:
         sources = ", ".join(f"{s.name}={s.platform}:{s.rows}" for s in self.sources)

@@ -226,8 +226,9 @@ def overall_score(dimensions: Mapping[str, float], weights: Weights | None = Non
 _SCORED = ("code", "severity", "dimension", "source", "field")
 
 
-def _compact(findings: pd.DataFrame) -> pd.DataFrame:
-    """The columns scoring reads, text as categoricals: seven workflows and six dimensions
+def scoring_frame(findings: pd.DataFrame) -> pd.DataFrame:
+    """The columns scoring reads (the local score, and each Spark block's), text as
+    categoricals: seven workflows and six dimensions
     each select from up to a million findings, and a test or map on a categorical looks at
     its few categories only."""
     cols: dict[str, Any] = {
@@ -282,7 +283,7 @@ def compute(
     default none: every workflow is scored, and one that needs an export nobody gave is set
     aside as NEEDS_SOURCE rather than listed as something to fix)."""
     weights = weights or default_weights()
-    findings = _compact(findings)
+    findings = scoring_frame(findings)
     dims = dimension_scores(findings, sources, duplicates, weights)
     where = reach(findings, sources, weights)
     overall, capped = capped_overall(overall_score(dims, weights), where)

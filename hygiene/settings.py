@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+from .fields import KINDS
 
 if TYPE_CHECKING:
     from .config import Config
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
     SourceArg = str | os.PathLike[str] | SourceSpec | Source
 
-#: What a source may be: a CRM, an ESP, or a lookup table only links read (users, deals).
-KINDS = ("crm", "esp", "reference")
 #: Where the review decisions are kept, beside hygiene.toml or in the working directory.
 DECISIONS_FILE = "hygiene-decisions.json"
 #: Where `hygiene audit` writes its reports unless told.
@@ -101,19 +100,13 @@ class Settings:
 
         return default_history_path(self.folder)
 
-    def kind_of(self, name: str, platform: str) -> str:
-        """A source's kind: as asked, else its platform's ("crm" for generic exports)."""
-        return self.kinds.get(name) or platform_kind(platform)
-
     def source_kinds(self, sources: Sequence[Source]) -> dict[str, str]:
-        """Every loaded source's kind, the asked ones checked against the names loaded."""
-        names = [s.name for s in sources]
-        for name in self.kinds:
-            if name not in names:
-                raise ConfigError(
-                    f"kind of {name!r}: no source of that name; sources are: {', '.join(names)}"
-                )
-        return {s.name: self.kind_of(s.name, s.platform) for s in sources}
+        """Every loaded source's kind (`hygiene.load.source_kinds`: as asked, else its
+        platform's), the asked ones checked against the names loaded."""
+        from .load.presets import source_kinds
+
+        asked = check_kinds(self.kinds, [s.name for s in sources])
+        return source_kinds({s.name: s.platform for s in sources}, asked)
 
 
 def check_kinds(kinds: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
@@ -127,13 +120,6 @@ def check_kinds(kinds: Mapping[str, str], names: Sequence[str]) -> dict[str, str
         if kind not in KINDS:
             raise ConfigError(f"kind of {name!r}: {kind!r} is not one of crm, esp, reference")
     return dict(kinds)
-
-
-def platform_kind(platform: str) -> str:
-    """ "crm" or "esp", as the platform preset says (generic exports count as CRM)."""
-    from .load import platform_kind as kind
-
-    return kind(platform)
 
 
 def resolve(

@@ -21,6 +21,7 @@ from hygiene.checks.email import TypoDomain
 from hygiene.checks.params import parse_params
 from hygiene.checks.registry import (
     CheckOptions,
+    EarlierHits,
     Needs,
     Registry,
     check,
@@ -326,7 +327,7 @@ def test_row_local_checks_give_the_same_hits_on_parts_of_a_source(emails, data):
         src = make_source("crm", {"Email": emails[lo:hi], "Company": company[lo:hi]},
                           {"Email": "email", "Company": "company"})
         spec = registry().get(code)
-        got = spec.fn(Prepared(src), rules[code], CheckOptions())
+        got = spec.run_fields(Prepared(src), rules[code], CheckOptions())
         return got.assign(pos=got["pos"] + lo)
 
     for code in local:
@@ -443,3 +444,50 @@ def test_the_light_index_agrees_with_the_registry_and_the_loaded_rules():
     assert declared_needs() == {code: reg.get(code).needs for code in reg.codes()}
     loaded = [(r.code, r.severity, r.dimension, r.engine, r.title) for r in load_rules()]
     assert [(r.code, r.severity, r.dimension, r.engine, r.title) for r in rule_index()] == loaded
+
+
+@check("value.after_placeholder", earlier=True)
+def after_placeholder(
+    prep: Prepared, rule: Any, options: CheckOptions, earlier: EarlierHits
+) -> pd.DataFrame:
+    """A team check that builds on an earlier rule: the rows value.placeholder reported."""
+    pos = earlier.rows(("value.placeholder",), "email")
+    return hits(pos, "email", value=["seen"] * len(pos))
+
+
+def test_a_check_built_on_earlier_rules_is_given_their_hits(tmp_path: Path):
+    """`earlier=True`: the engine hands the check the hits of the rules run before it on the
+    same source (after their directives), and no others; nothing reaches it any other way."""
+    from hygiene.checks.engine import run_checks
+    from tests.helpers import make_source
+
+    pack = tmp_path / "team.yaml"
+    pack.write_text(
+        "pack: team\nrules:\n  - {code: value.after_placeholder, severity: info,"
+        " dimension: validity, fields: [email], fix: x, message: 'after {value}'}\n",
+        encoding="utf-8",
+    )
+    emails = ["ana@acme.com", "test@test.com", "asdf@asdf.com", "bo@acme.com"]
+    src = make_source("crm", {"Email": emails}, {"Email": "email"})
+    registry().add(after_placeholder)
+    try:
+        found = run_checks([Prepared(src)], load_rules([pack]), CheckOptions())
+        alone = run_checks([Prepared(src)], load_rules([pack], disabled=["value.placeholder"]),
+                           CheckOptions())
+    finally:
+        registry().remove("value.after_placeholder")
+    placeholder = found[found["code"] == "value.placeholder"]
+    after = found[found["code"] == "value.after_placeholder"]
+    assert list(placeholder["row"]) == [2, 3]
+    assert list(after["row"]) == list(placeholder["row"])
+    assert not (alone["code"] == "value.after_placeholder").any()
+
+
+def test_earlier_hits_give_sorted_distinct_rows_of_the_codes_and_field():
+    frame = pd.DataFrame({"pos": [5, 2, 5, 9], "field": ["email", "email", "phone", "phone"]})
+    other = pd.DataFrame({"pos": [1, 2], "field": ["email", "email"]})
+    earlier = EarlierHits({"a.one": frame, "a.two": other})
+    assert earlier.rows(("a.one",)).tolist() == [2, 5, 9]
+    assert earlier.rows(("a.one", "a.two"), "email").tolist() == [1, 2, 5]
+    assert earlier.rows(("a.missing",)).tolist() == []
+    assert earlier.rows(("a.one",), "company").tolist() == []

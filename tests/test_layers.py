@@ -7,6 +7,7 @@ it on a copy of the package with one upward import added.
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -109,3 +110,53 @@ def test_broken_contract_fails(tmp_path: Path, module: str, line: str, imported:
     importer = "hygiene." + module.removesuffix(".py").replace("/", ".")
     chain = rf"-\s+{re.escape(importer)} -> {re.escape('hygiene.' + imported)} \(l\.\d+\)"
     assert re.search(chain, proc.stdout), proc.stdout
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports(folder: Path, package: str) -> list[str]:
+    """Imports in the modules of `folder` (the package `package`, e.g. "hygiene.spark") of a
+    private name, or through a private module, from elsewhere in `hygiene`: "file:line
+    module.name" each. Dunder names (`__version__`) are public."""
+    found: list[str] = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                parent = package.split(".")
+                base = parent[: len(parent) - node.level + 1] if node.level else []
+                module = ".".join([*base, *filter(None, [node.module])])
+                pairs = [(module, a.name) for a in node.names]
+            elif isinstance(node, ast.Import):
+                pairs = [(a.name, "") for a in node.names]
+            else:
+                continue
+            for module, name in pairs:
+                if not module.startswith("hygiene") or module.startswith(package):
+                    continue
+                if _private(name) or any(_private(part) for part in module.split(".")):
+                    found.append(f"{path.name}:{node.lineno} {module}.{name}")
+    return found
+
+
+def test_the_spark_engine_imports_no_private_name_of_the_local_engine() -> None:
+    """hygiene/spark calls the local engine through public names only: a helper both engines
+    use has a public home (`load.source.undecided_dates`, `score.scoring_frame` ...)."""
+    assert private_imports(ROOT / "hygiene" / "spark", "hygiene.spark") == []
+
+
+def test_a_private_import_in_spark_is_found(tmp_path: Path) -> None:
+    tree = _copy(tmp_path)
+    path = tree / "hygiene" / "spark" / "score.py"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + "\n\ndef _late():\n    from ..score import _SCORED\n"
+        "    from ..normalize._arrow import flat\n"
+        "    from .partition import _private_here\n    return _SCORED, flat\n",
+        encoding="utf-8",
+    )
+    found = private_imports(tree / "hygiene" / "spark", "hygiene.spark")
+    assert [f.split(" ")[1] for f in found] == [
+        "hygiene.score._SCORED", "hygiene.normalize._arrow.flat"
+    ]

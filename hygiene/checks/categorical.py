@@ -23,9 +23,9 @@ from .. import normalize as nz
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow
 from ..prepared import Prepared
-from .registry import CheckOptions, FixProposal, check, fix, hits, no_hits
+from .registry import CheckOptions, EarlierHits, FixProposal, check, fix, hits, no_hits
 from .rules import Rule
-from .values import placeholder_positions
+from .values import PLACEHOLDER
 
 #: Fields whose keys come from a closed list (ISO), so an unrecognised value is a finding.
 CLOSED = ("country", "state")
@@ -134,11 +134,12 @@ class UnknownValue:
     state_countries: tuple[str, ...] = ("US", "CA", "AU")
 
 
-@check("field.unknown_value", params=UnknownValue)
+@check("field.unknown_value", params=UnknownValue, earlier=True)
 def unknown_category(
-    prep: Prepared, rule: Rule[UnknownValue], options: CheckOptions
+    prep: Prepared, rule: Rule[UnknownValue], options: CheckOptions, earlier: EarlierHits
 ) -> pd.DataFrame:
-    """Values of a closed list (countries, states) that match no entry."""
+    """Values of a closed list (countries, states) that match no entry; cells the placeholder
+    rule reported are not reported twice."""
     frames = []
     for field in rule.fields:
         if field not in CLOSED:
@@ -156,7 +157,7 @@ def unknown_category(
             if country is not None:
                 bad &= country.isna() | country.isin(list(rule.params.state_countries))
         pos = np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool))
-        pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
+        pos = np.setdiff1d(pos, earlier.rows((PLACEHOLDER,), field), assume_unique=True)
         frames.append(hits(pos, field, kind=field))
     if "country" in rule.fields:
         # Whatever the country column says: Mailchimp's CC is where a subscriber signed up

@@ -2,7 +2,7 @@
 
 `contact.unreachable` reads what other rules already found (an address that is missing,
 malformed or a typo is not usable), so it is listed after them in the pack; the engine runs
-registry rules in pack order and keeps each rule's hits for later rules.
+registry rules in pack order and gives it their hits (`earlier=True`: an `EarlierHits`).
 """
 
 from __future__ import annotations
@@ -13,33 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..arrays import distinct
 from ..prepared import Prepared
-from .registry import CheckOptions, check, hits, no_hits
+from .registry import CheckOptions, EarlierHits, check, hits, no_hits
 from .rules import Rule
 
 
-def failing_positions(prep: Prepared, codes: Sequence[str], field: str | None = None) -> np.ndarray:
-    """Rows that earlier rules of this run reported under any of `codes` (optionally one field)."""
-    found = [prep.memo(("hits", code), no_hits) for code in codes]
-    frames = [f for f in found if len(f)]
-    if not frames:
-        return np.empty(0, dtype=np.int64)
-    allhits = pd.concat(frames, ignore_index=True)
-    if field is not None:
-        allhits = allhits[allhits["field"] == field]
-    return distinct(allhits["pos"].to_numpy(dtype=np.int64))
-
-
 def _usable(
-    prep: Prepared, field: str, filled: pd.Series | None, bad_codes: Sequence[str]
+    prep: Prepared, field: str, filled: pd.Series | None, bad_codes: Sequence[str],
+    earlier: EarlierHits,
 ) -> np.ndarray:
     """Boolean per row: the field is filled and no listed rule found fault with it."""
     ok = np.zeros(prep.rows, dtype=bool)
     if filled is None:
         return ok
     ok |= filled.to_numpy(dtype=bool)
-    ok[failing_positions(prep, bad_codes, field)] = False
+    ok[earlier.rows(bad_codes, field)] = False
     return ok
 
 
@@ -52,8 +40,10 @@ class Unreachable:
     phone_unusable: tuple[str, ...] = ()
 
 
-@check("contact.unreachable", params=Unreachable)
-def unreachable(prep: Prepared, rule: Rule[Unreachable], options: CheckOptions) -> pd.DataFrame:
+@check("contact.unreachable", params=Unreachable, earlier=True)
+def unreachable(
+    prep: Prepared, rule: Rule[Unreachable], options: CheckOptions, earlier: EarlierHits
+) -> pd.DataFrame:
     """Neither a usable email nor a usable phone on the record."""
     email_fields = [f for f in rule.fields if f == "email"]
     phone_fields = [f for f in rule.fields if f != "email"]
@@ -65,11 +55,11 @@ def unreachable(prep: Prepared, rule: Rule[Unreachable], options: CheckOptions) 
     for f in email_fields:
         parts = prep.email()
         filled = None if parts is None else parts["email"].notna()
-        reach |= _usable(prep, f, filled, email_bad)
+        reach |= _usable(prep, f, filled, email_bad, earlier)
     for f in phone_fields:
         parsed = prep.phone(f)
         filled = None if parsed is None else parsed["valid"].fillna(False).astype(bool)
-        reach |= _usable(prep, f, filled, phone_bad)
+        reach |= _usable(prep, f, filled, phone_bad, earlier)
     pos = np.flatnonzero(~reach)
     present = [f for f in rule.fields if prep.source.has(f)]
     return hits(pos, present[0], value=[None] * len(pos), channels=_either(present))

@@ -19,9 +19,8 @@ from rapidfuzz.distance import OSA
 from ..normalize._arrow import flat, to_numpy_mask
 from ..normalize.base import arrow, text_isin
 from ..prepared import Prepared
-from .completeness import failing_positions
 from .email_typos import DomainFix, TypoTuning, known_tld, providers, suggest_domains
-from .registry import CheckOptions, FixProposal, check, fix, hits, no_hits
+from .registry import CheckOptions, EarlierHits, FixProposal, check, fix, hits, no_hits
 from .rules import Rule
 
 __all__ = [
@@ -157,8 +156,10 @@ def fix_typo_domain(prep: Prepared, rule: Rule[TypoDomain], found: pd.DataFrame)
     return FixProposal(sugg.to_numpy(dtype=object), able, sure)
 
 
-@check("email.unknown_tld", row_local=True)
-def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("email.unknown_tld", row_local=True, earlier=True)
+def email_unknown_tld(
+    prep: Prepared, rule: Rule, options: CheckOptions, earlier: EarlierHits
+) -> pd.DataFrame:
     """Well-formed addresses whose top-level domain does not exist and has no obvious fix:
     an address email.typo_domain fixed (this run's finding, with its own tuning) is its."""
     parts = prep.email()
@@ -169,7 +170,7 @@ def email_unknown_tld(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.D
     if not bad:
         return no_hits()
     pos = np.flatnonzero(text_isin(parts["domain"], bad))
-    pos = np.setdiff1d(pos, failing_positions(prep, ("email.typo_domain",)), assume_unique=True)
+    pos = np.setdiff1d(pos, earlier.rows(("email.typo_domain",)), assume_unique=True)
     tld = parts["domain"].iloc[pos].str.rsplit(".", n=1).str[-1]
     return hits(pos, "email", tld=tld)
 

@@ -5,7 +5,8 @@ Rules, their checks and typed params are definitions (`rules.py`, `registry.py` 
 modules) that know nothing of this file; the engine decides how they run. Per source: the
 column rules run as one Great Expectations suite, then the registry rules in pack order, each
 rule's directives (`skip_if`, `supersedes`) applied to its hits. Every rule's hits are kept
-(by code) so later rules can build on earlier ones, and each becomes rows of the findings
+(by code) for the source's later rules (a check registered with `earlier=True` is handed
+them as an `EarlierHits`), and each becomes rows of the findings
 frame with provenance, record id, column, position and rendered message. Another engine
 (Spark) can call the same check functions on its own partitions.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -36,7 +38,7 @@ from ..normalize.base import TEXT, text
 from ..prepared import Prepared
 from .gx import SuiteRunner, compile_rules
 from .params import param_values
-from .registry import CheckOptions, Needs, no_hits, registry
+from .registry import CheckOptions, EarlierHits, Needs, no_hits, registry
 from .rules import DERIVED_FIELDS, Rule
 
 ALL_COLUMNS = [*FINDING_COLUMNS, *INTERNAL_FINDING_COLUMNS]
@@ -80,22 +82,20 @@ def check_source(
         for r in gx_rules:
             parts = [by_key[(r.code, f)] for f in fields[r.code] if (r.code, f) in by_key]
             found[r.code] = pd.concat(parts, ignore_index=True) if parts else no_hits()
-            prep.keep(("hits", r.code), found[r.code])
+    earlier = EarlierHits(MappingProxyType(found))
     for r in applicable:
         if r.engine != "registry":
             continue
         spec = registry().get(str(r.check))
         if spec is None or spec.needs != Needs.FIELDS:
             raise KeyError(f"rule {r.code} names no field check ({r.check!r})")
-        got = spec.fn(prep, r, options)
+        got = spec.run_fields(prep, r, options, earlier)
         for code in r.skip_if:
             got = _without(got, found.get(code))
         found[r.code] = got
-        prep.keep(("hits", r.code), got)
         for code in r.supersedes:
             if code in found:
                 found[code] = _without(found[code], got)
-                prep.keep(("hits", code), found[code])
     return found
 
 
@@ -269,8 +269,8 @@ def check_all(
     keep: Collection[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, dict[str, pd.DataFrame]]]:
     """`run_checks`, plus the hits of the rules in `keep` by source name and rule code, for
-    a later step to read. The hits kept on each source for its later rules are dropped
-    once its findings are made."""
+    a later step to read (the audit's checks step hands them on as `CheckHits`). The other
+    hits live no longer than their source's findings."""
     kept: dict[str, dict[str, pd.DataFrame]] = {}
     frames: list[pd.DataFrame] = []
     runner: SuiteRunner | None = None
@@ -286,7 +286,6 @@ def check_all(
         if needs_gx and runner is None:
             runner = SuiteRunner()
         found = check_source(prep, rules, options, runner)
-        prep.forget("hits")
         by_code = {r.code: r for r in rules}
         for code, h in found.items():
             if len(h):

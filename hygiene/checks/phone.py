@@ -7,13 +7,15 @@ import pandas as pd
 
 from .. import normalize as nz
 from ..prepared import Prepared
-from .registry import CheckOptions, check, hits, no_hits
+from .registry import CheckOptions, EarlierHits, check, hits, no_hits
 from .rules import Rule
-from .values import placeholder_positions
+from .values import PLACEHOLDER
 
 
-@check("phone.invalid")
-def phone_valid(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("phone.invalid", earlier=True)
+def phone_valid(
+    prep: Prepared, rule: Rule, options: CheckOptions, earlier: EarlierHits
+) -> pd.DataFrame:
     """Filled phone cells that do not parse to a valid number for the row's country.
 
     Cells already reported as placeholders (1234567890) are not reported twice.
@@ -27,7 +29,7 @@ def phone_valid(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFra
         assert value is not None
         bad = value.notna() & ~parsed["valid"].fillna(False).astype(bool)
         pos = np.flatnonzero(bad.to_numpy(dtype=bool))
-        pos = np.setdiff1d(pos, placeholder_positions(prep, field), assume_unique=True)
+        pos = np.setdiff1d(pos, earlier.rows((PLACEHOLDER,), field), assume_unique=True)
         region = parsed["region"].iloc[pos]
         country = prep.country_alpha2()
         if country is not None:

@@ -14,7 +14,11 @@ small function marked with `@check(code, params=..., needs=...)`:
 - `row_local` says each row's outcome depends on that row alone (and on earlier rules' hits
   on it), so an engine may run it on partitions of a source and concatenate the hits. By
   default a check may learn from the whole source (typo domains from the domain counts,
-  spellings from the column, phone regions from the source's countries).
+  spellings from the column, phone regions from the source's countries);
+- `earlier=True` says it builds on rules that ran before it on the same source: it is given
+  their hits as a fourth argument, an `EarlierHits` (contact.unreachable leaves out the
+  addresses other rules found unusable, phone.invalid the placeholders). Nothing else
+  passes hits between checks.
 
 `@fix(code)` marks the clean fix of the same code, kept beside its check. The registry is
 collected from every module of the packages in `CHECK_PACKAGES` (no hand-kept module list);
@@ -26,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
@@ -35,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..arrays import distinct
 from .needs import CHECK_PACKAGES, Needs
 from .params import NoParams
 
@@ -75,6 +80,26 @@ FixFn = Callable[[Any, Any, pd.DataFrame], FixProposal]
 
 
 @dataclass(frozen=True)
+class EarlierHits:
+    """The hits of the rules that ran before a check on the same source, by rule code, as
+    the engine has them when the check runs (after `skip_if` and `supersedes`). Given to a
+    check registered with `earlier=True`; a rule that did not run has no hits."""
+
+    found: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+    def rows(self, codes: Sequence[str], field: str | None = None) -> np.ndarray:
+        """Sorted distinct row positions reported under any of `codes` (on `field` only, when
+        given)."""
+        frames = [self.found[c] for c in codes if c in self.found and len(self.found[c])]
+        if not frames:
+            return np.empty(0, dtype=np.int64)
+        found = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if field is not None:
+            found = found[found["field"] == field]
+        return distinct(found["pos"].to_numpy(dtype=np.int64))
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """A registered check: the code it implements, the function, what it needs, the class of
     its parameters and (when `hygiene clean` can fix what it finds) its fix."""
@@ -85,6 +110,16 @@ class CheckSpec:
     params: type[Any] = NoParams
     fix: FixFn | None = None
     row_local: bool = False
+    earlier: bool = False
+
+    def run_fields(
+        self, prep: Any, rule: Any, options: CheckOptions, earlier: EarlierHits | None = None
+    ) -> pd.DataFrame:
+        """Run a field check (`Needs.FIELDS`) on one source; `earlier` is handed on to a check
+        that builds on earlier rules (none: no earlier hits)."""
+        if self.earlier:
+            return self.fn(prep, rule, options, earlier or EarlierHits())
+        return self.fn(prep, rule, options)
 
 
 def check(
@@ -93,11 +128,13 @@ def check(
     params: type[Any] = NoParams,
     needs: Needs = Needs.FIELDS,
     row_local: bool = False,
+    earlier: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a function as the check of rule `code` (collected by `Registry.collect`)."""
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        setattr(fn, _MARK, CheckSpec(code, fn, needs, params, row_local=row_local))
+        setattr(fn, _MARK, CheckSpec(code, fn, needs, params, row_local=row_local,
+                                     earlier=earlier))
         return fn
 
     return mark

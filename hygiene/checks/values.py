@@ -128,10 +128,8 @@ def _placeholder_hits(prep: Prepared, params: Placeholder, fields: Sequence[str]
     return pd.concat(frames, ignore_index=True)
 
 
-def placeholder_positions(prep: Prepared, field: str) -> np.ndarray:
-    """Rows whose `field` is a placeholder, as found by the run's value.placeholder rule."""
-    found = prep.memo(("hits", "value.placeholder"), no_hits)
-    return np.sort(found.loc[found["field"] == field, "pos"].to_numpy(dtype=np.int64))
+#: The code of the placeholder rule, whose hits the value checks after it leave out.
+PLACEHOLDER = "value.placeholder"
 
 
 @check("value.placeholder", params=Placeholder, row_local=True)

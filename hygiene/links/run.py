@@ -17,7 +17,7 @@ from ..checks.engine import to_findings
 from ..checks.registry import CheckOptions, Needs, registry
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError
-from ..load import platform_kind
+from ..load import source_kinds
 from ..model import (
     FIELDS,
     FINDING_COLUMNS,
@@ -74,9 +74,7 @@ def link_rules(rules: Sequence[Rule[Any]]) -> list[Rule[Any]]:
 
 
 def _source_kinds(preps: Sequence[Prepared], kinds: Mapping[str, str] | None) -> dict[str, str]:
-    given = dict(kinds or {})
-    return {p.source.name: given.get(p.source.name) or platform_kind(p.source.platform)
-            for p in preps}
+    return source_kinds({p.source.name: p.source.platform for p in preps}, kinds)
 
 
 @dataclass

@@ -361,3 +361,26 @@ def describe(state: ConsentState) -> dict[str, Any]:
         "bounced": int(state.bounced.sum()),
         "pending": int(state.pending.sum()),
     }
+
+
+def unmeasured(
+    rules: Sequence[Rule], contacts: Sequence[Prepared], linked: bool
+) -> dict[str, str]:
+    """Dimensions no data could measure, with the reason (the score's `unmeasured`, both
+    engines): integrity needs two systems (or a declared link) to compare, `linked` says
+    whether any were; compliance needs a consent or subscription column."""
+    out: dict[str, str] = {}
+    if not linked:
+        out["integrity"] = (
+            "one system only and no [[links]] declared, so nothing was compared between systems"
+        )
+    wanted = set(STATE_FIELDS) | {
+        f for r in rules if r.enabled and r.dimension == "compliance" for f in r.fields
+    }
+    wanted.discard("email")  # the join key of consent conflicts, not a consent record
+    if not any(wanted & set(p.source.fields) for p in contacts):
+        out["compliance"] = (
+            "no source has a consent or subscription column (opt-in date, marketing status, "
+            "unsubscribed, email status ...)"
+        )
+    return out

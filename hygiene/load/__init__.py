@@ -8,7 +8,14 @@ by the platform's preset (rules/platforms/*.yaml), by similarity, or by the user
 from __future__ import annotations
 
 from .mapping import map_columns
-from .presets import Preset, detect_platform, platform_kind, platform_presets
+from .presets import (
+    Preset,
+    detect_platform,
+    platform_kind,
+    platform_presets,
+    source_kind,
+    source_kinds,
+)
 from .source import load_source, load_sources
 from .spec import SourceSpec, apply_overrides, parse_source_args
 
@@ -23,4 +30,6 @@ __all__ = [
     "parse_source_args",
     "platform_kind",
     "platform_presets",
+    "source_kind",
+    "source_kinds",
 ]

@@ -84,6 +84,22 @@ def platform_kind(platform: str) -> str:
     return "esp" if kind == "esp" else "crm"
 
 
+def source_kind(platform: str, asked: str | None = None) -> str:
+    """A source's kind (`KINDS`): as asked (hygiene.toml's `kind`, `--kind`, `kinds=`), else
+    its platform's. The one place a kind is worked out: the audit, the links, the Spark
+    engine, `hygiene init` and `Audit.kinds` all call it."""
+    return asked or platform_kind(platform)
+
+
+def source_kinds(
+    platforms: Mapping[str, str], asked: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """`source_kind` of each source, from source name -> platform and the kinds asked by
+    name (names not among the sources are the caller's to refuse: `check_kinds`)."""
+    given = asked or {}
+    return {name: source_kind(platform, given.get(name)) for name, platform in platforms.items()}
+
+
 def _stamp() -> tuple[tuple[str, float], ...]:
     """The preset files and their mtimes: the cache key, so an edited YAML is re-read."""
     files = sorted((rules_dir() / "platforms").glob("*.yaml"))

@@ -82,7 +82,7 @@ def load_source(spec: SourceSpec) -> Source:
     overrides = dict(spec.columns)
     if added and STATUS_COLUMN not in overrides:
         overrides[STATUS_COLUMN] = "email_status"
-    _check_override_columns(spec.name, headers, spec.columns)
+    check_override_columns(spec.name, headers, spec.columns)
     columns, confidence = map_columns(headers, platform, overrides)
 
     source = Source(
@@ -98,8 +98,8 @@ def load_source(spec: SourceSpec) -> Source:
     )
     source.date_orders, undecided = _date_orders(source, spec.date_order)
     notes = [f for f in (_ragged_findings(source, tables, offsets),
-                         _unrecognised_finding(source),
-                         _undecided_dates(source, undecided)) if f is not None]
+                         unrecognised_finding(source),
+                         undecided_dates(source, undecided)) if f is not None]
     source.load_findings = pd.concat(notes, ignore_index=True) if notes else None
     return source
 
@@ -139,8 +139,10 @@ def settle_date_orders(
     return orders, undecided
 
 
-def _undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | None:
-    """One warning per date column that could be day first or month first."""
+def undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | None:
+    """One `date.ambiguous_order` warning per date column that could be day first or month
+    first (`settle_date_orders`'s undecided columns); None when there is none. Both engines
+    report it so."""
     if not columns:
         return None
     files = source.files
@@ -155,10 +157,10 @@ def _undecided_dates(source: Source, columns: Sequence[str]) -> pd.DataFrame | N
     return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
 
 
-def _unrecognised_finding(source: Source) -> pd.DataFrame | None:
-    """A warning when the platform cannot be told (generic, or only a weak guess) and no
-    column holds the email address: the audit would otherwise run without any email check and
-    say nothing."""
+def unrecognised_finding(source: Source) -> pd.DataFrame | None:
+    """The `file.unrecognised` warning (both engines) when the platform cannot be told
+    (generic, or only a weak guess) and no column holds the email address: the audit would
+    otherwise run without any email check and say nothing."""
     guessed = source.platform != GENERIC and source.platform_confidence < SURE_PLATFORM
     if source.platform != GENERIC and not guessed:
         return None
@@ -323,7 +325,10 @@ def _join(tables: Sequence[Table]) -> tuple[pd.DataFrame, pd.DataFrame, list[int
     return data, provenance, offsets
 
 
-def _check_override_columns(name: str, headers: Sequence[str], columns: Mapping[str, str]) -> None:
+def check_override_columns(name: str, headers: Sequence[str], columns: Mapping[str, str]) -> None:
+    """Refuse a `--map` naming a column the source does not have (headers compared loosely:
+    case and surrounding white space), with one line listing its columns; both engines call
+    it before mapping."""
     loose = {h.strip().casefold() for h in headers}
     for column in columns:
         if column not in headers and column.strip().casefold() not in loose:

@@ -20,21 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..audit import _unmeasured
 from ..checks.categorical import canonical_from_counts
 from ..checks.email import suggest_domains
 from ..checks.registry import CheckOptions
 from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError, HygieneError
-from ..links.state import sent_types
-from ..load import platform_kind
+from ..links.state import sent_types, unmeasured
+from ..load import source_kind
 from ..load.mapping import map_columns
 from ..load.presets import detect_platform
 from ..load.source import (
-    _check_override_columns,
-    _undecided_dates,
-    _unrecognised_finding,
+    check_override_columns,
     settle_date_orders,
+    undecided_dates,
+    unrecognised_finding,
 )
 from ..load.spec import SourceSpec, apply_overrides
 from ..model import FINDING_COLUMNS, Source
@@ -132,8 +131,8 @@ class SparkAudit:
 
     def to_dict(self) -> dict[str, Any]:
         """audit.json: the findings are the samples (up to SAMPLES_PER_CODE per code)."""
-        from .. import __version__
         from ..report.jsonout import SCHEMA
+        from ..version import __version__
 
         return {
             "schema": SCHEMA,
@@ -301,7 +300,7 @@ def audit(
         score = merge_partials(partials, chosen, asked, fail_under)
         link_stats = merge_link_stats(partials)
         preps = [Prepared(s.plan.skeleton()) for s in contacts]
-        score.unmeasured = _unmeasured(rules, preps, bool(link_stats))
+        score.unmeasured = unmeasured(rules, preps, bool(link_stats))
         # No duplicate search here yet: say so, rather than let uniqueness read as clean.
         score.unmeasured["uniqueness"] = NO_MATCHING
         counts, severities, with_errors, samples = _summaries(found)
@@ -346,9 +345,9 @@ def _plan(
         platform, conf = spec.platform, 1.0
     else:
         platform, conf = detect_platform(list(headers))
-    _check_override_columns(spec.name, list(headers), spec.columns)
+    check_override_columns(spec.name, list(headers), spec.columns)
     columns, confidence = map_columns(list(headers), platform, dict(spec.columns))
-    kind = kinds.get(spec.name) or platform_kind(platform)
+    kind = source_kind(platform, kinds.get(spec.name))
     plan = SourcePlan(spec.name, platform, kind, columns, confidence, {}, conf)
     return SparkSource(plan=plan, frame=data, headers=headers, given_order=spec.date_order)
 
@@ -453,8 +452,8 @@ def _header_source(s: SparkSource) -> Source:
 
 def _load_findings(s: SparkSource) -> pd.DataFrame | None:
     src = _header_source(s)
-    notes = [f for f in (_unrecognised_finding(src),
-                         _undecided_dates(src, s.undecided))
+    notes = [f for f in (unrecognised_finding(src),
+                         undecided_dates(src, s.undecided))
              if f is not None]
     return pd.concat(notes, ignore_index=True) if notes else None
 

@@ -18,7 +18,6 @@ from ..readiness import Blocker, WorkflowScore, judge_gate, settle, workflow_sco
 from ..score import (
     Reach,
     Score,
-    _compact,
     capped_overall,
     default_weights,
     dimension_penalties,
@@ -26,6 +25,7 @@ from ..score import (
     overall_score,
     penalty_score,
     reach,
+    scoring_frame,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def block_partial(
 ) -> dict[str, Any]:
     """One block's share of the score, as JSON-able counts."""
     weights = default_weights()
-    compact = _compact(findings)
+    compact = scoring_frame(findings)
     where = reach(compact, sources, weights)
     blanks: dict[tuple[str, str], Any] = {}
     workflows = {}
