@@ -239,7 +239,7 @@ def test_missing_required_only_for_selected_fields_and_sources():
         ("field.missing_column", "lifecycle_stage", None),
     }
     col = found[found["code"] == "field.missing_column"].iloc[0]
-    assert col["message"] == "No column maps to lifecycle_stage, which Lead nurturing need"
+    assert col["message"] == "No column maps to lifecycle_stage, which Lead nurturing needs"
 
 
 def test_render_messages_fills_columns_and_constants():

@@ -510,10 +510,11 @@ def test_audit_records_and_reports_the_change(tmp_path: Path):
     assert "Since the previous audit of these sources" in second
     summary = (tmp_path / "o2" / "summary.md").read_text(encoding="utf-8")
     [line] = [x for x in summary.splitlines() if x.startswith("Since the previous audit")]
-    # Ann's typo fixed; with no phone, that also made her reachable again.
-    assert "0 new findings, 2 fixed." in line
+    # Ann's typo fixed. A typo with its fix was never also "unreachable" (the typo's
+    # suggestion is how to reach her), so that one finding is all that changed.
+    assert "0 new findings, 1 fixed." in line
     assert "| `email.typo_domain` | 0 | 1 |" in summary
-    assert "| `contact.unreachable` | 0 | 1 |" in summary
+    assert "`contact.unreachable`" not in summary.split("## Fix first")[0]
     doc = json.loads((tmp_path / "o2" / "audit.json").read_text(encoding="utf-8"))
     prev = json.loads((tmp_path / "o1" / "audit.json").read_text(encoding="utf-8"))
     delta = round(doc["score"]["overall"] - prev["score"]["overall"], 1)

@@ -85,4 +85,5 @@ def missing_column(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Data
         np.full(len(absent), -1, dtype=np.int64),
         pd.Series(absent, dtype="str"),
         workflows=[", ".join(wanted[f]) for f in absent],
+        need=["needs" if len(wanted[f]) == 1 else "need" for f in absent],
     )

@@ -219,18 +219,24 @@ def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Dat
     company = prep.value("company")
     if parts is None or company is None:
         return no_hits()
-    domains = parts["domain"]
+    free_set = providers()["free"]
+    free = text_isin(parts["domain"], free_set)
     fixed = np.zeros(prep.rows, dtype=bool)
     typos = prep.memo(("hits", "email.typo_domain"), no_hits)
     if len(typos):
         at = typos["pos"].to_numpy(dtype=np.int64)
-        domains = domains.copy()
-        domains.iloc[at] = typos["suggestion"].astype("str").str.rpartition("@")[2].to_numpy()
+        to = typos["suggestion"].astype("str").str.rpartition("@")[2].to_numpy(dtype=object)
+        free[at] = [d in free_set for d in to]
         fixed[at] = True
-    free = text_isin(domains, providers()["free"])
     pos = np.flatnonzero(free & company.notna().to_numpy(dtype=bool))
+    domain = parts["domain"].iloc[pos].to_numpy(dtype=object)
+    if fixed[pos].any():
+        # The typo rows (a few) take their fixed domain.
+        order = np.argsort(at, kind="stable")
+        mine = np.flatnonzero(fixed[pos])
+        domain[mine] = to[order[np.searchsorted(at, pos[mine], sorter=order)]]
     once = np.where(fixed[pos], " (once its typo is fixed)", "")
-    return hits(pos, "email", domain=domains.iloc[pos], company=company.iloc[pos], fixed=once)
+    return hits(pos, "email", domain=domain, company=company.iloc[pos], fixed=once)
 
 
 @check("email.no_mail_server", row_local=True)
