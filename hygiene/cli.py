@@ -102,7 +102,7 @@ def cli() -> None:
 @click.option(
     "--redact",
     is_flag=True,
-    help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
+    help="Mask emails, phones and names in every report (tokens in audit.json).",
 )
 @click.option(
     "--engine",
