@@ -132,7 +132,7 @@ def test_tiny_rows_are_refused_in_one_line_before_they_are_parsed(
     code, out, err = run("audit", f"crm={path}", "--out", str(tmp_path / "o"), "--no-history")
     assert code == 2 and out == "" and not parsed
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert f"{path}: 20,002 records of up to 1 columns from 80,006 bytes read" in err
+    assert f"{path}: 20,002 records of up to 1 column from 80,006 bytes read" in err
     assert f"the 10.0 MB allowed (the larger of 10 MB and {MULTIPLE} times" in err
     assert f"set {MAX_MEMORY_ENV}=" in err
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
@@ -159,7 +159,7 @@ def test_a_clean_narrow_list_passes_where_the_same_records_all_findings_are_refu
     code, out, err = run("audit", f"crm={garbage}", "--out", str(tmp_path / "b"),
                          "--no-history")  # fmt: skip
     assert code == 2 and err.count("\n") == 1, err
-    assert f"{garbage}: 10,000 records of up to 1 columns and 2" in err and "findings" in err
+    assert f"{garbage}: 10,000 records of up to 1 column and 2" in err and "findings" in err
     assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
 
 

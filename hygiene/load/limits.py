@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
 from ..errors import ConfigError, InputError
 
 #: Estimated memory per record, per cell, per finding, and per column of each block a
@@ -127,7 +128,7 @@ def check_memory(
     records = sum(r.records for r in reads)
     findings = sum(r.findings for r in reads)
     columns = max(r.columns for r in reads)
-    what = f"{records:,} records of up to {columns:,} columns"
+    what = f"{records:,} records of up to {columns:,} column{'' if columns == 1 else 's'}"
     if findings:
         what += f" and {findings:,} findings"
     allowance = 0 if checked else records * FINDINGS_PER_RECORD * FINDING_BYTES
