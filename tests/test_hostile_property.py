@@ -325,9 +325,9 @@ def test_redact_leaves_no_personal_value_in_any_output(
     digits) is in report.html, review.xlsx (every cell), audit.json (every string),
     summary.md or what the command prints, and audit.json still validates against its schema.
     Names and addresses carry BLNS lines; each value has a distinctive part so that a hit
-    means a leak (values of 1-2 characters would be skipped, see `leaked`). `twin` adds a second system naming the same
-    addresses otherwise (link.status_mismatch quotes both names), `dupe` the first person
-    twice (duplicate clusters side by side)."""
+    means a leak (values of 1-2 characters would be skipped, see `leaked`). `twin` adds a
+    second system naming the same addresses otherwise (link.status_mismatch quotes both
+    names), `dupe` the first person twice (duplicate clusters side by side)."""
     with tempfile.TemporaryDirectory() as tmp:
         crm = Path(tmp) / "crm.csv"
         rows = [*contacts, *([contacts[0]] if dupe else [])]
