@@ -209,3 +209,13 @@ def test_redact_masks_names_a_link_message_quotes(tmp_path: Path) -> None:
         for name, text in (("report.html", page), ("review.xlsx", book), ("summary.md", summary)):
             assert secret not in text, (secret, name)
     assert "&#39;M. Q.&#39; here, &#39;Z. Q.&#39; in crm" in page
+
+
+def test_redact_is_refused_on_spark_rather_than_ignored(tmp_path: Path) -> None:
+    """The Spark engine writes audit.json samples without redaction: `--redact` there is one
+    line, exit 2, before any output (it used to be dropped silently)."""
+    crm = write_csv(tmp_path / "crm.csv", ["Email"], [["zeb@quixotic.org"]])
+    out = tmp_path / "o"
+    code, _, err = run("audit", "--engine", "spark", "--redact", f"crm={crm}", "--out", str(out))
+    assert code == 2 and err.count("\n") == 1 and "--redact" in err
+    assert not out.exists() or not any(out.iterdir())
