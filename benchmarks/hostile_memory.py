@@ -8,7 +8,9 @@ The inputs (`--mb` sets the size of the first three):
   invalid address; the most records (and findings) a byte can buy.
 - long_values: one `Email` column of 100 MB in 1,000 values of ~100 KB.
 - wide: 16,384 columns (the most a file may have) of one-character cells, 100 MB.
-- floor_rows: 900,000 such rows (3.4 MB): the records the limit allows whatever the bytes.
+- floor_rows: 900,000 such rows (3.4 MB): few records, but two findings each.
+- narrow_list: a clean list of 1,000,000 distinct email addresses alone (~28 bytes a record,
+  27 MB): legitimate, and thin; it must pass.
 - zip_bomb: a Mailchimp-style ZIP whose member CSV unpacks to just under the 64 MB floor
   under which no ratio is applied, made of 4-byte rows, so it deflates several hundred times.
 
@@ -89,11 +91,18 @@ def zip_bomb(path: Path, size: int) -> None:
 
 
 def floor_rows(path: Path, size: int) -> None:
-    """Exactly the records the limit always allows (900,000), of 4 bytes each: the most
-    memory an input can take without the bytes to pay for it."""
-    from hygiene.load.limits import MAX_RECORDS
+    """900,000 records of 4 bytes each, every one two findings (the records the old record
+    limit allowed whatever the bytes): the findings must be weighed, not only the records."""
+    tiny_rows(path, 6 + 4 * 900_000)
 
-    tiny_rows(path, 6 + 4 * MAX_RECORDS)
+
+def narrow_list(path: Path, size: int) -> None:
+    """1,000,000 distinct, valid addresses under one `Email` header (`size` is ignored)."""
+    domains = ("gmail.com", "yahoo.com", "outlook.com", "acme-corp.com", "web.de")
+    with open(path, "w", encoding="ascii") as fh:
+        fh.write("Email\n")
+        for i in range(1_000_000):
+            fh.write(f"person.{i:07d}@{domains[i % len(domains)]}\n")
 
 
 BUILDERS: dict[str, tuple[str, Callable[[Path, int], None]]] = {
@@ -102,6 +111,7 @@ BUILDERS: dict[str, tuple[str, Callable[[Path, int], None]]] = {
     "long_values": ("long_values.csv", long_values),
     "wide": ("wide.csv", wide),
     "zip_bomb": ("audience.zip", zip_bomb),
+    "narrow_list": ("narrow_list.csv", narrow_list),
 }
 
 

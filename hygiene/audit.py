@@ -22,10 +22,11 @@ from .errors import ConfigError
 from .links import CheckHits, LinkPlan, LinkResult, finish_links, keep_link_views, plan_links
 from .links.state import sent_types, unmeasured
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
+from .load.limits import Read, check_memory
 from .match import MatchResult, MatchSettings, clusters_to_records
 from .match.api import Grouped, Scored, encode_sources, finish, group, prepared, score_features
 from .match.features import Features
-from .model import Source, concat_findings
+from .model import Source, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
 from .readiness import judge_gate
 from .results import Audit
@@ -230,8 +231,17 @@ def _match_group(
 def _checks(
     contacts: list[Prepared], views: _Views, plan: _Plan, options: CheckOptions
 ) -> tuple[pd.DataFrame, CheckHits]:
-    """The findings of every rule, and the hits the links read (`views`: as the matcher)."""
+    """The findings of every rule, and the hits the links read (`views`: as the matcher).
+
+    The findings are what grows past the records: their estimated memory is weighed against
+    the bytes read before the links and the reports multiply them (`hygiene.load.limits`)."""
     findings, kept = check_all(contacts, plan.rules, options, keep=CheckHits.CODES)
+    per_source = observed_counts(findings["source"])
+    check_memory([
+        Read(p.source.rows, p.source.bytes_read, p.source.paths, len(p.source.data.columns),
+             int(per_source.get(p.source.name, 0)))
+        for p in contacts
+    ], checked=True)  # fmt: skip
     return findings, CheckHits.of(kept)
 
 

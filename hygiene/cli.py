@@ -102,7 +102,7 @@ def cli() -> None:
 @click.option(
     "--redact",
     is_flag=True,
-    help="Mask emails, phones and names in report.html, review.xlsx and summary.md.",
+    help="Mask emails, phones and names in every report (tokens in audit.json).",
 )
 @click.option(
     "--engine",
@@ -169,6 +169,7 @@ def audit_cmd(
             kinds=_pairs("--kind", kinds), fail_under=fail_under, quiet=quiet,
             refused={"--config": config_path is not None, "--link": bool(links),
                      "--check-mx": check_mx, "--decisions": decisions_path is not None,
+                     "--redact": redact,  # its audit.json samples would keep the values
                      "--history": ctx.get_parameter_source("history_db")
                      is ParameterSource.COMMANDLINE},
         ))

@@ -153,7 +153,7 @@ class Audit:
         """Write the asked formats into `out_dir`; returns format -> path.
 
         `redact` masks emails, phone numbers and names in report.html, review.xlsx and
-        summary.md (audit.json keeps the values: it is the machine interface).
+        summary.md, and replaces them by redaction tokens in audit.json.
         """
         return _report().save(self, out_dir, formats, redact=redact)
 

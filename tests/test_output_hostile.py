@@ -8,6 +8,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -193,9 +194,13 @@ def test_redact_masks_names_a_link_message_quotes(tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     messages = [f["message"] for f in doc["findings"] if f["code"] == "link.status_mismatch"]
-    assert any("ZEBULON QUIXOTIC" in m for m in messages)  # audit.json is not redacted
+    # audit.json is redacted too: the message quotes each name as its token.
+    token = r"\[redacted [0-9a-f]{10}\]"
+    assert any(re.search(f"'{token} {token}' in crm", m) for m in messages), messages
     secrets = ["ZEBULON", "QUIXOTIC", "Quixotic", "zeb@quixotic.org", "Annabel", "Fontaine",
                "555 2671", "555 2672"]  # fmt: skip
+    raw = (out / "audit.json").read_text(encoding="utf-8")
+    assert not [s for s in secrets if s in raw]
     page = (out / "report.html").read_text(encoding="utf-8")
     summary = (out / "summary.md").read_text(encoding="utf-8")
     with zipfile.ZipFile(out / "review.xlsx") as zf:
@@ -204,3 +209,13 @@ def test_redact_masks_names_a_link_message_quotes(tmp_path: Path) -> None:
         for name, text in (("report.html", page), ("review.xlsx", book), ("summary.md", summary)):
             assert secret not in text, (secret, name)
     assert "&#39;M. Q.&#39; here, &#39;Z. Q.&#39; in crm" in page
+
+
+def test_redact_is_refused_on_spark_rather_than_ignored(tmp_path: Path) -> None:
+    """The Spark engine writes audit.json samples without redaction: `--redact` there is one
+    line, exit 2, before any output (it used to be dropped silently)."""
+    crm = write_csv(tmp_path / "crm.csv", ["Email"], [["zeb@quixotic.org"]])
+    out = tmp_path / "o"
+    code, _, err = run("audit", "--engine", "spark", "--redact", f"crm={crm}", "--out", str(out))
+    assert code == 2 and err.count("\n") == 1 and "--redact" in err
+    assert not out.exists() or not any(out.iterdir())

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputError
+from .limits import BLOCK_BYTES, Read, check_memory
 from .sniff import EMPTY, detect_delimiter, to_utf8
 from .table import (
     Table,
@@ -40,7 +41,7 @@ _SEP_LINE = re.compile(rb'"?sep=([,;\t|:])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE
 _SAMPLE = 1 << 16
 # pyarrow's block size: smaller blocks read alike, larger ones were slower (fewer blocks than
 # threads); 8 MB keeps columns at few chunks.
-_BLOCK = 1 << 23
+_BLOCK = BLOCK_BYTES
 
 
 def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
@@ -61,6 +62,10 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     delim = hint.group(1).decode() if hint else detect_delimiter(sample)
     header, header_bytes = _header(utf8, offset, delim)
     check_width(len(header), path)
+    # Before parsing: the lines bound the records, so a file of tiny rows or of thousands
+    # of one-character columns is refused before its cells are made.
+    lines = utf8.count(b"\n", offset) + 1
+    check_memory([Read(lines, len(utf8), [path], len(header))])
     names = clean_headers(header)
     # The data starts where the header record ends: a quoted line break in a header (or a
     # line of empty cells before it) must not make pyarrow's own row skip land mid-record.

@@ -1,15 +1,18 @@
-"""How many records an audit takes for the bytes it read: the guard that bounds memory.
+"""How much memory an audit may take for the bytes it read: the guard that bounds memory.
 
-An audit's memory grows with its records (each gets normalised values, findings, a row in
-the reports: up to ~2 KB a record) more than with its bytes. A CRM export carries a few
-hundred bytes a record (the generated HubSpot export ~280); a file of 4-byte rows carries
-~70 times more records per byte and needed 6.6 GB for 25 MB. An export of emails alone
-(~25 bytes a record) is thin too: past the floor it needs the setting raised. So past `MAX_RECORDS`
-records a file, and all files of an audit together, must have given at least
-`MIN_RECORD_BYTES` bytes per record, or the audit is refused as soon as the file is parsed,
-in one line naming the file, the limit and the setting that raises it. Within the limit,
-peak memory stays near 20 times the bytes read, and near 2 GB for an input under the floor
-(`benchmarks/hostile_memory.py` measures both).
+An audit's memory grows with what it holds, not with its bytes: each record (normalised
+values, its row in the reports), each cell (a text value and its offset; a column per
+8 MB block of the file as read), and each finding (a row in every report). A CRM export
+pays for those with a few hundred bytes a record, so its memory stays within
+`MULTIPLE` times its bytes; a file of 4-byte rows, a column of garbage that is all
+findings, or 16,384 one-character columns pay nothing and needed 2-7 GB for 3-100 MB.
+
+So the audit estimates its memory (`Estimate`) from the records and cells as soon as a file
+is parsed (and, for delimited text, from its line count and header before parsing), and
+again from the findings once the checks are done, and stops, one line naming the file, the
+limit and the setting, when the estimate passes the larger of `FLOOR_MB` and `MULTIPLE`
+times the bytes read. A list of email addresses alone (a million of them: ~1 GB) passes;
+the hostile inputs of `benchmarks/hostile_memory.py` are refused under 2 GB.
 """
 
 from __future__ import annotations
@@ -17,32 +20,29 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import ConfigError, InputError
 
-#: Records an audit may always hold, whatever their size: at ~2 KB a record, with the
-#: interpreter and libraries, under 2 GB of peak memory.
-MAX_RECORDS = 900_000
-#: Past `MAX_RECORDS`, the bytes read per record the audit's inputs must average.
-MIN_RECORD_BYTES = 100
-#: Settings that change the two (a test lowers them; a user raises the first).
-MAX_RECORDS_ENV = "HYGIENE_MAX_RECORDS"
-MIN_RECORD_BYTES_ENV = "HYGIENE_MIN_RECORD_BYTES"
+#: Estimated memory per record, per cell, per finding, and per column of each block a
+#: delimited file is parsed in (measured by benchmarks/hostile_memory.py, RESULTS.md).
+RECORD_BYTES = 1_000
+CELL_BYTES = 12
+FINDING_BYTES = 600
+COLUMN_BLOCK_BYTES = 6_500
+#: Findings a record is assumed to give when the setting to name is worked out before the
+#: checks have run (a file of garbage rows gives two: invalid, and unreachable), so the
+#: value named lets the audit through its second weighing too.
+FINDINGS_PER_RECORD = 2
+#: The size of those blocks (hygiene.load.csvread parses in blocks of this size).
+BLOCK_BYTES = 1 << 23
+#: The estimate an audit may always reach, in MB (with the interpreter and libraries, peak
+#: memory stays under 2 GB), and the multiple of the bytes read it may reach beyond it.
+FLOOR_MB = 1_536
+MULTIPLE = 16
+#: The setting that changes the floor (0: no limit).
+MAX_MEMORY_ENV = "HYGIENE_MAX_MEMORY_MB"
 
-
-@dataclass(frozen=True)
-class RecordLimit:
-    """At most `floor` records, or one per `min_bytes` bytes read when that is more."""
-
-    floor: int = MAX_RECORDS
-    min_bytes: int = MIN_RECORD_BYTES
-
-    def allowed(self, bytes_read: int) -> int:
-        """The most records `bytes_read` bytes may hold."""
-        if self.min_bytes <= 0:
-            return max(self.floor, bytes_read)  # every record takes a byte at least
-        return max(self.floor, bytes_read // self.min_bytes)
+_MB = 1024**2
 
 
 def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
@@ -54,48 +54,90 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise ConfigError(f"{name}={env[name]!r}: give a whole number of 0 or more")
+        raise ConfigError(f"{name}={env[name]!r}: give a whole number of MB, 0 for no limit")
     return value
 
 
-def record_limit(env: Mapping[str, str] | None = None) -> RecordLimit:
-    """The limit in force: the defaults, or `HYGIENE_MAX_RECORDS` / `HYGIENE_MIN_RECORD_BYTES`."""
+@dataclass(frozen=True)
+class MemoryLimit:
+    """The estimate may reach `floor_mb` MB, or `multiple` times the bytes read when more;
+    a floor of 0 is no limit."""
+
+    floor_mb: int = FLOOR_MB
+    multiple: int = MULTIPLE
+
+    def allowed(self, bytes_read: int) -> int | None:
+        """The most bytes of estimated memory `bytes_read` bytes may take (None: no limit)."""
+        if self.floor_mb <= 0:
+            return None
+        return max(self.floor_mb * _MB, self.multiple * bytes_read)
+
+
+def memory_limit(env: Mapping[str, str] | None = None) -> MemoryLimit:
+    """The limit in force: the default, or `HYGIENE_MAX_MEMORY_MB`."""
     env = os.environ if env is None else env
-    return RecordLimit(
-        floor=_int_setting(env, MAX_RECORDS_ENV, MAX_RECORDS),
-        min_bytes=_int_setting(env, MIN_RECORD_BYTES_ENV, MIN_RECORD_BYTES),
-    )
+    return MemoryLimit(floor_mb=_int_setting(env, MAX_MEMORY_ENV, FLOOR_MB))
 
 
 @dataclass(frozen=True)
 class Read:
-    """What one source's files gave: records, bytes read (unpacked for a ZIP), files."""
+    """What one source's files gave: records, columns, bytes read (unpacked for a ZIP),
+    findings (once checked), and the files."""
 
     records: int
     bytes_read: int
-    paths: Sequence[Path]
+    paths: Sequence[object]
+    columns: int = 1
+    findings: int = 0
+
+    def estimate(self) -> int:
+        """Estimated bytes of memory an audit of it takes."""
+        blocks = -(-self.bytes_read // BLOCK_BYTES) if self.bytes_read else 1
+        cells = self.records * self.columns
+        return (
+            self.records * RECORD_BYTES
+            + cells * CELL_BYTES
+            + self.columns * blocks * COLUMN_BLOCK_BYTES
+            + self.findings * FINDING_BYTES
+        )
 
 
 def _size(n: int) -> str:
-    return f"{n / 1024**2:,.1f} MB" if n >= 1024**2 else f"{n:,} bytes"
+    if n >= 1024**3:
+        return f"{n / 1024**3:,.1f} GB"
+    return f"{n / _MB:,.1f} MB" if n >= _MB else f"{n:,} bytes"
 
 
-def check_records(reads: Sequence[Read], limit: RecordLimit | None = None) -> None:
-    """InputError when the records of all sources together exceed what their bytes allow;
-    it names the source whose records are thinnest (fewest bytes each)."""
-    limit = limit or record_limit()
-    records = sum(r.records for r in reads)
-    bytes_read = sum(r.bytes_read for r in reads)
-    if records <= limit.allowed(bytes_read):
+def check_memory(
+    reads: Sequence[Read], limit: MemoryLimit | None = None, checked: bool = False
+) -> None:
+    """InputError when the estimated memory of all reads together passes what their bytes
+    allow; it names the source with the most memory for its bytes. Before the checks
+    (`checked` False) the setting it names allows for `FINDINGS_PER_RECORD` findings a record."""
+    limit = limit or memory_limit()
+    reads = [r for r in reads if r.bytes_read > 0]  # data built in memory is the caller's
+    if not reads:
         return
-    worst = min(reads, key=lambda r: r.bytes_read / max(r.records, 1))
+    bytes_read = sum(r.bytes_read for r in reads)
+    allowed = limit.allowed(bytes_read)
+    estimate = sum(r.estimate() for r in reads)
+    if allowed is None or estimate <= allowed:
+        return
+    worst = max(reads, key=lambda r: r.estimate() / max(r.bytes_read, 1))
     where = ", ".join(str(p) for p in worst.paths) or "input"
-    each = bytes_read / max(records, 1)
+    records = sum(r.records for r in reads)
+    findings = sum(r.findings for r in reads)
+    columns = max(r.columns for r in reads)
+    what = f"{records:,} records of up to {columns:,} column{'' if columns == 1 else 's'}"
+    if findings:
+        what += f" and {findings:,} findings"
+    allowance = 0 if checked else records * FINDINGS_PER_RECORD * FINDING_BYTES
+    needed = -(-(estimate + allowance) // _MB)
     raise InputError(
         where,
-        f"{records:,} records in {_size(bytes_read)} read ({each:.1f} bytes a record); past "
-        f"{limit.floor:,} records an audit needs {limit.min_bytes} bytes a record on average "
-        "to keep its memory within 20 times the input (records this small suggest a wrong "
-        "delimiter or a file that is not a contact export)",
-        f"set {MAX_RECORDS_ENV}={records} to audit it anyway (about 2 KB of memory a record)",
+        f"{what} from {_size(bytes_read)} read would take about {_size(estimate)} of memory, "
+        f"more than the {_size(allowed)} allowed (the larger of {limit.floor_mb:,} MB and "
+        f"{limit.multiple} times the bytes read; such small records suggest a wrong delimiter "
+        "or a file that is not a contact export)",
+        f"set {MAX_MEMORY_ENV}={needed} to audit it anyway",
     )

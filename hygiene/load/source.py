@@ -23,7 +23,7 @@ from .csvread import read_csv_bytes
 from .excel import PASSWORD_PROTECTED, read_workbook
 from .inputs import HEAD, Input, open_input, shown_name
 from .joined import warn_mixed_headers
-from .limits import Read, check_records
+from .limits import Read, check_memory
 from .mapping import map_columns
 from .presets import GENERIC, detect_platform
 from .prose import prose_header
@@ -40,13 +40,14 @@ SURE_PLATFORM = 0.8
 
 def load_sources(specs: Sequence[SourceSpec], serial: bool = False) -> list[Source]:
     """Load every spec; one thread per source (reading is mostly pyarrow and zlib, which
-    release the GIL). The first failing spec, in order, raises; so do more records than the
-    bytes read allow (`hygiene.load.limits`), before any step that grows with records."""
+    release the GIL). The first failing spec, in order, raises; so does an estimated memory
+    past what the bytes read allow (`hygiene.load.limits`), before any step that grows with
+    records."""
     if serial:
         sources = [load_source(spec) for spec in specs]
     else:
         sources = parallel_map(load_source, specs, len(specs))
-    check_records([Read(s.rows, s.bytes_read, s.paths) for s in sources])
+    check_memory([Read(s.rows, s.bytes_read, s.paths, len(s.data.columns)) for s in sources])
     return sources
 
 
@@ -220,8 +221,8 @@ def read_path(path: Path, sheet: str | None = None) -> tuple[str, list[Table]]:
     finally:
         opened.close()
     # Each file alone first, before joining and mapping grow with its records.
-    check_records([Read(sum(len(t.data) for t in tables), sum(t.bytes_read for t in tables),
-                        [path])])  # fmt: skip
+    check_memory([Read(sum(len(t.data) for t in tables), sum(t.bytes_read for t in tables),
+                       [path], max((len(t.data.columns) for t in tables), default=1))])  # fmt: skip
     return kind, tables
 
 

@@ -21,6 +21,7 @@ from ..normalize._arrow import to_numpy_mask
 from ..normalize.base import arrow
 from ..version import __version__
 from .options import ReportOptions
+from .redact import redact_findings
 
 if TYPE_CHECKING:
     from ..results import Audit
@@ -228,8 +229,9 @@ def finding_lines(findings: pd.DataFrame) -> pa.Array:
     return object_lines(findings, FINDING_COLUMNS)
 
 
-def audit_dict(audit: Audit, findings_value: Any = None) -> dict[str, Any]:
-    """The whole audit.json document (`findings_value` stands in for the findings list)."""
+def audit_dict(audit: Audit, findings_value: Any = None, redacted: bool = False) -> dict[str, Any]:
+    """The whole audit.json document (`findings_value` stands in for the findings list;
+    `redacted` marks a document whose personal values are redaction tokens)."""
     findings = audit.findings
     counts = observed_counts(findings["code"]).sort_index()
     by_sev = observed_counts(findings["severity"])
@@ -237,6 +239,7 @@ def audit_dict(audit: Audit, findings_value: Any = None) -> dict[str, Any]:
         "schema": SCHEMA,
         "generated_at": audit.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "tool": {"name": "crm-hygiene", "version": __version__},
+        **({"redacted": True} if redacted else {}),
         "sources": [audit.source_record(s) for s in audit.sources],
         "score": audit.score.to_dict(),
         "findings": (list(finding_records(findings)) if findings_value is None else findings_value),
@@ -278,13 +281,16 @@ def _write_chunks(fh: IO[bytes], chunks: Iterable[pa.Array]) -> None:
 
 
 def write_json(audit: Audit, path: Path, options: ReportOptions | None = None) -> Path:
-    """Write audit.json. Never redacted: it is the machine interface (README, --redact).
+    """Write audit.json. Under `options.redact` every email, phone number and name in the
+    findings (value, suggestion, message) is a redaction token and `"redacted": true` says so.
 
     The findings and the duplicate clusters are written one object a line, encoded a
     column at a time; the rest is indented.
     """
+    redact = options is not None and options.redact
+    findings = redact_findings(audit.findings, audit.sources, tokens=True) if redact else None
     mark = f"@@{uuid.uuid4().hex}@@"
-    doc = audit_dict(audit, findings_value=mark + "findings")
+    doc = audit_dict(audit, findings_value=mark + "findings", redacted=redact)
     clusters = doc["duplicates"]
     doc["duplicates"] = mark + "duplicates"
     text = json.dumps(doc, ensure_ascii=False, indent=1, default=str)
@@ -293,7 +299,8 @@ def write_json(audit: Audit, path: Path, options: ReportOptions | None = None) -
     dumped = [json.dumps(c, ensure_ascii=False, default=str) for c in clusters]
     with atomic_write(path, "wb") as fh:
         fh.write(head.encode("utf-8"))
-        _write_chunks(fh, object_chunks(audit.findings, FINDING_COLUMNS, ",\n"))
+        rows = audit.findings if findings is None else findings
+        _write_chunks(fh, object_chunks(rows, FINDING_COLUMNS, ",\n"))
         fh.write(middle.encode("utf-8"))
         _write_chunks(fh, [pa.array([d + ",\n" for d in dumped], pa.string())])
         fh.write((tail + "\n").encode("utf-8"))

@@ -1,12 +1,19 @@
-"""`--redact`: mask emails, phone numbers and names in the reports people pass around.
+"""`--redact`: mask emails, phone numbers and names in every report written.
 
-A redacted report still shows the shape of a problem (a malformed address keeps its first
-letters and its top-level domain, a phone number its format and last two digits) without
-the personal data. audit.json is not redacted: it is the machine interface (README).
+A redacted report.html, review.xlsx or summary.md still shows the shape of a problem (a
+malformed address keeps its first letters and its top-level domain, a phone number its
+format and last two digits) without the personal data; a mask that would still hold the
+value (a name written as initials, "J. P.") becomes a token instead. audit.json, read by
+scripts, carries tokens only: `[redacted 1f3a9c0b7e]`, a keyed hash of the value, the same
+for the same value throughout one process and irreversible (the key is random, kept in
+memory and never written), so a script can still tell equal values apart from different ones.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -23,6 +30,10 @@ if TYPE_CHECKING:
 EMAIL_FIELDS = frozenset({"email", "email_local", "email_domain"})
 PHONE_FIELDS = frozenset({"phone", "mobile_phone"})
 NAME_FIELDS = frozenset({"first_name", "last_name", "full_name", "owner"})
+
+#: The key of the redaction tokens: random per process, never written anywhere.
+_KEY = os.urandom(32)
+TOKEN_PREFIX = "[redacted "
 
 _WORD = re.compile(r"[^\W\d_]", re.UNICODE)
 _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
@@ -63,15 +74,41 @@ def mask_name(value: str) -> str:
     return "*" if value.strip() else value
 
 
-def masker(field: str | None) -> Callable[[str], str] | None:
-    """The mask for a canonical field, or None when its values are not personal."""
-    if field in EMAIL_FIELDS:
-        return mask_email
-    if field in PHONE_FIELDS:
-        return mask_phone
-    if field in NAME_FIELDS:
-        return mask_name
-    return None
+def redaction_token(value: str) -> str:
+    """`[redacted 1f3a9c0b7e]`: 40 bits of an HMAC-SHA256 of the value (stripped) under a
+    per-process random key: equal values get equal tokens within a run, and no token can be
+    turned back into its value."""
+    data = value.strip().encode("utf-8", "surrogatepass")
+    return f"{TOKEN_PREFIX}{hmac.new(_KEY, data, hashlib.sha256).hexdigest()[:10]}]"
+
+
+def _leak_proof(fn: Callable[[str], str]) -> Callable[[str], str]:
+    """`fn`, but a token wherever its mask would still hold the value ("J. P." as a name is
+    its own initials; an address written "j***@g***.com" is its own mask)."""
+
+    def mask(value: str) -> str:
+        masked = fn(value)
+        core = value.strip()
+        if len(core) > 2 and core.casefold() in masked.casefold():
+            return redaction_token(value)
+        return masked
+
+    mask.__doc__ = fn.__doc__
+    return mask
+
+
+_MASKS = {"email": _leak_proof(mask_email), "phone": _leak_proof(mask_phone),
+          "name": _leak_proof(mask_name)}  # fmt: skip
+
+
+def masker(field: str | None, tokens: bool = False) -> Callable[[str], str] | None:
+    """The mask for a canonical field (`tokens`: the redaction token for every personal
+    field), or None when its values are not personal."""
+    kind = ("email" if field in EMAIL_FIELDS else "phone" if field in PHONE_FIELDS
+            else "name" if field in NAME_FIELDS else None)  # fmt: skip
+    if kind is None:
+        return None
+    return redaction_token if tokens else _MASKS[kind]
 
 
 def mask_series(values: pd.Series, field: str | None) -> pd.Series:
@@ -82,8 +119,11 @@ def mask_series(values: pd.Series, field: str | None) -> pd.Series:
     return unique_map_values(values.astype(TEXT), fn)
 
 
-def redact_findings(findings: pd.DataFrame, sources: Sequence[Source] = ()) -> pd.DataFrame:
-    """A copy of a findings frame with personal values masked in value, suggestion, message.
+def redact_findings(
+    findings: pd.DataFrame, sources: Sequence[Source] = (), tokens: bool = False
+) -> pd.DataFrame:
+    """A copy of a findings frame with personal values masked in value, suggestion, message
+    (`tokens`: replaced by redaction tokens, as audit.json writes them).
 
     The message quotes the value ("'ann@gmial.com' is not ..."), so the quoted value and
     suggestion are replaced by their masked forms in it. A message can quote more than its
@@ -96,10 +136,10 @@ def redact_findings(findings: pd.DataFrame, sources: Sequence[Source] = ()) -> p
     if not len(out):
         return out
     if sources:
-        out["message"] = np.array(_mask_record_values(out, sources), dtype=object)
+        out["message"] = np.array(_mask_record_values(out, sources, tokens), dtype=object)
     fields = out["field"].astype(object).to_numpy()
     for field in np.unique(fields[pd.notna(fields)].astype(str)):
-        fn = masker(field)
+        fn = masker(field, tokens)
         if fn is None:
             continue
         sel = fields == field
@@ -131,7 +171,9 @@ PERSONAL_FIELDS = ("email", "phone", "mobile_phone", "first_name", "last_name", 
 _Ref = tuple[str, int, object, int]
 
 
-def _mask_record_values(findings: pd.DataFrame, sources: Sequence[Source]) -> list[object]:
+def _mask_record_values(
+    findings: pd.DataFrame, sources: Sequence[Source], tokens: bool = False
+) -> list[object]:
     """Each message with the personal values of its record and related records masked."""
     by_name = {s.name: s for s in sources}
     messages = findings["message"].tolist()
@@ -150,7 +192,7 @@ def _mask_record_values(findings: pd.DataFrame, sources: Sequence[Source]) -> li
     for found in located:
         for name, pos in found:
             wanted.setdefault(name, set()).add(pos)
-    values = _personal_values(wanted, by_name)
+    values = _personal_values(wanted, by_name, tokens)
     out: list[object] = []
     for message, found in zip(messages, located, strict=True):
         if not isinstance(message, str) or not found:
@@ -196,7 +238,7 @@ def _locate(
 
 
 def _personal_values(
-    wanted: Mapping[str, set[int]], by_name: Mapping[str, Source]
+    wanted: Mapping[str, set[int]], by_name: Mapping[str, Source], tokens: bool = False
 ) -> dict[str, dict[int, list[tuple[str, Callable[[str], str]]]]]:
     """source -> pos -> [(personal value, its mask)], read for the wanted rows only."""
     out: dict[str, dict[int, list[tuple[str, Callable[[str], str]]]]] = {}
@@ -208,7 +250,7 @@ def _personal_values(
         rows: dict[int, list[tuple[str, Callable[[str], str]]]] = {int(p): [] for p in pos}
         for f in PERSONAL_FIELDS:
             col = src.field(f)
-            fn = masker(f)
+            fn = masker(f, tokens)
             if col is None or fn is None:
                 continue
             taken = col.iloc[pos].tolist()  # a missing value is not a str
@@ -220,11 +262,12 @@ def _personal_values(
 
 
 def _replace_words(message: str, pairs: Mapping[str, str]) -> str:
-    """`message` with each value (longest first) replaced by its mask where it stands as a
-    whole word ("Al" is masked in "'Al Lee'", not in "Alice")."""
+    """`message` with each value (longest first, in any case) replaced by its mask where it
+    stands as a whole word ("Al" is masked in "'Al Lee'", not in "Alice")."""
     for old in sorted(pairs, key=len, reverse=True):
         new = pairs[old]
-        message = re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", lambda _m: new, message)  # noqa: B023
+        pattern = rf"(?<!\w){re.escape(old)}(?!\w)"
+        message = re.sub(pattern, lambda _m: new, message, flags=re.IGNORECASE)  # noqa: B023
     return message
 
 
@@ -242,5 +285,6 @@ def _replace_all(message: object, pairs: Mapping[object, object]) -> object:
     if not isinstance(message, str):
         return message
     for old in sorted((k for k in pairs if isinstance(k, str) and k), key=len, reverse=True):
-        message = message.replace(old, str(pairs[old]))
+        new = str(pairs[old])
+        message = re.sub(re.escape(old), lambda _m: new, message, flags=re.IGNORECASE)  # noqa: B023
     return message
