@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..load.spec import parse_source_args
 from .errors import SparkStageError
 from .session import LOG_FILE, is_local
 
@@ -59,30 +58,22 @@ def audit_on_spark(
         raise ConfigError(
             "--engine spark needs pyspark: pip install 'crm-hygiene[spark]'"
         ) from None
+    from ..settings import resolve
     from .engine import audit
     from .session import start_session
 
-    specs = parse_source_args(list(sources))
-    given: dict[str, list[str]] = {s.name: list(s.paths) for s in specs}
+    settings = resolve(
+        list(sources), workflows=workflows, platforms=platforms, maps=maps, region=region,
+        date_orders=date_orders, rule_packs=rule_packs, disable=disable,
+        workflow_files=workflow_files, kinds=kinds, fail_under=fail_under, match=False,
+        decisions=False,
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     log = out / LOG_FILE
     try:
         spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
-        result = audit(
-            spark,
-            given,
-            workflows=workflows,
-            platforms=platforms,
-            maps=maps,
-            region=region,
-            date_orders=date_orders,
-            rule_packs=rule_packs,
-            disable=disable,
-            workflow_files=workflow_files,
-            kinds=kinds,
-            fail_under=fail_under,
-        )
+        result = audit(spark, settings=settings)
         written = result.save(out)
     except SparkStageError as err:
         if not log.is_file():  # a session started before (a notebook's) logs elsewhere
