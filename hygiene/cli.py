@@ -271,6 +271,11 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     help="Apply the Decision columns of a review.xlsx (and keep them in the decisions file).",
 )
 @decisions_options
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
+              show_default=True, help="Clean on this machine, or on Apache Spark.")
+@click.option("--master", metavar="URL", help="Spark master for --engine spark.")
+@click.option("--format", "file_format", type=click.Choice(["parquet", "csv"]),
+              default="parquet", help="--engine spark: folders of Parquet or CSV part files.")
 @click.option(
     "--suppress-roles",
     is_flag=True,
@@ -289,6 +294,9 @@ def clean_cmd(
     decisions_path: Path | None,
     no_decisions: bool,
     suppress_roles: bool | None,
+    engine: str,
+    master: str | None,
+    file_format: str,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
     links: tuple[str, ...],
@@ -340,6 +348,11 @@ def clean_cmd(
         target=target,
         suppress_roles=suppress_roles,
     )
+    if engine == "spark":
+        from .spark.command import clean_on_spark
+
+        sys.exit(clean_on_spark(settings, master=master, file_format=file_format,
+                                review=review, quiet=quiet))
     done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
     result = clean(settings=settings, review=review)
     done()

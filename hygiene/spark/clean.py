@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class SparkCleanResult:
     accounting: dict[str, Any]
     summary: dict[str, Any]
     audit: SparkAudit = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def clean(
@@ -126,7 +128,12 @@ def clean(
         )
     quiet_pandas_warning()
     given = {**(sources or {}), **named}
+    with stage("clusters", "check clusters"):
+        members = _check_clusters(clusters)
+    t0 = time.perf_counter()
     audited = audit_settings(spark, settings, given, chunk_rows)
+    timings = {"audit": time.perf_counter() - t0}
+    t0 = time.perf_counter()
     assert audited.job is not None
     contacts = [s for s in audited.sources if s.plan.kind != "reference"]
     names = [s.plan.name for s in contacts]
@@ -147,13 +154,15 @@ def clean(
     job = CleanJob(tuple(sources_job), audited.job.rules, clean_settings,
                    _shown_fields(chosen.values()))
     with stage("clusters", "check clusters"):
-        members = _check_clusters(clusters, {s.plan.name: s.rows for s in contacts})
+        _check_rows(members, {s.plan.name: s.rows for s in contacts})
     label = ",".join(names)
     with stage(label, "plan the clean"):
         planned = _planned(spark, audited, contacts, job, members, chunk_rows)
         partials = [json.loads(r["partial"]) for r in
                     planned.filter(f"{KIND} = 'partial'").select("partial").collect()]
         accounting = _accounting(partials, contacts, chosen)
+    timings["plan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     try:
         with stage(label, "write the cleaned files"):
             info = _write_all(folder, planned, job, partials, chosen, file_format, outputs)
@@ -162,12 +171,13 @@ def clean(
         folder.write_text("clean_summary.json",
                           json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
         files = folder.commit([*outputs.values(), "clean_summary.json"])
+        timings["write"] = time.perf_counter() - t0
     except BaseException:
         folder.abort()
         raise
     finally:
         planned.unpersist()
-    return SparkCleanResult(where, files, accounting, summary, audited)
+    return SparkCleanResult(where, files, accounting, summary, audited, timings)
 
 
 def _headers_only(s: SparkSource) -> Any:
@@ -236,9 +246,9 @@ def _shown_fields(targets: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _check_clusters(clusters: DataFrame | None, rows: Mapping[str, int]) -> DataFrame | None:
-    """The clusters frame checked (each record in one cluster of one source, one survivor,
-    rows in range) and laid out per member with its survivor's position; None: none."""
+def _check_clusters(clusters: DataFrame | None) -> DataFrame | None:
+    """The clusters frame checked (each record in one cluster, each cluster in one source
+    with one survivor) and laid out per member with its survivor's position; None: none."""
     if clusters is None:
         return None
     from pyspark.sql import Window
@@ -267,19 +277,11 @@ def _check_clusters(clusters: DataFrame | None, rows: Mapping[str, int]) -> Data
         (F.col("survivor_reason").cast("string") if "survivor_reason" in cols
          else F.lit(None).cast("string")).alias(REASON),
     )
-    size = F.create_map(*[x for n, r in rows.items() for x in (F.lit(n), F.lit(r))])
-    bad_row = c.filter(
-        F.col(CLUSTER).isNull() | F.col("row").isNull() | F.col(SURVIVOR).isNull()
-        | size[F.col("source")].isNull() | (F.col("row") < 0)
-        | (F.col("row") >= size[F.col("source")])
-    ).limit(1).collect()
-    if bad_row:
-        r = bad_row[0]
-        raise ConfigError(
-            f"clusters: cluster {r[CLUSTER]}, source {r['source']!r}, row {r['row']}: not a "
-            f"record of a contact source ({', '.join(rows)}; rows count from 0) or a value "
-            "is missing"
-        )
+    empty = c.filter(F.col(CLUSTER).isNull() | F.col("source").isNull() | F.col("row").isNull()
+                     | F.col(SURVIVOR).isNull()).limit(1).collect()
+    if empty:
+        raise ConfigError(f"clusters: a member with a missing cluster, source, row or survivor "
+                          f"({empty[0].asDict()}); every member needs all four")
     twice = c.groupBy("source", "row").count().filter("count > 1").limit(1).collect()
     if twice:
         raise MergeError(
@@ -299,6 +301,27 @@ def _check_clusters(clusters: DataFrame | None, rows: Mapping[str, int]) -> Data
     return c.withColumn(
         "_surv_pos", F.max(F.when(F.col(SURVIVOR), F.col("row"))).over(whole)
     )
+
+
+def _check_rows(members: DataFrame | None, rows: Mapping[str, int]) -> None:
+    """Every member a record of a contact source (positions count from 0)."""
+    if members is None:
+        return
+    from pyspark.sql import functions as F
+
+    size = F.create_map(*[x for n, r in rows.items() for x in (F.lit(n), F.lit(r))])
+    bad_row = members.filter(
+        F.col(CLUSTER).isNull() | F.col("row").isNull() | F.col(SURVIVOR).isNull()
+        | F.col("source").isNull() | size[F.col("source")].isNull() | (F.col("row") < 0)
+        | (F.col("row") >= size[F.col("source")])
+    ).limit(1).collect()
+    if bad_row:
+        r = bad_row[0]
+        raise ConfigError(
+            f"clusters: cluster {r[CLUSTER]}, source {r['source']!r}, row {r['row']}: not a "
+            f"record of a contact source ({', '.join(rows)}; rows count from 0) or a value "
+            "is missing"
+        )
 
 
 def _planned(
@@ -443,11 +466,11 @@ def _write_all(
         cols = [F.col(slot(i, k)).alias(escape_header(h)) for k, h in enumerate(cs.headers)
                 if not _added(cs, h) or h in seen.get(str(i), set())]
         rows = planned.filter((F.col(KIND) == "cleaned") & (F.col(SOURCE_NO) == i))
-        _written(rows.orderBy(POS).select(*cols), folder.path(outputs[f"cleaned:{cs.name}"]),
-                 file_format)
+        _written(rows.sortWithinPartitions(POS).select(*cols),
+                 folder.path(outputs[f"cleaned:{cs.name}"]), file_format)
     ledger = planned.filter(F.col(KIND) == "suppression")
     supp = [F.col(f"s_{what}").alias(h) for h, what in SUPPRESSION_COLUMNS.items()]
-    _written(ledger.orderBy(SOURCE_NO, "s_part", POS).select(*supp),
+    _written(ledger.sortWithinPartitions(SOURCE_NO, "s_part", POS).select(*supp),
              folder.path(outputs["suppression"]), file_format)
     for name in dict.fromkeys(chosen[cs.name].name for cs in job.sources):
         target = next(chosen[cs.name] for cs in job.sources if chosen[cs.name].name == name)
@@ -456,16 +479,25 @@ def _write_all(
         _written(frame, path, file_format)
         info["suppression_files"][name] = {
             "file": outputs[f"suppression:{name}"],
-            "rows": int(frame.count()),
+            "rows": _rows_written(planned.sparkSession, path, file_format),
             "how": target.suppression.how,
         }
-    merges = planned.filter(F.col(KIND) == "merge").orderBy(SOURCE_NO, POS)
+    merges = planned.filter(F.col(KIND) == "merge").sortWithinPartitions(SOURCE_NO, POS)
     _written(merges.select(*[F.col(f"m_{c}").alias(c) for c in MERGE_COLUMNS]),
              folder.path(outputs["merge_plan"]), file_format)
-    changes = planned.filter(F.col(KIND) == "change").orderBy(SOURCE_NO, "c_file", POS, ORDER)
+    changes = planned.filter(F.col(KIND) == "change").sortWithinPartitions(
+        SOURCE_NO, "c_file", POS, ORDER)
     _written(changes.select(*[F.col(c).alias(c[2:]) for c in CHANGE]),
              folder.path(outputs["changes"]), file_format)
     return info
+
+
+def _rows_written(spark: SparkSession, path: str, file_format: str) -> int:
+    """Rows of a folder just written (Parquet's from the footers)."""
+    if file_format == "csv":
+        reader = spark.read.option("header", True).option("multiLine", True)
+        return int(reader.option("escape", '"').csv(path).count())
+    return int(spark.read.parquet(path).count())
 
 
 def _added(cs: CleanSource, header: str) -> bool:
@@ -514,7 +546,7 @@ def _target_suppression(ledger: DataFrame, target: Target) -> DataFrame:
         else:
             value = F.col(field_slot(what))
         cols.append(value.cast("string").alias(escape_header(header)))
-    return frame.orderBy(SOURCE_NO, "s_part", POS).select(*cols)
+    return frame.sortWithinPartitions(SOURCE_NO, "s_part", POS).select(*cols)
 
 
 def _summary(
