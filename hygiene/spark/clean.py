@@ -39,6 +39,7 @@ from .clean_block import (
     CLUSTER,
     CONFIDENCE,
     EVIDENCE,
+    FOUND_ORDER,
     GROUP,
     KIND,
     NO_CLUSTER,
@@ -74,6 +75,7 @@ NO_CLUSTERS = (
     "row, survivor, e.g. from the Spark matcher)"
 )
 CLUSTER_FIELDS = ("cluster", "source", "row", "survivor")
+FOUND_COLUMNS = ("source", "code", "field", "pos", "suggestion", "message", FOUND_ORDER)
 
 
 @dataclass
@@ -362,13 +364,16 @@ def _planned(
         wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
         places = place if places is None else places.unionByName(place)
     assert wide is not None and places is not None
+    # A row's findings come out of its bucket in the local engine's order (rule order, then
+    # links); the first one names a suppression's detail, so the order is kept over the join.
     found = (
-        audited.findings.filter(F.col("pos") >= 0)
-        .select("source", "code", "field", "pos", "suggestion", "message")
+        audited.findings.withColumn(FOUND_ORDER, F.monotonically_increasing_id())
+        .filter(F.col("pos") >= 0)
+        .select(*FOUND_COLUMNS)
         .join(places, ["source", "pos"], "inner")
     )
-    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c == "pos" else object)
-                          for c in ("source", "code", "field", "pos", "suggestion", "message")})
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("pos", FOUND_ORDER) else object)
+                          for c in FOUND_COLUMNS})
 
     def per_group(rows: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
         quiet_pandas_warning()

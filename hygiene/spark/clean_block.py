@@ -48,6 +48,8 @@ CLUSTER_COLUMNS = (CLUSTER, SURVIVOR, CONFIDENCE, EVIDENCE, REASON)
 #: CLUSTER of a row in no cluster (a long column without nulls reaches pandas as int64).
 NO_CLUSTER = -(2**63)
 
+#: A finding's place in the order its bucket gave the findings (the local engine's per row).
+FOUND_ORDER = "_hygiene_found"
 #: Output rows: what each is, its source and position (for order), then the columns.
 KIND, ORDER = "_kind", "_order"
 LEDGER = tuple(f"s_{what}" for what in SUPPRESSION_COLUMNS.values())
@@ -173,7 +175,8 @@ def clean_group(rows: pd.DataFrame, found: pd.DataFrame, job: CleanJob) -> pd.Da
 
 def local_findings(found: pd.DataFrame, where: dict[str, np.ndarray]) -> pd.DataFrame:
     """The group's row findings with `pos` into the group's block of their source."""
-    out = found.copy()
+    out = found.sort_values(FOUND_ORDER, kind="stable") if FOUND_ORDER in found else found
+    out = out.reset_index(drop=True)
     pos = out["pos"].to_numpy(dtype=np.int64)
     local = np.full(len(out), -1, dtype=np.int64)
     for name, rows in where.items():
