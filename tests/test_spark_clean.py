@@ -49,7 +49,7 @@ def spark():
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("spark-clean")
-    files = generate(folder, crm_rows=2000, esp_rows=1400, esp_format="csv")
+    files = generate(folder, crm_rows=800, esp_rows=560, esp_format="csv")
     esp = load_source(SourceSpec("esp", tuple(str(p) for p in files.esp)))
     esp_csv = folder / "mailchimp_members.csv"
     esp.data.to_csv(esp_csv, index=False)
@@ -120,11 +120,11 @@ def _accounted(accounting) -> None:
 def test_without_clusters_equals_the_local_clean(spark, exports, tmp_path):
     local = _local(exports, tmp_path / "local")
     got = clean(spark, {n: str(p) for n, p in exports.items()}, out=tmp_path / "spark",
-                chunk_rows=300)
+                chunk_rows=200)
     _same_outputs(tmp_path / "local", tmp_path / "spark")
     assert got.accounting == local.accounting
     _accounted(got.accounting)
-    assert sum(s["rows"] for s in got.accounting["sources"]) == 3400
+    assert sum(s["rows"] for s in got.accounting["sources"]) == 1360
     summary = json.loads((tmp_path / "spark" / "clean_summary.json").read_text())
     assert summary["merges"].startswith("no clusters given")
     assert summary["clusters"] == 0
@@ -146,7 +146,7 @@ def test_with_clusters_equals_the_local_clean(spark, exports, matched, tmp_path)
     settings = resolve(_args(exports), match=False, decisions=False,
                        clean_out=tmp_path / "spark")
     got = clean(spark, settings=settings, clusters=_clusters_frame(spark, matched),
-                chunk_rows=300)
+                chunk_rows=200)
     _same_outputs(tmp_path / "local", tmp_path / "spark")
     assert got.accounting == local.accounting
     _accounted(got.accounting)
@@ -236,3 +236,25 @@ def test_example_clean_job_and_databricks_recipe(spark, tmp_path):
     task = next(t for t in recipe["tasks"] if t["task_key"] == "clean")
     args = job.parser().parse_args(task["spark_python_task"]["parameters"])
     assert args.table and args.out and task["depends_on"] == [{"task_key": "audit"}]
+
+
+def test_audit_takes_the_local_settings(spark, tmp_path):
+    """`hygiene.spark.audit(spark, settings=...)` takes the Settings the local audit takes
+    and answers as the keyword form; what Spark cannot honour is refused, not skipped."""
+    from hygiene.spark import audit
+
+    crm = tmp_path / "crm.csv"
+    crm.write_text(HOSTILE, encoding="utf-8")
+    settings = resolve([f"crm={crm}"], workflows=["newsletter"], region="us", match=False,
+                       decisions=False)
+    by_settings = audit(spark, settings=settings)
+    by_keywords = audit(spark, crm=str(crm), workflows=["newsletter"], region="us")
+    assert by_settings.counts == by_keywords.counts
+    assert by_settings.score.to_dict() == by_keywords.score.to_dict()
+    with pytest.raises(ConfigError, match="not both"):
+        audit(spark, settings=settings, region="us")
+    with pytest.raises(ConfigError, match="links"):
+        audit(spark, settings=resolve([f"crm={crm}"], links=["esp=crm"],
+                                      match=False, decisions=False))
+    with pytest.raises(ConfigError, match="given twice"):
+        audit(spark, settings=settings, crm=str(crm))
