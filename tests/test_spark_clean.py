@@ -1,11 +1,12 @@
 """`hygiene clean --engine spark` (hygiene.spark.clean) against the local clean, on local[2].
 
-A generated CRM + ESP pair (the one tests/test_spark.py audits, whose findings the two
-engines agree on) is cleaned by both engines, the Spark one with groups much smaller than a
-source, so whole-source facts (which headers and ids a target takes, each address once in a
-target's suppression file) must be put together across groups. Each output folder, read back,
-holds the same rows as the local clean's CSV of the same name, as a multiset: without merges,
-and with the clusters the local matcher found handed over as a DataFrame.
+A generated CRM + ESP pair (as tests/test_spark.py audits, smaller) is cleaned by both
+engines (the local audit without matching, as the Spark audit runs), the Spark one with
+groups much smaller than a source, so whole-source facts (which headers and ids a target
+takes, each address once in a target's suppression file) must be put together across
+groups. Each output folder, read back, holds the same rows as the local clean's CSV of the
+same name, as a multiset: without merges, and with the clusters the local matcher found
+handed over as a DataFrame.
 """
 
 from __future__ import annotations
