@@ -275,7 +275,7 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
               show_default=True, help="Clean on this machine, or on Apache Spark.")
 @click.option("--master", metavar="URL", help="Spark master for --engine spark.")
 @click.option("--format", "file_format", type=click.Choice(["parquet", "csv"]),
-              default="parquet", help="--engine spark: folders of Parquet or CSV part files.")
+              help="--engine spark: folders of Parquet (default) or CSV part files.")
 @click.option(
     "--suppress-roles",
     is_flag=True,
@@ -296,7 +296,7 @@ def clean_cmd(
     suppress_roles: bool | None,
     engine: str,
     master: str | None,
-    file_format: str,
+    file_format: str | None,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
     links: tuple[str, ...],
@@ -351,8 +351,11 @@ def clean_cmd(
     if engine == "spark":
         from .spark.command import clean_on_spark
 
-        sys.exit(clean_on_spark(settings, master=master, file_format=file_format,
+        sys.exit(clean_on_spark(settings, master=master, file_format=file_format or "parquet",
                                 review=review, quiet=quiet))
+    if file_format or master:
+        raise ConfigError("--format and --master go with --engine spark (the local clean "
+                          "writes CSV files)")
     done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
     result = clean(settings=settings, review=review)
     done()

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -631,7 +632,15 @@ class _Folder:
         return str(self._child(self.tmp, name).toString())
 
     def write_text(self, name: str, text: str) -> None:
-        stream = self.fs.create(self._child(self.tmp, name), True)
+        target = self._child(self.tmp, name)
+        uri = target.toUri()
+        if uri.getScheme() == "file":
+            # Written by Python: Hadoop's local filesystem would leave a .crc file beside it.
+            local = Path(str(uri.getPath()))
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_text(text, encoding="utf-8")
+            return
+        stream = self.fs.create(target, True)
         try:
             stream.write(bytearray(text.encode("utf-8")))
         finally:
