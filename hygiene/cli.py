@@ -276,6 +276,11 @@ def gate_failures(result: Any, threshold: float, workflows: Sequence[str] | None
     help="Apply the Decision columns of a review.xlsx (and keep them in the decisions file).",
 )
 @decisions_options
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local",
+              show_default=True, help="Clean on this machine, or on Apache Spark.")
+@click.option("--master", metavar="URL", help="Spark master for --engine spark.")
+@click.option("--format", "file_format", type=click.Choice(["parquet", "csv"]),
+              help="--engine spark: folders of Parquet (default) or CSV part files.")
 @click.option(
     "--suppress-roles",
     is_flag=True,
@@ -294,6 +299,9 @@ def clean_cmd(
     decisions_path: Path | None,
     no_decisions: bool,
     suppress_roles: bool | None,
+    engine: str,
+    master: str | None,
+    file_format: str | None,
     rule_packs: tuple[str, ...],
     disable: tuple[str, ...],
     links: tuple[str, ...],
@@ -345,6 +353,14 @@ def clean_cmd(
         target=target,
         suppress_roles=suppress_roles,
     )
+    if engine == "spark":
+        from .spark.command import clean_on_spark
+
+        sys.exit(clean_on_spark(settings, master=master, file_format=file_format or "parquet",
+                                review=review, quiet=quiet))
+    if file_format or master:
+        raise ConfigError("--format and --master go with --engine spark (the local clean "
+                          "writes CSV files)")
     done = click.get_current_context().with_resource(progress(quiet, "Reading the exports"))
     result = clean(settings=settings, review=review)
     done()

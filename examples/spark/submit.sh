@@ -22,6 +22,20 @@ spark-submit \
     esp=hdfs:///exports/mailchimp_members.parquet \
     --workflow newsletter --fail-under 80
 
+# Then the cleaned lists, suppression lists, merge plan and changes (Parquet part files;
+# --format csv for CSV), from the same sources:
+spark-submit \
+  --master yarn --deploy-mode client \
+  --archives hygiene-env.tar.gz#environment \
+  --conf spark.sql.shuffle.partitions=400 \
+  --conf spark.sql.execution.arrow.pyspark.enabled=true \
+  examples/spark/clean_job.py \
+    --out hdfs:///data/hygiene/cleaned \
+    crm=hdfs:///exports/hubspot_contacts.csv \
+    esp=hdfs:///exports/mailchimp_members.parquet
+
 # On one machine the command line does the same without a cluster:
 #   hygiene audit --engine spark --master 'local[*]' --out hygiene-audit \
+#       crm=exports/hubspot_contacts.csv esp=exports/mailchimp_members.parquet
+#   hygiene clean --engine spark --master 'local[*]' --out cleaned \
 #       crm=exports/hubspot_contacts.csv esp=exports/mailchimp_members.parquet

@@ -29,10 +29,12 @@ from .foreign import foreign_columns, id_column
 from .merge import PlannedCluster, apply_separations, plan_merges
 from .settings import CleanSettings, load_settings
 from .suppress import Suppression, suppression_reasons
-from .targets import Target, owns_ids
+from .targets import Target, id_counts, owns_counted
 from .values import BIT, Column, Findings, Verdicts, fix_source
 
 if TYPE_CHECKING:
+    from ..checks.rules import Rule
+    from ..match import Cluster
     from ..results import Audit
 
 KEPT, MERGED, SUPPRESSED = 0, 1, 2
@@ -74,6 +76,8 @@ class SourcePlan:
     #: Headers left out of the cleaned file: properties the target's import cannot set, and
     #: another platform's status and extra id columns (`foreign_columns`).
     left_out: tuple[str, ...] = ()
+    #: Whether any row has a record id (else the target finds the records by address).
+    any_ids: bool = True
 
     @property
     def rows(self) -> int:
@@ -159,11 +163,37 @@ def mark_opt_outs(
                  rule_where=labels)
 
 
-def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict[str, str]:
+def whole_counts(prep: Prepared, target: Target) -> dict[str, int]:
+    """Counts over a source's rows that decide its headers and ids (`output_headers`,
+    `owns_counted`, whether records are found by address). They add up over blocks of rows:
+    an engine that plans block by block sums them over the source and passes them in."""
+    src = prep.source
+    ids = src.record_ids()
+    filled, of_form = id_counts(target, ids)
+    out = {"ids.filled": filled, "ids.of_form": of_form, "ids.any": int(ids.notna().sum())}
+    for fld in dict.fromkeys(src.columns.values()):
+        if fld in target.id_fields and fld != "record_id":
+            values = prep.value(fld)
+            given = values.dropna() if values is not None else pd.Series(dtype="str")
+            out[f"{fld}.filled"] = len(given)
+            out[f"{fld}.sf_id"] = int(given.str.match(_SF_ID).sum()) if len(given) else 0
+        if fld in target.bool_fields:
+            values, flags = prep.value(fld), prep.bools(fld)
+            texts = (values.notna() & flags.isna()).sum() if (
+                values is not None and flags is not None) else 0
+            out[f"{fld}.not_bool"] = int(texts)
+    return out
+
+
+def output_headers(
+    prep: Prepared, target: Target, own_ids: bool = True, counts: Mapping[str, int] | None = None
+) -> dict[str, str]:
     """Original column -> the target's header for its field (lookup fields only when they
     hold record ids; the record id only when it is the target's own, else "Original Record
-    ID"), else the original name; clashes get " (2)"."""
+    ID"), else the original name; clashes get " (2)". `counts`: `whole_counts` of the
+    whole source (default: of `prep`)."""
     src = prep.source
+    counts = counts if counts is not None else whole_counts(prep, target)
     out: dict[str, str] = {}
     for name in src.data.columns:
         fld = src.columns.get(name)
@@ -182,14 +212,11 @@ def output_headers(prep: Prepared, target: Target, own_ids: bool = True) -> dict
             if len(filled) and filled.str.match(_OTHER_ID).mean() >= 0.9:
                 header = None
         if header and fld in target.id_fields and fld != "record_id":
-            values = prep.value(fld)
-            filled = values.dropna() if values is not None else pd.Series(dtype="str")
-            if len(filled) == 0 or filled.str.match(_SF_ID).mean() < 0.9:
+            filled = counts.get(f"{fld}.filled", 0)
+            if filled == 0 or counts.get(f"{fld}.sf_id", 0) / filled < 0.9:
                 header = None
-        if header and fld in target.bool_fields:
-            values, flags = prep.value(fld), prep.bools(fld)
-            if values is not None and flags is not None and (values.notna() & flags.isna()).any():
-                header = None  # reason text ("550 5.1.1 user unknown") is not a checkbox
+        if header and fld in target.bool_fields and counts.get(f"{fld}.not_bool", 0):
+            header = None  # reason text ("550 5.1.1 user unknown") is not a checkbox
         out[str(name)] = header or str(name)
     taken: set[str] = set()
     mapped_first = sorted(out, key=lambda c: src.columns.get(c) is None)
@@ -243,23 +270,40 @@ def plan_clean(
     settings: CleanSettings | None = None,
 ) -> CleanPlan:
     """Decide every row's and cell's fate; nothing is written."""
-    settings = settings or load_settings()
     kinds = audit.kinds
     preps = [p for p in audit.prepared if kinds.get(p.source.name) != "reference"]
+    clusters = audit.match.clusters if audit.match is not None else []
+    return plan_prepared(preps, audit.findings, audit.rules, clusters, targets, decisions,
+                         settings)
+
+
+def plan_prepared(
+    preps: Sequence[Prepared],
+    findings: pd.DataFrame,
+    rules: Sequence[Rule[Any]],
+    clusters: Sequence[Cluster],
+    targets: Mapping[str, Target],
+    decisions: Decisions | None = None,
+    settings: CleanSettings | None = None,
+    counts: Mapping[str, Mapping[str, int]] | None = None,
+) -> CleanPlan:
+    """`plan_clean` on prepared contact sources, their findings (`pos` into each source) and
+    duplicate clusters. `counts`: per source, `whole_counts` of the whole source where
+    `preps` hold only some of its rows (a block on Spark)."""
+    settings = settings or load_settings()
     by_name = {p.source.name: p for p in preps}
     verdicts = verdicts_for(decisions, preps)
     separate = _separations(decisions, preps)
-    clusters = apply_separations(
-        audit.match.clusters if audit.match is not None else [], separate, by_name
-    )
+    planned = apply_separations(clusters, separate, by_name)
     plans: list[SourcePlan] = []
     merge_rows: list[pd.DataFrame] = []
     for prep in preps:
         name = prep.source.name
         target = targets[name]
-        found = Findings.of(audit.findings, name, prep.rows, audit.rules)
+        whole = (counts or {}).get(name) or whole_counts(prep, target)
+        found = Findings.of(findings, name, prep.rows, rules)
         columns = fix_source(prep, target, found, verdicts[name])
-        mine = [c for c in clusters if c.source == name]
+        mine = [c for c in planned if c.source == name]
         merges = plan_merges(mine, prep, columns, target)
         if len(merges.plan):
             merge_rows.append(merges.plan)
@@ -267,7 +311,7 @@ def plan_clean(
         email = columns.get(email_col) if email_col else None
         supp = suppression_reasons(
             prep,
-            audit.findings,
+            findings,
             found,
             verdicts[name],
             settings,
@@ -281,8 +325,9 @@ def plan_clean(
         for c in mine:
             survivor[c.merged] = c.survivor
         disposition[survivor >= 0] = MERGED
-        own = owns_ids(target, prep.source.platform, prep.source.record_ids())
-        headers = output_headers(prep, target, own)
+        own = owns_counted(target, prep.source.platform, whole["ids.filled"],
+                           whole["ids.of_form"])
+        headers = output_headers(prep, target, own, whole)
         in_file = written_rows(prep, target, disposition, email)
         marked = in_file & (disposition == SUPPRESSED)
         mark_opt_outs(prep, target, columns, headers, marked, supp.reason, settings)
@@ -306,6 +351,7 @@ def plan_clean(
                 mine,
                 own,
                 left_out,
+                whole["ids.any"] > 0,
             )
         )
     n_verdicts = sum(int(m.sum()) for v in verdicts.values() for m in v.rejected.values())
@@ -364,7 +410,7 @@ def suppression_frame(plans: Sequence[SourcePlan], settings: CleanSettings) -> p
             "target": sp.target.name, "own_id": sp.own_ids,
         }))  # fmt: skip
         # An address fixed on a record the target finds by address: the old one is dropped.
-        by_address = sp.target.key == "email" or bool(ids_series.isna().all())
+        by_address = sp.target.key == "email" or not sp.any_ids
         col_name = sp.prep.source.column_for("email")
         if by_address and col_name is not None:
             typo = (sp.columns[col_name].bits & _typo_bit()) != 0

@@ -169,13 +169,26 @@ def owns_ids(target: Target, platform: str, ids: pd.Series) -> bool:
     """Whether a source's record ids are `target`'s own: exported from that platform, and
     (where the target knows their form) nine in ten filled ids of that form. Only then do
     they go in the target's id column; a HubSpot Record ID is no Salesforce Id."""
+    return owns_counted(target, platform, *id_counts(target, ids))
+
+
+def id_counts(target: Target, ids: pd.Series) -> tuple[int, int]:
+    """(filled ids, filled ids of the target's form): counts that add up over blocks of a
+    source's rows, so an engine working on blocks decides `owns_ids` as on the whole."""
+    filled = ids.dropna().astype(str).str.strip()
+    filled = filled[filled != ""]
+    if target.id_pattern is None:
+        return len(filled), len(filled)
+    return len(filled), int(filled.str.fullmatch(target.id_pattern).sum())
+
+
+def owns_counted(target: Target, platform: str, filled: int, of_form: int) -> bool:
+    """`owns_ids` from `id_counts` (summed over the source)."""
     if platform != (target.platform or target.name):
         return False
     if target.id_pattern is None:
         return True
-    filled = ids.dropna().astype(str).str.strip()
-    filled = filled[filled != ""]
-    return len(filled) > 0 and float(filled.str.fullmatch(target.id_pattern).mean()) >= 0.9
+    return filled > 0 and of_form / filled >= 0.9
 
 
 def _suppression(doc: Any, where: str) -> SuppressionFormat:

@@ -88,7 +88,7 @@ def suppression_file(target: str) -> str:
     return f"suppression_{safe_name(target)}.csv"
 
 
-def _reason_rank(plan: CleanPlan, reasons: pd.Series) -> np.ndarray:
+def reason_rank(plan: CleanPlan, reasons: pd.Series) -> np.ndarray:
     """Position of each reason in rules/clean.yaml's order (the first wins an address)."""
     order = {r: i for i, r in enumerate(plan.settings.reasons)}
     return reasons.map(lambda r: order.get(r, len(order))).to_numpy(dtype=np.int64)
@@ -108,7 +108,7 @@ def target_suppression(plan: CleanPlan, name: str) -> pd.DataFrame:
     if not len(frame):
         return frame
     frame["_address"] = frame["email"].astype(str).str.strip().str.lower()
-    frame["_rank"] = _reason_rank(plan, frame["reason"].astype(object))
+    frame["_rank"] = reason_rank(plan, frame["reason"].astype(object))
     frame = frame.sort_values("_rank", kind="stable")
     if fmt.key == "record_id":
         # An update of the target's own records. A record with another system's id is a
@@ -143,11 +143,11 @@ def target_suppression_table(plan: CleanPlan, name: str) -> pa.Table:
         elif what == "email":
             cols[header] = _text(frame["email"])
         else:
-            cols[header] = _field_values(plan, frame, what)
+            cols[header] = field_values(plan, frame, what)
     return table(cols)
 
 
-def _field_values(plan: CleanPlan, frame: pd.DataFrame, fld: str) -> pa.Array:
+def field_values(plan: CleanPlan, frame: pd.DataFrame, fld: str) -> pa.Array:
     """The cleaned value of canonical field `fld` on each suppression row's record."""
     out = np.full(len(frame), None, dtype=object)
     for sp in plan.sources:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..load.spec import parse_source_args
+from ..settings import Settings
 from .errors import SparkStageError
 from .session import LOG_FILE, is_local
 
@@ -59,30 +59,22 @@ def audit_on_spark(
         raise ConfigError(
             "--engine spark needs pyspark: pip install 'crm-hygiene[spark]'"
         ) from None
+    from ..settings import resolve
     from .engine import audit
     from .session import start_session
 
-    specs = parse_source_args(list(sources))
-    given: dict[str, list[str]] = {s.name: list(s.paths) for s in specs}
+    settings = resolve(
+        list(sources), workflows=workflows, platforms=platforms, maps=maps, region=region,
+        date_orders=date_orders, rule_packs=rule_packs, disable=disable,
+        workflow_files=workflow_files, kinds=kinds, fail_under=fail_under, match=False,
+        decisions=False,
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     log = out / LOG_FILE
     try:
         spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
-        result = audit(
-            spark,
-            given,
-            workflows=workflows,
-            platforms=platforms,
-            maps=maps,
-            region=region,
-            date_orders=date_orders,
-            rule_packs=rule_packs,
-            disable=disable,
-            workflow_files=workflow_files,
-            kinds=kinds,
-            fail_under=fail_under,
-        )
+        result = audit(spark, settings=settings)
         written = result.save(out)
     except SparkStageError as err:
         if not log.is_file():  # a session started before (a notebook's) logs elsewhere
@@ -100,6 +92,55 @@ def audit_on_spark(
     if gate is not None and not gate.passed:
         click.echo(f"hygiene: {gate.describe()}", err=True)
         return gate.exit_code
+    return 0
+
+
+def clean_on_spark(
+    settings: Settings,
+    *,
+    master: str | None,
+    file_format: str = "parquet",
+    review: Path | None = None,
+    quiet: bool = False,
+) -> int:
+    """`hygiene clean --engine spark`: the outputs as folders of part files in
+    `settings.clean_out`, Spark's log beside them (`spark.log`); returns the exit code."""
+    import click
+
+    if review is not None:
+        raise ConfigError("--review: decisions are not applied by the Spark engine yet; "
+                          "use --engine local")
+    if settings.clean_out is None:
+        raise ConfigError("clean needs an output folder: --out DIR (or [clean] out)")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "--engine spark needs pyspark: pip install 'crm-hygiene[spark]'"
+        ) from None
+    from .clean import clean
+    from .session import start_session
+
+    out = Path(settings.clean_out)
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / LOG_FILE
+    try:
+        spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
+        result = clean(spark, settings=settings, file_format=file_format)
+    except SparkStageError as err:
+        if not log.is_file():
+            raise
+        raise SparkStageError(err.source, err.step, f"{_cause(err)}; Spark's log: {log}") from err
+    if not quiet:
+        for s in result.accounting["sources"]:
+            click.echo(
+                f"{s['source']} -> {s['target']}: {s['rows']:,} rows in = {s['kept']:,} kept + "
+                f"{s['merged']:,} merged + {s['suppressed']:,} suppressed; "
+                f"{s['cleaned_rows']:,} rows in cleaned file"
+            )
+        if "merges" in result.summary:
+            click.echo("Duplicates: not merged (no clusters on the Spark engine from the CLI)")
+        click.echo(f"every input row accounted for; wrote {len(result.files)} outputs to {out}")
     return 0
 
 

@@ -40,7 +40,7 @@ from ..model import FINDING_COLUMNS, Source
 from ..normalize.dates import date_order_from
 from ..prepared import Prepared
 from ..score import Score
-from ..settings import check_kinds, check_region, check_threshold
+from ..settings import Settings, check_kinds, check_region, check_threshold, resolve
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
 from .partition import (
@@ -126,6 +126,9 @@ class SparkAudit:
     rules: list[Rule]
     #: Per link: pairs, rows linked on each side, pairs by method (summed over buckets).
     link_stats: list[dict[str, Any]] = field(default_factory=list)
+    #: What the buckets ran on (the mapped sources, their whole-source facts, the rules):
+    #: `hygiene.spark.clean` plans on the same.
+    job: BlockJob | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -188,10 +191,79 @@ def _spec_of(name: str, given: Any) -> tuple[SourceSpec, Any]:
     return SourceSpec(name=name, paths=(name,)), given
 
 
+def spark_sources(
+    settings: Settings, given: Mapping[str, Any]
+) -> list[tuple[SourceSpec, DataFrame | None]]:
+    """The settings' sources (NAME=PATH strings or `SourceSpec`s) and the ones given by
+    name (a DataFrame, a path or a list of paths), each once."""
+    from ..load.spec import parse_source_args
+
+    out: list[tuple[SourceSpec, Any]] = []
+    texts = [a for a in settings.sources if isinstance(a, (str, os.PathLike))]
+    for arg in settings.sources:
+        if isinstance(arg, SourceSpec):
+            out.append((arg, None))
+        elif not isinstance(arg, (str, os.PathLike)):
+            raise ConfigError(
+                f"source {getattr(arg, 'name', arg)!r}: a loaded Source cannot run on Spark; "
+                "give a path or a Spark DataFrame"
+            )
+    out += [(spec, None) for spec in parse_source_args([os.fspath(a) for a in texts])]
+    out += [_spec_of(n, g) for n, g in given.items()]
+    names = [spec.name for spec, _ in out]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"source {twice[0]!r} given twice (in the settings and by name); "
+                          "give each source once")
+    if not out:
+        raise ConfigError("no sources given; pass at least one, e.g. crm=dataframe")
+    return out
+
+
+def spark_settings(
+    settings: Settings | None,
+    *,
+    workflows: Sequence[str] | None = None,
+    platforms: Sequence[str] = (),
+    maps: Sequence[str] = (),
+    region: str | None = None,
+    date_orders: Sequence[str] = (),
+    rule_packs: Sequence[str | Path] = (),
+    disable: Sequence[str] = (),
+    workflow_files: Sequence[str | Path] = (),
+    kinds: Mapping[str, str] | None = None,
+    fail_under: float | None = None,
+    **clean: Any,
+) -> Settings:
+    """The typed settings the local audit takes (`hygiene.settings.resolve`), from loose
+    arguments when none are given; what the Spark engine cannot honour is refused."""
+    if settings is None:
+        settings = resolve(
+            # The sources come with the call: a placeholder keeps resolve's check quiet.
+            [SourceSpec(name="-", paths=("-",))],
+            workflows=workflows, platforms=platforms, maps=maps, region=region,
+            date_orders=date_orders, rule_packs=rule_packs, disable=disable,
+            workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
+            match=False, decisions=False, **clean,
+        )
+        settings = replace(settings, sources=())
+    elif any(v for v in (workflows, platforms, maps, region, date_orders, rule_packs, disable,
+                         workflow_files, kinds, fail_under, *clean.values())):
+        raise ConfigError("give the options in the settings or as arguments, not both")
+    refused = [what for what, on in (
+        ("links", bool(settings.links)), ("check_mx", settings.check_mx),
+    ) if on]
+    if refused:
+        raise ConfigError(f"{', '.join(refused)}: not available on the Spark engine yet; "
+                          "use --engine local")
+    return settings
+
+
 def audit(
     spark: SparkSession,
     sources: Mapping[str, DataFrame | str | os.PathLike[str] | Sequence[str]] | None = None,
     *,
+    settings: Settings | None = None,
     workflows: Sequence[str] | None = None,
     platforms: Sequence[str] = (),
     maps: Sequence[str] = (),
@@ -207,25 +279,42 @@ def audit(
 ) -> SparkAudit:
     """Audit sources on Spark: `crm=dataframe` (a Spark DataFrame, e.g. a synced table) or
     `crm="s3a://bucket/contacts.csv"` (CSV or Parquet, a file or a folder; a list joins
-    files). The other arguments mean what they mean for `hygiene.audit`."""
+    files). `settings` (from `hygiene.settings.resolve`, as the local audit takes) holds the
+    options and may name the sources (NAME=PATH); else the other arguments mean what they
+    mean for `hygiene.audit`."""
+    settings = spark_settings(
+        settings, workflows=workflows, platforms=platforms, maps=maps, region=region,
+        date_orders=date_orders, rule_packs=rule_packs, disable=disable,
+        workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
+    )
+    return audit_settings(spark, settings, {**(sources or {}), **named}, chunk_rows)
+
+
+def audit_settings(
+    spark: SparkSession,
+    settings: Settings,
+    given: Mapping[str, Any],
+    chunk_rows: int = CHUNK_ROWS,
+) -> SparkAudit:
+    """`audit` on resolved settings and the sources given by name."""
     from pyspark import StorageLevel
 
     quiet_pandas_warning()
-    given = {**(sources or {}), **named}
-    if not given:
-        raise ConfigError("no sources given; pass at least one, e.g. crm=dataframe")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    chosen = select(load_workflows(workflow_files), workflows)
+    workflows = settings.workflows
+    fail_under = settings.fail_under
+    chosen = select(load_workflows(settings.workflow_files), workflows)
     asked = list(dict.fromkeys(workflows or ()))
     if fail_under is not None:
         fail_under = check_threshold(fail_under)
         chosen = [replace(w, ready_at=fail_under) if w.name in asked else w for w in chosen]
-    region = check_region(region) if region else None
-    rules = sent_types(load_rules(rule_packs, disable), chosen)
-    specs_frames = [_spec_of(n, g) for n, g in given.items()]
-    specs = apply_overrides([s for s, _ in specs_frames], platforms, maps, date_orders)
-    overrides = check_kinds(kinds or {}, [s.name for s in specs])
+    region = check_region(settings.region) if settings.region else None
+    rules = sent_types(load_rules(settings.rule_packs, settings.disable), chosen)
+    specs_frames = spark_sources(settings, given)
+    specs = apply_overrides([s for s, _ in specs_frames], settings.platforms, settings.maps,
+                            settings.date_orders)
+    overrides = check_kinds(settings.kinds or {}, [s.name for s in specs])
 
     loaded: list[SparkSource] = []
     for spec, (_, frame) in zip(specs, specs_frames, strict=True):
@@ -306,6 +395,7 @@ def audit(
         counts, severities, with_errors, samples = _summaries(found)
     timings["score"] = time.perf_counter() - t0
     return SparkAudit(
+        job=job,
         sources=loaded,
         score=score,
         findings=found,

@@ -1,0 +1,666 @@
+"""`hygiene.spark.clean`: the local clean's outputs written by Spark, as partitioned files.
+
+The audit runs first (`audit_settings`, its findings kept on the executors). Then every
+contact row is put in a group (a range of positions; a duplicate cluster's members go with
+their survivor) and each group is planned by the local clean's own functions
+(`clean_block.clean_group`). Whole-source facts the plan reads (which headers and ids a
+target takes) are counted by Spark first. The per-target suppression files, where an
+address appears once, are windows over the ledger. Only counts reach the driver; the
+accounting is checked on their sums. Files go to a temporary folder beside the outputs and
+are renamed into place once all are written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+
+from ..clean.csvout import escape, escape_header
+from ..clean.merge import MergeError
+from ..clean.plan import DISPOSITIONS, AccountingError, output_headers, safe_name, whole_counts
+from ..clean.settings import load_settings
+from ..clean.targets import SUPPRESSION_VALUES, Target, owns_counted, resolve_targets
+from ..clean.writers import MERGE_COLUMNS, SUMMARY_SCHEMA, SUPPRESSION_COLUMNS, suppression_file
+from ..errors import ConfigError
+from ..load.presets import export_variant
+from ..prepared import Prepared
+from ..settings import Settings
+from .clean_block import (
+    CHANGE,
+    CLUSTER,
+    CONFIDENCE,
+    EVIDENCE,
+    FOUND_ORDER,
+    GROUP,
+    KIND,
+    NO_CLUSTER,
+    ORDER,
+    REASON,
+    SURVIVOR,
+    CleanJob,
+    CleanSource,
+    clean_group,
+    field_slot,
+    slot,
+)
+from .engine import (
+    SparkAudit,
+    SparkSource,
+    audit_settings,
+    quiet_pandas_warning,
+    spark_settings,
+    spark_sources,
+)
+from .errors import stage
+from .partition import CHUNK_ROWS, SOURCE_NO, block_source, chunks, prefixed, seeded
+from .read import FILE, POS, ROW
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+#: File formats the outputs are written in (Parquet unless asked).
+FORMATS = ("parquet", "csv")
+#: clean_summary.json's note when no clusters frame is given.
+NO_CLUSTERS = (
+    "no clusters given: nothing was merged (pass clusters=, a frame of cluster, source, "
+    "row, survivor, e.g. from the Spark matcher)"
+)
+CLUSTER_FIELDS = ("cluster", "source", "row", "survivor")
+FOUND_COLUMNS = ("source", "code", "field", "pos", "suggestion", "message", FOUND_ORDER)
+
+
+@dataclass
+class SparkCleanResult:
+    """Where the outputs went, the accounting and the summary (clean_summary.json)."""
+
+    out: str
+    files: dict[str, str]
+    accounting: dict[str, Any]
+    summary: dict[str, Any]
+    audit: SparkAudit = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def clean(
+    spark: SparkSession,
+    sources: Mapping[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    out: str | os.PathLike[str] | None = None,
+    target: str | Mapping[str, str] | None = None,
+    clusters: DataFrame | None = None,
+    suppress_roles: bool | None = None,
+    file_format: str = "parquet",
+    chunk_rows: int = CHUNK_ROWS,
+    **named: Any,
+) -> SparkCleanResult:
+    """Write what `hygiene clean` writes, on Spark: cleaned_<source>, suppression,
+    suppression_<target>, merge_plan and changes as folders of Parquet (or CSV) part files
+    with the local clean's columns and values, and clean_summary.json.
+
+    `clusters`: duplicates to merge, a DataFrame of cluster (long), source (string), row
+    (long: the record's position in its source, 0-based, as findings' `pos`), survivor
+    (boolean), optionally confidence, evidence and survivor_reason; None merges nothing.
+    `settings` (from `hygiene.settings.resolve`) replaces `out`, `target` and
+    `suppress_roles`; sources come as for `hygiene.spark.audit`."""
+    if file_format not in FORMATS:
+        raise ConfigError(f"format {file_format!r}: choose parquet or csv")
+    where = os.fspath(out) if out is not None else None
+    settings = spark_settings(settings, clean_out=where, target=target,
+                              suppress_roles=suppress_roles)
+    where = where or (os.fspath(settings.clean_out) if settings.clean_out else None)
+    if where is None:
+        raise ConfigError("clean needs an output folder: --out DIR (or out=)")
+    if settings.decisions is not None or (
+        settings.decisions_file is not None
+        and (settings.decisions_named or settings.decisions_file.is_file())
+    ):
+        raise ConfigError(
+            f"{settings.decisions_file or 'decisions'}: review decisions are not applied by "
+            "the Spark engine yet; give --no-decisions or use --engine local"
+        )
+    quiet_pandas_warning()
+    given = {**(sources or {}), **named}
+    with stage("clusters", "check clusters"):
+        members = _check_clusters(clusters)
+    t0 = time.perf_counter()
+    audited = audit_settings(spark, settings, given, chunk_rows)
+    timings = {"audit": time.perf_counter() - t0}
+    t0 = time.perf_counter()
+    assert audited.job is not None
+    contacts = [s for s in audited.sources if s.plan.kind != "reference"]
+    names = [s.plan.name for s in contacts]
+    variants = {s.plan.name: export_variant(_headers_only(s)) for s in contacts}
+    chosen = resolve_targets(names, settings.target, variants)
+    folder = _Folder(spark, where)
+    outputs = _output_names(names, chosen, file_format)
+    folder.refuse_inputs(outputs, [p for spec, frame in spark_sources(settings, given)
+                                   if frame is None for p in spec.paths])
+
+    clean_settings = load_settings(settings.suppress_roles)
+    sources_job = []
+    for sj, s in zip(audited.job.sources, contacts, strict=True):
+        with stage(s.plan.name, "count ids and headers"):
+            counts = _whole_counts(s, sj, chosen[s.plan.name])
+        sources_job.append(CleanSource(sj, chosen[s.plan.name], counts,
+                                       _planned_headers(s, chosen[s.plan.name], counts)))
+    job = CleanJob(tuple(sources_job), audited.job.rules, clean_settings,
+                   _shown_fields(chosen.values()))
+    with stage("clusters", "check clusters"):
+        _check_rows(members, {s.plan.name: s.rows for s in contacts})
+    label = ",".join(names)
+    with stage(label, "plan the clean"):
+        planned = _planned(spark, audited, contacts, job, members, chunk_rows)
+        partials = [json.loads(r["partial"]) for r in
+                    planned.filter(f"{KIND} = 'partial'").select("partial").collect()]
+        accounting = _accounting(partials, contacts, chosen)
+    timings["plan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    try:
+        with stage(label, "write the cleaned files"):
+            info = _write_all(folder, planned, job, partials, chosen, file_format, outputs)
+        summary = _summary(info, partials, accounting, job, clean_settings.suppress_roles,
+                           clusters is None, file_format, outputs)
+        folder.write_text("clean_summary.json",
+                          json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+        files = folder.commit([*outputs.values(), "clean_summary.json"])
+        timings["write"] = time.perf_counter() - t0
+    except BaseException:
+        folder.abort()
+        raise
+    finally:
+        planned.unpersist()
+    return SparkCleanResult(where, files, accounting, summary, audited, timings)
+
+
+def _headers_only(s: SparkSource) -> Any:
+    """The source's headers without rows (what the target and headers are chosen from)."""
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in [*s.headers, FILE, ROW]})
+    return block_source(empty, s.plan, s.headers)
+
+
+def _output_names(
+    names: Sequence[str], chosen: Mapping[str, Target], file_format: str
+) -> dict[str, str]:
+    """Output -> folder name: the local clean's file names, each a folder of part files."""
+    ext = f".{file_format}"
+    out = {f"cleaned:{n}": f"cleaned_{safe_name(n)}{ext}" for n in names}
+    out["suppression"] = f"suppression{ext}"
+    for t in dict.fromkeys(chosen[n].name for n in names):
+        out[f"suppression:{t}"] = suppression_file(t).removesuffix(".csv") + ext
+    out["merge_plan"] = f"merge_plan{ext}"
+    out["changes"] = f"changes{ext}"
+    return out
+
+
+def _whole_counts(s: SparkSource, sj: Any, target: Target) -> dict[str, int]:
+    """`whole_counts` of the whole source: per block, summed by Spark."""
+    from pyspark.sql import functions as F
+
+    def per_block(batches: Any) -> Any:
+        quiet_pandas_warning()
+        for pdf in chunks(batches):
+            prep = seeded(block_source(pdf, sj.plan, sj.headers), sj)
+            got = whole_counts(prep, target)
+            yield pd.DataFrame({"key": list(got), "n": list(got.values())})
+
+    rows = (s.frame.mapInPandas(per_block, "key string, n long")
+            .groupBy("key").agg(F.sum("n").alias("n")).collect())
+    out = {str(r["key"]): int(r["n"]) for r in rows}
+    for key in ("ids.filled", "ids.of_form", "ids.any"):
+        out.setdefault(key, 0)
+    return out
+
+
+def _planned_headers(s: SparkSource, target: Target, counts: Mapping[str, int]
+                     ) -> tuple[str, ...]:
+    """The headers cleaned_<source> may have, in the local clean's order: each column's
+    (`output_headers`), then the opt-out columns the target adds (`mark_opt_outs`), less the
+    read-only ones."""
+    src = _headers_only(s)
+    own = owns_counted(target, src.platform, counts["ids.filled"], counts["ids.of_form"])
+    headers = list(output_headers(Prepared(src), target, own, counts).values())
+    taken = {h.casefold() for h in headers}
+    for spec in target.opt_out:
+        if src.column_for(spec.field) is None and spec.add_as is not None:
+            if spec.add_as.casefold() not in taken:
+                headers.append(spec.add_as)
+                taken.add(spec.add_as.casefold())
+    return tuple(h for h in headers if not target.is_read_only(h))
+
+
+def _shown_fields(targets: Any) -> tuple[str, ...]:
+    """Canonical fields the targets' suppression files show."""
+    out: list[str] = []
+    for t in targets:
+        for what in t.suppression.columns.values():
+            if not what.startswith("=") and what not in SUPPRESSION_VALUES:
+                out.append(what)
+    return tuple(dict.fromkeys(out))
+
+
+def _check_clusters(clusters: DataFrame | None) -> DataFrame | None:
+    """The clusters frame checked (each record in one cluster, each cluster in one source
+    with one survivor) and laid out per member with its survivor's position; None: none."""
+    if clusters is None:
+        return None
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    missing = [c for c in CLUSTER_FIELDS if c not in clusters.columns]
+    if missing:
+        raise ConfigError(
+            f"clusters: no column {', '.join(missing)}; the frame needs cluster (long), "
+            "source (string), row (long, the record's 0-based position), survivor (boolean)"
+        )
+    cols = clusters.columns
+    evidence: Column = F.lit(None).cast("string")
+    if "evidence" in cols:
+        kind = dict(clusters.dtypes)["evidence"]
+        evidence = F.to_json(F.col("evidence")) if kind.startswith("array") else F.to_json(
+            F.split(F.col("evidence"), "; "))
+    c = clusters.select(
+        F.col("cluster").cast("long").alias(CLUSTER),
+        F.col("source").cast("string").alias("source"),
+        F.col("row").cast("long").alias("row"),
+        F.col("survivor").cast("boolean").alias(SURVIVOR),
+        (F.col("confidence").cast("double") if "confidence" in cols
+         else F.lit(None).cast("double")).alias(CONFIDENCE),
+        evidence.alias(EVIDENCE),
+        (F.col("survivor_reason").cast("string") if "survivor_reason" in cols
+         else F.lit(None).cast("string")).alias(REASON),
+    )
+    empty = c.filter(F.col(CLUSTER).isNull() | F.col("source").isNull() | F.col("row").isNull()
+                     | F.col(SURVIVOR).isNull()).limit(1).collect()
+    if empty:
+        raise ConfigError(f"clusters: a member with a missing cluster, source, row or survivor "
+                          f"({empty[0].asDict()}); every member needs all four")
+    twice = c.groupBy("source", "row").count().filter("count > 1").limit(1).collect()
+    if twice:
+        raise MergeError(
+            f"clusters: record {twice[0]['row']} of {twice[0]['source']} is in more than one "
+            "duplicate cluster, so no merge could be placed safely; nothing was written"
+        )
+    per = c.groupBy(CLUSTER).agg(
+        F.countDistinct("source").alias("sources"),
+        F.sum(F.col(SURVIVOR).cast("int")).alias("survivors"),
+    ).filter("sources <> 1 OR survivors <> 1").limit(1).collect()
+    if per:
+        raise ConfigError(
+            f"clusters: cluster {per[0][CLUSTER]} has {per[0]['survivors']} survivors over "
+            f"{per[0]['sources']} sources; each cluster needs one survivor in one source"
+        )
+    whole = Window.partitionBy(CLUSTER)
+    return c.withColumn(
+        "_surv_pos", F.max(F.when(F.col(SURVIVOR), F.col("row"))).over(whole)
+    )
+
+
+def _check_rows(members: DataFrame | None, rows: Mapping[str, int]) -> None:
+    """Every member a record of a contact source (positions count from 0)."""
+    if members is None:
+        return
+    from pyspark.sql import functions as F
+
+    size = F.create_map(*[x for n, r in rows.items() for x in (F.lit(n), F.lit(r))])
+    bad_row = members.filter(
+        F.col(CLUSTER).isNull() | F.col("row").isNull() | F.col(SURVIVOR).isNull()
+        | F.col("source").isNull() | size[F.col("source")].isNull() | (F.col("row") < 0)
+        | (F.col("row") >= size[F.col("source")])
+    ).limit(1).collect()
+    if bad_row:
+        r = bad_row[0]
+        raise ConfigError(
+            f"clusters: cluster {r[CLUSTER]}, source {r['source']!r}, row {r['row']}: not a "
+            f"record of a contact source ({', '.join(rows)}; rows count from 0) or a value "
+            "is missing"
+        )
+
+
+def _planned(
+    spark: SparkSession,
+    audited: SparkAudit,
+    contacts: Sequence[SparkSource],
+    job: CleanJob,
+    members: DataFrame | None,
+    chunk_rows: int,
+) -> DataFrame:
+    """Every group planned: the output rows of all files and one partial row per group."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    wide = None
+    places = None
+    for i, (s, cs) in enumerate(zip(contacts, job.sources, strict=True)):
+        part = s.frame
+        if members is not None:
+            mine = members.filter(F.col("source") == s.plan.name).drop("source")
+            part = part.join(mine, part[POS] == mine["row"], "left").drop("row")
+            anchor = F.coalesce(F.col("_surv_pos"), F.col(POS))
+        else:
+            for c, kind in ((CLUSTER, "long"), (SURVIVOR, "boolean"), (CONFIDENCE, "double"),
+                            (EVIDENCE, "string"), (REASON, "string")):
+                part = part.withColumn(c, F.lit(None).cast(kind))
+            anchor = F.col(POS)
+        part = part.select(
+            *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in cs.job.headers],
+            FILE, ROW, POS, F.coalesce(F.col(CLUSTER), F.lit(NO_CLUSTER)).alias(CLUSTER),
+            SURVIVOR, CONFIDENCE, EVIDENCE, REASON,
+            F.lit(i).cast("long").alias(SOURCE_NO),
+            F.floor(anchor / F.lit(chunk_rows)).cast("long").alias(GROUP),
+        )
+        # A new column, not `part`'s: the cogroup below would find two of the same lineage.
+        place = part.select(F.lit(s.plan.name).alias("source"), F.col(POS).alias("pos"),
+                            (F.col(GROUP) + F.lit(0)).alias(GROUP))
+        wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
+        places = place if places is None else places.unionByName(place)
+    assert wide is not None and places is not None
+    # A row's findings come out of its bucket in the local engine's order (rule order, then
+    # links); the first one names a suppression's detail, so the order is kept over the join.
+    found = (
+        audited.findings.withColumn(FOUND_ORDER, F.monotonically_increasing_id())
+        .filter(F.col("pos") >= 0)
+        .select(*FOUND_COLUMNS)
+        .join(places, ["source", "pos"], "inner")
+    )
+    empty = pd.DataFrame({c: pd.Series(dtype="int64" if c in ("pos", FOUND_ORDER) else object)
+                          for c in FOUND_COLUMNS})
+
+    def per_group(rows: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+        quiet_pandas_warning()
+        if not len(rows):
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in job.columns()})
+        return clean_group(rows, hits if len(hits.columns) else empty, job)
+
+    planned = wide.groupBy(GROUP).cogroup(found.groupBy(GROUP)).applyInPandas(
+        per_group, job.schema()
+    )
+    return planned.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _accounting(
+    partials: Sequence[Mapping[str, Any]], contacts: Sequence[SparkSource],
+    chosen: Mapping[str, Target],
+) -> dict[str, Any]:
+    """check_accounting's answer for the whole sources, from the groups' counts; every row
+    of every source counted once (AccountingError otherwise)."""
+    keys = ("rows", *DISPOSITIONS, "cleaned_rows")
+    per: dict[str, dict[str, int]] = {s.plan.name: dict.fromkeys(keys, 0) for s in contacts}
+    files: dict[str, dict[str, dict[str, int]]] = {s.plan.name: {} for s in contacts}
+    for p in partials:
+        for a in p["accounting"]:
+            for k in keys:
+                per[a["source"]][k] += int(a[k])
+            for f in a["files"]:
+                got = files[a["source"]].setdefault(str(f["file"]), dict.fromkeys(
+                    ("rows", *DISPOSITIONS), 0))
+                for k in got:
+                    got[k] += int(f[k])
+    problems = []
+    out: dict[str, Any] = {"ok": True, "sources": []}
+    for s in contacts:
+        got = per[s.plan.name]
+        if got["rows"] != s.rows or sum(got[k] for k in DISPOSITIONS) != s.rows:
+            problems.append(f"{s.plan.name}: {s.rows} rows in, {got['rows']} planned, "
+                            f"{sum(got[k] for k in DISPOSITIONS)} accounted for")
+        order = [f for f in s.files if f in files[s.plan.name]]
+        order += [f for f in files[s.plan.name] if f not in order]
+        out["sources"].append({
+            "source": s.plan.name, "target": chosen[s.plan.name].name, **got,
+            "files": [{"file": f, **files[s.plan.name][f]} for f in order],
+        })  # fmt: skip
+    if problems:
+        raise AccountingError(
+            "the clean plan does not account for every row: " + "; ".join(problems)
+        )
+    return out
+
+
+def _escaped(frame: DataFrame) -> DataFrame:
+    """Every text cell escaped as the local clean's CSVs (`csvout.escape`), per batch."""
+    schema = frame.schema
+
+    def per_batch(batches: Any) -> Any:
+        quiet_pandas_warning()
+        for pdf in batches:
+            out = pdf.copy()
+            for c in out.columns:
+                arr = escape(pa.array(out[c].astype(object), pa.string(), from_pandas=True))
+                out[c] = pd.Series(arr.to_pylist(), dtype=object, index=out.index)
+            yield out
+
+    return frame.mapInPandas(per_batch, schema)
+
+
+def _written(frame: DataFrame, path: str, file_format: str) -> None:
+    writer = _escaped(frame).write.mode("overwrite")
+    if file_format == "csv":
+        # RFC 4180 quoting, as the local CSVs: a quote inside a cell is doubled.
+        writer.option("header", True).option("escape", '"').csv(path)
+    else:
+        writer.parquet(path)
+
+
+def _write_all(
+    folder: _Folder,
+    planned: DataFrame,
+    job: CleanJob,
+    partials: Sequence[Mapping[str, Any]],
+    chosen: Mapping[str, Target],
+    file_format: str,
+    outputs: Mapping[str, str],
+) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    info: dict[str, Any] = {"suppression_files": {}}
+    seen: dict[str, set[str]] = {}
+    for p in partials:
+        for i, hs in p["headers"].items():
+            seen.setdefault(i, set()).update(hs)
+    for i, cs in enumerate(job.sources):
+        # An opt-out column the target adds is there only if some row was marked in it.
+        cols = [F.col(slot(i, k)).alias(escape_header(h)) for k, h in enumerate(cs.headers)
+                if not _added(cs, h) or h in seen.get(str(i), set())]
+        rows = planned.filter((F.col(KIND) == "cleaned") & (F.col(SOURCE_NO) == i))
+        _written(rows.sortWithinPartitions(POS).select(*cols),
+                 folder.path(outputs[f"cleaned:{cs.name}"]), file_format)
+    ledger = planned.filter(F.col(KIND) == "suppression")
+    supp = [F.col(f"s_{what}").alias(h) for h, what in SUPPRESSION_COLUMNS.items()]
+    _written(ledger.sortWithinPartitions(SOURCE_NO, "s_part", POS).select(*supp),
+             folder.path(outputs["suppression"]), file_format)
+    for name in dict.fromkeys(chosen[cs.name].name for cs in job.sources):
+        target = next(chosen[cs.name] for cs in job.sources if chosen[cs.name].name == name)
+        frame = _target_suppression(ledger, target)
+        path = folder.path(outputs[f"suppression:{name}"])
+        _written(frame, path, file_format)
+        info["suppression_files"][name] = {
+            "file": outputs[f"suppression:{name}"],
+            "rows": _rows_written(planned.sparkSession, path, file_format),
+            "how": target.suppression.how,
+        }
+    merges = planned.filter(F.col(KIND) == "merge").sortWithinPartitions(SOURCE_NO, POS)
+    _written(merges.select(*[F.col(f"m_{c}").alias(c) for c in MERGE_COLUMNS]),
+             folder.path(outputs["merge_plan"]), file_format)
+    changes = planned.filter(F.col(KIND) == "change").sortWithinPartitions(
+        SOURCE_NO, "c_file", POS, ORDER)
+    _written(changes.select(*[F.col(c).alias(c[2:]) for c in CHANGE]),
+             folder.path(outputs["changes"]), file_format)
+    return info
+
+
+def _rows_written(spark: SparkSession, path: str, file_format: str) -> int:
+    """Rows of a folder just written (Parquet's from the footers)."""
+    if file_format == "csv":
+        reader = spark.read.option("header", True).option("multiLine", True)
+        return int(reader.option("escape", '"').csv(path).count())
+    return int(spark.read.parquet(path).count())
+
+
+def _added(cs: CleanSource, header: str) -> bool:
+    """Whether `header` is an opt-out column the target adds (present only if used)."""
+    return any(spec.add_as == header for spec in cs.target.opt_out)
+
+
+def _target_suppression(ledger: DataFrame, target: Target) -> DataFrame:
+    """suppression_<target> (`writers.target_suppression_table`): each address once with
+    the action of its first reason in rules/clean.yaml's order (a target keyed on records:
+    each of its own records once), in the target's import columns."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    fmt = target.suppression
+    action = F.col("s_action")
+    wanted = action.isin(list(fmt.actions)) if fmt.actions else ~action.eqNullSafe("skip")
+    frame = ledger.filter((F.col("s_target") == target.name) & wanted
+                          & F.col("s_address").isNotNull())
+    order = [F.col("s_rank"), F.col(SOURCE_NO), F.col("s_part"), F.col(POS)]
+    if fmt.key == "record_id":
+        frame = frame.filter((F.col("s_own_id") == 1) & F.col("s_record_id").isNotNull())
+        first = Window.partitionBy("s_address").orderBy(*order).rowsBetween(
+            Window.unboundedPreceding, Window.unboundedFollowing)
+        frame = frame.withColumn("s_action", F.first("s_action").over(first))
+        key = "s_record_id"
+    else:
+        key = "s_address"
+    ranked = Window.partitionBy(key).orderBy(*order)
+    frame = frame.withColumn("_n", F.row_number().over(ranked)).filter("_n = 1")
+    own = F.col("s_own_id") == 1
+    cols = []
+    for header, what in fmt.columns.items():
+        if what.startswith("="):
+            value = F.lit(what[1:])
+        elif what == "record_id":
+            value = F.when(own, F.col("s_record_id"))
+        elif what == "original_id":
+            value = F.when(~own, F.col("s_record_id"))
+        elif what == "action":
+            value = action
+            for word, shown in fmt.actions.items():
+                value = F.when(action == word, F.lit(shown)).otherwise(value)
+        elif what == "email":
+            value = F.col("s_email")
+        else:
+            value = F.col(field_slot(what))
+        cols.append(value.cast("string").alias(escape_header(header)))
+    return frame.sortWithinPartitions(SOURCE_NO, "s_part", POS).select(*cols)
+
+
+def _summary(
+    info: Mapping[str, Any],
+    partials: Sequence[Mapping[str, Any]],
+    accounting: Mapping[str, Any],
+    job: CleanJob,
+    suppress_roles: bool,
+    no_clusters: bool,
+    file_format: str,
+    outputs: Mapping[str, str],
+) -> dict[str, Any]:
+    """clean_summary.json: the local clean's keys, summed over the groups."""
+    reasons: dict[str, int] = {}
+    rules: dict[str, int] = {}
+    left_out: dict[str, list[str]] = {}
+    for p in partials:
+        for k, v in p["reasons"].items():
+            reasons[k] = reasons.get(k, 0) + int(v)
+        for k, v in p["changes_by_rule"].items():
+            rules[k] = rules.get(k, 0) + int(v)
+        for k, v in p["left_out"].items():
+            left_out.setdefault(k, list(v))
+    out = {
+        "schema": SUMMARY_SCHEMA,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "engine": "spark",
+        "format": file_format,
+        "targets": {cs.name: cs.target.name for cs in job.sources},
+        "suppression_files": dict(info.get("suppression_files", {})),
+        "accounting": dict(accounting),
+        "clusters": sum(int(p["clusters"]) for p in partials),
+        "suppressed_by_reason": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+        "changes": sum(rules.values()),
+        "changes_by_rule": dict(sorted(rules.items(), key=lambda kv: -kv[1])),
+        "decisions": {"keep_separate_pairs": 0, "rejected_fixes": 0, "accepted_fixes": 0},
+        "suppress_roles": suppress_roles,
+        "left_out_columns": left_out,
+        "files": list(outputs.values()),
+    }
+    if no_clusters:
+        out["merges"] = NO_CLUSTERS
+    return out
+
+
+class _Folder:
+    """The output folder on any filesystem Spark writes (Hadoop's API): outputs go to a
+    temporary folder inside it and are renamed into place by `commit`."""
+
+    def __init__(self, spark: SparkSession, out: str) -> None:
+        context: Any = spark.sparkContext
+        self.jvm = context._jvm
+        conf = context._jsc.hadoopConfiguration()
+        path = self.jvm.org.apache.hadoop.fs.Path(out)
+        self.fs = path.getFileSystem(conf)
+        self.root = self.fs.makeQualified(path)
+        self.tmp = self._child(self.root, f".hygiene-clean-{uuid.uuid4().hex}")
+
+    def _child(self, parent: Any, name: str) -> Any:
+        return self.jvm.org.apache.hadoop.fs.Path(parent, name)
+
+    def qualified(self, path: str) -> str:
+        p = self.jvm.org.apache.hadoop.fs.Path(path)
+        return str(p.getFileSystem(self.fs.getConf()).makeQualified(p).toString())
+
+    def refuse_inputs(self, outputs: Mapping[str, str], inputs: Sequence[str]) -> None:
+        """No output may replace an input (or a folder holding one)."""
+        finals = [str(self._child(self.root, n).toString()) for n in outputs.values()]
+        finals.append(str(self._child(self.root, "clean_summary.json").toString()))
+        for given in inputs:
+            q = self.qualified(given).rstrip("/")
+            for f in finals:
+                if q == f or q.startswith(f + "/"):
+                    raise ConfigError(f"{given}: is an input; choose another --out folder")
+
+    def path(self, name: str) -> str:
+        return str(self._child(self.tmp, name).toString())
+
+    def write_text(self, name: str, text: str) -> None:
+        target = self._child(self.tmp, name)
+        uri = target.toUri()
+        if uri.getScheme() == "file":
+            # Written by Python: Hadoop's local filesystem would leave a .crc file beside it.
+            local = Path(str(uri.getPath()))
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_text(text, encoding="utf-8")
+            return
+        stream = self.fs.create(target, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def commit(self, names: Sequence[str]) -> dict[str, str]:
+        """Each output renamed over the previous one of its name."""
+        done = {}
+        for name in names:
+            final = self._child(self.root, name)
+            if self.fs.exists(final):
+                self.fs.delete(final, True)
+            if not self.fs.rename(self._child(self.tmp, name), final):
+                raise ConfigError(f"{final.toString()}: could not be renamed into place")
+            done[name] = str(final.toString())
+        self.fs.delete(self.tmp, True)
+        return done
+
+    def abort(self) -> None:
+        try:
+            self.fs.delete(self.tmp, True)
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            pass
