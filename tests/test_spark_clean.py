@@ -259,3 +259,20 @@ def test_audit_takes_the_local_settings(spark, tmp_path):
                                       match=False, decisions=False))
     with pytest.raises(ConfigError, match="given twice"):
         audit(spark, settings=settings, crm=str(crm))
+
+
+def test_an_output_never_replaces_an_input(spark, tmp_path):
+    """An input named like an output (or inside an output's folder) is refused before
+    anything is written; other inputs in --out are fine."""
+    from hygiene.spark.clean_write import Folder
+
+    folder = Folder(spark, str(tmp_path))
+    outputs = {"cleaned:crm": "cleaned_crm.parquet", "merge_plan": "merge_plan.parquet"}
+    with pytest.raises(ConfigError, match="is an input"):
+        folder.refuse_inputs(outputs, [str(tmp_path / "cleaned_crm.parquet")])
+    with pytest.raises(ConfigError, match="is an input"):
+        folder.refuse_inputs(outputs, [str(tmp_path / "merge_plan.parquet" / "part-0.parquet")])
+    with pytest.raises(ConfigError, match="is an input"):
+        folder.refuse_inputs(outputs, [str(tmp_path / "clean_summary.json")])
+    folder.refuse_inputs(outputs, [str(tmp_path / "contacts.csv"),
+                                   str(tmp_path / "cleaned_crm.parquet.bak")])

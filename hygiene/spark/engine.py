@@ -40,9 +40,10 @@ from ..model import FINDING_COLUMNS, Source
 from ..normalize.dates import date_order_from
 from ..prepared import Prepared
 from ..score import Score
-from ..settings import Settings, check_kinds, check_region, check_threshold, resolve
+from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
+from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
     CHUNK_ROWS,
@@ -181,82 +182,6 @@ class SparkAudit:
         with atomic_write(path, encoding="utf-8") as fh:
             fh.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
         return {"findings": target, "json": path}
-
-
-def _spec_of(name: str, given: Any) -> tuple[SourceSpec, Any]:
-    if isinstance(given, (str, os.PathLike)):
-        return SourceSpec(name=name, paths=(os.fspath(given),)), None
-    if isinstance(given, (list, tuple)):
-        return SourceSpec(name=name, paths=tuple(os.fspath(p) for p in given)), None
-    return SourceSpec(name=name, paths=(name,)), given
-
-
-def spark_sources(
-    settings: Settings, given: Mapping[str, Any]
-) -> list[tuple[SourceSpec, DataFrame | None]]:
-    """The settings' sources (NAME=PATH strings or `SourceSpec`s) and the ones given by
-    name (a DataFrame, a path or a list of paths), each once."""
-    from ..load.spec import parse_source_args
-
-    out: list[tuple[SourceSpec, Any]] = []
-    texts = [a for a in settings.sources if isinstance(a, (str, os.PathLike))]
-    for arg in settings.sources:
-        if isinstance(arg, SourceSpec):
-            out.append((arg, None))
-        elif not isinstance(arg, (str, os.PathLike)):
-            raise ConfigError(
-                f"source {getattr(arg, 'name', arg)!r}: a loaded Source cannot run on Spark; "
-                "give a path or a Spark DataFrame"
-            )
-    out += [(spec, None) for spec in parse_source_args([os.fspath(a) for a in texts])]
-    out += [_spec_of(n, g) for n, g in given.items()]
-    names = [spec.name for spec, _ in out]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ConfigError(f"source {twice[0]!r} given twice (in the settings and by name); "
-                          "give each source once")
-    if not out:
-        raise ConfigError("no sources given; pass at least one, e.g. crm=dataframe")
-    return out
-
-
-def spark_settings(
-    settings: Settings | None,
-    *,
-    workflows: Sequence[str] | None = None,
-    platforms: Sequence[str] = (),
-    maps: Sequence[str] = (),
-    region: str | None = None,
-    date_orders: Sequence[str] = (),
-    rule_packs: Sequence[str | Path] = (),
-    disable: Sequence[str] = (),
-    workflow_files: Sequence[str | Path] = (),
-    kinds: Mapping[str, str] | None = None,
-    fail_under: float | None = None,
-    **clean: Any,
-) -> Settings:
-    """The typed settings the local audit takes (`hygiene.settings.resolve`), from loose
-    arguments when none are given; what the Spark engine cannot honour is refused."""
-    if settings is None:
-        settings = resolve(
-            # The sources come with the call: a placeholder keeps resolve's check quiet.
-            [SourceSpec(name="-", paths=("-",))],
-            workflows=workflows, platforms=platforms, maps=maps, region=region,
-            date_orders=date_orders, rule_packs=rule_packs, disable=disable,
-            workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
-            match=False, decisions=False, **clean,
-        )
-        settings = replace(settings, sources=())
-    elif any(v for v in (workflows, platforms, maps, region, date_orders, rule_packs, disable,
-                         workflow_files, kinds, fail_under, *clean.values())):
-        raise ConfigError("give the options in the settings or as arguments, not both")
-    refused = [what for what, on in (
-        ("links", bool(settings.links)), ("check_mx", settings.check_mx),
-    ) if on]
-    if refused:
-        raise ConfigError(f"{', '.join(refused)}: not available on the Spark engine yet; "
-                          "use --engine local")
-    return settings
 
 
 def audit(
