@@ -71,13 +71,15 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
 ORDERS = ("dmy", "mdy")
 # A month/day with no year (Mailchimp's Birthday "04/15") tells the order as well as a date.
 _NUMERIC_DATE = r"^(?P<a>\d{1,2})[/\-](?P<b>\d{1,2})(?:[/\-]\d{2,4}\b|\s*$)"
+#: How every such date starts (a cheaper test, to pick the values worth splitting).
+_NUMERIC_DATE_START = r"^\d{1,2}[/\-]"
 
 
-def _parts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _parts(values: pd.Series | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The first and second number of each dd/mm-or-mm/dd date among `values` (other values
     left out)."""
-    found = pc.extract_regex(flat(arrow(values)), _NUMERIC_DATE)
-    # Only the matches are converted: most values of a date column are ISO or empty.
+    arr = values if isinstance(values, pa.Array) else flat(arrow(values))
+    found = pc.extract_regex(arr, _NUMERIC_DATE)
     found = found.filter(found.is_valid())
     first, second = (pc.struct_field(found, name).cast(pa.int16()) for name in ("a", "b"))
     return first.to_numpy(), second.to_numpy()
@@ -105,7 +107,11 @@ def date_order(s: pd.Series) -> str | None:
 def numeric_date_evidence(values: pd.Series) -> tuple[bool, bool]:
     """(some first part is above 12, some second part is): what `date_order` decides from,
     OR-able over the parts of a column (the Spark engine's partitions)."""
-    first, second = _parts(nullify(values))
+    arr = arrow(nullify(values))
+    # Only the distinct dd/mm-or-mm/dd values are split into numbers: most values of a date
+    # column are ISO or empty, and numeric dates repeat (a column holds a few thousand days).
+    maybe = pc.match_substring_regex(arr, _NUMERIC_DATE_START)
+    first, second = _parts(pc.unique(arr.filter(maybe)))
     return bool((first > 12).any()), bool((second > 12).any())
 
 
