@@ -40,7 +40,7 @@ SUPPRESSION_COLUMNS = {
 }  # fmt: skip
 
 
-def _text(values: Any) -> pa.Array:
+def text_array(values: Any) -> pa.Array:
     """Any column as a pyarrow string array (missing and "" both empty), vectorised."""
     s = pd.Series(values)
     if len(s) == 0:
@@ -73,7 +73,7 @@ def write_merge_plan(
     plan: CleanPlan, out: Path, staging: Staging, info: dict[str, Any]
 ) -> list[Path]:
     frame = plan.merge_plan
-    cols = {c: _text(frame[c] if c in frame else []) for c in MERGE_COLUMNS}
+    cols = {c: text_array(frame[c] if c in frame else []) for c in MERGE_COLUMNS}
     return [staging.write_csv(out / "merge_plan.csv", table(cols))]
 
 
@@ -81,7 +81,7 @@ def suppression_table(plan: CleanPlan) -> pa.Table:
     """suppression.csv: one row per suppressed record of every source, with the reason, the
     target it goes to, and where it came from (the import files are per target)."""
     frame = plan.suppression
-    return table({header: _text(frame[what]) for header, what in SUPPRESSION_COLUMNS.items()})
+    return table({header: text_array(frame[what]) for header, what in SUPPRESSION_COLUMNS.items()})
 
 
 def suppression_file(target: str) -> str:
@@ -135,13 +135,13 @@ def target_suppression_table(plan: CleanPlan, name: str) -> pa.Table:
         if what.startswith("="):
             cols[header] = _repeat(what[1:], len(frame))
         elif what == "record_id":
-            cols[header] = _text(np.where(own, ids, nothing))
+            cols[header] = text_array(np.where(own, ids, nothing))
         elif what == "original_id":
-            cols[header] = _text(np.where(own, nothing, ids))
+            cols[header] = text_array(np.where(own, nothing, ids))
         elif what == "action":
-            cols[header] = _text(frame["action"].map(lambda a: fmt.actions.get(a, a)))
+            cols[header] = text_array(frame["action"].map(lambda a: fmt.actions.get(a, a)))
         elif what == "email":
-            cols[header] = _text(frame["email"])
+            cols[header] = text_array(frame["email"])
         else:
             cols[header] = field_values(plan, frame, what)
     return table(cols)
@@ -157,7 +157,7 @@ def field_values(plan: CleanPlan, frame: pd.DataFrame, fld: str) -> pa.Array:
             continue
         pos = frame["pos"].to_numpy(dtype=np.int64)[sel]
         out[sel] = sp.columns[col].value.take(pa.array(pos)).to_pylist()
-    return _text(out)
+    return text_array(out)
 
 
 def write_suppression(
@@ -195,7 +195,7 @@ def changes_table(plan: CleanPlan) -> pa.Table:
                         "source": pa.array([sp.name] * len(pos), pa.string()),
                         "file": pa.array(files[pos].tolist(), pa.string()),
                         "row": pa.array(rows[pos]),
-                        "record_id": _text(ids[pos]),
+                        "record_id": text_array(ids[pos]),
                         "column": pa.array([name] * len(pos), pa.string()),
                         "old": col.original.take(at),
                         "new": col.value.take(at),

@@ -28,10 +28,10 @@ from ..clean.writers import (
     CHANGE_COLUMNS,
     MERGE_COLUMNS,
     SUPPRESSION_COLUMNS,
-    _text,
     changes_table,
     field_values,
     reason_rank,
+    text_array,
 )
 from ..match import Cluster
 from .partition import SOURCE_NO, SourceJob, block_source, prefixed, seeded
@@ -227,7 +227,7 @@ def ledger_rows(
     out = {KIND: np.full(n, "suppression", dtype=object),
            SOURCE_NO: [numbers[s] for s in source], POS: pos}
     for what in SUPPRESSION_COLUMNS.values():
-        out[f"s_{what}"] = _strings(_text(frame[what]))
+        out[f"s_{what}"] = _strings(text_array(frame[what]))
     # Per-target files: each address once (target_suppression), so its key is kept unescaped.
     email = frame["email"].astype(object)
     addressed = email.notna() & (email.astype(str).str.strip() != "")
@@ -255,7 +255,7 @@ def merge_rows(
         POS: [where[s][p] for s, p in zip(source, surv, strict=True)],
     }
     for c in MERGE_COLUMNS:
-        out[f"m_{c}"] = _strings(_text(frame[c]))
+        out[f"m_{c}"] = _strings(text_array(frame[c]))
     if "confidence" in frame:
         # A clusters frame without a confidence column: the cell is empty, never "nan".
         conf = pd.to_numeric(frame["confidence"], errors="coerce")
