@@ -577,7 +577,8 @@ def test_history_json(three_runs: Path):
     assert [r["run"] for r in runs] == [1, 2, 3]
     assert [[s["name"] for s in r["sources"]] for r in runs] == [["crm"], ["esp"], ["crm"]]
     assert runs[0]["previous_run"] is None and runs[2]["previous_run"] == 1
-    assert runs[2]["change"]["fixed_findings"] == 2 and runs[2]["change"]["new_findings"] == 0
+    # The typo fixed (a typo with its fix is not also "unreachable": one finding).
+    assert runs[2]["change"]["fixed_findings"] == 1 and runs[2]["change"]["new_findings"] == 0
     assert runs[2]["change"]["overall"] == round(
         runs[2]["score"]["overall"] - runs[0]["score"]["overall"], 1
     )

@@ -67,7 +67,7 @@ def pipe_path(data: bytes) -> Iterator[str]:
 
 def accounted(out: str) -> tuple[int, int]:
     """(rows in, rows in the cleaned file) from clean's accounting line."""
-    m = re.search(r"([\d,]+) rows in = .*; ([\d,]+) rows in cleaned file", out)
+    m = re.search(r"([\d,]+) rows? in = .*; ([\d,]+) rows? in cleaned file", out)
     assert m, out
     return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
 

@@ -175,7 +175,9 @@ def test_findings_table_pages_sorts_and_filters(browser, loaded):
     search.send_keys("gmial")
     wait_until(lambda: len(visible_rows(browser)) != 50)
     rows = visible_rows(browser)
-    assert len(rows) == 9 and all("gmial" in " ".join(r) for r in rows)  # nine copies
+    # Nine copies of the misspelt address, each a typo and a free-mail address once fixed.
+    assert len(rows) == 18 and all("gmial" in " ".join(r) for r in rows)
+    assert sorted(r[1] for r in rows) == ["email.free_mail"] * 9 + ["email.typo_domain"] * 9
     type_into(browser, search, "")
     wait_until(lambda: len(visible_rows(browser)) == 50)
 
