@@ -47,7 +47,7 @@ class Source:
     load_findings: pd.DataFrame | None = None
     #: Column -> "dmy" / "mdy": how its numeric dates are read (given, or decided from it).
     date_orders: dict[str, str] = field(default_factory=dict)
-    #: Bytes its files gave (ZIP members unpacked), for the record limit of hygiene.load.limits.
+    #: Bytes its files gave (ZIP members unpacked), for the memory limit of hygiene.load.limits.
     bytes_read: int = 0
 
     @property

@@ -43,7 +43,7 @@ class Table:
     header_width: int = 0
     ragged: list[tuple[int, int]] = field(default_factory=list)
     #: Bytes read to make it (a ZIP member's unpacked bytes; a workbook's file on its first
-    #: sheet): what the record limit (hygiene.load.limits) weighs the records against.
+    #: sheet): what the memory limit (hygiene.load.limits) weighs the estimate against.
     bytes_read: int = 0
 
 
