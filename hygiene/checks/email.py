@@ -210,8 +210,10 @@ def email_disposable(
     return hits(pos, "email", domain=parts["domain"].iloc[pos])
 
 
-@check("email.free_mail", row_local=True)
-def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.DataFrame:
+@check("email.free_mail", row_local=True, earlier=True)
+def email_free_mail(
+    prep: Prepared, rule: Rule, options: CheckOptions, earlier: EarlierHits
+) -> pd.DataFrame:
     """A business contact (company filled in) on a free-mail address, judged by the address
     as it will be: a misspelt domain by its fix (email.typo_domain's suggestion), so fixing
     "gmai.com" does not bring a finding the audit never mentioned."""
@@ -222,7 +224,7 @@ def email_free_mail(prep: Prepared, rule: Rule, options: CheckOptions) -> pd.Dat
     free_set = providers()["free"]
     free = text_isin(parts["domain"], free_set)
     fixed = np.zeros(prep.rows, dtype=bool)
-    typos = prep.memo(("hits", "email.typo_domain"), no_hits)
+    typos = earlier.found.get("email.typo_domain", no_hits())
     if len(typos):
         at = typos["pos"].to_numpy(dtype=np.int64)
         to = typos["suggestion"].astype("str").str.rpartition("@")[2].to_numpy(dtype=object)
