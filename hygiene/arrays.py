@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -16,6 +17,13 @@ def distinct(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(out[1:], out[:-1], out=keep[1:])
     return out[keep]
+
+
+def objects(values: pd.Series) -> np.ndarray:
+    """The values as an object array, every missing marker (NaN, NA, NaT) as None."""
+    # pandas-stubs 3.1 types na_value as a non-None scalar; pandas documents it as Any
+    # and None is what the callers rely on.
+    return values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
 
 
 def index_type(n: int) -> type[np.signedinteger]:

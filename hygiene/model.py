@@ -176,9 +176,8 @@ def category_from_codes(codes: np.ndarray, values: Sequence[Any]) -> pd.Categori
     cats = sorted({lab for lab, u in zip(labels, used, strict=False) if u and lab is not None})
     at = {lab: i for i, lab in enumerate(cats)}
     remap = np.array([at.get(lab, -1) if lab is not None else -1 for lab in labels] + [-1])
-    return pd.Categorical.from_codes(
-        remap[codes], dtype=pd.CategoricalDtype(pd.Index(cats, dtype="str"))
-    )
+    dtype: pd.CategoricalDtype[object] = pd.CategoricalDtype(pd.Index(cats, dtype="str"))
+    return pd.Categorical.from_codes(remap[codes], dtype=dtype)
 
 
 def observed_counts(column: pd.Series) -> pd.Series:

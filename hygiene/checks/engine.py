@@ -165,7 +165,7 @@ def _file_column(files: pd.Series, has_row: np.ndarray, src: Source) -> np.ndarr
     out = files.to_numpy(dtype=object)
     if not has_row.all():
         first = src.files[0] if src.files else None
-        out = np.where(has_row, out, first)
+        out = np.where(has_row, out, np.array(first, dtype=object))
     return out
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..arrays import distinct
+from ..arrays import distinct, objects
 from .needs import CHECK_PACKAGES, Needs
 from .params import NoParams
 
@@ -219,7 +219,7 @@ HIT_COLUMNS = ("pos", "field", "value", "suggestion")
 
 
 def hits(
-    pos: np.ndarray | pd.Index | Sequence[int],
+    pos: np.ndarray | pd.Index | pd.Series | Sequence[int],
     field: str | pd.Series,
     value: pd.Series | Sequence[Any] | None = None,
     suggestion: pd.Series | Sequence[Any] | None = None,
@@ -235,7 +235,7 @@ def hits(
 
     def col(v: Any) -> Any:
         if isinstance(v, pd.Series):
-            return v.to_numpy(dtype=object, na_value=None)
+            return objects(v)
         return v
 
     frame: dict[str, Any] = {"pos": positions}

@@ -212,8 +212,8 @@ def output_headers(
             if len(filled) and filled.str.match(_OTHER_ID).mean() >= 0.9:
                 header = None
         if header and fld in target.id_fields and fld != "record_id":
-            filled = counts.get(f"{fld}.filled", 0)
-            if filled == 0 or counts.get(f"{fld}.sf_id", 0) / filled < 0.9:
+            n_filled = counts.get(f"{fld}.filled", 0)
+            if n_filled == 0 or counts.get(f"{fld}.sf_id", 0) / n_filled < 0.9:
                 header = None
         if header and fld in target.bool_fields and counts.get(f"{fld}.not_bool", 0):
             header = None  # reason text ("550 5.1.1 user unknown") is not a checkbox

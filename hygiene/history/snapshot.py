@@ -7,10 +7,10 @@ pure function of two snapshots and can be tested without SQLite.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -148,6 +148,8 @@ def snapshot(audit: Audit) -> Snapshot:
     hashes = finding_identities(findings, audit.sources, audit.prepared)
     codes = findings["code"].to_numpy(dtype=object)
     counts = findings.groupby(["code", "severity"], sort=True).size()
+    # grouped by two keys: each label is a (code, severity) pair
+    pairs = cast("Iterable[tuple[tuple[object, object], int]]", counts.items())
     emails_of = email_lookup(audit.sources, audit.prepared)
     s = audit.score
     return Snapshot(
@@ -160,7 +162,7 @@ def snapshot(audit: Audit) -> Snapshot:
         duplicates=len(audit.duplicates),
         dimensions={k: float(v) for k, v in s.dimensions.items()},
         workflows={k: (float(w.score), bool(w.ready)) for k, w in s.workflows.items()},
-        counts={(str(c), str(v)): int(n) for (c, v), n in counts.items()},
+        counts={(str(c), str(v)): int(n) for (c, v), n in pairs},
         identities=group_identities(codes, hashes),
         sources={x.name: (x.platform, int(x.rows)) for x in audit.sources},
         inputs=input_files(audit),

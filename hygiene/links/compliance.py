@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import normalize as nz
+from ..arrays import objects
 from ..checks.registry import CheckOptions, Needs, check, hits, no_hits
 from ..checks.rules import Rule
 from ..normalize._text import alnum_key
@@ -76,7 +77,7 @@ def consent_double_opt_in(
         alpha2 = prep.country_alpha2()
         if alpha2 is None:
             return no_hits()
-        codes = alpha2.to_numpy(dtype=object, na_value=None)
+        codes = objects(alpha2)
         scope = np.array([c in countries for c in codes], dtype=bool)
         where = np.array([f"; contacts in {c} need one" for c in codes], dtype=object)
     parts: list[pd.DataFrame] = []

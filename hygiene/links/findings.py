@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..arrays import objects
 from ..prepared import Prepared
 
 #: Counterparts listed in one finding's `related` (a shared inbox can have hundreds).
@@ -19,10 +20,10 @@ def refs(prep: Prepared, pos: np.ndarray) -> list[dict[str, Any]]:
     """{source, file, row, record_id} (and sheet, for a workbook) of rows `pos` of a source."""
     src = prep.source
     prov = src.provenance
-    files = prov["file"].iloc[pos].to_numpy(dtype=object, na_value=None)
-    sheets = prov["sheet"].iloc[pos].to_numpy(dtype=object, na_value=None)
+    files = objects(prov["file"].iloc[pos])
+    sheets = objects(prov["sheet"].iloc[pos])
     rows = prov["row"].iloc[pos].to_numpy(dtype=np.int64)
-    ids = src.record_ids().iloc[pos].to_numpy(dtype=object, na_value=None)
+    ids = objects(src.record_ids().iloc[pos])
     out = []
     for f, sh, r, i in zip(files, sheets, rows, ids, strict=True):
         d: dict[str, Any] = {"source": src.name, "file": f, "row": int(r)}

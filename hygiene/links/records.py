@@ -17,6 +17,7 @@ from pandas.api.types import union_categoricals
 from rapidfuzz import fuzz, process
 
 from .. import normalize as nz
+from ..arrays import objects
 from ..checks.registry import Needs, check, hits
 from ..checks.rules import Rule
 from ..normalize._arrow import flat, to_numpy_mask
@@ -202,8 +203,8 @@ def _stage(link: RecordLink) -> Hits:
     if ka is None or kb is None:
         return []
     px, py = link.pairs["pos_a"].to_numpy(), link.pairs["pos_b"].to_numpy()
-    va = ka.to_numpy(dtype=object, na_value=None)[px]
-    vb = kb.to_numpy(dtype=object, na_value=None)[py]
+    va = objects(ka)[px]
+    vb = objects(kb)[py]
     sel = (pd.notna(va) & pd.notna(vb) & (va != vb)).astype(bool)
     if not sel.any():
         return []

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import normalize as nz
+from ..arrays import objects
 from ..checks.registry import Needs, check, hits
 from ..checks.rules import Rule
 from ..normalize._text import alnum_key
@@ -144,7 +145,7 @@ def link_missing_reference(link: ReferenceLink, rule: Rule[MissingReference]) ->
         return []
 
     field = origin.source.columns.get(column, res.origin.ref)
-    values = raw.iloc[missing].to_numpy(dtype=object, na_value=None)
+    values = objects(raw.iloc[missing])
     shown = ", ".join(f"{t.prep.source.name} {t.label}" for t in targets)
     detail = np.array([f"{column} '{v}' points at nothing in {shown}" for v in values],
                       dtype=object)

@@ -352,7 +352,9 @@ def _ragged_findings(
             rid = ids.iat[offset + row - 1]
             records.append(loader_record(
                 "file.ragged_row", source=source.name, file=table.file, sheet=table.sheet,
-                row=row, record_id=None if pd.isna(rid) else str(rid),
+                # pd.isna takes any scalar; pandas-stubs 3.1 leaves Period/Interval out of
+                # the scalar overload though `.iat` can return them
+                row=row, record_id=None if pd.isna(rid) else str(rid),  # type: ignore[arg-type]
                 cells=counted(cells, "cell"), header_width=table.header_width,
             ))
     if not records:

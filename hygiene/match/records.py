@@ -12,6 +12,7 @@ from hygiene.arrays import distinct
 from hygiene.model import Source
 from hygiene.runtime import gc_paused
 
+from ..arrays import objects
 from .api import MatchResult
 
 
@@ -39,9 +40,9 @@ def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, A
         prov = src.provenance.iloc[pos]
         files = prov["file"].to_numpy(dtype=object)
         rows = prov["row"].to_numpy(dtype=np.int64)
-        ids = src.record_ids().iloc[pos].to_numpy(dtype=object, na_value=None)
+        ids = objects(src.record_ids().iloc[pos])
         sheets = (
-            prov["sheet"].to_numpy(dtype=object, na_value=None)
+            objects(prov["sheet"])
             if "sheet" in prov.columns
             else np.full(len(pos), None, dtype=object)
         )

@@ -155,7 +155,7 @@ def _scores(
     days = np.full(n, np.nan)
     seen: dict[str, np.ndarray] = {f: np.zeros(n, dtype=bool) for f in rule.fields}
     for name, idx in members.groupby("source", sort=False).indices.items():
-        src = sources[name]
+        src = sources[str(name)]
         pos = members["pos"].to_numpy()[idx]
         if rule.rule == "well_formed":
             for fld in rule.fields:
@@ -180,7 +180,7 @@ def _scores(
             score[idx] = np.where(np.isnan(val), -np.inf, sign * val)
             days[idx] = val
         else:  # first_row: earliest source given, then earliest row
-            order = list(sources).index(name)
+            order = list(sources).index(str(name))
             score[idx] = -(order * 1e12 + pos)
 
     def words(idx: np.ndarray) -> list[str]:

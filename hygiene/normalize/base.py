@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from pandas._typing import Dtype
 
 #: The text dtype of every column we create: pyarrow-backed, NaN for missing.
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -100,7 +103,7 @@ def unique_map(s: pd.Series, fn: Callable[[pd.Series], Out]) -> Out:
 
 
 def unique_map_values(
-    s: pd.Series, fn: Callable[[str], object], dtype: object = TEXT
+    s: pd.Series, fn: Callable[[str], object], dtype: Dtype = TEXT
 ) -> pd.Series:
     """`unique_map` for a plain Python function of one value (for libraries with no array API)."""
 

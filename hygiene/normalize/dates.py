@@ -9,6 +9,7 @@ epoch seconds/milliseconds (HubSpot API exports), Excel serial days or YYYYMMDD.
 from __future__ import annotations
 
 from functools import partial
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from ._arrow import flat, to_numpy_mask
 from .base import arrow, unique_map
 from .nulls import nullify
 
-DATETIME = "datetime64[ns, UTC]"
+DATETIME: Final = "datetime64[ns, UTC]"
 
 #: Text formats tried, month-first before day-first where both exist (US exports dominate).
 FORMATS = (

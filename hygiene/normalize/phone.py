@@ -20,6 +20,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrays import objects
 from . import phone_meta as meta
 from ._arrow import apply_where, ascii_digits, flat, to_numpy_mask
 from ._text import pair_unique_map
@@ -311,7 +312,7 @@ def _finish(parsed: _Parsed, n: int, status: np.ndarray) -> tuple[pa.Array, np.n
 def _parse_frame(values: pd.Series, regions: pd.Series) -> pd.DataFrame:
     """Parse distinct (number, region) pairs: fast path first, phonenumbers for the rest."""
     n = len(values)
-    reg = np.asarray(regions.to_numpy(dtype=object, na_value=None), dtype=object)
+    reg = objects(regions)
     has_region = np.array([r is not None for r in reg], dtype=bool)
     txt, broken = _preprocess(flat(arrow(values)), has_region)
     status = np.where(broken | ~to_numpy_mask(pc.is_valid(txt)), 2, 0).astype(np.int8)

@@ -109,7 +109,8 @@ def render_markdown(audit: Audit, top: int = 10) -> str:
     if len(counts):
         titles = {r.code: r.title for r in audit.rules}
         lines += ["", "| Finding | Code | Count |", "|---|---|---:|"]
-        lines += [f"| {_cell(titles.get(c, c))} | `{c}` | {n:,} |" for c, n in counts.items()]
+        lines += [f"| {_cell(titles.get(str(c), str(c)))} | `{c}` | {n:,} |"
+                  for c, n in counts.items()]
     lines.append("")
     return "\n".join(lines)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.markup import escape
@@ -98,7 +98,9 @@ def print_summary(
         table.add_column("code")
         table.add_column("severity")
         table.add_column("count", justify="right")
-        for (code, sev), n in counts.items():
+        # grouped by two keys: each label is a (code, severity) pair
+        pairs = cast("Iterable[tuple[tuple[object, object], int]]", counts.items())
+        for (code, sev), n in pairs:
             table.add_row(str(code), f"[{_SEV_STYLE.get(str(sev), '')}]{sev}[/]", f"{n:,}")
         console.print(table)
     for fmt, path in written.items():

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..arrays import distinct
+from ..arrays import distinct, objects
 from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
 from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
@@ -213,7 +213,7 @@ def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: Ro
     columns = [
         text_column(finding_ids(frame)),
         *(text_column(frame[c]) for c in ("code", "severity", "source", "file", "sheet")),
-        row.to_numpy(dtype=object, na_value=None),
+        objects(row),
         *(
             text_column(frame[c])
             for c in ("record_id", "field", "column", "value", "suggestion", "message")
@@ -361,7 +361,9 @@ def _summary_sheet(wb: Workbook, audit: Audit, options: ReportOptions, notes: li
     head("Finding", "Code", "Severity", "Count")
     titles = {r.code: r for r in audit.rules}
     counts = audit.findings.groupby(["code", "severity"]).size().sort_values(ascending=False)
-    for (code, sev), n in counts.items():
+    # grouped by two keys: each label is a (code, severity) pair
+    pairs = cast("Iterable[tuple[tuple[object, object], int]]", counts.items())
+    for (code, sev), n in pairs:
         rule = titles.get(str(code))
         ws.append([t(rule.title if rule else str(code)), t(str(code)), str(sev), int(n)])
     ws.append([])

@@ -185,7 +185,9 @@ def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame
         keys = emails["key"].astype(object).where(emails["key"].notna(), None)
         typo = next((r for r in job.rules if r.enabled and r.check == TYPO_CHECK), None)
         if typo is not None and typo.applies_to(source.platform):
-            found = registry().get(TYPO_CHECK).fn(prep, typo, job.options)
+            spec = registry().get(TYPO_CHECK)
+            assert spec is not None, "the typo check is built in"
+            found = spec.fn(prep, typo, job.options)
             found = found[found["suggestion"].notna()] if len(found) else found
             if len(found):
                 fixed = normalize_email(pd.Series(found["suggestion"].astype(str).to_numpy(),
