@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    # Only for the annotation: `hygiene history` imports this module and stays pandas-free.
+    import pandas as pd
 
 
 def distinct(values: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import ConfigError, InputError
+from ..words import counted
 
 #: Estimated memory per record, per cell, per finding, and per column of each block a
 #: delimited file is parsed in (measured by benchmarks/hostile_memory.py, RESULTS.md).
@@ -128,9 +129,9 @@ def check_memory(
     records = sum(r.records for r in reads)
     findings = sum(r.findings for r in reads)
     columns = max(r.columns for r in reads)
-    what = f"{records:,} records of up to {columns:,} column{'' if columns == 1 else 's'}"
+    what = f"{counted(records, 'record')} of up to {counted(columns, 'column')}"
     if findings:
-        what += f" and {findings:,} findings"
+        what += f" and {counted(findings, 'finding')}"
     allowance = 0 if checked else records * FINDINGS_PER_RECORD * FINDING_BYTES
     needed = -(-(estimate + allowance) // _MB)
     raise InputError(
