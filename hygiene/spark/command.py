@@ -4,6 +4,7 @@ the outputs written, and the exit code from the result (as for the local engine)
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -82,8 +83,10 @@ def audit_on_spark(
             workflow_files=workflow_files,
             kinds=kinds,
             fail_under=fail_under,
+            checkpoint_dir=str(out.resolve() / "checkpoints"),
         )
         written = result.save(out)
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
     except SparkStageError as err:
         if not log.is_file():  # a session started before (a notebook's) logs elsewhere
             raise
@@ -94,7 +97,8 @@ def audit_on_spark(
                    f" records; {sum(result.counts.values()):,} findings")
         for name, w in s.workflows.items():
             click.echo(f"  {name}: {w.score:.1f} {w.status}")
-        click.echo("Duplicates: not looked for by the Spark engine (use --engine local)")
+        if result.matched is not None:
+            click.echo(f"Duplicates: {result.matched.count:,} clusters ({written['clusters']})")
         click.echo(f"Wrote {written['json']} and {written['findings']}")
     gate = result.score.gate
     if gate is not None and not gate.passed:

@@ -37,13 +37,13 @@ from ..load.source import (
     settle_date_orders,
 )
 from ..load.spec import SourceSpec, apply_overrides
+from ..match.api import MatchSettings
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.dates import date_order_from
 from ..prepared import Prepared
 from ..score import Score
 from ..settings import check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
-from ..match.api import MatchSettings
 from .errors import SparkStageError, stage
 from .match import MatchSource, SparkMatch, find_duplicates, sample_records
 from .partition import (
@@ -329,7 +329,7 @@ def audit(
                 [MatchSource(s.frame, sj, s.rows)
                  for s, sj in zip(contacts, job.sources, strict=True)],
                 match_settings,
-                checkpoint_dir or _checkpoints(spark),
+                checkpoint_dir,
             )
         timings["match"] = time.perf_counter() - t0
 
@@ -357,15 +357,6 @@ def audit(
         timings=timings,
         matched=matched,
     )
-
-
-def _checkpoints(spark: SparkSession) -> str | None:
-    """The session's checkpoint folder if set (None keeps it), else a temporary one."""
-    if spark.sparkContext.getCheckpointDir():
-        return None
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="hygiene-spark-checkpoints-")
 
 
 def quiet_pandas_warning() -> None:

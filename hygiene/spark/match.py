@@ -275,16 +275,21 @@ def find_duplicates(
     checkpoint_dir: str | None = None,
 ) -> SparkMatch:
     """Duplicate clusters within each source, on Spark, equal to the local engine's."""
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     settings = settings or MatchSettings()
     _check(names, settings)
     if checkpoint_dir is not None:
         spark.sparkContext.setCheckpointDir(checkpoint_dir)
+    elif not spark.sparkContext.getCheckpointDir():
+        import tempfile
+
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hygiene-checkpoints-"))
     freemail = _freemail()
     stats: dict[str, Any] = {}
-    records = records_frame(sources, freemail).persist(StorageLevel.MEMORY_AND_DISK)
+    # Checkpointed: a leaf for the many self-joins below, whose analysis of the full
+    # lineage (files, numbering, mapInPandas) grows with every join.
+    records = records_frame(sources, freemail).checkpoint(eager=True)
     n = sum(s.rows for s in sources)
     filled = records.agg(
         *[F.count(F.col(c)).alias(c) for c in (*MATCH_COLUMNS, *map(key_column, KEY_NAMES))]
@@ -300,10 +305,10 @@ def find_duplicates(
     rng = np.random.default_rng(settings.seed)
     u = _u(spark, records, n, comps, settings, rng)
     records, tf_columns = _tf(records, comps, settings)
-    records = records.persist(StorageLevel.MEMORY_AND_DISK)
+    records = records.checkpoint(eager=True)
 
     cand = candidates(records, rules, settings.max_block_size, settings.window)
-    pairs = cand.pairs.persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = cand.pairs.checkpoint(eager=True)
     n_cand = int(pairs.count())
     pairs, n_train = _train_sample(spark, pairs, n_cand, settings, rng)
     stats.update(rows=n, candidates=n_cand, capped_block_count=sum(cand.capped.values()),
@@ -335,9 +340,7 @@ def find_duplicates(
             out["train"] = pdf["train"].to_numpy(dtype=bool)
             yield out
 
-    compared = joined.mapInPandas(compared_batches, compared_schema).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    compared = joined.mapInPandas(compared_batches, compared_schema).checkpoint(eager=True)
     table = compared.filter("train").groupBy("bits", *g_cols).count().toPandas()
     model = _model(table, comps, rules, u, settings, n, n_cand, n_train)
     stats["em"] = model.to_dict()
@@ -360,18 +363,16 @@ def find_duplicates(
             yield out
 
     weighed = compared.mapInPandas(weighed_batches, weighed_schema)
-    edges = weighed.filter("dup").drop("dup").persist(StorageLevel.MEMORY_AND_DISK)
-    compared.unpersist()
+    edges = weighed.filter("dup").drop("dup").checkpoint(eager=True)
     labels = _clusters(records, edges, has, freemail)
-    members = _numbered(spark, labels).persist(StorageLevel.MEMORY_AND_DISK)
+    labels = labels.checkpoint(eager=True)
+    members = _numbered(spark, labels).checkpoint(eager=True)
     count = int(members.select("cluster").distinct().count())
     stats["clusters"] = count
     stats["guarded_components"] = int(
         labels.filter("guarded > 0").select("comp").distinct().count()
     )
-    survived = _survivors(records, members, sources, names, count).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    survived = _survivors(records, members, sources, names, count).checkpoint(eager=True)
     confidence = _confidence(edges, members)
     offsets = dict(zip(names, np.cumsum([0, *(s.rows for s in sources)])[:-1].tolist(),
                        strict=True))
@@ -478,9 +479,9 @@ def _confidence(edges: DataFrame, members: DataFrame) -> DataFrame:
     lo = members.select(F.col(GID).alias("lo"), F.col("cluster").alias("c_lo"))
     hi = members.select(F.col(GID).alias("hi"), F.col("cluster").alias("c_hi"))
     inside = edges.join(lo, "lo").join(hi, "hi").filter("c_lo = c_hi")
-    ends = inside.select(F.col("lo").alias("node"), F.col("c_lo").alias("cluster"), "prob").unionByName(
-        inside.select(F.col("hi").alias("node"), F.col("c_lo").alias("cluster"), "prob")
-    )
+    ends = inside.select(
+        F.col("lo").alias("node"), F.col("c_lo").alias("cluster"), "prob"
+    ).unionByName(inside.select(F.col("hi").alias("node"), F.col("c_lo").alias("cluster"), "prob"))
     best = ends.groupBy("cluster", "node").agg(F.max("prob").alias("best"))
     return best.groupBy("cluster").agg(F.min("best").alias("confidence"))
 
@@ -500,18 +501,23 @@ def sample_records(result: SparkMatch, limit: int = SAMPLE_CLUSTERS) -> list[dic
     out = []
     for cid, part in members.groupby("cluster", sort=True):
         refs = [
-            {"source": r.source, "file": r.file, "row": int(r.file_row),
-             "record_id": r.record_id}
-            for r in part.itertuples(index=False)
+            {"source": str(src), "file": str(file), "row": int(row),
+             "record_id": None if pd.isna(rid) else str(rid)}
+            for src, file, row, rid in zip(
+                part["source"], part["file"], part["file_row"], part["record_id"], strict=True
+            )
         ]
-        best = part[part["survivor"]].iloc[0]
-        at = int(np.flatnonzero(part["survivor"].to_numpy())[0])
+        flags = part["survivor"].to_numpy(dtype=bool)
+        at = int(np.flatnonzero(flags)[0])
+        conf = float(part["confidence"].to_numpy(dtype=np.float64)[at])
+        number = int(np.asarray(cid).item())
         out.append({
-            "cluster": int(cid),
-            "confidence": round(round(float(best["confidence"]), 4), 3),
+            "cluster": number,
+            "confidence": round(round(conf, 4), 3),
             "members": refs,
-            "survivor": {**refs[at], "reason": best["reason"], "rule": best["rule"]},
-            "evidence": words.get(int(cid), []),
+            "survivor": {**refs[at], "reason": str(part["reason"].iloc[at]),
+                         "rule": str(part["rule"].iloc[at])},
+            "evidence": words.get(number, []),
         })
     return out
 
@@ -520,7 +526,6 @@ def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]
     """Each sampled cluster's evidence, as `api._clusters` words it: the words of each
     member's strongest in-cluster edge, those edges weakest first, each word once. Only the
     sampled clusters' records and edges are read."""
-    from pyspark.sql import functions as F
 
     from ..arrays import distinct
     from ..match.evidence import describe

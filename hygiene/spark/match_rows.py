@@ -68,10 +68,12 @@ def key_texts(frame: pd.DataFrame, freemail: frozenset[str]) -> pd.DataFrame:
     for name in KEY_NAMES:
         col = f.cols[name] if name in f.cols else f.derived[name]
         codes = col.codes
-        text = col.vocab[np.maximum(codes, 0)] if len(col.vocab) else np.full(len(codes), "")
-        out[key_column(name)] = pd.Series(
-            np.where(codes >= 0, text, None), dtype=object
+        text: np.ndarray = (
+            col.vocab[np.maximum(codes, 0)] if len(col.vocab)
+            else np.full(len(codes), "", dtype=object)
         )
+        values = np.where(codes >= 0, text, np.asarray(None, dtype=object))
+        out[key_column(name)] = pd.Series(values, dtype=object)
     return pd.DataFrame(out)
 
 
@@ -278,7 +280,7 @@ def survive_block(
     rule = dict(zip(chosen["cluster"].tolist(), chosen["rule"].tolist(), strict=True))
     cluster = members["cluster"].tolist()
     is_best = [best[c] == i for i, c in enumerate(cluster)]
-    ids = source.record_ids().to_numpy(dtype=object, na_value=None)
+    ids = source.record_ids().astype(object).tolist()
     return pd.DataFrame(
         {
             "cluster": members["cluster"].to_numpy(),
@@ -287,7 +289,7 @@ def survive_block(
             "survivor": is_best,
             "file": pdf[FILE].astype(str).to_numpy(),
             "file_row": pdf[ROW].to_numpy(dtype=np.int64),
-            "record_id": [None if v is None or v != v else str(v) for v in ids],
+            "record_id": [None if pd.isna(v) else str(v) for v in ids],
             "reason": [why[c] if b else None for c, b in zip(cluster, is_best, strict=True)],
             "rule": [rule[c] if b else None for c, b in zip(cluster, is_best, strict=True)],
         }
