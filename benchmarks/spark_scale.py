@@ -91,7 +91,7 @@ def same_clusters(local: object, result: object) -> bool:
     from hygiene.spark.match import clusters
 
     theirs = {(c.source, frozenset(c.members), c.survivor)
-              for c in local.matched.clusters}  # type: ignore[attr-defined]
+              for c in local.match.clusters}  # type: ignore[attr-defined]
     frame = clusters(result.matched).toPandas()  # type: ignore[attr-defined]
     mine = set()
     for _, part in frame.groupby("cluster"):
@@ -163,9 +163,9 @@ def main() -> None:
                               match=not args.no_match, decisions=False)
         print(f"local engine {time.perf_counter() - t0:.1f} s; "
               f"counts equal: {local.counts().to_dict() == result.counts}")
-        if result.matched is not None and local.matched is not None:
+        if result.matched is not None and local.match is not None:
             print(f"clusters equal: {same_clusters(local, result)} "
-                  f"({len(local.matched.clusters):,} local, {result.matched.count:,} Spark)")
+                  f"({len(local.match.clusters):,} local, {result.matched.count:,} Spark)")
     spark.stop()
 
 

@@ -398,9 +398,11 @@ def _clusters(
     )
     big = comp.filter("count > 2")
     members = big.join(records.select(GID, *MATCH_COLUMNS), GID)
+    # Checkpointed: its own relation, so the cogroup's two sides (both from `comp`) do not
+    # share column identities.
     big_edges = edges.select("lo", "hi", "prob").join(
         big.select(F.col(GID).alias("lo"), "comp"), "lo"
-    )
+    ).checkpoint(eager=True)
 
     def guarded(edge_pdf: pd.DataFrame, member_pdf: pd.DataFrame) -> pd.DataFrame:
         if len(member_pdf) == 0:
@@ -455,20 +457,25 @@ def _survivors(
     for i, s in enumerate(sources):
         mine = keyed.filter(F.col(SRC) == i).drop(SRC, GID)
         rows = s.frame.join(mine.withColumnRenamed("pos", POS), POS)
-        job = s.job
-
-        def per_batch(pdf: pd.DataFrame, job: SourceJob = job) -> pd.DataFrame:
-            from .engine import quiet_pandas_warning
-
-            quiet_pandas_warning()
-            return survive_block(pdf, job, surv)
-
         part = rows.withColumn("_batch", F.col("cluster") % batches).groupBy(
             "_batch"
-        ).applyInPandas(per_batch, schema)
+        ).applyInPandas(_survivor_batches(s.job, surv), schema)
         out = part if out is None else out.unionByName(part)
     assert out is not None
     return out
+
+
+def _survivor_batches(job: SourceJob, surv: Any) -> Any:
+    """The survivorship function of one source's batches (one parameter: applyInPandas
+    hands a function of two its group key first)."""
+
+    def per_batch(pdf: pd.DataFrame) -> pd.DataFrame:
+        from .engine import quiet_pandas_warning
+
+        quiet_pandas_warning()
+        return survive_block(pdf, job, surv)
+
+    return per_batch
 
 
 def _confidence(edges: DataFrame, members: DataFrame) -> DataFrame:
