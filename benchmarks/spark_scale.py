@@ -8,7 +8,9 @@ Spark REST API of the run's own UI (localhost only); memory is sampled from /pro
 driver's process tree.
 
     .venv/bin/python benchmarks/spark_scale.py [--rows 1000000] [--master local[2]]
-    [--compare]   also run the local engine (match off) and check the findings agree
+    [--compare]   also run the local engine and check the findings, and the duplicate
+                  clusters (members and survivor), agree
+    [--no-match]  leave duplicate matching out of both runs
 """
 
 from __future__ import annotations
@@ -84,11 +86,26 @@ def shuffle_bytes(ui: str, app_id: str) -> dict[str, int]:
     }
 
 
+def same_clusters(local: object, result: object) -> bool:
+    """The two engines' clusters as (source, members, survivor) sets, compared."""
+    from hygiene.spark.match import clusters
+
+    theirs = {(c.source, frozenset(c.members), c.survivor)
+              for c in local.match.clusters}  # type: ignore[attr-defined]
+    frame = clusters(result.matched).toPandas()  # type: ignore[attr-defined]
+    mine = set()
+    for _, part in frame.groupby("cluster"):
+        survivor = int(part.loc[part["survivor"], "row"].iloc[0])
+        mine.add((str(part["source"].iloc[0]), frozenset(part["row"].astype(int)), survivor))
+    return mine == theirs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--no-match", action="store_true")
     args = ap.parse_args()
     paths = make_data(args.rows)
 
@@ -113,7 +130,9 @@ def main() -> None:
     spark.sparkContext.setLogLevel("ERROR")
     peak = TreePeak()
     t0 = time.perf_counter()
-    result = hs.audit(spark, {n: str(p) for n, p in paths.items()})
+    checkpoints = HERE / "data" / f"spark-{args.rows}" / "checkpoints"
+    result = hs.audit(spark, {n: str(p) for n, p in paths.items()}, match=not args.no_match,
+                      checkpoint_dir=str(checkpoints))
     found = sum(result.counts.values())
     seconds = time.perf_counter() - t0
     peak.stop()
@@ -123,6 +142,11 @@ def main() -> None:
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     print(f"peak RSS: driver {peak.driver:,.0f} MB, JVM + Python workers {peak.children:,.0f} MB")
     print(f"findings {found:,}; score {result.score.overall} ({result.score.grade})")
+    if result.matched is not None:
+        st = result.matched.stats
+        print(f"matching {result.timings.get('match', 0.0):.1f} s: {st['candidates']:,} "
+              f"candidate pairs, {result.matched.count:,} clusters, "
+              f"{st['guarded_components']} components guarded")
     ui = spark.sparkContext.uiWebUrl or f"http://127.0.0.1:{port}"
     try:
         shuffled = shuffle_bytes(ui, spark.sparkContext.applicationId)
@@ -135,11 +159,13 @@ def main() -> None:
         import hygiene
 
         t0 = time.perf_counter()
-        local = hygiene.audit(*(f"{n}={p}" for n, p in paths.items()), match=False,
-                              decisions=False)
-        print(f"local engine (match off) {time.perf_counter() - t0:.1f} s; "
-              f"counts equal: {local.counts().to_dict() == result.counts}; "
-              f"score equal: {local.score.overall == result.score.overall}")
+        local = hygiene.audit(*(f"{n}={p}" for n, p in paths.items()),
+                              match=not args.no_match, decisions=False)
+        print(f"local engine {time.perf_counter() - t0:.1f} s; "
+              f"counts equal: {local.counts().to_dict() == result.counts}")
+        if result.matched is not None and local.match is not None:
+            print(f"clusters equal: {same_clusters(local, result)} "
+                  f"({len(local.match.clusters):,} local, {result.matched.count:,} Spark)")
     spark.stop()
 
 

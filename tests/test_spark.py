@@ -54,14 +54,14 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def local(exports):
-    # Matching is not on the Spark engine yet: both engines run without it.
+    # Both engines without matching here (tests/test_spark_match.py compares the clusters).
     return hygiene.audit(*(f"{n}={p}" for n, p in exports.items()), match=False,
                          decisions=False)
 
 
 @pytest.fixture(scope="module")
 def on_spark(spark, exports):
-    return audit(spark, {n: str(p) for n, p in exports.items()}, chunk_rows=300)
+    return audit(spark, {n: str(p) for n, p in exports.items()}, chunk_rows=300, match=False)
 
 
 def _plain(column: str, v):

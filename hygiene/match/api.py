@@ -127,7 +127,7 @@ class Scored:
 STRONG_WORDS = "one mailbox, names do not contradict"
 
 
-def _freemail() -> frozenset[str]:
+def freemail_domains() -> frozenset[str]:
     """Consumer mailbox domains (rules/email/providers.yaml), which say nothing of employers."""
     try:
         doc = rules_yaml("email", "providers.yaml")
@@ -140,13 +140,15 @@ def score_frames(
     frames: Sequence[pd.DataFrame], names: Sequence[str], settings: MatchSettings
 ) -> Scored:
     """Block, compare and score prepared frames (one per source, see `prepare`)."""
-    _check(names, settings)
+    check_match_settings(names, settings)
     t = time.perf_counter()
-    f = encode_frames(list(frames), list(names), _freemail())
+    f = encode_frames(list(frames), list(names), freemail_domains())
     return score_features(f, settings, {"encode": time.perf_counter() - t})
 
 
-def _check(names: Sequence[str], settings: MatchSettings) -> None:
+def check_match_settings(names: Sequence[str], settings: MatchSettings) -> None:
+    """Refuse (ConfigError) source names that repeat and blocking rules or comparisons
+    that do not exist, before any work: both engines call it."""
     if len(set(names)) != len(names):
         raise ConfigError(f"source names must be unique to match them: {list(names)}")
     unknown = set(settings.blocking) - {r.name for r in DEFAULT_RULES}
@@ -163,7 +165,7 @@ def encode_sources(preps: Sequence[Prepared], seconds: dict[str, float]) -> Feat
     frames = [prepare(p) for p in preps]
     seconds["prepare"] = time.perf_counter() - t
     t = time.perf_counter()
-    f = encode_frames(frames, names, _freemail())  # empties `frames`
+    f = encode_frames(frames, names, freemail_domains())  # empties `frames`
     checkpoint()
     seconds["encode"] = time.perf_counter() - t
     return f
@@ -342,7 +344,7 @@ def prepared(sources: Sequence[Source | Prepared], settings: MatchSettings) -> l
     """The sources to match, checked (unique names, known rules and comparisons)."""
     use_system_allocator()
     preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
-    _check([p.source.name for p in preps], settings)
+    check_match_settings([p.source.name for p in preps], settings)
     return preps
 
 

@@ -89,8 +89,23 @@ def _level_probs(
     ok = g >= 0
     w = np.ones(len(g)) if weights is None else weights
     counts = np.bincount(g[ok].astype(np.int64), weights=w[ok], minlength=n_levels)[:n_levels]
-    smoothed: np.ndarray = counts.astype(np.float64) + strength * prior
+    return shrunk(counts, prior, strength)
+
+
+def shrunk(counts: np.ndarray, prior: np.ndarray, strength: float) -> np.ndarray:
+    """Level shares from (weighted) counts per level, shrunk towards `prior` by `strength`
+    pseudo-pairs: the one formula for counts made here or aggregated by another engine."""
+    smoothed: np.ndarray = np.asarray(counts, dtype=np.float64) + strength * prior
     return smoothed / smoothed.sum()
+
+
+def u_from_counts(counts: list[np.ndarray], comps: list[Comparison]) -> list[np.ndarray]:
+    """u per comparison from the counts of each level (0..n-1, missing left out) over
+    random record pairs: what `estimate_u` computes from the pairs themselves."""
+    return [
+        shrunk(np.asarray(c, dtype=np.float64), prior_u(len(comp.levels)), U_PRIOR_PAIRS)
+        for c, comp in zip(counts, comps, strict=True)
+    ]
 
 
 def estimate_u(
@@ -166,6 +181,18 @@ def em_fixed_u(
     return m, lam, max_iter, False
 
 
+@dataclass
+class Session:
+    """One blocking rule's EM input: its name, the comparisons it estimates (positions in
+    `comps`), the distinct comparison vectors of its pairs over those and their counts."""
+
+    rule: str
+    use: list[int]
+    pats: np.ndarray
+    counts: np.ndarray
+    pairs: int
+
+
 def train(
     gammas: np.ndarray,
     rule_bits: np.ndarray,
@@ -188,55 +215,75 @@ def train(
     matches among the candidates over all possible pairs, found by iterating the posterior.
     `gammas` may be a uniform sample of `population` candidate pairs.
     """
-    model = Model(comps, 1e-4, [prior_m(len(c.levels)) for c in comps], list(u), u_random=u)
-    estimates: list[list[np.ndarray]] = [[] for _ in comps]
     sessions = []
     for k, (name, fields) in enumerate(rules):
         idx = np.flatnonzero(rule_bits & np.uint16(1 << k))
-        use = [j for j, c in enumerate(comps) if not set(c.fields) & fields]
+        use = estimated(comps, fields)
         if len(idx) < min_pairs or not use:
             continue
         if len(idx) > sample:
             idx = np.sort(rng.choice(idx, sample, replace=False))
         pats, counts = patterns(gammas[idx][:, use])
+        sessions.append(Session(name, use, pats, counts, len(idx)))
+    model = fit(sessions, comps, u, max_iter)
+    n = len(gammas)
+    if n == 0 or total_pairs <= 0:
+        model.lam = 1e-6
+        return model
+    big = sample * 4
+    idx = np.sort(rng.choice(n, big, replace=False)) if n > big else np.arange(n)
+    pats, counts = patterns(gammas[idx])
+    counts *= (population or n) / len(idx)
+    model.lam = prior_from_counts(pats, counts, model, total_pairs, population or n)
+    return model
+
+
+def estimated(comps: list[Comparison], fields: set[str]) -> list[int]:
+    """The comparisons a blocking rule's pairs say something about: those on none of the
+    rule's own fields."""
+    return [j for j, c in enumerate(comps) if not set(c.fields) & fields]
+
+
+def fit(
+    sessions: list[Session], comps: list[Comparison], u: list[np.ndarray], max_iter: int = 60
+) -> Model:
+    """m of every comparison from the EM sessions (the mean over the sessions that estimated
+    it); the prior is left to `prior_from_counts`. Works on counts of distinct vectors only,
+    so any engine that can count them shares it."""
+    model = Model(comps, 1e-4, [prior_m(len(c.levels)) for c in comps], list(u), u_random=u)
+    estimates: list[list[np.ndarray]] = [[] for _ in comps]
+    done = []
+    for s in sessions:
         m, lam, it, ok = em_fixed_u(
-            pats, counts, [len(comps[j].levels) for j in use], [u[j] for j in use], max_iter
+            s.pats, s.counts, [len(comps[j].levels) for j in s.use], [u[j] for j in s.use],
+            max_iter,
         )
-        for j, mj in zip(use, m, strict=True):
+        for j, mj in zip(s.use, m, strict=True):
             estimates[j].append(mj)
-        sessions.append(
+        done.append(
             {
-                "rule": name,
-                "pairs": int(len(idx)),
+                "rule": s.rule,
+                "pairs": int(s.pairs),
                 "lambda": round(lam, 6),
                 "iterations": it,
                 "converged": ok,
-                "estimated": [comps[j].name for j in use],
+                "estimated": [comps[j].name for j in s.use],
             }
         )
         model.iterations += it
     model.m = [np.mean(e, axis=0) if e else model.m[j] for j, e in enumerate(estimates)]
-    model.converged = bool(sessions) and all(x["converged"] for x in sessions)
-    model.sessions = sessions
-    model.lam = _prior(gammas, model, total_pairs, rng, sample * 4, population or len(gammas))
+    model.converged = bool(done) and all(x["converged"] for x in done)
+    model.sessions = done
     return model
 
 
-def _prior(
-    gammas: np.ndarray,
-    model: Model,
-    total_pairs: int,
-    rng: np.random.Generator,
-    sample: int,
-    population: int,
+def prior_from_counts(
+    pats: np.ndarray, counts: np.ndarray, model: Model, total_pairs: int, population: int
 ) -> float:
-    """P(two random records match): expected matches among candidates / all pairs."""
-    n = len(gammas)
-    if n == 0 or total_pairs <= 0:
+    """P(two random records match): expected matches among the candidates (`counts` of the
+    distinct vectors `pats`, scaled to the `population` of candidates) over all pairs."""
+    if total_pairs <= 0 or population <= 0:
         return 1e-6
-    idx = np.sort(rng.choice(n, sample, replace=False)) if n > sample else np.arange(n)
-    pats, counts = patterns(gammas[idx])
-    counts *= population / len(idx)
     ceiling = min(population / total_pairs, 1 - 1e-9)
     lam = min(1e-4, ceiling)
     for _ in range(100):
@@ -251,6 +298,25 @@ def _prior(
             return new
         lam = new
     return lam
+
+
+def merge_patterns(pats: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct vectors and summed counts of vectors given with counts, in `patterns`'
+    order: a table of (vector, count) aggregated elsewhere gives what `patterns` gives for
+    the pairs themselves."""
+    if len(pats) == 0:
+        return np.empty((0, pats.shape[1]), dtype=np.int8), np.empty(0)
+    base = np.int64(9)
+    code = np.zeros(len(pats), dtype=np.int64)
+    for k in range(pats.shape[1]):
+        code = code * base + (pats[:, k].astype(np.int64) + 1)
+    uniq, inv = np.unique(code, return_inverse=True)
+    summed = np.bincount(inv.reshape(-1), weights=np.asarray(counts, dtype=np.float64))
+    out = np.empty((len(uniq), pats.shape[1]), dtype=np.int8)
+    for k in range(pats.shape[1] - 1, -1, -1):
+        out[:, k] = uniq % base - 1
+        uniq = uniq // base
+    return out, summed
 
 
 def _loglik(pats: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:

@@ -88,13 +88,18 @@ def load_survivorship(path: str | Path | None = None) -> Survivorship:
 
 def _dates(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
     """Seconds since the epoch of the first date each row holds among `fields` (UTC),
-    NaN where none. (Kept numeric: tz-aware values as objects cost a second per 60k.)"""
+    NaN where none. (Kept numeric: tz-aware values as objects cost a second per 60k.)
+    Read in the column's order as the loader settled it over the whole column, so the
+    members' dates read the same whichever other members are read with them."""
     out = np.full(len(pos), np.nan)
     for name in fields:
         s = source.field(name)
         if s is None:
             continue
-        parsed = nz.parse_dates(s.iloc[pos].reset_index(drop=True))
+        order = source.date_orders.get(str(source.column_for(name)))
+        parsed = nz.parse_dates(
+            s.iloc[pos].reset_index(drop=True), order if order in ("dmy", "mdy") else None
+        )
         secs = (parsed - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(np.float64)
         out = np.where(np.isnan(out), secs, out)
     return out

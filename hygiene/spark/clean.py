@@ -121,7 +121,7 @@ def clean(
     with stage("clusters", "check clusters"):
         members = _check_clusters(clusters)
     t0 = time.perf_counter()
-    audited = audit_settings(spark, settings, given, chunk_rows)
+    audited = audit_settings(spark, settings, given, chunk_rows, match=False)
     timings = {"audit": time.perf_counter() - t0}
     t0 = time.perf_counter()
     assert audited.job is not None

@@ -4,6 +4,7 @@ the outputs written, and the exit code from the result (as for the local engine)
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -74,8 +75,11 @@ def audit_on_spark(
     log = out / LOG_FILE
     try:
         spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
-        result = audit(spark, settings=settings)
+        result = audit(
+            spark, settings=settings, checkpoint_dir=str(out.resolve() / "checkpoints")
+        )
         written = result.save(out)
+        shutil.rmtree(out / "checkpoints", ignore_errors=True)
     except SparkStageError as err:
         if not log.is_file():  # a session started before (a notebook's) logs elsewhere
             raise
@@ -86,7 +90,8 @@ def audit_on_spark(
                    f" records; {sum(result.counts.values()):,} findings")
         for name, w in s.workflows.items():
             click.echo(f"  {name}: {w.score:.1f} {w.status}")
-        click.echo("Duplicates: not looked for by the Spark engine (use --engine local)")
+        if result.matched is not None:
+            click.echo(f"Duplicates: {result.matched.count:,} clusters ({written['clusters']})")
         click.echo(f"Wrote {written['json']} and {written['findings']}")
     gate = result.score.gate
     if gate is not None and not gate.passed:

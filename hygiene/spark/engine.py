@@ -36,6 +36,7 @@ from ..load.source import (
     unrecognised_finding,
 )
 from ..load.spec import SourceSpec, apply_overrides
+from ..match.api import MatchSettings
 from ..model import FINDING_COLUMNS, Source
 from ..normalize.dates import date_order_from
 from ..prepared import Prepared
@@ -43,6 +44,7 @@ from ..score import Score
 from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
+from .match import MatchSource, SparkMatch, find_duplicates, sample_records
 from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
@@ -70,8 +72,14 @@ if TYPE_CHECKING:
 
 #: Why uniqueness is not measured by this engine (audit.json `score.unmeasured`).
 NO_MATCHING = (
-    "the Spark engine does not look for duplicates yet; run the audit with --engine local "
-    "for duplicate clusters"
+    "the Spark engine does not look for duplicates when matching is off; run it with "
+    "matching for duplicate clusters"
+)
+#: Why uniqueness is not scored when the Spark engine did match (audit.json
+#: `score.unmeasured`): its clusters are listed, not yet counted in the score.
+NOT_SCORED = (
+    "the Spark engine lists the duplicate clusters (audit.json duplicates, clusters/) but "
+    "does not score uniqueness yet; run the audit with --engine local for its score"
 )
 #: Findings shown per code in audit.json (the Parquet output holds all of them).
 SAMPLES_PER_CODE = 20
@@ -132,6 +140,8 @@ class SparkAudit:
     job: BlockJob | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     timings: dict[str, float] = field(default_factory=dict)
+    #: Duplicate clusters found on Spark (None when matching was off).
+    matched: SparkMatch | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """audit.json: the findings are the samples (up to SAMPLES_PER_CODE per code)."""
@@ -145,7 +155,7 @@ class SparkAudit:
             "sources": [s.record() for s in self.sources],
             "score": self.score.to_dict(),
             "findings": self.samples,
-            "duplicates": [],
+            "duplicates": sample_records(self.matched) if self.matched else [],
             "links": {"pairs": sum(int(st.get("pairs", 0)) for st in self.link_stats),
                       "links": list(self.link_stats)},
             "summary": {
@@ -154,7 +164,7 @@ class SparkAudit:
                 "severities": {k: int(self.severities.get(k, 0))
                                for k in ("error", "warning", "info")},
                 "records_with_errors": int(self.records_with_errors),
-                "duplicate_clusters": 0,
+                "duplicate_clusters": self.matched.count if self.matched else 0,
                 "workflows": list(self.score.workflows),
                 "seconds": {k: round(v, 3) for k, v in self.timings.items()},
             },
@@ -178,10 +188,17 @@ class SparkAudit:
                 .partitionBy("source", "code")
                 .parquet(target)
             )
+        written = {"findings": target}
+        if self.matched is not None:
+            written["clusters"] = os.path.join(os.path.dirname(target.rstrip("/")), "clusters")
+            with stage("all", "write clusters"):
+                self.matched.members.write.mode("overwrite").partitionBy("source").parquet(
+                    written["clusters"]
+                )
         path = os.path.join(out, "audit.json")
         with atomic_write(path, encoding="utf-8") as fh:
             fh.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
-        return {"findings": target, "json": path}
+        return {**written, "json": path}
 
 
 def audit(
@@ -200,19 +217,27 @@ def audit(
     kinds: Mapping[str, str] | None = None,
     fail_under: float | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    match: bool = True,
+    match_settings: MatchSettings | None = None,
+    checkpoint_dir: str | None = None,
     **named: DataFrame | str | os.PathLike[str] | Sequence[str],
 ) -> SparkAudit:
     """Audit sources on Spark: `crm=dataframe` (a Spark DataFrame, e.g. a synced table) or
     `crm="s3a://bucket/contacts.csv"` (CSV or Parquet, a file or a folder; a list joins
     files). `settings` (from `hygiene.settings.resolve`, as the local audit takes) holds the
     options and may name the sources (NAME=PATH); else the other arguments mean what they
-    mean for `hygiene.audit`."""
+    mean for `hygiene.audit`. `match=False` skips duplicate matching. Label propagation
+    checkpoints into `checkpoint_dir` (on a cluster, a path every executor reaches; default:
+    the session's, else a temporary folder on this machine)."""
     settings = spark_settings(
         settings, workflows=workflows, platforms=platforms, maps=maps, region=region,
         date_orders=date_orders, rule_packs=rule_packs, disable=disable,
         workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
     )
-    return audit_settings(spark, settings, {**(sources or {}), **named}, chunk_rows)
+    return audit_settings(
+        spark, settings, {**(sources or {}), **named}, chunk_rows,
+        match=match, match_settings=match_settings, checkpoint_dir=checkpoint_dir,
+    )
 
 
 def audit_settings(
@@ -220,6 +245,10 @@ def audit_settings(
     settings: Settings,
     given: Mapping[str, Any],
     chunk_rows: int = CHUNK_ROWS,
+    *,
+    match: bool = True,
+    match_settings: MatchSettings | None = None,
+    checkpoint_dir: str | None = None,
 ) -> SparkAudit:
     """`audit` on resolved settings and the sources given by name."""
     from pyspark import StorageLevel
@@ -309,14 +338,28 @@ def audit_settings(
         found = found.unionByName(extra)
     timings["checks"] = time.perf_counter() - t0
 
+    matched = None
+    if match and contacts:
+        t0 = time.perf_counter()
+        with stage(",".join(s.plan.name for s in contacts), "match duplicates"):
+            matched = find_duplicates(
+                spark,
+                [s.plan.name for s in contacts],
+                [MatchSource(s.frame, sj, s.rows)
+                 for s, sj in zip(contacts, job.sources, strict=True)],
+                match_settings,
+                checkpoint_dir,
+            )
+        timings["match"] = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     with stage("all", "score"):
         score = merge_partials(partials, chosen, asked, fail_under)
         link_stats = merge_link_stats(partials)
         preps = [Prepared(s.plan.skeleton()) for s in contacts]
         score.unmeasured = unmeasured(rules, preps, bool(link_stats))
-        # No duplicate search here yet: say so, rather than let uniqueness read as clean.
-        score.unmeasured["uniqueness"] = NO_MATCHING
+        # Duplicates are listed but not scored: say so, rather than let uniqueness read clean.
+        score.unmeasured["uniqueness"] = NOT_SCORED if matched is not None else NO_MATCHING
         counts, severities, with_errors, samples = _summaries(found)
     timings["score"] = time.perf_counter() - t0
     return SparkAudit(
@@ -332,6 +375,7 @@ def audit_settings(
         rules=rules,
         link_stats=link_stats,
         timings=timings,
+        matched=matched,
     )
 
 

@@ -1,0 +1,186 @@
+"""Candidate pairs on Spark: the local blocking rules (`match.blocking.DEFAULT_RULES`) as
+self-joins on each record's key text, with the local treatment of each kind of block.
+
+- a plain rule pairs every two records of a block up to its cap; a larger block is sorted
+  by the rule's `order_by` key (then the key's alternative, then the row) and each record
+  is paired with its next `window - 1` neighbours (`crowds`), or not at all;
+- a `swap` rule pairs straight keys with straight and swapped keys, never two swapped;
+- the `neighbour` rule pairs blocks whose keys are 1 to `window - 1` apart among the
+  sorted distinct keys while the product of their sizes stays within its cap.
+
+The pairs are those `blocking.candidates` makes (pairs `lo < hi` of stacked row numbers,
+each with the bit mask of the rules that found it); an oversized block is windowed or left
+to the other rules exactly as locally, never dropped silently (`capped` counts them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..match.blocking import BlockingRule
+from .match_rows import GID, key_column
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+#: Joins the parts of a multi-column key: a control character no key text holds.
+SEP = "\x1f"
+
+
+@dataclass
+class SparkCandidates:
+    """Candidate pairs (`lo`, `hi`, `bits`) and the blocks over each rule's cap."""
+
+    pairs: DataFrame
+    capped: dict[str, int] = field(default_factory=dict)
+
+
+def _key(keys: tuple[str, ...]) -> tuple[Column, Column]:
+    from pyspark.sql import functions as F
+
+    cols = [F.col(key_column(k)) for k in keys]
+    ok = cols[0].isNotNull()
+    for c in cols[1:]:
+        ok = ok & c.isNotNull()
+    return F.concat_ws(SEP, *cols), ok
+
+
+def entries(records: DataFrame, rules: tuple[BlockingRule, ...]) -> DataFrame:
+    """One row per (rule, record, key option) with a complete key: r (the rule's bit),
+    gid, opt, key, tie (the rule's `order_by` text), and the rule's cap, swap and crowds."""
+    from pyspark.sql import functions as F
+
+    parts = []
+    for r, rule in enumerate(rules):
+        for opt, keys in enumerate((rule.keys, *rule.alternatives)):
+            key, ok = _key(keys)
+            parts.append(
+                records.filter(ok).select(
+                    F.lit(r).alias("r"), F.col(GID), F.lit(opt).alias("opt"), key.alias("key"),
+                    F.col(key_column(rule.order_by)).alias("tie"),
+                )
+            )
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.unionByName(p)
+    return out
+
+
+def _as(frame: DataFrame, prefix: str) -> DataFrame:
+    return frame.select(*[frame[c].alias(f"{prefix}_{c}") for c in frame.columns])
+
+
+def _pairs(joined: DataFrame) -> DataFrame:
+    """Joined entries as (lo, hi, bit), self-pairs left out."""
+    from pyspark.sql import functions as F
+
+    return joined.select(
+        F.least(F.col("a_gid"), F.col("b_gid")).alias("lo"),
+        F.greatest(F.col("a_gid"), F.col("b_gid")).alias("hi"),
+        F.col("a_bit").cast("int").alias("bit"),
+    ).filter(F.col("lo") != F.col("hi"))
+
+
+def _rule_table(
+    spark: SparkSession, rules: tuple[BlockingRule, ...], bits: list[int], max_block_size: int
+) -> DataFrame:
+    rows = [
+        (r, bit, min(max_block_size, rule.cap or max_block_size), rule.swap, rule.crowds)
+        for r, (rule, bit) in enumerate(zip(rules, bits, strict=True))
+    ]
+    return spark.createDataFrame(
+        rows, "r int, bit int, cap long, swap boolean, crowds boolean"
+    )
+
+
+def block_pairs(
+    records: DataFrame, rules: tuple[BlockingRule, ...], bits: list[int], max_block_size: int,
+    window: int,
+) -> tuple[DataFrame, DataFrame]:
+    """Every plain and `swap` rule's pairs (lo, hi, bit) in one pass, and the blocks over
+    each rule's cap (r, key, n). Blocks up to the cap give all their pairs (a swap rule's:
+    straight with straight and with swapped keys, never two swapped); larger blocks of a
+    `crowds` rule are windowed in (order_by, option, row) order, others give none."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    table = _rule_table(records.sparkSession, rules, bits, max_block_size)
+    e = entries(records, rules).join(F.broadcast(table), "r")
+    straight = (F.col("opt") == 0).cast("int")
+    sizes = e.groupBy("r", "key").agg(F.count("*").alias("n"), F.sum(straight).alias("straight"))
+    e = e.join(sizes, ["r", "key"])
+    small = e.filter((F.col("n") >= 2) & (F.col("n") <= F.col("cap")))
+    a, b = _as(small, "a"), _as(small, "b")
+    same = (F.col("a_r") == F.col("b_r")) & (F.col("a_key") == F.col("b_key"))
+    plain = ~F.col("a_swap") & (F.col("a_gid") < F.col("b_gid"))
+    swapped = F.col("a_swap") & (F.col("a_opt") == 0) & (
+        (F.col("b_opt") != 0) | (F.col("a_gid") < F.col("b_gid"))
+    )
+    found = _pairs(a.join(b, same & (plain | swapped)))
+    if window > 1:
+        crowd = e.filter((F.col("n") > F.col("cap")) & F.col("crowds")).withColumn(
+            "rn",
+            F.row_number().over(
+                Window.partitionBy("r", "key").orderBy(
+                    F.col("tie").asc_nulls_first(), F.col("opt"), F.col(GID)
+                )
+            ),
+        ).select("r", "bit", "key", GID, "rn")
+        ca, cb = _as(crowd, "a"), _as(crowd, "b")
+        near = (
+            (F.col("a_r") == F.col("b_r")) & (F.col("a_key") == F.col("b_key"))
+            & (F.col("b_rn") > F.col("a_rn")) & (F.col("b_rn") < F.col("a_rn") + window)
+        )
+        found = found.unionByName(_pairs(ca.join(cb, near)))
+    big = sizes.join(F.broadcast(table), "r").filter(F.col("n") > F.col("cap"))
+    return found, big.select("bit", "key", "n")
+
+
+def neighbour_pairs(
+    records: DataFrame, rule: BlockingRule, r: int, max_block_size: int, window: int
+) -> tuple[DataFrame, DataFrame]:
+    """Sorted neighbourhood over distinct keys (`blocking.neighbour_pairs`): blocks whose
+    keys are 1 to `window - 1` apart in key order, their sizes' product within the cap."""
+    from pyspark.sql import functions as F
+
+    cap = min(max_block_size, rule.cap or max_block_size)
+    e = entries(records, (rule,)).withColumn("bit", F.lit(1 << r))
+    sizes = e.groupBy("key").agg(F.count("*").alias("n"))
+    spark = e.sparkSession
+    # Ranks by a distributed sort (zipWithIndex), not a window over one partition.
+    ranked = spark.createDataFrame(
+        sizes.orderBy("key").rdd.zipWithIndex().map(lambda kv: (kv[0][0], kv[0][1], kv[1])),
+        "key string, n long, rank long",
+    )
+    ra, rb = _as(ranked, "a"), _as(ranked, "b")
+    near = (F.col("b_rank") > F.col("a_rank")) & (F.col("b_rank") < F.col("a_rank") + window)
+    blocks = ra.join(rb, near).filter(F.col("a_n") * F.col("b_n") <= cap).select(
+        "a_key", "b_key"
+    )
+    ea, eb = _as(e.select("bit", GID, "key"), "a"), _as(e.select(GID, "key"), "b")
+    joined = blocks.join(ea, "a_key").join(eb, "b_key")
+    big = sizes.filter(F.col("n") > cap).select(F.lit(1 << r).alias("bit"), "key", "n")
+    return _pairs(joined), big
+
+
+def candidates(
+    records: DataFrame, rules: tuple[BlockingRule, ...], max_block_size: int, window: int
+) -> SparkCandidates:
+    """The union of every rule's pairs with the bit mask of the rules that found each."""
+    from pyspark.sql import functions as F
+
+    if len(rules) > 16:
+        raise ValueError("at most 16 blocking rules (pairs carry a 16-bit rule mask)")
+    plain = tuple(r for r in rules if not r.neighbour)
+    found, big = block_pairs(
+        records, plain, [1 << rules.index(r) for r in plain], max_block_size, window
+    )
+    for k, rule in enumerate(rules):
+        if rule.neighbour:
+            p, b = neighbour_pairs(records, rule, k, max_block_size, window)
+            found, big = found.unionByName(p), big.unionByName(b)
+    union = found.groupBy("lo", "hi").agg(F.expr("bit_or(bit)").cast("int").alias("bits"))
+    per_rule = {int(b): int(n) for b, n in big.groupBy("bit").count().collect()}
+    capped = {rule.name: per_rule.get(1 << k, 0) for k, rule in enumerate(rules)}
+    return SparkCandidates(union, capped)

@@ -1,0 +1,591 @@
+"""Duplicate matching on Spark, step for step the local matcher's (`match.api`):
+
+1. match records per partition (`frame.prepare` on each block's seeded `Prepared`) with
+   their blocking keys (`features.encode_frames`), numbered as the local stack numbers them;
+2. candidate pairs by self-joins per blocking rule (`spark.blocking`);
+3. comparison levels of pair batches (`compare.compare_batch` in `mapInPandas`);
+4. u from the level counts of the random pairs the local engine draws (the same seed), m
+   and the prior by EM on the counts of comparison vectors Spark aggregates (`fs.fit`,
+   `fs.prior_from_counts`), frequencies of values counted by Spark;
+5. weights, probabilities, strong matches and contact conflicts per pair batch;
+6. connected components by label propagation (`spark.components`), the chaining guard per
+   component (`cluster.cluster_rows`), survivors per batch of clusters (`choose_survivors`).
+
+Only the comparison-vector count table, the level counts and a bounded sample of clusters
+for audit.json reach the driver; clusters stay in Spark (`clusters`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..match import fs
+from ..match.api import STRONG_WORDS, MatchSettings, check_match_settings, freemail_domains
+from ..match.blocking import DEFAULT_RULES, rule_fields
+from ..match.compare import COMPARISONS, Comparison
+from ..match.features import MATCH_COLUMNS, encode_frames
+from ..match.survivor import load_survivorship
+from .blocking import candidates
+from .components import label_propagation
+from .match_rows import (
+    GID,
+    KEY_NAMES,
+    SRC,
+    PairFacts,
+    Weigh,
+    compare_block,
+    guard_block,
+    key_column,
+    levels_block,
+    match_block,
+    present,
+    survive_block,
+    weigh_block,
+)
+from .partition import SourceJob, chunks
+from .read import POS
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+#: Clusters given in full in audit.json (all of them are in the clusters output).
+SAMPLE_CLUSTERS = 200
+#: Clusters per survivorship batch.
+CLUSTERS_PER_BATCH = 5_000
+
+
+@dataclass
+class MatchSource:
+    """One source to match: its frame (text cells plus provenance), the job that rebuilds
+    a block's `Prepared`, and its row count."""
+
+    frame: DataFrame
+    job: SourceJob
+    rows: int
+
+
+@dataclass
+class SparkMatch:
+    """Duplicate clusters on Spark. `members` has cluster, source, row (the record's
+    position in its source), survivor, file, file_row, record_id, reason, rule."""
+
+    members: DataFrame
+    confidence: DataFrame
+    edges: DataFrame
+    records: DataFrame
+    comps: list[Comparison]
+    count: int
+    #: Source name -> the stacked row number of its first row.
+    offsets: dict[str, int] = field(default_factory=dict)
+    has: dict[str, bool] = field(default_factory=dict)
+    freemail: frozenset[str] = frozenset()
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def clusters(result: SparkMatch) -> DataFrame:
+    """The clusters as (cluster: long, source: string, row: long, survivor: boolean): one row
+    per member, `row` its 0-based position in its source (`_hygiene_pos`, the local
+    `Cluster.members`), clusters numbered from 1 in the local engine's order."""
+    from pyspark.sql import functions as F
+
+    return result.members.select(
+        F.col("cluster").cast("long"), F.col("source").cast("string"),
+        F.col("row").cast("long"), F.col("survivor").cast("boolean"),
+    )
+
+
+def _schema(columns: Sequence[str], longs: Sequence[str] = (), **types: str) -> str:
+    def kind(c: str) -> str:
+        return types.get(c) or ("long" if c in longs else "string")
+
+    return ", ".join(f"`{c}` {kind(c)}" for c in columns)
+
+
+def records_frame(
+    sources: Sequence[MatchSource], freemail: frozenset[str]
+) -> DataFrame:
+    """Every source's match records stacked: gid, src, pos, the match columns and keys."""
+    columns = [GID, SRC, "pos", *MATCH_COLUMNS, *(key_column(k) for k in KEY_NAMES)]
+    schema = _schema(columns, (GID, SRC, "pos"))
+    out = None
+    offset = 0
+    for i, s in enumerate(sources):
+
+        def per_block(batches: Any, job: SourceJob = s.job, i: int = i, off: int = offset) -> Any:
+            from .engine import quiet_pandas_warning
+
+            quiet_pandas_warning()
+            for pdf in chunks(batches):
+                yield match_block(pdf, job, i, off, freemail)
+
+        part = s.frame.mapInPandas(per_block, schema)
+        out = part if out is None else out.unionByName(part)
+        offset += s.rows
+    assert out is not None
+    return out
+
+
+def _side(records: DataFrame, prefix: str, columns: Sequence[str]) -> DataFrame:
+    return records.select(*[records[c].alias(f"{prefix}{c}") for c in columns])
+
+
+def _u(
+    spark: SparkSession, records: DataFrame, n: int, comps: list[Comparison],
+    settings: MatchSettings, rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """u from random pairs: the very pairs `fs.estimate_u` draws (same generator, same
+    order), their levels counted by Spark."""
+    from pyspark.sql import functions as F
+
+    if n < 2:
+        return [fs.prior_u(len(c.levels)) for c in comps]
+    if n * (n - 1) // 2 <= settings.u_samples:
+        a, b = np.triu_indices(n, 1)
+    else:
+        a = rng.integers(0, n, settings.u_samples)
+        b = rng.integers(0, n, settings.u_samples)
+        keep = a != b
+        a, b = a[keep], b[keep]
+    pairs = spark.createDataFrame(
+        pd.DataFrame({"a": a.astype(np.int64), "b": b.astype(np.int64)})
+    )
+    left = _side(records, "l_", (GID, *MATCH_COLUMNS))
+    right = _side(records, "r_", (GID, *MATCH_COLUMNS))
+    joined = pairs.join(left, F.col("a") == F.col("l_gid")).join(
+        right, F.col("b") == F.col("r_gid")
+    )
+    cn = [c.name for c in comps]
+    sizes = [len(c.levels) for c in comps]
+
+    def counted(batches: Any) -> Any:
+        for pdf in batches:
+            g = levels_block(pdf, cn)
+            rows = []
+            for k, (name, size) in enumerate(zip(cn, sizes, strict=True)):
+                col = g[f"g_{name}"].to_numpy()
+                ok = col >= 0
+                counts = np.bincount(col[ok], minlength=size)[:size]
+                rows += [(k, lv, int(v)) for lv, v in enumerate(counts.tolist()) if v]
+            yield pd.DataFrame(rows, columns=["comp", "level", "n"])
+
+    totals = (
+        joined.mapInPandas(counted, "comp long, level long, n long")
+        .groupBy("comp", "level").agg(F.sum("n").alias("n")).toPandas()
+    )
+    counts = [np.zeros(size) for size in sizes]
+    for k, lv, v in totals.itertuples(index=False):
+        counts[int(k)][int(lv)] = float(v)
+    return fs.u_from_counts(counts, list(comps))
+
+
+def _tf(
+    records: DataFrame, comps: list[Comparison], settings: MatchSettings
+) -> tuple[DataFrame, dict[tuple[int, int], str]]:
+    """Each record's frequency of its value in every column a level is adjusted on
+    (`fs.term_frequencies`: the share of rows holding the value, among rows with one; a
+    column with fewer than `TF_MIN_VALUES` values gets none)."""
+    from pyspark.sql import functions as F
+
+    wanted: dict[tuple[int, int], str] = {}
+    if not settings.term_frequency:
+        return records, wanted
+    done: dict[str, bool] = {}
+    for k, c in enumerate(comps):
+        for lvl, column in c.tf_levels():
+            if column not in done:
+                counts = records.filter(F.col(column).isNotNull()).groupBy(column).count()
+                total = int(records.filter(F.col(column).isNotNull()).count())
+                done[column] = total >= fs.TF_MIN_VALUES
+                if done[column]:
+                    share = counts.select(
+                        column, (F.col("count") / F.lit(float(total))).alias(f"tf_{column}")
+                    )
+                    records = records.join(share, column, "left")
+            if done[column]:
+                wanted[(k, lvl)] = column
+    return records, wanted
+
+
+def _train_sample(
+    spark: SparkSession, cand: DataFrame, n_cand: int, settings: MatchSettings,
+    rng: np.random.Generator,
+) -> tuple[DataFrame, int]:
+    """Candidates with `train`: the uniform sample the local engine learns on (positions
+    in (lo, hi) order drawn by the same generator), all of them when fewer than
+    `train_pairs`."""
+    from pyspark.sql import functions as F
+
+    if n_cand <= settings.train_pairs:
+        return cand.withColumn("train", F.lit(True)), n_cand
+    chosen = np.sort(rng.choice(n_cand, settings.train_pairs, replace=False))
+    ranked = spark.createDataFrame(
+        cand.orderBy("lo", "hi").rdd.zipWithIndex().map(
+            lambda kv: (kv[0]["lo"], kv[0]["hi"], kv[0]["bits"], kv[1])
+        ),
+        "lo long, hi long, bits int, at long",
+    )
+    picked = spark.createDataFrame(pd.DataFrame({"at": chosen.astype(np.int64)})).withColumn(
+        "train", F.lit(True)
+    )
+    out = ranked.join(picked, "at", "left").fillna(False, subset=["train"]).drop("at")
+    return out, len(chosen)
+
+
+def _model(
+    table: pd.DataFrame, comps: list[Comparison], rules: Sequence[Any], u: list[np.ndarray],
+    settings: MatchSettings, n: int, n_cand: int, n_train: int,
+) -> fs.Model:
+    """EM over the count table of (rule bits, comparison vector) -> pairs, as `fs.train`
+    runs it over the pairs themselves."""
+    names = [f"g_{c.name}" for c in comps]
+    pats_all = table[names].to_numpy(dtype=np.int8).reshape(len(table), len(comps))
+    counts_all = table["count"].to_numpy(dtype=np.float64)
+    bits = table["bits"].to_numpy(dtype=np.int64)
+    sessions = []
+    for k, rule in enumerate(rules):
+        has = (bits & (1 << k)) != 0
+        use = fs.estimated(comps, rule_fields(rule))
+        pairs = int(counts_all[has].sum())
+        if pairs < 50 or not use:
+            continue
+        pats, counts = fs.merge_patterns(pats_all[has][:, use], counts_all[has])
+        sessions.append(fs.Session(rule.name, use, pats, counts, pairs))
+    model = fs.fit(sessions, comps, u, settings.em_iterations)
+    total = n * (n - 1) // 2
+    if n_train == 0 or total <= 0:
+        model.lam = 1e-6
+        return model
+    pats, counts = fs.merge_patterns(pats_all, counts_all)
+    counts *= n_cand / n_train
+    model.lam = fs.prior_from_counts(pats, counts, model, total, n_cand)
+    return model
+
+
+def find_duplicates(
+    spark: SparkSession,
+    names: Sequence[str],
+    sources: Sequence[MatchSource],
+    settings: MatchSettings | None = None,
+    checkpoint_dir: str | None = None,
+) -> SparkMatch:
+    """Duplicate clusters within each source, on Spark, equal to the local engine's."""
+    from pyspark.sql import functions as F
+
+    settings = settings or MatchSettings()
+    check_match_settings(names, settings)
+    if checkpoint_dir is not None:
+        spark.sparkContext.setCheckpointDir(checkpoint_dir)
+    elif not spark.sparkContext.getCheckpointDir():
+        import tempfile
+
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hygiene-checkpoints-"))
+    freemail = freemail_domains()
+    stats: dict[str, Any] = {}
+    # Checkpointed: a leaf for the many self-joins below, whose analysis of the full
+    # lineage (files, numbering, mapInPandas) grows with every join.
+    records = records_frame(sources, freemail).checkpoint(eager=True)
+    n = sum(s.rows for s in sources)
+    filled = records.agg(
+        *[F.count(F.col(c)).alias(c) for c in (*MATCH_COLUMNS, *map(key_column, KEY_NAMES))]
+    ).first()
+    assert filled is not None
+    has = {c: bool(filled[c]) for c in MATCH_COLUMNS}
+    has.update({k: bool(filled[key_column(k)]) for k in KEY_NAMES})
+    comps = [
+        c for c in COMPARISONS
+        if any(has.get(x, False) for x in c.fields) and c.name in settings.comparisons
+    ]
+    rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
+    rng = np.random.default_rng(settings.seed)
+    u = _u(spark, records, n, comps, settings, rng)
+    records, tf_columns = _tf(records, comps, settings)
+    records = records.checkpoint(eager=True)
+
+    cand = candidates(records, rules, settings.max_block_size, settings.window)
+    pairs = cand.pairs.checkpoint(eager=True)
+    n_cand = int(pairs.count())
+    pairs, n_train = _train_sample(spark, pairs, n_cand, settings, rng)
+    stats.update(rows=n, candidates=n_cand, capped_block_count=sum(cand.capped.values()),
+                 capped_blocks_per_rule=cand.capped)
+
+    tf_cols = sorted(set(tf_columns.values()))
+    side_cols = (GID, SRC, *MATCH_COLUMNS, *(f"tf_{c}" for c in tf_cols))
+    joined = (
+        pairs.join(_side(records, "l_", side_cols), F.col("lo") == F.col("l_gid"))
+        .join(_side(records, "r_", side_cols), F.col("hi") == F.col("r_gid"))
+        .withColumn("same", F.col("l_src") == F.col("r_src"))
+        .withColumn("src", F.col("l_src"))
+    )
+    facts = PairFacts(tuple(c.name for c in comps), has, freemail,
+                      bool(settings.email_name_match) and has["email"])
+    g_cols = [f"g_{c.name}" for c in comps]
+    tf_side = [f"{p}tf_{c}" for c in tf_cols for p in ("l_", "r_")]
+    compared_schema = _schema(
+        ["lo", "hi", "bits", "same", "src", *g_cols, "swap", "flip", "strong", "mailbox",
+         *tf_side, "train"],
+        ["lo", "hi", "src", *g_cols],
+        bits="int", same="boolean", swap="boolean", flip="boolean", strong="boolean",
+        mailbox="boolean", train="boolean", **dict.fromkeys(tf_side, "double"),
+    )
+
+    def compared_batches(batches: Any) -> Any:
+        for pdf in batches:
+            out = compare_block(pdf, facts)
+            out["train"] = pdf["train"].to_numpy(dtype=bool)
+            yield out
+
+    compared = joined.mapInPandas(compared_batches, compared_schema).checkpoint(eager=True)
+    table = compared.filter("train").groupBy("bits", *g_cols).count().toPandas()
+    model = _model(table, comps, rules, u, settings, n, n_cand, n_train)
+    stats["em"] = model.to_dict()
+    floors = [settings.threshold, settings.link_threshold, settings.link_mutual_best or 1.0]
+    weigh = Weigh(tuple(c.name for c in comps), model.lam, tuple(model.m), tuple(model.u),
+                  tuple(model.u_random), tf_columns, settings.threshold, min(floors),
+                  settings.email_name_match if facts.strong_on else None,
+                  settings.separate_on_contact_conflict)
+    weighed_schema = _schema(
+        ["lo", "hi", "src", "same", "weight", "prob", "dup", "lifted", "swap", *g_cols],
+        ["lo", "hi", "src", *g_cols], same="boolean", weight="double", prob="double",
+        dup="boolean", lifted="boolean", swap="boolean",
+    )
+
+    def weighed_batches(batches: Any) -> Any:
+        for pdf in batches:
+            out = weigh_block(pdf, weigh)
+            for c in (*g_cols, "swap"):
+                out[c] = pdf[c].to_numpy()
+            yield out
+
+    weighed = compared.mapInPandas(weighed_batches, weighed_schema)
+    edges = weighed.filter("dup").drop("dup").checkpoint(eager=True)
+    labels = _clusters(records, edges, has, freemail)
+    labels = labels.checkpoint(eager=True)
+    members = _numbered(spark, labels).checkpoint(eager=True)
+    count = int(members.select("cluster").distinct().count())
+    stats["clusters"] = count
+    stats["guarded_components"] = int(
+        labels.filter("guarded > 0").select("comp").distinct().count()
+    )
+    survived = _survivors(records, members, sources, names, count).checkpoint(eager=True)
+    confidence = _confidence(edges, members)
+    offsets = dict(zip(names, np.cumsum([0, *(s.rows for s in sources)])[:-1].tolist(),
+                       strict=True))
+    return SparkMatch(survived, confidence, edges, records, comps, count, offsets, has,
+                      freemail, stats)
+
+
+def _clusters(
+    records: DataFrame, edges: DataFrame, has: dict[str, bool], freemail: frozenset[str]
+) -> DataFrame:
+    """(gid, label, comp, guarded): each clustered record, its cluster's smallest gid, its
+    component and whether the guard rebuilt the component. A component of two records is
+    a cluster as it is; larger ones go through the local guard one component at a time."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    comp = label_propagation(edges.select(F.col("lo").alias("a"), F.col("hi").alias("b")))
+    comp = comp.withColumnRenamed("node", GID).withColumnRenamed("label", "comp")
+    size = comp.groupBy("comp").count()
+    comp = comp.join(size, "comp").persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = comp.filter("count = 2").select(
+        GID, F.col("comp").alias("label"), "comp", F.lit(0).cast("long").alias("guarded")
+    )
+    big = comp.filter("count > 2")
+    members = big.join(records.select(GID, *MATCH_COLUMNS), GID)
+    # Checkpointed: its own relation, so the cogroup's two sides (both from `comp`) do not
+    # share column identities.
+    big_edges = edges.select("lo", "hi", "prob").join(
+        big.select(F.col(GID).alias("lo"), "comp"), "lo"
+    ).checkpoint(eager=True)
+
+    def guarded(edge_pdf: pd.DataFrame, member_pdf: pd.DataFrame) -> pd.DataFrame:
+        if len(member_pdf) == 0:
+            return pd.DataFrame({GID: [], "label": [], "comp": [], "guarded": []})
+        out = guard_block(edge_pdf, member_pdf, has, freemail)
+        out["comp"] = int(member_pdf["comp"].iloc[0])
+        return out[[GID, "label", "comp", "guarded"]]
+
+    rebuilt = big_edges.groupBy("comp").cogroup(members.groupBy("comp")).applyInPandas(
+        guarded, "gid long, label long, comp long, guarded long"
+    )
+    return pairs.unionByName(rebuilt)
+
+
+def _numbered(spark: SparkSession, labels: DataFrame) -> DataFrame:
+    """Clusters numbered from 1 by their smallest stacked row (source order, then row
+    order), as `api._membership` numbers them: (gid, cluster, comp, guarded)."""
+    order = spark.createDataFrame(
+        labels.select("label").distinct().orderBy("label").rdd.zipWithIndex().map(
+            lambda kv: (kv[0][0], kv[1] + 1)
+        ),
+        "label long, cluster long",
+    )
+    return labels.join(order, "label").select(GID, "cluster")
+
+
+def _survivors(
+    records: DataFrame, members: DataFrame, sources: Sequence[MatchSource],
+    names: Sequence[str], count: int,
+) -> DataFrame:
+    """Each member with its cluster's survivor, per source and batch of clusters."""
+    from pyspark.sql import functions as F
+
+    surv = load_survivorship()
+    batches = max(1, math.ceil(count / CLUSTERS_PER_BATCH))
+    counts = [
+        records.filter(F.col(fld).isNotNull()).groupBy(SRC, fld).agg(
+            F.count("*").alias(f"n_{fld}")
+        ).withColumnRenamed(fld, f"key_{fld}")
+        for fld in ("first_name", "last_name")
+    ]
+    keyed = members.join(
+        records.select(GID, SRC, "pos", F.col("first_name").alias("key_first_name"),
+                       F.col("last_name").alias("key_last_name")),
+        GID,
+    )
+    for c, fld in zip(counts, ("first_name", "last_name"), strict=True):
+        keyed = keyed.join(c, [SRC, f"key_{fld}"], "left").fillna(0, subset=[f"n_{fld}"])
+    schema = ("cluster long, source string, row long, survivor boolean, file string, "
+              "file_row long, record_id string, reason string, rule string")
+    out = None
+    for i, s in enumerate(sources):
+        mine = keyed.filter(F.col(SRC) == i).drop(SRC, GID)
+        rows = s.frame.join(mine.withColumnRenamed("pos", POS), POS)
+        part = rows.withColumn("_batch", F.col("cluster") % batches).groupBy(
+            "_batch"
+        ).applyInPandas(_survivor_batches(s.job, surv), schema)
+        out = part if out is None else out.unionByName(part)
+    assert out is not None
+    return out
+
+
+def _survivor_batches(job: SourceJob, surv: Any) -> Any:
+    """The survivorship function of one source's batches (one parameter: applyInPandas
+    hands a function of two its group key first)."""
+
+    def per_batch(pdf: pd.DataFrame) -> pd.DataFrame:
+        from .engine import quiet_pandas_warning
+
+        quiet_pandas_warning()
+        return survive_block(pdf, job, surv)
+
+    return per_batch
+
+
+def _confidence(edges: DataFrame, members: DataFrame) -> DataFrame:
+    """(cluster, confidence): the lowest, over members, of each member's best match inside
+    its cluster (`api._clusters`)."""
+    from pyspark.sql import functions as F
+
+    lo = members.select(F.col(GID).alias("lo"), F.col("cluster").alias("c_lo"))
+    hi = members.select(F.col(GID).alias("hi"), F.col("cluster").alias("c_hi"))
+    inside = edges.join(lo, "lo").join(hi, "hi").filter("c_lo = c_hi")
+    ends = inside.select(
+        F.col("lo").alias("node"), F.col("c_lo").alias("cluster"), "prob"
+    ).unionByName(inside.select(F.col("hi").alias("node"), F.col("c_lo").alias("cluster"), "prob"))
+    best = ends.groupBy("cluster", "node").agg(F.max("prob").alias("best"))
+    return best.groupBy("cluster").agg(F.min("best").alias("confidence"))
+
+
+def sample_records(result: SparkMatch, limit: int = SAMPLE_CLUSTERS) -> list[dict[str, Any]]:
+    """audit.json `duplicates` for the first `limit` clusters, as `match.records` writes
+    them (members with file, row and record id; confidence; survivor and why; evidence)."""
+    from pyspark.sql import functions as F
+
+    if result.count == 0:
+        return []
+    members = (
+        result.members.filter(F.col("cluster") <= limit)
+        .join(result.confidence, "cluster").orderBy("cluster", "row").toPandas()
+    )
+    words = _evidence(result, members)
+    out = []
+    for cid, part in members.groupby("cluster", sort=True):
+        refs = [
+            {"source": str(src), "file": str(file), "row": int(row),
+             "record_id": None if pd.isna(rid) else str(rid)}
+            for src, file, row, rid in zip(
+                part["source"], part["file"], part["file_row"], part["record_id"], strict=True
+            )
+        ]
+        flags = part["survivor"].to_numpy(dtype=bool)
+        at = int(np.flatnonzero(flags)[0])
+        conf = float(part["confidence"].to_numpy(dtype=np.float64)[at])
+        number = int(np.asarray(cid).item())
+        out.append({
+            "cluster": number,
+            "confidence": round(round(conf, 4), 3),
+            "members": refs,
+            "survivor": {**refs[at], "reason": str(part["reason"].iloc[at]),
+                         "rule": str(part["rule"].iloc[at])},
+            "evidence": words.get(number, []),
+        })
+    return out
+
+
+def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]:
+    """Each sampled cluster's evidence, as `api._clusters` words it: the words of each
+    member's strongest in-cluster edge, those edges weakest first, each word once. Only the
+    sampled clusters' records and edges are read."""
+
+    from ..arrays import distinct
+    from ..match.evidence import describe
+
+    spark = result.members.sparkSession
+    gid = members["source"].map(result.offsets).to_numpy(dtype=np.int64) + members[
+        "row"
+    ].to_numpy(dtype=np.int64)
+    cluster_of = dict(zip(gid.tolist(), members["cluster"].astype(int).tolist(), strict=True))
+    picked = spark.createDataFrame(pd.DataFrame({GID: np.unique(gid)}))
+    g_cols = [f"g_{c.name}" for c in result.comps]
+    edges = (
+        result.edges.join(picked.withColumnRenamed(GID, "lo"), "lo")
+        .join(picked.withColumnRenamed(GID, "hi"), "hi")
+        .select("lo", "hi", "prob", "weight", "lifted", "swap", *g_cols)
+        .toPandas().sort_values(["lo", "hi"]).reset_index(drop=True)
+    )
+    recs = (
+        result.records.join(picked, GID).select(GID, *MATCH_COLUMNS).toPandas()
+        .sort_values(GID).reset_index(drop=True)
+    )
+    rows = recs[GID].to_numpy(dtype=np.int64)
+    lab_l = edges["lo"].map(cluster_of).to_numpy(dtype=np.int64)
+    lab_r = edges["hi"].map(cluster_of).to_numpy(dtype=np.int64)
+    inside = np.flatnonzero(lab_l == lab_r)
+    li = np.searchsorted(rows, edges["lo"].to_numpy(dtype=np.int64))
+    ri = np.searchsorted(rows, edges["hi"].to_numpy(dtype=np.int64))
+    pr = edges["prob"].to_numpy(dtype=np.float64)
+    ends = np.concatenate([li[inside], ri[inside]])
+    eidx = np.concatenate([inside, inside])
+    order = np.lexsort((-pr[eidx], ends))
+    first = np.r_[True, ends[order][1:] != ends[order][:-1]]
+    edge_row, edge_of_row = ends[order][first], eidx[order][first]
+    picked_edges = distinct(edge_of_row)
+    frame = pd.DataFrame(
+        {c: recs[c].astype(object).where(recs[c].notna(), np.nan) for c in MATCH_COLUMNS}
+    )
+    f = present(encode_frames([frame], ["sample"], result.freemail), result.has)
+    gammas = edges[g_cols].to_numpy(dtype=np.int8).reshape(len(edges), len(g_cols))
+    swap = edges["swap"].to_numpy(dtype=bool)
+    gi = picked_edges
+    words = describe(f, result.comps, gammas[gi], li[gi], ri[gi], swap[gi])
+    lifted = edges["lifted"].to_numpy(dtype=bool)
+    for j in np.flatnonzero(lifted[gi]).tolist():
+        words[j] = [*words[j], STRONG_WORDS]
+    words_of = dict(zip(gi.tolist(), words, strict=True))
+    weight = edges["weight"].to_numpy(dtype=np.float64)
+    e_cid = lab_l[edge_of_row]
+    e_edge = edge_of_row
+    by = np.lexsort((e_edge, weight[e_edge], e_cid))
+    out: dict[int, list[str]] = {}
+    for c, e in zip(e_cid[by].tolist(), e_edge[by].tolist(), strict=True):
+        seen = out.setdefault(int(c), [])
+        seen += [w for w in words_of[e] if w not in seen]
+    del edge_row
+    return out

@@ -1,0 +1,195 @@
+"""Duplicate matching on Spark (hygiene/spark/match.py) against the local matcher, on local[2].
+
+One SparkSession for the file (the fixture pattern of tests/test_spark.py). A generated CRM +
+ESP pair is matched by both engines: the clusters (members as sets, survivor) and audit.json's
+duplicate entries must be equal. Smaller tests hold the parts to the local definitions:
+label propagation to a union-find, an oversized block to its windowed pairs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pyspark = pytest.importorskip("pyspark", reason="the spark extra is installed by `make test`")
+
+import hygiene  # noqa: E402
+from hygiene.demo.generator import generate  # noqa: E402
+from hygiene.load import SourceSpec, load_source  # noqa: E402
+from hygiene.match.api import MatchSettings  # noqa: E402
+from hygiene.match.blocking import DEFAULT_RULES, candidates  # noqa: E402
+from hygiene.match.features import MATCH_COLUMNS, encode_frames  # noqa: E402
+from hygiene.spark import audit, start_session  # noqa: E402
+from hygiene.spark.blocking import candidates as spark_candidates  # noqa: E402
+from hygiene.spark.components import label_propagation  # noqa: E402
+from hygiene.spark.match import clusters  # noqa: E402
+from hygiene.spark.match_rows import GID, key_texts  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory):
+    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-match-tests")
+    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory) -> dict[str, Path]:
+    """A generated HubSpot export and a Mailchimp audience as one CSV, as both engines read."""
+    folder = tmp_path_factory.mktemp("spark-match")
+    files = generate(folder, crm_rows=600, esp_rows=420, esp_format="csv")
+    esp = load_source(SourceSpec("esp", tuple(str(p) for p in files.esp)))
+    esp_csv = folder / "mailchimp_members.csv"
+    esp.data.to_csv(esp_csv, index=False)
+    return {"crm": files.crm, "esp": esp_csv}
+
+
+@pytest.fixture(scope="module")
+def local(exports):
+    return hygiene.audit(*(f"{n}={p}" for n, p in exports.items()), decisions=False)
+
+
+@pytest.fixture(scope="module")
+def on_spark(spark, exports):
+    # Blocks much smaller than a source: every match record is made from a part of its
+    # source, seeded with the whole source's facts.
+    return audit(spark, {n: str(p) for n, p in exports.items()}, chunk_rows=300)
+
+
+def _local_clusters(result) -> set[tuple[str, frozenset[int], int]]:
+    return {(c.source, frozenset(c.members), c.survivor) for c in result.match.clusters}
+
+
+def _spark_clusters(result) -> set[tuple[str, frozenset[int], int]]:
+    frame = clusters(result.matched).toPandas()
+    out = set()
+    for _, part in frame.groupby("cluster"):
+        survivor = part.loc[part["survivor"], "row"]
+        assert len(survivor) == 1, "one survivor per cluster"
+        out.add((str(part["source"].iloc[0]), frozenset(part["row"].astype(int)),
+                 int(survivor.iloc[0])))
+    return out
+
+
+def test_clusters_equal_the_local_engines(local, on_spark):
+    want = _local_clusters(local)
+    assert len(want) >= 10, "the generated pair must hold duplicates to compare"
+    assert _spark_clusters(on_spark) == want
+
+
+def test_clusters_frame_has_the_shape_clean_reads(on_spark):
+    frame = clusters(on_spark.matched)
+    assert [(f.name, f.dataType.simpleString()) for f in frame.schema.fields] == [
+        ("cluster", "bigint"), ("source", "string"), ("row", "bigint"), ("survivor", "boolean")
+    ]
+    pdf = frame.toPandas()
+    # Numbered 1..k without gaps, as the local engine numbers them.
+    assert sorted(pdf["cluster"].unique().tolist()) == list(range(1, on_spark.matched.count + 1))
+
+
+def test_cluster_numbers_follow_the_local_order(local, on_spark):
+    frame = clusters(on_spark.matched).toPandas()
+    mine = {int(c): frozenset(p["row"].astype(int)) for c, p in frame.groupby("cluster")}
+    theirs = {c.id: frozenset(c.members) for c in local.match.clusters}
+    assert mine == theirs
+
+
+def test_audit_json_duplicates_equal_the_local_engines(local, on_spark):
+    doc = on_spark.to_dict()
+    assert doc["summary"]["duplicate_clusters"] == len(local.duplicates)
+    mine = doc["duplicates"]
+    assert mine, "audit.json lists the first clusters"
+    assert mine == local.duplicates[: len(mine)]
+
+
+def test_clusters_are_written_partitioned_by_source(spark, on_spark, tmp_path):
+    written = on_spark.save(tmp_path / "out")
+    parts = {p.name for p in Path(written["clusters"]).glob("source=*")}
+    want = {f"source={s}" for s in clusters(on_spark.matched).toPandas()["source"]}
+    assert parts == want and want <= {"source=crm", "source=esp"}
+    back = spark.read.parquet(written["clusters"]).toPandas()
+    assert len(back) == len(clusters(on_spark.matched).toPandas())
+    assert back["survivor"].sum() == on_spark.matched.count
+
+
+def _union_find(nodes: int, edges: list[tuple[int, int]]) -> dict[int, int]:
+    parent = list(range(nodes))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    touched = {x for e in edges for x in e}
+    # The smallest member labels each component: after union by min, a root is its minimum.
+    return {x: root(x) for x in touched}
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=40))
+def test_label_propagation_equals_union_find(spark, edges):
+    frame = spark.createDataFrame(pd.DataFrame(edges, columns=["a", "b"]).astype("int64"))
+    got = label_propagation(frame, checkpoint_every=2).toPandas()
+    want = _union_find(31, [(a, b) for a, b in edges if a != b])
+    assert dict(zip(got["node"].astype(int), got["label"].astype(int), strict=True)) == want
+
+
+def _records(spark, frame: pd.DataFrame):
+    keys = key_texts(frame, frozenset())
+    pdf = pd.concat([frame.astype(object), keys], axis=1)
+    pdf.insert(0, GID, np.arange(len(frame), dtype=np.int64))
+    pdf = pdf.astype(object).where(pdf.notna(), None)
+    pdf[GID] = np.arange(len(frame), dtype=np.int64)
+    schema = ", ".join(f"`{c}` {'long' if c == GID else 'string'}" for c in pdf.columns)
+    return spark.createDataFrame(pdf, schema)
+
+
+def _pairs_local(frame: pd.DataFrame, max_block: int, window: int) -> set[tuple[int, int]]:
+    f = encode_frames([frame.copy()], ["s"])
+    cand = candidates(f, DEFAULT_RULES, max_block, window)
+    return set(zip(cand.left.tolist(), cand.right.tolist(), strict=True))
+
+
+def test_an_oversized_block_still_yields_its_windowed_pairs(spark):
+    # 40 records on one mailbox domain key and one phone: far over a block cap of 5. The
+    # phone block is windowed (each record meets its next window - 1 neighbours by name
+    # order), never dropped; the pairs equal the local blocking's.
+    n = 40
+    rng = np.random.default_rng(7)
+    first = rng.choice(["ann", "bob", "cara", "dan", "eve", "finn"], n)
+    last = rng.choice(["smith", "jones", "brown", "taylor"], n)
+    frame = pd.DataFrame({c: [np.nan] * n for c in MATCH_COLUMNS}, dtype=object)
+    frame["first_name"], frame["last_name"] = first, last
+    frame["phone"] = "+14155552671"
+    frame["postal_code"] = rng.choice(["10115", "10117"], n)
+    want = _pairs_local(frame, max_block=5, window=3)
+    got = spark_candidates(_records(spark, frame), DEFAULT_RULES, 5, 3)
+    pairs = got.pairs.toPandas()
+    mine = set(zip(pairs["lo"].astype(int), pairs["hi"].astype(int), strict=True))
+    assert mine == want
+    # The phone block is over the cap and windowed: each record has a phone neighbour.
+    assert got.capped["phone"] == 1
+    ends = {x for p in mine for x in p}
+    assert ends == set(range(n))
+
+
+def test_match_settings_are_checked(spark, exports):
+    from hygiene.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown blocking rule"):
+        audit(spark, {n: str(p) for n, p in exports.items()},
+              match_settings=MatchSettings(blocking=("no_such_rule",)))
