@@ -56,3 +56,12 @@ def _session_outputs_match_their_schema(tmp_path_factory: pytest.TempPathFactory
     yield
     found = _schema_problems(tmp_path_factory.getbasetemp())
     assert not found, "\n".join(found)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory):
+    """One local[2] SparkSession per test process, for every tests/test_spark*.py file."""
+    pytest.importorskip("pyspark", reason="the spark extra is installed by `make test`")
+    from tests.spark_helpers import spark_session
+
+    yield from spark_session(tmp_path_factory.mktemp("checkpoints"))

@@ -22,34 +22,21 @@ pyspark = pytest.importorskip("pyspark", reason="the spark extra is installed by
 
 import hygiene  # noqa: E402
 from hygiene.cli import main  # noqa: E402
-from hygiene.demo.generator import generate  # noqa: E402
-from hygiene.load import SourceSpec, load_source  # noqa: E402
 from hygiene.model import is_missing  # noqa: E402
 from hygiene.schema import problems  # noqa: E402
-from hygiene.spark import SparkStageError, audit, start_session  # noqa: E402
+from hygiene.spark import SparkStageError, audit  # noqa: E402
+from tests.spark_helpers import generated_pair  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 KEY = ("code", "source", "row", "field", "suggestion")
 
 
-@pytest.fixture(scope="session")
-def spark():
-    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-tests")
-    yield session
-    session.stop()
-
-
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
     """A generated HubSpot export and a Mailchimp audience as one CSV (the three member files
     joined by the local loader, its Member Status column included), as both engines read."""
-    folder = tmp_path_factory.mktemp("spark-demo")
-    files = generate(folder, crm_rows=2000, esp_rows=1400, esp_format="csv")
-    esp = load_source(SourceSpec("esp", tuple(str(p) for p in files.esp)))
-    esp_csv = folder / "mailchimp_members.csv"
-    esp.data.to_csv(esp_csv, index=False)
-    return {"crm": files.crm, "esp": esp_csv}
+    return generated_pair(tmp_path_factory.mktemp("spark-demo"), 2000, 1400)
 
 
 @pytest.fixture(scope="module")

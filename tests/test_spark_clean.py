@@ -26,12 +26,11 @@ import pyarrow.parquet as pq  # noqa: E402
 
 import hygiene  # noqa: E402
 from hygiene.clean.merge import MergeError  # noqa: E402
-from hygiene.demo.generator import generate  # noqa: E402
 from hygiene.errors import ConfigError  # noqa: E402
-from hygiene.load import SourceSpec, load_source  # noqa: E402
 from hygiene.match import MatchResult  # noqa: E402
 from hygiene.settings import resolve  # noqa: E402
-from hygiene.spark import clean, start_session  # noqa: E402
+from hygiene.spark import clean  # noqa: E402
+from tests.spark_helpers import generated_pair  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -40,21 +39,9 @@ OUTPUTS = ("cleaned_crm", "cleaned_esp", "suppression", "suppression_hubspot",
            "suppression_mailchimp", "merge_plan", "changes")
 
 
-@pytest.fixture(scope="session")
-def spark():
-    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-tests")
-    yield session
-    session.stop()
-
-
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("spark-clean")
-    files = generate(folder, crm_rows=800, esp_rows=560, esp_format="csv")
-    esp = load_source(SourceSpec("esp", tuple(str(p) for p in files.esp)))
-    esp_csv = folder / "mailchimp_members.csv"
-    esp.data.to_csv(esp_csv, index=False)
-    return {"crm": files.crm, "esp": esp_csv}
+    return generated_pair(tmp_path_factory.mktemp("spark-clean"), 800, 560)
 
 
 def _args(exports) -> list[str]:

@@ -19,37 +19,23 @@ from hypothesis import strategies as st
 pyspark = pytest.importorskip("pyspark", reason="the spark extra is installed by `make test`")
 
 import hygiene  # noqa: E402
-from hygiene.demo.generator import generate  # noqa: E402
-from hygiene.load import SourceSpec, load_source  # noqa: E402
 from hygiene.match.api import MatchSettings  # noqa: E402
 from hygiene.match.blocking import DEFAULT_RULES, candidates  # noqa: E402
 from hygiene.match.features import MATCH_COLUMNS, encode_frames  # noqa: E402
-from hygiene.spark import audit, start_session  # noqa: E402
+from hygiene.spark import audit  # noqa: E402
 from hygiene.spark.blocking import candidates as spark_candidates  # noqa: E402
 from hygiene.spark.components import label_propagation  # noqa: E402
 from hygiene.spark.match import clusters  # noqa: E402
 from hygiene.spark.match_rows import GID, key_texts  # noqa: E402
+from tests.spark_helpers import generated_pair  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-match-tests")
-    session.sparkContext.setCheckpointDir(str(tmp_path_factory.mktemp("checkpoints")))
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict[str, Path]:
     """A generated HubSpot export and a Mailchimp audience as one CSV, as both engines read."""
-    folder = tmp_path_factory.mktemp("spark-match")
-    files = generate(folder, crm_rows=600, esp_rows=420, esp_format="csv")
-    esp = load_source(SourceSpec("esp", tuple(str(p) for p in files.esp)))
-    esp_csv = folder / "mailchimp_members.csv"
-    esp.data.to_csv(esp_csv, index=False)
-    return {"crm": files.crm, "esp": esp_csv}
+    return generated_pair(tmp_path_factory.mktemp("spark-match"), 600, 420)
 
 
 @pytest.fixture(scope="module")
