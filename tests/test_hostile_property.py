@@ -80,6 +80,18 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def finished(code: int, err: str, out: Path) -> bool:
+    """A run ended as a run may: exit 0 or 1 with no traceback and outputs that parse
+    (True), or exit 2 with a one-line error (False)."""
+    assert code in (0, 1, 2), err
+    if code == 2:
+        one_line_error(err)
+        return False
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    check_outputs(out)
+    return True
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -184,12 +196,7 @@ def test_arbitrary_bytes_through_the_cli(data: bytes, ext: str) -> None:
         for command, out in (("audit", Path(tmp) / "audit"), ("clean", Path(tmp) / "clean")):
             extra = ["--no-history", "--format", "html,json,xlsx,md"] if command == "audit" else []
             code, _, err = run(command, f"x={path}", "--out", str(out), "-q", *extra)
-            assert code in (0, 1, 2), err
-            if code == 2:
-                one_line_error(err)
-            else:
-                assert "Traceback" not in err and "Exception ignored" not in err, err
-                check_outputs(out)
+            finished(code, err, out)
         assert path.read_bytes() == data
 
 
@@ -205,21 +212,11 @@ def test_hostile_csv_through_audit_and_clean(case: tuple[bytes, int], redact: bo
         args = ["audit", f"crm={path}", "--out", str(out), "--format", "html,json,xlsx,md",
                 "--no-history", "-q", *(["--redact"] if redact else [])]  # fmt: skip
         code, _, err = run(*args)
-        assert code in (0, 1, 2), err
-        if code == 2:
-            one_line_error(err)
-        else:
-            assert "Traceback" not in err and "Exception ignored" not in err, err
-            check_outputs(out)
+        if finished(code, err, out):
             doc = json.loads((out / "audit.json").read_text(encoding="utf-8"))
             assert doc["sources"][0]["rows"] == written, data
         code, stdout, err = run("clean", f"crm={path}", "--out", str(Path(tmp) / "clean"), "-q")
-        assert code in (0, 1, 2)
-        if code == 2:
-            one_line_error(err)
-        else:
-            assert "Traceback" not in err, err
-            check_outputs(Path(tmp) / "clean")
+        if finished(code, err, Path(tmp) / "clean"):
             summary = json.loads((Path(tmp) / "clean" / "clean_summary.json").read_text())
             acc = summary["accounting"]
             assert acc["ok"] and [s["rows"] for s in acc["sources"]] == [written]
