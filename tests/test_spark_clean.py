@@ -236,7 +236,9 @@ def test_audit_takes_the_local_settings(spark, tmp_path):
     settings = resolve([f"crm={crm}"], workflows=["newsletter"], region="us", match=False,
                        decisions=False)
     by_settings = audit(spark, settings=settings)
-    by_keywords = audit(spark, crm=str(crm), workflows=["newsletter"], region="us")
+    by_keywords = audit(spark, crm=str(crm), workflows=["newsletter"], region="us", match=False)
+    # The settings' own `match` (None here) decides whether duplicates are matched.
+    assert by_settings.matched is None and by_keywords.matched is None
     assert by_settings.counts == by_keywords.counts
     assert by_settings.score.to_dict() == by_keywords.score.to_dict()
     with pytest.raises(ConfigError, match="not both"):

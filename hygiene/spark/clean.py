@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +121,8 @@ def clean(
     with stage("clusters", "check clusters"):
         members = _check_clusters(clusters)
     t0 = time.perf_counter()
-    audited = audit_settings(spark, settings, given, chunk_rows, match=False)
+    # The clusters come as an argument: the audit under the plan matches nothing.
+    audited = audit_settings(spark, replace(settings, match=None), given, chunk_rows)
     timings = {"audit": time.perf_counter() - t0}
     t0 = time.perf_counter()
     assert audited.job is not None

@@ -67,7 +67,7 @@ def audit_on_spark(
     settings = resolve(
         list(sources), workflows=workflows, platforms=platforms, maps=maps, region=region,
         date_orders=date_orders, rule_packs=rule_packs, disable=disable,
-        workflow_files=workflow_files, kinds=kinds, fail_under=fail_under, match=False,
+        workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
         decisions=False,
     )
     out = Path(out_dir)

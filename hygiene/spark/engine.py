@@ -233,10 +233,10 @@ def audit(
         settings, workflows=workflows, platforms=platforms, maps=maps, region=region,
         date_orders=date_orders, rule_packs=rule_packs, disable=disable,
         workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
+        match=match_settings if match_settings is not None else match,
     )
     return audit_settings(
-        spark, settings, {**(sources or {}), **named}, chunk_rows,
-        match=match, match_settings=match_settings, checkpoint_dir=checkpoint_dir,
+        spark, settings, {**(sources or {}), **named}, chunk_rows, checkpoint_dir=checkpoint_dir
     )
 
 
@@ -246,11 +246,10 @@ def audit_settings(
     given: Mapping[str, Any],
     chunk_rows: int = CHUNK_ROWS,
     *,
-    match: bool = True,
-    match_settings: MatchSettings | None = None,
     checkpoint_dir: str | None = None,
 ) -> SparkAudit:
-    """`audit` on resolved settings and the sources given by name."""
+    """`audit` on resolved settings and the sources given by name; duplicates are matched
+    as `settings.match` says (None: not matched)."""
     from pyspark import StorageLevel
 
     quiet_pandas_warning()
@@ -339,7 +338,7 @@ def audit_settings(
     timings["checks"] = time.perf_counter() - t0
 
     matched = None
-    if match and contacts:
+    if settings.match is not None and contacts:
         t0 = time.perf_counter()
         with stage(",".join(s.plan.name for s in contacts), "match duplicates"):
             matched = find_duplicates(
@@ -347,7 +346,7 @@ def audit_settings(
                 [s.plan.name for s in contacts],
                 [MatchSource(s.frame, sj, s.rows)
                  for s, sj in zip(contacts, job.sources, strict=True)],
-                match_settings,
+                settings.match,
                 checkpoint_dir,
             )
         timings["match"] = time.perf_counter() - t0

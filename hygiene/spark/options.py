@@ -16,6 +16,8 @@ from ..settings import Settings, resolve
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from ..match.api import MatchSettings
+
 
 def _spec_of(name: str, given: Any) -> tuple[SourceSpec, Any]:
     if isinstance(given, (str, os.PathLike)):
@@ -67,10 +69,14 @@ def spark_settings(
     workflow_files: Sequence[str | Path] = (),
     kinds: Mapping[str, str] | None = None,
     fail_under: float | None = None,
+    match: bool | MatchSettings = True,
     **clean: Any,
 ) -> Settings:
     """The typed settings the local audit takes (`hygiene.settings.resolve`), from loose
-    arguments when none are given; what the Spark engine cannot honour is refused."""
+    arguments when none are given; what the Spark engine cannot honour is refused. `match`
+    False (no matching) or a `MatchSettings` overrides the settings' own; True leaves them."""
+    if settings is not None and match is not True:
+        settings = replace(settings, match=None if match is False else match)
     if settings is None:
         settings = resolve(
             # The sources come with the call: a placeholder keeps resolve's check quiet.
@@ -78,7 +84,7 @@ def spark_settings(
             workflows=workflows, platforms=platforms, maps=maps, region=region,
             date_orders=date_orders, rule_packs=rule_packs, disable=disable,
             workflow_files=workflow_files, kinds=kinds, fail_under=fail_under,
-            match=False, decisions=False, **clean,
+            match=match, decisions=False, **clean,
         )
         settings = replace(settings, sources=())
     elif any(v for v in (workflows, platforms, maps, region, date_orders, rule_packs, disable,
