@@ -221,10 +221,10 @@ def _match_score(
 
 def _match_group(
     scored: Scored, contacts: list[Prepared], settings: Settings,
-    exclude: list[tuple[str, int, str, int]],
+    exclude: list[tuple[str, int, str, int]], kinds: dict[str, str],
 ) -> tuple[Grouped, pd.DataFrame, pd.DataFrame]:
     assert settings.match is not None
-    grouped = group(scored, [p.source for p in contacts], settings.match, exclude)
+    grouped = group(scored, [p.source for p in contacts], settings.match, exclude, kinds)
     return grouped, grouped.links, grouped.members
 
 
@@ -317,7 +317,7 @@ MATCH_STEPS = (
     Step("match.score", _match_score, reads=("features", "match_seconds", "settings"),
          writes=("scored",), timing="match", give_back=False, beside=True),
     Step("match.group", _match_group,
-         reads=("scored", "contacts", "settings", "exclude"),
+         reads=("scored", "contacts", "settings", "exclude", "kinds"),
          writes=("grouped", "fuzzy_links", "members"), timing="match",
          label="Matching duplicates", give_back=False, beside=True),
     Step("match.finish", finish, reads=("grouped",), writes=("matched",), timing="match",

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hygiene.errors import ConfigError
+from hygiene.load.presets import source_kind
 from hygiene.match.blocking import (
     DEFAULT_RULES,
     block_pairs,
@@ -27,6 +28,7 @@ from hygiene.match.fs import em_fixed_u, patterns, probability
 from hygiene.match.names import related_pairs
 from hygiene.match.survivor import choose_survivors, load_survivorship
 from hygiene.model import Source
+from hygiene.resources import rules_dir
 from tests.helpers import make_source
 
 CONTACT_COLUMNS = {
@@ -358,6 +360,61 @@ def test_unknown_survivorship_rule_names_the_file(tmp_path: Path) -> None:
     path.write_text("rules:\n  - rule: loudest\n")
     with pytest.raises(ConfigError, match="loudest"):
         load_survivorship(path)
+
+
+def _one_person_in(platforms: tuple[str, str]) -> list[Source]:
+    """The same record in two sources of the given platforms (nothing else tells them apart)."""
+    return [
+        make_source(
+            name, {"Email": ["a@x.com"], "First Name": ["Ann"]},
+            {"Email": "email", "First Name": "first_name"}, platform=platform,
+        )
+        for name, platform in zip(("one", "two"), platforms, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "platform", sorted(p.stem for p in (rules_dir() / "platforms").glob("*.yaml"))
+)
+def test_survivorship_kind_is_the_one_source_kind(platform: str) -> None:
+    """Survivorship prefers by `hygiene.load.source_kind`, the kind the audit, the links and
+    the scores use: for every platform preset, a CRM record beats this platform's exactly
+    when source_kind calls this platform an ESP (a generic export counts as a CRM)."""
+    sources = _one_person_in(("hubspot", platform))
+    frame = pd.DataFrame({"cluster": 1, "source": ["two", "one"], "pos": [0, 0]})
+    out = choose_survivors(frame, sources, load_survivorship())
+    kind = source_kind(platform)
+    assert kind in ("crm", "esp")
+    if kind == "esp":
+        assert out.source.iloc[0] == "one"
+        assert out.reason.iloc[0] == "CRM record preferred (hubspot)"
+    else:  # same kind: source_kind does not decide, the earliest source given does
+        assert out.source.iloc[0] == "one" and out.rule.iloc[0] == "first_row"
+
+
+def test_survivorship_takes_the_kind_asked_for_a_source() -> None:
+    """A source asked to be an ESP (hygiene.toml `kind`) is one for survivorship too."""
+    sources = _one_person_in(("hubspot", "hubspot"))
+    frame = pd.DataFrame({"cluster": 1, "source": ["one", "two"], "pos": [0, 0]})
+    out = choose_survivors(frame, sources, load_survivorship(), kinds={"one": "esp"})
+    assert out.source.iloc[0] == "two"
+    assert out.reason.iloc[0] == "CRM record preferred (hubspot)"
+
+
+def test_survivorship_file_with_its_own_kinds_table_warns(tmp_path: Path) -> None:
+    """An older copy of survivorship.yaml with a `kinds:` table: it is not read, and the
+    warning names the file."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "rules:\n  - rule: source_kind\n    prefer: [crm, esp]\n"
+        "kinds:\n  esp: [hubspot]\n"
+    )
+    with pytest.warns(FutureWarning, match=r"s\.yaml: `kinds:` is no longer read"):
+        surv = load_survivorship(path)
+    sources = _one_person_in(("mailchimp", "hubspot"))
+    frame = pd.DataFrame({"cluster": 1, "source": ["one", "two"], "pos": [0, 0]})
+    out = choose_survivors(frame, sources, surv)
+    assert out.source.iloc[0] == "two"  # hubspot is a CRM, whatever the old table said
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,7 +8,7 @@ checks use and which are never reported as duplicates.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -356,6 +356,8 @@ class Grouped:
     scored: Scored
     sources: Sequence[Source]
     settings: MatchSettings
+    #: Source kinds as asked (source name -> kind), for survivorship; the rest the platform's.
+    kinds: Mapping[str, str]
     dup: np.ndarray
     rows: np.ndarray
     labels: np.ndarray
@@ -373,9 +375,10 @@ def group(
     sources: Sequence[Source],
     settings: MatchSettings,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
+    kinds: Mapping[str, str] | None = None,
 ) -> Grouped:
     """Duplicate pairs into clusters and cross-source pairs into links, "keep separate"
-    pairs and contact conflicts left out."""
+    pairs and contact conflicts left out. `kinds`: source kinds as asked, for survivorship."""
     t = time.perf_counter()
     f = s.features
     cannot = _row_lookup(f, exclude_pairs)
@@ -397,7 +400,10 @@ def group(
     links = links_frame(
         s, link_pairs(s, ~same & ~excluded, settings.link_threshold, settings.link_mutual_best)
     )
-    return Grouped(s, sources, settings, dup, rows, labels, guarded, members, m_rows, links, t)
+    return Grouped(
+        s, sources, settings, dict(kinds or {}), dup, rows, labels, guarded, members, m_rows,
+        links, t,
+    )
 
 
 def finish(grouped: Grouped) -> MatchResult:
@@ -406,7 +412,8 @@ def finish(grouped: Grouped) -> MatchResult:
     s = g.scored
     with gc_paused():  # 100k+ clusters and their lists, no cycles
         clusters = _clusters(
-            s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings
+            s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings,
+            g.kinds,
         )
     keep = s.prob >= g.settings.keep_pairs_above
     stats = dict(s.stats)
@@ -447,6 +454,7 @@ def _clusters(
     m_rows: np.ndarray,
     sources: Sequence[Source],
     settings: MatchSettings,
+    kinds: Mapping[str, str],
 ) -> list[Cluster]:
     """Cluster objects: confidence is the lowest, over members, of each member's best match
     inside the cluster, so every member is tied in at least that strongly."""
@@ -460,6 +468,7 @@ def _clusters(
         sources,
         load_survivorship(settings.survivorship),
         _name_codes(f),
+        kinds,
     )
     li, ri, pr = s.left[dup], s.right[dup], s.prob[dup]
     lab_l, lab_r = _label_of(rows, labels, li), _label_of(rows, labels, ri)

@@ -7,7 +7,8 @@ cluster members are read, so the cost follows the number of duplicates, not of r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import pandas as pd
 
 from hygiene import normalize as nz
 from hygiene.errors import ConfigError
+from hygiene.load.presets import source_kind
 from hygiene.model import Source
-from hygiene.resources import load_yaml, rules_dir, rules_yaml
+from hygiene.resources import load_yaml, rules_dir
 
 RULE_TYPES = (
     "source_kind",
@@ -31,11 +33,6 @@ RULE_TYPES = (
 #: Per source, per field: a code per row of the source (-1 missing) for values compared
 #: as equal (the matcher's name keys). Rules that count values read these when given.
 ValueCodes = dict[str, dict[str, np.ndarray]]
-#: Used when neither the preset nor the survivorship file says a platform's kind.
-DEFAULT_KINDS = {
-    **dict.fromkeys(("hubspot", "salesforce", "pipedrive", "zoho", "generic"), "crm"),
-    **dict.fromkeys(("mailchimp", "klaviyo", "activecampaign"), "esp"),
-}
 
 
 @dataclass(frozen=True)
@@ -49,20 +46,10 @@ class SurvivorRule:
 
 @dataclass(frozen=True)
 class Survivorship:
-    """The ordered rules and the platform -> kind map."""
+    """The ordered rules. A source's kind, which `source_kind` prefers by, is not theirs to
+    say: it is `hygiene.load.source_kind`'s (as asked, else the platform preset's)."""
 
     rules: tuple[SurvivorRule, ...]
-    kinds: dict[str, str]
-
-    def kind(self, platform: str) -> str:
-        """The kind (crm, esp) of a platform: its preset's `kind`, else this file's table."""
-        try:
-            preset = rules_yaml("platforms", f"{platform}.yaml")
-        except ConfigError:
-            preset = None
-        if isinstance(preset, dict) and isinstance(preset.get("kind"), str):
-            return str(preset["kind"])
-        return self.kinds.get(platform, DEFAULT_KINDS.get(platform, "crm"))
 
 
 def load_survivorship(path: str | Path | None = None) -> Survivorship:
@@ -79,11 +66,15 @@ def load_survivorship(path: str | Path | None = None) -> Survivorship:
         rules.append(
             SurvivorRule(kind, tuple(item.get("fields") or ()), tuple(item.get("prefer") or ()))
         )
-    kinds: dict[str, str] = {}
-    for kind, platforms in (doc.get("kinds") or {}).items():
-        for platform in platforms or ():
-            kinds[str(platform)] = str(kind)
-    return Survivorship(tuple(rules), kinds)
+    if "kinds" in doc:
+        # Older copies of this file carried a platform -> kind table of their own.
+        warnings.warn(
+            f"{p}: `kinds:` is no longer read (a source's kind is its platform preset's "
+            "`kind`, or `kind` under the source in hygiene.toml); delete it",
+            FutureWarning,
+            stacklevel=2,
+        )
+    return Survivorship(tuple(rules))
 
 
 def _dates(source: Source, fields: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
@@ -148,7 +139,7 @@ def _scores(
     rule: SurvivorRule,
     members: pd.DataFrame,
     sources: dict[str, Source],
-    surv: Survivorship,
+    kind_of: Mapping[str, str],
     codes: ValueCodes | None = None,
 ) -> tuple[np.ndarray, Callable[[np.ndarray], list[str]]]:
     """Score per member (higher wins) and the words for members `idx` winning on this rule
@@ -172,7 +163,7 @@ def _scores(
                     )
             score[idx] = sum(seen[fld][idx].astype(np.int64) for fld in rule.fields)
         elif rule.rule == "source_kind":
-            kind = surv.kind(src.platform)
+            kind = kind_of[str(name)]
             rank = rule.prefer.index(kind) if kind in rule.prefer else len(rule.prefer)
             score[idx] = -rank
             kinds[idx] = f"{kind.upper()} record preferred ({src.platform})"
@@ -220,19 +211,24 @@ def choose_survivors(
     sources: Sequence[Source],
     surv: Survivorship,
     codes: ValueCodes | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Survivor of each cluster: `members` has cluster, source, pos; returns one row per
     cluster with cluster, source, pos, reason (the deciding rule's words) and rule (its
     type, as in rules/survivorship.yaml). `codes` gives the value codes rules that count
-    values use (the matcher's name keys); without, they are computed from the sources."""
+    values use (the matcher's name keys); without, they are computed from the sources.
+    `kinds` gives source kinds as asked (source name -> kind); the rest are worked out by
+    `hygiene.load.source_kind`, the one place a kind is."""
     if members.empty:
         return pd.DataFrame({"cluster": [], "source": [], "pos": [], "reason": [], "rule": []})
     by_name = {s.name: s for s in sources}
+    asked = kinds or {}
+    kind_of = {s.name: source_kind(s.platform, asked.get(s.name)) for s in sources}
     members = members.reset_index(drop=True)
     scores, words = [], []
     rules = (*surv.rules, SurvivorRule("first_row"))
     for rule in rules:
-        s, w = _scores(rule, members, by_name, surv, codes)
+        s, w = _scores(rule, members, by_name, kind_of, codes)
         scores.append(s)
         words.append(w)
     cluster = members["cluster"].to_numpy()
