@@ -87,12 +87,36 @@ def providers() -> dict[str, Any]:
     }
 
 
+def psl_rules(text: str) -> list[str]:
+    """The rules of a Public Suffix List file, each as publicsuffixlist's parser keeps it
+    (lower-cased, first word of a line, comments and blank lines left out), followed by
+    the IDNA (punycode) form of each rule that is not ASCII.
+
+    The parser adds the IDNA form of every rule itself, through Python's `idna` codec:
+    that took half the parse, spent on ~10,000 ASCII rules whose form is the rule itself.
+    Given these lines and `accept_encoded_idn=False`, it holds the same rules."""
+    rules = []
+    for line in text.lower().split("\n"):
+        rule = line.split(" ")[0].rstrip()
+        if rule and not rule.startswith("//"):
+            rules.append(rule)
+    encoded = []
+    for rule in rules:
+        if not rule.isascii():
+            bare = rule.lstrip("!")
+            form = bare.encode("idna").decode("ascii")
+            encoded.append("!" + form if rule[0] == "!" else form)
+    return rules + encoded
+
+
 @cache
 def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
+    from publicsuffixlist import PSLFILE, PublicSuffixList
 
+    with open(PSLFILE, encoding="utf-8", errors="surrogateescape") as fh:
+        rules = psl_rules(fh.read())
     # accept_unknown=False: a domain whose TLD is not in the Public Suffix List has no suffix.
-    return PublicSuffixList(accept_unknown=False)
+    return PublicSuffixList(rules, accept_unknown=False, accept_encoded_idn=False)
 
 
 @lru_cache(maxsize=1 << 17)

@@ -15,7 +15,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
-import us
 
 from ..resources import rules_yaml
 from ._arrow import flat, map_distinct, to_numpy_mask
@@ -235,6 +234,8 @@ class _StateTable:
             self.other.setdefault(_compact(key), code)
 
     def _add_us(self) -> None:
+        import us  # only where a US state is looked up
+
         for st in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
             code = f"US-{st.abbr}"
             self.codes[st.abbr] = code

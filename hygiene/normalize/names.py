@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from nameparser import HumanName
-from nameparser.config import CONSTANTS
+
+if TYPE_CHECKING:
+    from nameparser import HumanName
 
 from ._arrow import flat, to_numpy_mask
 from ._text import fold
@@ -27,15 +30,8 @@ PARTICLES = frozenset(
     "van von der den de del della degli di da das do dos du des la le ter ten zu zur af av y"
     .split()
 )
-#: Casing nameparser knows (PhD, MSc ...) plus generational suffixes.
-_CASE_EXCEPTIONS: dict[str, str] = {
-    **{str(k): str(v) for k, v in dict(CONSTANTS.capitalization_exceptions).items()},
-    "ii": "II",
-    "iii": "III",
-    "iv": "IV",
-    "jr": "Jr",
-    "sr": "Sr",
-}
+#: Generational suffixes, beside the casing nameparser knows (`_case_exceptions`).
+_GENERATIONS = {"ii": "II", "iii": "III", "iv": "IV", "jr": "Jr", "sr": "Sr"}
 _APOSTROPHES = "'’"
 _NON_LETTERS = re.compile(r"[^\w\s]|[\d_]")
 _SPACES = re.compile(r"\s+")
@@ -48,10 +44,22 @@ def _nfkc_collapse(u: pd.Series) -> pa.Array:
     return pc.utf8_trim_whitespace(arr)
 
 
+@cache
+def _case_exceptions() -> dict[str, str]:
+    """Casing nameparser knows (PhD, MSc ...) plus generational suffixes. nameparser is
+    imported here, when a name is first re-cased or split: an audit whose names need
+    neither does not pay for its import."""
+    from nameparser.config import CONSTANTS
+
+    known = {str(k): str(v) for k, v in dict(CONSTANTS.capitalization_exceptions).items()}
+    return {**known, **_GENERATIONS}
+
+
 def _cap_part(part: str) -> str:
     """One hyphen-free piece of a lower-case name: Mc, O'/D' prefixes, else Capitalised."""
-    if part in _CASE_EXCEPTIONS:
-        return _CASE_EXCEPTIONS[part]
+    exceptions = _case_exceptions()
+    if part in exceptions:
+        return exceptions[part]
     if len(part) > 2 and part.startswith("mc"):
         return "Mc" + part[2:].capitalize()
     if len(part) > 2 and part[1] in _APOSTROPHES:
@@ -100,8 +108,8 @@ def name_key(s: pd.Series) -> pd.Series:
     return unique_map(nullify(s), apply)
 
 
-def _split(value: str) -> tuple[str | None, str | None]:
-    name = HumanName(_SPACES.sub(" ", unicodedata.normalize("NFKC", value)))
+def _split(value: str, human_name: type[HumanName]) -> tuple[str | None, str | None]:
+    name = human_name(_SPACES.sub(" ", unicodedata.normalize("NFKC", value)))
     return (name.first or None), (name.last or None)
 
 
@@ -109,7 +117,10 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
     """`first_name` and `last_name` of full names ("Dr. John Q. Smith Jr.", "Smith, John")."""
 
     def apply(u: pd.Series) -> pd.DataFrame:
-        pairs = [_split(v) for v in u.tolist()]
+        # Imported on first use: an audit without full names does not pay for nameparser.
+        from nameparser import HumanName
+
+        pairs = [_split(v, HumanName) for v in u.tolist()]
         return pd.DataFrame(
             {
                 "first_name": pd.Series([p[0] for p in pairs], dtype=TEXT),
