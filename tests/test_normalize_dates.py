@@ -124,3 +124,56 @@ def test_dates_outside_nanosecond_range_are_unparsed_not_a_crash():
     out = parse_dates(s)
     assert str(out.dtype) == "datetime64[ns, UTC]"
     assert out.isna().tolist() == [True, False, True, True, True]
+
+
+# -- a format no value could be read with is not parsed (hygiene.normalize.dates._readable) --
+
+#: One real-world value per kind of format, and near misses (separators swapped, a literal
+#: missing or doubled) that only a full parse can tell apart.
+_DATE_PIECES = [
+    "2024-03-05", "2024-03-05T14:30:00Z", "2024-03-05 14:30:00+02:00", "03/05/2024",
+    "03/05/2024 14:30", "03/05/2024 2:30 PM", "03/05/2024, 2:30 PM", "3/5/24", "03-05-2024",
+    "05.03.2024", "05.03.2024 14:30:00", "5.3.24", "2024/03/05", "2024/03/05 14:30",
+    "Mar 5, 2024", "March 5 2024", "5 Mar 2024", "05-Mar-24", "Tue, 05 Mar 2024 14:30:00 +0000",
+    "Tue Mar 05 14:30:00 2024", "Mar 5, 2024 2:30 PM", "2024.03.05", "05/03/2024:", "05:03:2024",
+    "2024-03-05,", "03/05-2024", "31/12/1999", "12/31/1999 23:59:59", "1999-12-31 23:59", "--",
+    "n/a", "5/3", "2024", "05,03,2024",
+]
+
+
+def _parse_every_format(values: pd.Series, order):
+    """parse_dates with every format tried (a fixture cannot be used under @given)."""
+    from hygiene.normalize import dates
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(dates, "_readable", lambda values, formats: set(formats))
+        return parse_dates(values, order)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_DATE_PIECES)
+        | st.text(alphabet=st.sampled_from("0123456789/-.:, APMTZar+"), max_size=22),
+        min_size=1, max_size=25,
+    ),
+    st.sampled_from([None, "dmy", "mdy"]),
+)
+def test_skipping_unreadable_formats_reads_every_value_the_same(values, order):
+    """Leaving out the formats whose literal characters no value holds gives the same dates
+    as trying every format, whatever the values."""
+    s = pd.Series(values, dtype="str")
+    want = _parse_every_format(s, order)
+    got = parse_dates(s, order)
+    pd.testing.assert_series_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "literals"),
+    [("ISO8601", set()), ("%m/%d/%Y %H:%M", {"/", ":"}), ("%b %d, %Y", {","}),
+     ("%d.%m.%y", {"."}), ("%Y%m%d", set()), ("%a, %d %b %Y %H:%M:%S %z", {",", ":"})],
+)
+def test_format_literals(fmt, literals):
+    from hygiene.normalize.dates import format_literals
+
+    assert format_literals(fmt) == literals

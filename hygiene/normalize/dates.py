@@ -165,6 +165,48 @@ def _numbers(values: pd.Series) -> pd.Series:
     return out
 
 
+def format_literals(fmt: str) -> frozenset[str]:
+    """The characters a value must hold to be read with `fmt`: its literal characters other
+    than white space ("/" and ":" of "%m/%d/%Y %H:%M"); none for "ISO8601". pandas reads an
+    explicit format as strptime does, where a literal matches only itself."""
+    if fmt == "ISO8601":
+        return frozenset()
+    out: set[str] = set()
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            i += 2
+            continue
+        if not fmt[i].isspace():
+            out.add(fmt[i])
+        i += 1
+    return frozenset(out)
+
+
+_LITERALS = {f: format_literals(f) for f in FORMATS}
+
+
+def _readable(values: pd.Series, formats: list[str]) -> set[str]:
+    """The formats among `formats` that some value could be read with: a format whose
+    literal characters no value holds all of reads none of them (its parse, ~1 ms of pandas
+    a format even on a handful of values, is left out; the result is the same)."""
+    arr = flat(arrow(values))
+    holds: dict[str, pa.Array] = {}
+    out: set[str] = set()
+    for fmt in formats:
+        need = _LITERALS.get(fmt)
+        if need is None:
+            need = format_literals(fmt)
+        mask = None
+        for char in sorted(need):
+            if char not in holds:
+                holds[char] = pc.match_substring(arr, char)
+            mask = holds[char] if mask is None else pc.and_(mask, holds[char])
+        if mask is None or pc.any(mask).as_py():
+            out.add(fmt)
+    return out
+
+
 def _candidates(values: pd.Series, order: str | None = None) -> list[str]:
     """The formats worth trying on a column, best first (by a sample's parse rate)."""
     formats = list(FORMATS)
@@ -177,7 +219,10 @@ def _candidates(values: pd.Series, order: str | None = None) -> list[str]:
     elif day_first is False:
         formats = [f for f in formats if f not in _DAY_FIRST]
     sample = values.iloc[:_SAMPLE]
-    rates = {f: int(_parse_format(sample, f).notna().sum()) for f in formats}
+    readable = _readable(sample, formats)
+    rates = {
+        f: int(_parse_format(sample, f).notna().sum()) if f in readable else 0 for f in formats
+    }
     return sorted(formats, key=lambda f: -rates[f])
 
 
@@ -189,7 +234,12 @@ def _parse_unique(u: pd.Series, order: str | None = None) -> pd.Series:
     if numeric.any():
         out[numeric] = _numbers(u[numeric])
     rest = u[~numeric]
-    for fmt in _candidates(rest, order) if len(rest) else ():
+    candidates = _candidates(rest, order) if len(rest) else []
+    # What no value of `rest` could be read with, no part of it left later can be either.
+    readable = _readable(rest, candidates) if candidates else set()
+    for fmt in candidates:
+        if fmt not in readable:
+            continue
         parsed = _parse_format(rest, fmt)
         hit = parsed.notna()
         if hit.any():
