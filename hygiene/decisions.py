@@ -21,12 +21,14 @@ import pandas as pd
 
 from .errors import ConfigError
 from .fileio import atomic_write
+from .outputs import DECISIONS_FILE
 
 if TYPE_CHECKING:
     from .prepared import Prepared
 
 SCHEMA = "hygiene.decisions/1"
-FILE_NAME = "hygiene-decisions.json"
+#: The file's name (`hygiene.outputs.DECISIONS_FILE`).
+FILE_NAME = DECISIONS_FILE
 
 
 def _now() -> str:

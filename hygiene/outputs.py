@@ -1,5 +1,5 @@
 """The files an audit writes by default: the report formats `Audit.save` writes and their
-file names (CONTRACT.md), and where the history is kept.
+file names (docs/contract.md), where the history is kept, and the review decisions' file.
 
 A leaf: hygiene.toml's `[audit] formats` is checked against it below the audit, and the
 reports, the history and the CLI read it above."""
@@ -14,6 +14,9 @@ DEFAULT_FORMATS = ("html", "json", "xlsx")
 #: The history's folder and file, under the folder of hygiene.toml (or the working one).
 HISTORY_DIR = ".hygiene"
 HISTORY_FILE = "history.db"
+#: The review decisions' file, beside hygiene.toml (or in the working folder): the one
+#: name `hygiene.settings` finds it by and `hygiene.decisions` writes.
+DECISIONS_FILE = "hygiene-decisions.json"
 #: Past this many bytes read per record, `Audit.save` writes the formats one at a time.
 FAT_RECORD_BYTES = 1024
 

@@ -3,9 +3,8 @@
 pyarrow's allocator (the system's malloc once `use_system_allocator` ran) and glibc's
 malloc keep freed blocks for reuse. After a step that built and dropped large temporary
 arrays (the matcher's stacked frame, a check's intermediate columns) those blocks count in
-the process's resident size until the allocator decides to return them; at 1.7M rows that
-was 0.2-0.4 GB held across the next step. Asking both to return them costs a few
-milliseconds.
+the process's resident size until the allocator decides to return them, held across the
+next step. Asking both to return them is cheap beside a step's own work.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .fields import KINDS
+from .outputs import DECISIONS_FILE
 
 if TYPE_CHECKING:
     from .config import Config
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
     SourceArg = str | os.PathLike[str] | SourceSpec | Source
 
-#: Where the review decisions are kept, beside hygiene.toml or in the working directory.
-DECISIONS_FILE = "hygiene-decisions.json"
 #: Where `hygiene audit` writes its reports unless told.
 REPORTS_DIR = Path("hygiene-report")
 

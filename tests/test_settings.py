@@ -188,3 +188,12 @@ def test_the_cli_and_the_python_api_resolve_the_same_settings(cfg: Path, monkeyp
     # The command's history database comes from HYGIENE_HISTORY (set for every test).
     assert cli_side.history is not None
     assert replace(cli_side, history=None) == api_side
+
+
+def test_the_decisions_file_has_one_name():
+    """The file the settings look for is the file `hygiene clean` writes: one constant
+    (`hygiene.outputs.DECISIONS_FILE`), not a name spelt in two modules."""
+    from hygiene import decisions, outputs, settings
+
+    assert settings.DECISIONS_FILE is outputs.DECISIONS_FILE
+    assert decisions.FILE_NAME is outputs.DECISIONS_FILE

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +32,7 @@ import pandas as pd
 
 from ..normalize.base import TEXT
 from ..prepared import Prepared
+from ..runtime import Background
 from .registry import hits
 from .rules import GX_TYPES, Rule
 
@@ -103,15 +103,14 @@ def _guard_spark_connect() -> None:
         pass
 
 
-def preload() -> threading.Thread:
-    """Import GX on a background thread while the exports load.
+def preload() -> Background[Any]:
+    """Import GX on a background thread (the runtime's `Background`, always beside, serial
+    runs included) while the exports load.
 
     Reading a large export is mostly pyarrow's CSV reader and zlib, which release the GIL,
     so the import runs beside it instead of after it (see DEVELOPERS.md,
     "Performance"). `_gx()` then finds the module imported."""
-    thread = threading.Thread(target=_gx, name="hygiene-gx-import", daemon=True)
-    thread.start()
-    return thread
+    return Background(_gx, serial=False)
 
 
 def expectation(item: Compiled) -> Any:

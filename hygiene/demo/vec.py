@@ -2,7 +2,7 @@
 
 Strings are built as pyarrow arrays (take from small pools, element-wise joins) or, for
 digit patterns and dates, as a byte matrix turned into an arrow string array without a
-Python object per value; pc.strftime takes 1.2 s for a million dates, the matrix 0.05 s.
+Python object per value (pc.strftime is far slower for the dates).
 """
 
 from __future__ import annotations

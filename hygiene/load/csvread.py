@@ -4,8 +4,8 @@ Fast path: pyarrow's multi-threaded reader with every column typed string. It re
 whose cell count differs from the header's ("ragged"); such a file is read again by pyarrow
 single-threaded, skipping those rows but noting their text and record number, and only they
 are parsed by Python's csv module and put back in place (padded, or with "_extra_N" columns).
-Python's csv module reading the whole file is the last resort (22 s per 1M rows, against
-1.5 s for the splice).
+Python's csv module reading the whole file is the last resort: it is an order of
+magnitude slower than the splice.
 """
 
 from __future__ import annotations

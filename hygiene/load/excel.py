@@ -1,7 +1,7 @@
 """Read workbooks (XLSX/XLSM, and what else calamine reads) into one `Table` per sheet.
 
-python-calamine reads the cached cell VALUES (never formula text): on a 100k x 15 workbook
-2.1 s against 20.3 s for openpyxl read_only/data_only (benchmarks/load_speed.py, 2 cores).
+python-calamine reads the cached cell VALUES (never formula text), several times faster than
+openpyxl read_only/data_only (benchmarks/load_speed.py; figures in benchmarks/RESULTS.md).
 Cells are rendered as the text a user sees: ISO dates, whole numbers without ".0".
 """
 

@@ -86,10 +86,8 @@ def to_utf8(data: bytes, path: object) -> tuple[bytes, str]:
 
 
 def _is_utf8(data: bytes) -> bool:
-    """Strict UTF-8 check by Arrow's validator, without building a Python str.
-
-    200 MB: 0.08 s and no copy, against 0.13-0.19 s and a 200-800 MB str for bytes.decode.
-    """
+    """Strict UTF-8 check by Arrow's validator, without building a Python str: no copy,
+    where bytes.decode builds a str of one to four times the file's size, and faster."""
     if data.isascii():
         return True
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))

@@ -45,7 +45,8 @@ class BlockingRule:
     swap: bool = False
     #: Pair neighbours inside blocks over the cap. Off for name keys: a crowd of namesakes
     #: is told apart by the other rules' keys (email, phone, postcode, company), and its
-    #: neighbours in any order are strangers (measured on 1.7M rows: 8M pairs, 15 matches).
+    #: neighbours in any order are strangers (on generated exports almost none of the pairs
+    #: they made were matches: DEVELOPERS.md, "Matching blocks").
     crowds: bool = True
 
 

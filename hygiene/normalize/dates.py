@@ -188,8 +188,8 @@ _LITERALS = {f: format_literals(f) for f in FORMATS}
 
 def _readable(values: pd.Series, formats: list[str]) -> set[str]:
     """The formats among `formats` that some value could be read with: a format whose
-    literal characters no value holds all of reads none of them (its parse, ~1 ms of pandas
-    a format even on a handful of values, is left out; the result is the same)."""
+    literal characters no value holds all of reads none of them (its parse, pandas' fixed
+    cost per format even on a handful of values, is left out; the result is the same)."""
     arr = flat(arrow(values))
     holds: dict[str, pa.Array] = {}
     out: set[str] = set()

@@ -1,10 +1,10 @@
 """Phone numbers: E.164 form, validity and the number's own region.
 
 Semantics are phonenumbers' (parse + is_valid_number + format_number(E164) +
-region_code_for_number). phonenumbers costs 10-30 us per number, about 30 s per million
-rows, so numbers written with digits and ordinary punctuation take a vectorised fast path
-(phone_meta: the same metadata, applied with pyarrow regex kernels region by region);
-anything else (letters, extensions, odd prefixes, non-geographic codes) goes to
+region_code_for_number). phonenumbers parses one number at a time in Python, too slow
+for millions of rows, so numbers written with digits and ordinary punctuation take a
+vectorised fast path (phone_meta: the same metadata, applied with pyarrow regex kernels
+region by region); anything else (letters, extensions, odd prefixes, non-geographic codes) goes to
 phonenumbers itself, once per distinct (number, region) pair. A test cross-checks both.
 """
 
