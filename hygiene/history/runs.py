@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..trend import Trend
 from .snapshot import (
     TREND_POINTS,
@@ -28,10 +26,13 @@ from .snapshot import (
 from .store import opened, transaction
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..results import Audit
 
-#: On-disk form of a code's identity hashes: sorted distinct little-endian int64.
-_ID_DTYPE = np.dtype("<i8")
+#: On-disk form of a code's identity hashes: sorted distinct little-endian int64 (a dtype
+#: string: `hygiene history` lists runs without importing numpy).
+_ID_DTYPE = "<i8"
 #: Earlier runs of the same sources and workflows searched for one of the same data.
 CANDIDATES = 100
 
@@ -123,6 +124,8 @@ def _workflow_key(snap: Snapshot) -> str:
 
 
 def _datasets(conn: sqlite3.Connection, run_id: int) -> dict[str, Dataset]:
+    import numpy as np
+
     return {
         str(n): Dataset(np.frombuffer(k, dtype=_ID_DTYPE).astype(np.int64), int(d), str(c))
         for n, d, k, c in conn.execute(
@@ -175,6 +178,8 @@ def load_snapshot(conn: sqlite3.Connection, run_id: int, identities: bool = True
         raise KeyError(run_id)
     ids: dict[str, np.ndarray] = {}
     if identities:
+        import numpy as np
+
         ids = {
             str(c): np.frombuffer(blob, dtype=_ID_DTYPE).astype(np.int64)
             for c, blob in conn.execute(

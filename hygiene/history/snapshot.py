@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-import numpy as np
-
-from ..arrays import distinct
 from ..trend import Trend
 from ..version import __version__
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ..model import Source
@@ -115,6 +113,10 @@ class Snapshot:
 
 def group_identities(codes: np.ndarray, hashes: np.ndarray) -> dict[str, np.ndarray]:
     """code -> sorted distinct hashes: the form stored and compared."""
+    import numpy as np
+
+    from ..arrays import distinct
+
     if not len(hashes):
         return {}
     order = np.lexsort((hashes, codes))
@@ -182,6 +184,8 @@ def _changes(
     now: Mapping[str, np.ndarray], before: Mapping[str, np.ndarray]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per code: identities present now but not before (new), and before but not now (fixed)."""
+    import numpy as np  # not at import: `hygiene history` lists runs without it
+
     new: dict[str, int] = {}
     fixed: dict[str, int] = {}
     empty = np.empty(0, dtype=np.int64)
