@@ -5,7 +5,8 @@ values, its row in the reports), each cell (a text value and its offset; a colum
 8 MB block of the file as read), and each finding (a row in every report). A CRM export
 pays for those with a few hundred bytes a record, so its memory stays within
 `MULTIPLE` times its bytes; a file of 4-byte rows, a column of garbage that is all
-findings, or 16,384 one-character columns pay nothing and needed 2-7 GB for 3-100 MB.
+findings, or 16,384 one-character columns pay nothing and needed tens of times their
+size (benchmarks/RESULTS.md, "Hostile inputs").
 
 So the audit estimates its memory (`Estimate`) from the records and cells as soon as a file
 is parsed (and, for delimited text, from its line count and header before parsing), and
