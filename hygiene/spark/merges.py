@@ -46,9 +46,11 @@ def merge_clusters(result: SparkMatch) -> DataFrame:
         .filter(F.col("cluster") == F.col("c_hi")).drop("c_hi")
         .withColumn(BATCH, F.col("cluster") % batches)
     )
-    recs = result.records.select(GID, *MATCH_COLUMNS).join(ends, GID).withColumn(
-        BATCH, F.col("cluster") % batches
-    )
+    # Its own names for the cluster and batch: the cogroup's two sides come from one frame
+    # (`ends`), and Spark refuses a column both sides share.
+    recs = result.records.select(GID, *MATCH_COLUMNS).join(
+        ends.select(GID, F.col("cluster").alias("_cluster")), GID
+    ).withColumn("_batch", F.col("_cluster") % batches)
     # By name: a comparison holds compiled scorers, rebuilt on each executor.
     names = tuple(c.name for c in result.comps)
     has, freemail = dict(result.has), result.freemail
@@ -61,15 +63,15 @@ def merge_clusters(result: SparkMatch) -> DataFrame:
             return pd.DataFrame({"cluster": pd.Series([], dtype="int64"),
                                  "evidence": pd.Series([], dtype=object)})
         cluster_of = dict(zip(rec_pdf[GID].astype(int).tolist(),
-                              rec_pdf["cluster"].astype(int).tolist(), strict=True))
+                              rec_pdf["_cluster"].astype(int).tolist(), strict=True))
         words = evidence_words(edge_pdf.drop(columns=["cluster", BATCH]),
-                               rec_pdf.drop(columns=["cluster", BATCH]), cluster_of,
+                               rec_pdf.drop(columns=["_cluster", "_batch"]), cluster_of,
                                comparisons(names), has, freemail)
         got = sorted(set(cluster_of.values()))
         return pd.DataFrame({"cluster": got,
                              "evidence": [json.dumps(words.get(c, [])) for c in got]})
 
-    evidence = edges.groupBy(BATCH).cogroup(recs.groupBy(BATCH)).applyInPandas(
+    evidence = edges.groupBy(BATCH).cogroup(recs.groupBy("_batch")).applyInPandas(
         worded, "cluster long, evidence string"
     ).select("cluster", F.from_json("evidence", "array<string>").alias("evidence"))
     return (

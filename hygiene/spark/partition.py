@@ -279,7 +279,9 @@ def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
     kept: dict[str, dict[str, pd.DataFrame]] = {}
     unknown = {r.code for r in job.rules if r.check == UNKNOWN_CONSENT}
     for i, sj in enumerate(job.sources):
-        part = pdf[pdf[SOURCE_NO] == i]
+        # In the source's order: what keeps "the first rows" (a key's capped pairs) the
+        # local engine's, whatever order the shuffle delivered them in.
+        part = pdf[pdf[SOURCE_NO] == i].sort_values(POS, kind="stable")
         block = part.rename(columns={prefixed(i, c): c for c in sj.headers})
         source = block_source(block.reset_index(drop=True), sj.plan, sj.headers)
         prep = seeded(source, sj)
