@@ -279,3 +279,23 @@ def test_cli_spark_failure_keeps_the_log(tmp_path):
     assert len(lines) == 1 and "source crm: read failed on Spark" in lines[0]
     assert "Traceback" not in run.stderr
     assert (out / "spark.log").is_file() and str(out / "spark.log") in lines[0]
+
+
+@pytest.mark.skipif(not os.access("/usr/bin/java", os.X_OK) and not os.environ.get("JAVA_HOME"),
+                    reason="needs Java")
+def test_cli_session_that_cannot_start_is_one_line_and_logged(tmp_path):
+    """Spark that cannot start (a master URL Spark refuses): exit 2, one line naming the
+    stage, and the launcher's Java stack kept in spark.log, not printed."""
+    crm = tmp_path / "crm.csv"
+    crm.write_text("Email,First Name\nann@example.com,Ann\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "hygiene", "audit", "--engine", "spark", "--master",
+         "nonsense://host", "--out", str(out), f"crm={crm}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = [ln for ln in run.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "start Spark failed on Spark" in lines[0], run.stderr
+    assert str(out / "spark.log") in lines[0]
+    assert "Master must" in (out / "spark.log").read_text(encoding="utf-8")

@@ -143,6 +143,24 @@ def test_with_clusters_equals_the_local_clean(spark, exports, matched, tmp_path)
         len(c.members) - 1 for c in matched)
 
 
+def test_cli_clean_merges_the_spark_matchers_clusters(spark, exports, matched, tmp_path):
+    """`hygiene clean --engine spark` (match=True): the clean's own audit matches, as the
+    local CLI clean does from the same settings, and merges the Spark matcher's clusters
+    (confidence, evidence and survivor reason in merge_plan) as the local clean merges the
+    local matcher's."""
+    # The local clean as `hygiene clean` runs it: its own audit, matching on.
+    local = hygiene.clean(settings=resolve(_args(exports), decisions=False,
+                                           clean_out=tmp_path / "local"))
+    settings = resolve(_args(exports), decisions=False, clean_out=tmp_path / "spark")
+    assert settings.match is not None
+    got = clean(spark, settings=settings, match=True, chunk_rows=200)
+    _same_outputs(tmp_path / "local", tmp_path / "spark")
+    assert got.accounting == local.accounting
+    _accounted(got.accounting)
+    assert got.summary["clusters"] == local.summary["clusters"] == len(matched) > 0
+    assert "merges" not in got.summary
+
+
 HOSTILE = (
     "Record ID,Email,First Name,=cmd|' /C calc'!A0,Phone Number,Country\n"
     "1,Ann@Example.com,ann,=HYPERLINK(\"http://x\"),+1 415 555 2671,us\n"

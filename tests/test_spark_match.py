@@ -8,6 +8,7 @@ label propagation to a union-find, an oversized block to its windowed pairs.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import hygiene  # noqa: E402
 from hygiene.match.api import MatchSettings  # noqa: E402
 from hygiene.match.blocking import DEFAULT_RULES, candidates  # noqa: E402
 from hygiene.match.features import MATCH_COLUMNS, encode_frames  # noqa: E402
+from hygiene.model import is_missing  # noqa: E402
 from hygiene.spark import audit  # noqa: E402
 from hygiene.spark.blocking import candidates as spark_candidates  # noqa: E402
 from hygiene.spark.components import label_propagation  # noqa: E402
@@ -179,3 +181,60 @@ def test_match_settings_are_checked(spark, exports):
     with pytest.raises(ConfigError, match="unknown blocking rule"):
         audit(spark, {n: str(p) for n, p in exports.items()},
               match_settings=MatchSettings(blocking=("no_such_rule",)))
+
+
+def test_score_equals_the_local_engines_with_matching(local, on_spark):
+    # Uniqueness from the clusters' redundant records and each workflow's duplicates
+    # blocker, integrity from links that take the matcher's links and clusters in: the
+    # whole score and every workflow, as the local engine's with matching on.
+    mine = on_spark.score.to_dict()
+    assert "uniqueness" not in mine["unmeasured"]
+    assert mine == local.score.to_dict()
+    assert mine["dimensions"]["uniqueness"] < 100.0
+    blockers = [d for w in on_spark.score.workflows.values() for d in w.details
+                if d.code == "duplicates"]
+    assert blockers and all(d.records > 0 for d in blockers)
+
+
+def test_link_findings_equal_the_local_engines_with_matching(local, on_spark):
+    # Rows no key linked are linked by the matcher (no orphan finding; the pair's own
+    # findings), a duplicate inherits its cluster-mate's counterparts: the findings, their
+    # messages included, and the link counts by method, as the local engine's.
+    cols = ("code", "source", "row", "field", "suggestion", "message")
+    spark_rows = Counter(
+        tuple(None if v is None else int(v) if c == "row" else str(v)
+              for c, v in zip(cols, r, strict=True))
+        for r in on_spark.findings.select(*cols).collect()
+    )
+    f = local.findings
+    local_rows = Counter(
+        tuple(None if is_missing(v) else int(v) if c == "row" else str(v)
+              for c, v in zip(cols, rec, strict=True))
+        for rec in zip(*(f[c].astype(object) for c in cols), strict=True)
+    )
+    assert spark_rows == local_rows, {
+        "only_spark": list((spark_rows - local_rows).items())[:5],
+        "only_local": list((local_rows - spark_rows).items())[:5],
+    }
+    theirs = [{k: v for k, v in st.items() if k != "consent"} for st in local.link_stats]
+    assert on_spark.link_stats == theirs
+    methods = theirs[0]["by_method"]
+    assert methods.get("fuzzy", 0) > 0 and methods.get("duplicate", 0) > 0, methods
+
+
+def _link_rows(frame: pd.DataFrame) -> set[tuple]:
+    return {
+        (str(r.source_a), int(r.pos_a), str(r.source_b), int(r.pos_b),
+         round(float(r.probability), 9), str(r.evidence), str(r.method))
+        for r in frame.itertuples(index=False)
+    }
+
+
+def test_cross_source_links_equal_the_local_engines(local, on_spark, tmp_path):
+    # The matcher's links between the CRM and the ESP (sure, or mutual best above the lower
+    # floor), with their evidence and method, as the local matcher gives them.
+    want = _link_rows(local.match.links)
+    assert any(m == "fuzzy" for *_, m in want), "the generated pair has links not by email"
+    assert on_spark.matched.links is not None
+    assert _link_rows(on_spark.matched.links.toPandas()) == want
+    assert on_spark.matched.stats["links"] == len(want)

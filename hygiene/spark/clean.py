@@ -89,6 +89,7 @@ def clean(
     suppress_roles: bool | None = None,
     file_format: str = "parquet",
     chunk_rows: int = CHUNK_ROWS,
+    match: bool = False,
     **named: Any,
 ) -> SparkCleanResult:
     """Write what `hygiene clean` writes, on Spark: cleaned_<source>, suppression,
@@ -97,7 +98,9 @@ def clean(
 
     `clusters`: duplicates to merge, a DataFrame of cluster (long), source (string), row
     (long: the record's position in its source, 0-based, as findings' `pos`), survivor
-    (boolean), optionally confidence, evidence and survivor_reason; None merges nothing.
+    (boolean), optionally confidence, evidence and survivor_reason; None merges nothing,
+    unless `match`: then the clean's own audit matches (as `settings.match` says, the local
+    clean's way) and its clusters are merged (`hygiene clean --engine spark` does this).
     `settings` (from `hygiene.settings.resolve`) replaces `out`, `target` and
     `suppress_roles`; sources come as for `hygiene.spark.audit`."""
     if file_format not in FORMATS:
@@ -121,8 +124,16 @@ def clean(
     with stage("clusters", "check clusters"):
         members = _check_clusters(clusters)
     t0 = time.perf_counter()
-    # The clusters come as an argument: the audit under the plan matches nothing.
-    audited = audit_settings(spark, replace(settings, match=None), given, chunk_rows)
+    # Clusters given as an argument: the audit under the plan matches nothing.
+    matching = match and clusters is None and settings.match is not None
+    audited = audit_settings(spark, settings if matching else replace(settings, match=None),
+                             given, chunk_rows)
+    if matching and audited.matched is not None:
+        from .merges import merge_clusters
+
+        clusters = merge_clusters(audited.matched)
+        with stage("clusters", "check clusters"):
+            members = _check_clusters(clusters)
     timings = {"audit": time.perf_counter() - t0}
     t0 = time.perf_counter()
     assert audited.job is not None

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .errors import SparkStageError
+from .errors import SparkStageError, stage
 from .session import LOG_FILE, is_local
 
 #: Outputs the Spark engine writes (report.html and review.xlsx are the local engine's).
@@ -74,7 +76,8 @@ def audit_on_spark(
     out.mkdir(parents=True, exist_ok=True)
     log = out / LOG_FILE
     try:
-        spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
+        with stage("all", "start Spark"), _jvm_stderr_to(log):
+            spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
         result = audit(
             spark, settings=settings, checkpoint_dir=str(out.resolve() / "checkpoints")
         )
@@ -130,8 +133,9 @@ def clean_on_spark(
     out.mkdir(parents=True, exist_ok=True)
     log = out / LOG_FILE
     try:
-        spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
-        result = clean(spark, settings=settings, file_format=file_format)
+        with stage("all", "start Spark"), _jvm_stderr_to(log):
+            spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
+        result = clean(spark, settings=settings, file_format=file_format, match=True)
     except SparkStageError as err:
         if not log.is_file():
             raise
@@ -143,10 +147,26 @@ def clean_on_spark(
                 f"{s['merged']:,} merged + {s['suppressed']:,} suppressed; "
                 f"{s['cleaned_rows']:,} rows in cleaned file"
             )
-        if "merges" in result.summary:
-            click.echo("Duplicates: not merged (no clusters on the Spark engine from the CLI)")
+        click.echo(f"{result.summary['clusters']:,} duplicate clusters merged")
         click.echo(f"every input row accounted for; wrote {len(result.files)} outputs to {out}")
     return 0
+
+
+@contextmanager
+def _jvm_stderr_to(log: Path) -> Iterator[None]:
+    """Standard error sent to `log` while the session starts: the JVM it starts (and the
+    Python workers that JVM starts) inherit it, so the launcher's own messages (a failed
+    start's Java stack) are kept in the log instead of flooding the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as fh:
+        os.dup2(fh.fileno(), 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _cause(err: SparkStageError) -> str:

@@ -44,12 +44,14 @@ from ..score import Score
 from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
+from .link_buckets import HandOff
 from .match import MatchSource, SparkMatch, find_duplicates, sample_records
 from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
     CHUNK_ROWS,
     FACT_COLUMNS,
+    KEY,
     OUT_COLUMNS,
     SOURCE_NO,
     BlockJob,
@@ -66,6 +68,7 @@ from .partition import (
 )
 from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
 from .score import merge_link_stats, merge_partials
+from .uniqueness import duplicate_partials
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -74,12 +77,6 @@ if TYPE_CHECKING:
 NO_MATCHING = (
     "the Spark engine does not look for duplicates when matching is off; run it with "
     "matching for duplicate clusters"
-)
-#: Why uniqueness is not scored when the Spark engine did match (audit.json
-#: `score.unmeasured`): its clusters are listed, not yet counted in the score.
-NOT_SCORED = (
-    "the Spark engine lists the duplicate clusters (audit.json duplicates, clusters/) but "
-    "does not score uniqueness yet; run the audit with --engine local for its score"
 )
 #: Findings shown per code in audit.json (the Parquet output holds all of them).
 SAMPLES_PER_CODE = 20
@@ -195,9 +192,15 @@ class SparkAudit:
                 self.matched.members.write.mode("overwrite").partitionBy("source").parquet(
                     written["clusters"]
                 )
+            if self.matched.links is not None:
+                written["links"] = os.path.join(os.path.dirname(target.rstrip("/")), "links")
+                with stage("all", "write links"):
+                    self.matched.links.write.mode("overwrite").parquet(written["links"])
         path = os.path.join(out, "audit.json")
+        with stage("all", "write audit.json"):  # its duplicates sample is read by Spark
+            doc = self.to_dict()
         with atomic_write(path, encoding="utf-8") as fh:
-            fh.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str))
+            fh.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
         return {**written, "json": path}
 
 
@@ -327,19 +330,9 @@ def audit_settings(
         asked=tuple(asked),
     )
     buckets = max(1, -(-sum(s.rows for s in contacts) // chunk_rows))
-    with stage(",".join(s.plan.name for s in contacts), "checks and links"):
-        checked = _checked(job, contacts, buckets).persist(StorageLevel.MEMORY_AND_DISK)
-        partials = [json.loads(r["partial"]) for r in
-                    checked.filter("pos = -2").select("partial").collect()]
-    found = checked.filter("pos <> -2").drop("partial")
-    extra = _load_findings_frame(spark, contacts)
-    if extra is not None:
-        found = found.unionByName(extra)
-    timings["checks"] = time.perf_counter() - t0
-
+    # Matched before the links: its links and clusters take part in them.
     matched = None
     if settings.match is not None and contacts:
-        t0 = time.perf_counter()
         with stage(",".join(s.plan.name for s in contacts), "match duplicates"):
             matched = find_duplicates(
                 spark,
@@ -350,15 +343,30 @@ def audit_settings(
                 checkpoint_dir,
             )
         timings["match"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        job = replace(job, matched=True)
+    with stage(",".join(s.plan.name for s in contacts), "checks and links"):
+        hand_off = HandOff.of(matched) if matched is not None else None
+        checked = _checked(job, contacts, buckets, hand_off).persist(
+            StorageLevel.MEMORY_AND_DISK)
+        partials = [json.loads(r["partial"]) for r in
+                    checked.filter("pos = -2").select("partial").collect()]
+    found = checked.filter("pos <> -2").drop("partial")
+    extra = _load_findings_frame(spark, contacts)
+    if extra is not None:
+        found = found.unionByName(extra)
+    timings["checks"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     with stage("all", "score"):
+        if matched is not None:
+            partials += duplicate_partials(contacts, job, found, matched, chunk_rows)
         score = merge_partials(partials, chosen, asked, fail_under)
         link_stats = merge_link_stats(partials)
         preps = [Prepared(s.plan.skeleton()) for s in contacts]
         score.unmeasured = unmeasured(rules, preps, bool(link_stats))
-        # Duplicates are listed but not scored: say so, rather than let uniqueness read clean.
-        score.unmeasured["uniqueness"] = NOT_SCORED if matched is not None else NO_MATCHING
+        if matched is None:
+            score.unmeasured["uniqueness"] = NO_MATCHING
         counts, severities, with_errors, samples = _summaries(found)
     timings["score"] = time.perf_counter() - t0
     return SparkAudit(
@@ -529,9 +537,13 @@ def _load_findings_frame(spark: SparkSession, contacts: Sequence[SparkSource]) -
     return spark.createDataFrame(out[[c for c in OUT_COLUMNS if c != "partial"]], schema)
 
 
-def _checked(job: BlockJob, contacts: Sequence[SparkSource], buckets: int) -> DataFrame:
+def _checked(
+    job: BlockJob, contacts: Sequence[SparkSource], buckets: int,
+    hand_off: HandOff | None = None,
+) -> DataFrame:
     """Pass 2: each row's bucket, every source's rows in one wide frame, and per bucket the
-    checks, the links and the bucket's share of the score."""
+    checks, the links and the bucket's share of the score. With the matcher's `hand_off`,
+    rows go to their link component's bucket, with its links and clusters."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StructField, StructType
 
@@ -544,13 +556,16 @@ def _checked(job: BlockJob, contacts: Sequence[SparkSource], buckets: int) -> Da
                 yield bucket_keys(pdf, sj, buckets)
 
         # A new schema: StructType.add changes the frame's own (cached) one in place.
-        schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType())])
+        schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType()),
+                             StructField(KEY, LongType())])
         part = s.frame.mapInPandas(keyed, schema).select(
             *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in s.headers],
-            FILE, ROW, POS, BUCKET, F.lit(i).alias(SOURCE_NO),
+            FILE, ROW, POS, BUCKET, KEY, F.lit(i).alias(SOURCE_NO),
         )
         wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
     assert wide is not None
+    if hand_off is not None:
+        wide = hand_off.regroup(wide, [s.plan.name for s in contacts], buckets)
 
     def per_bucket(pdf: pd.DataFrame) -> pd.DataFrame:
         quiet_pandas_warning()

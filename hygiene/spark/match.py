@@ -26,13 +26,15 @@ import numpy as np
 import pandas as pd
 
 from ..match import fs
-from ..match.api import STRONG_WORDS, MatchSettings, check_match_settings, freemail_domains
+from ..match.api import MatchSettings, check_match_settings, freemail_domains
 from ..match.blocking import DEFAULT_RULES, rule_fields
 from ..match.compare import COMPARISONS, Comparison
-from ..match.features import MATCH_COLUMNS, encode_frames
+from ..match.features import MATCH_COLUMNS
 from ..match.survivor import load_survivorship
 from .blocking import candidates
 from .components import label_propagation
+from .cross_links import cross_links
+from .evidence import evidence_words
 from .match_rows import (
     GID,
     KEY_NAMES,
@@ -44,7 +46,6 @@ from .match_rows import (
     key_column,
     levels_block,
     match_block,
-    present,
     survive_block,
     weigh_block,
 )
@@ -86,6 +87,8 @@ class SparkMatch:
     has: dict[str, bool] = field(default_factory=dict)
     freemail: frozenset[str] = frozenset()
     stats: dict[str, Any] = field(default_factory=dict)
+    #: Links across sources (`cross_links.LINK_COLUMNS`, as `MatchResult.links`).
+    links: DataFrame | None = None
 
 
 def clusters(result: SparkMatch) -> DataFrame:
@@ -350,9 +353,10 @@ def find_duplicates(
                   settings.email_name_match if facts.strong_on else None,
                   settings.separate_on_contact_conflict)
     weighed_schema = _schema(
-        ["lo", "hi", "src", "same", "weight", "prob", "dup", "lifted", "swap", *g_cols],
+        ["lo", "hi", "src", "same", "weight", "prob", "dup", "lifted", "apart", "swap",
+         *g_cols],
         ["lo", "hi", "src", *g_cols], same="boolean", weight="double", prob="double",
-        dup="boolean", lifted="boolean", swap="boolean",
+        dup="boolean", lifted="boolean", apart="boolean", swap="boolean",
     )
 
     def weighed_batches(batches: Any) -> Any:
@@ -363,7 +367,10 @@ def find_duplicates(
             yield out
 
     weighed = compared.mapInPandas(weighed_batches, weighed_schema)
-    edges = weighed.filter("dup").drop("dup").checkpoint(eager=True)
+    edges = weighed.filter("dup").drop("dup", "apart").checkpoint(eager=True)
+    links = cross_links(weighed, records, comps, has, freemail, settings, names).checkpoint(
+        eager=True)
+    stats["links"] = int(links.count())
     labels = _clusters(records, edges, has, freemail)
     labels = labels.checkpoint(eager=True)
     members = _numbered(spark, labels).checkpoint(eager=True)
@@ -377,7 +384,7 @@ def find_duplicates(
     offsets = dict(zip(names, np.cumsum([0, *(s.rows for s in sources)])[:-1].tolist(),
                        strict=True))
     return SparkMatch(survived, confidence, edges, records, comps, count, offsets, has,
-                      freemail, stats)
+                      freemail, stats, links)
 
 
 def _clusters(
@@ -534,9 +541,6 @@ def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]
     member's strongest in-cluster edge, those edges weakest first, each word once. Only the
     sampled clusters' records and edges are read."""
 
-    from ..arrays import distinct
-    from ..match.evidence import describe
-
     spark = result.members.sparkSession
     gid = members["source"].map(result.offsets).to_numpy(dtype=np.int64) + members[
         "row"
@@ -548,44 +552,7 @@ def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]
         result.edges.join(picked.withColumnRenamed(GID, "lo"), "lo")
         .join(picked.withColumnRenamed(GID, "hi"), "hi")
         .select("lo", "hi", "prob", "weight", "lifted", "swap", *g_cols)
-        .toPandas().sort_values(["lo", "hi"]).reset_index(drop=True)
+        .toPandas()
     )
-    recs = (
-        result.records.join(picked, GID).select(GID, *MATCH_COLUMNS).toPandas()
-        .sort_values(GID).reset_index(drop=True)
-    )
-    rows = recs[GID].to_numpy(dtype=np.int64)
-    lab_l = edges["lo"].map(cluster_of).to_numpy(dtype=np.int64)
-    lab_r = edges["hi"].map(cluster_of).to_numpy(dtype=np.int64)
-    inside = np.flatnonzero(lab_l == lab_r)
-    li = np.searchsorted(rows, edges["lo"].to_numpy(dtype=np.int64))
-    ri = np.searchsorted(rows, edges["hi"].to_numpy(dtype=np.int64))
-    pr = edges["prob"].to_numpy(dtype=np.float64)
-    ends = np.concatenate([li[inside], ri[inside]])
-    eidx = np.concatenate([inside, inside])
-    order = np.lexsort((-pr[eidx], ends))
-    first = np.r_[True, ends[order][1:] != ends[order][:-1]]
-    edge_row, edge_of_row = ends[order][first], eidx[order][first]
-    picked_edges = distinct(edge_of_row)
-    frame = pd.DataFrame(
-        {c: recs[c].astype(object).where(recs[c].notna(), np.nan) for c in MATCH_COLUMNS}
-    )
-    f = present(encode_frames([frame], ["sample"], result.freemail), result.has)
-    gammas = edges[g_cols].to_numpy(dtype=np.int8).reshape(len(edges), len(g_cols))
-    swap = edges["swap"].to_numpy(dtype=bool)
-    gi = picked_edges
-    words = describe(f, result.comps, gammas[gi], li[gi], ri[gi], swap[gi])
-    lifted = edges["lifted"].to_numpy(dtype=bool)
-    for j in np.flatnonzero(lifted[gi]).tolist():
-        words[j] = [*words[j], STRONG_WORDS]
-    words_of = dict(zip(gi.tolist(), words, strict=True))
-    weight = edges["weight"].to_numpy(dtype=np.float64)
-    e_cid = lab_l[edge_of_row]
-    e_edge = edge_of_row
-    by = np.lexsort((e_edge, weight[e_edge], e_cid))
-    out: dict[int, list[str]] = {}
-    for c, e in zip(e_cid[by].tolist(), e_edge[by].tolist(), strict=True):
-        seen = out.setdefault(int(c), [])
-        seen += [w for w in words_of[e] if w not in seen]
-    del edge_row
-    return out
+    recs = result.records.join(picked, GID).select(GID, *MATCH_COLUMNS).toPandas()
+    return evidence_words(edges, recs, cluster_of, result.comps, result.has, result.freemail)

@@ -220,6 +220,7 @@ def weigh_block(pdf: pd.DataFrame, w: Weigh) -> pd.DataFrame:
     out["prob"] = prob
     out["dup"] = out["same"].to_numpy(dtype=bool) & (prob >= w.threshold) & ~conflict
     out["lifted"] = lifted
+    out["apart"] = conflict
     return out
 
 

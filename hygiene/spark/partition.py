@@ -170,6 +170,9 @@ def canonical_fields(rules: Sequence[Rule]) -> list[str]:
 
 BUCKET = "_hygiene_bucket"
 SOURCE_NO = "_hygiene_source"
+#: A row's link key (a hash of its email key; null without one): the matcher's hand-off
+#: (`link_buckets`) joins rows on it.
+KEY = "_hygiene_key"
 
 
 def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame:
@@ -200,6 +203,8 @@ def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame
     hashed = pd.util.hash_array(keys.astype(str).to_numpy(dtype=object))
     out = pdf.copy()
     out[BUCKET] = (hashed % np.uint64(max(1, buckets))).astype(np.int64)
+    out[KEY] = pd.array(np.where(missing, 0, hashed.view(np.int64)), dtype="Int64")
+    out.loc[missing, KEY] = pd.NA
     return out
 
 
@@ -229,6 +234,8 @@ class BlockJob:
     kinds: Mapping[str, str]
     titles: Mapping[str, str]
     asked: tuple[str, ...]
+    #: The matcher ran: its links and clusters come with each bucket (`link_buckets`).
+    matched: bool = False
 
 
 OUT_COLUMNS = (*FINDING_COLUMNS, "pos", "partial")
@@ -272,7 +279,9 @@ def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
     kept: dict[str, dict[str, pd.DataFrame]] = {}
     unknown = {r.code for r in job.rules if r.check == UNKNOWN_CONSENT}
     for i, sj in enumerate(job.sources):
-        part = pdf[pdf[SOURCE_NO] == i]
+        # In the source's order: what keeps "the first rows" (a key's capped pairs) the
+        # local engine's, whatever order the shuffle delivered them in.
+        part = pdf[pdf[SOURCE_NO] == i].sort_values(POS, kind="stable")
         block = part.rename(columns={prefixed(i, c): c for c in sj.headers})
         source = block_source(block.reset_index(drop=True), sj.plan, sj.headers)
         prep = seeded(source, sj)
@@ -288,7 +297,13 @@ def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
                 scored.append(extra.reindex(columns=list(found.columns)))
     plan = plan_links(preps, list(job.rules), links=None, kinds=job.kinds,
                       options=job.options, defaults=True, check_hits=CheckHits.of(kept))
-    linked = finish_links(plan)
+    if job.matched:
+        from .link_buckets import bucket_hand_off
+
+        given = bucket_hand_off(pdf, [sj.plan.name for sj in job.sources], where)
+        linked = finish_links(plan, fuzzy_links=given.links, clusters=given.members)
+    else:
+        linked = finish_links(plan)
     link_found = linked.findings
     readable = {sj.plan.name: sj.consent_readable for sj in job.sources}
     if len(link_found):

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..model import DIMENSIONS, Source
-from ..readiness import Blocker, WorkflowScore, judge_gate, settle, workflow_score
+from ..readiness import (
+    Blocker,
+    DuplicateSet,
+    WorkflowScore,
+    judge_gate,
+    settle,
+    workflow_score,
+)
 from ..score import (
     Reach,
     Score,
@@ -33,16 +40,18 @@ if TYPE_CHECKING:
 
 
 def block_partial(
-    findings: pd.DataFrame, sources: Sequence[Source], job: BlockJob
+    findings: pd.DataFrame, sources: Sequence[Source], job: BlockJob,
+    duplicates: Sequence[DuplicateSet] = (),
 ) -> dict[str, Any]:
-    """One block's share of the score, as JSON-able counts."""
+    """One block's share of the score, as JSON-able counts; `duplicates` are the block's
+    redundant duplicate records (block positions), scored as the local score scores them."""
     weights = default_weights()
     compact = scoring_frame(findings)
     where = reach(compact, sources, weights)
     blanks: dict[tuple[str, str], Any] = {}
     workflows = {}
     for wf in job.workflows:
-        w = workflow_score(wf, compact, sources, job.kinds, (), job.titles, blanks,
+        w = workflow_score(wf, compact, sources, job.kinds, duplicates, job.titles, blanks,
                            wf.name in job.asked)
         workflows[wf.name] = {
             "records": w.records,
@@ -51,7 +60,7 @@ def block_partial(
         }
     return {
         "rows": sum(s.rows for s in sources),
-        "penalties": dimension_penalties(compact, sources, (), weights),
+        "penalties": dimension_penalties(compact, sources, duplicates, weights),
         "reachable": where.reachable,
         "records": where.records,
         "no_channel": list(where.no_channel),
