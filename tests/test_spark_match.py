@@ -179,3 +179,14 @@ def test_match_settings_are_checked(spark, exports):
     with pytest.raises(ConfigError, match="unknown blocking rule"):
         audit(spark, {n: str(p) for n, p in exports.items()},
               match_settings=MatchSettings(blocking=("no_such_rule",)))
+
+
+def test_a_sampled_training_set_gives_the_local_clusters(spark, exports):
+    # More candidate pairs than `train_pairs`: both engines learn on the same uniform
+    # sample of the pairs in (lo, hi) order (the ranks Spark computes in hygiene/spark/rank).
+    chosen = MatchSettings(train_pairs=1_500)
+    local = hygiene.audit(*(f"{n}={p}" for n, p in exports.items()), decisions=False,
+                          match=chosen)
+    mine = audit(spark, {n: str(p) for n, p in exports.items()}, match_settings=chosen)
+    assert mine.matched is not None and mine.matched.stats["candidates"] > 1_500
+    assert _spark_clusters(mine) == _local_clusters(local)
