@@ -11,6 +11,13 @@ driver's process tree.
     [--compare]   also run the local engine and check the findings, and the duplicate
                   clusters (members and survivor), agree
     [--no-match]  leave duplicate matching out of both runs
+    [--stages]    also list the call sites whose stages took the most executor time
+    [--dump FILE] write the REST API's jobs and stages (for a timeline) to FILE
+
+Besides wall time per step it prints the CPU seconds of the driver, the JVM and its Python
+workers (per step and in all), Spark's executor run time and JVM CPU, jobs, stages and
+tasks, the same per step (from the job descriptions the engine sets), and the box's load
+average: on a shared box the CPU and task figures are the ones to compare.
 """
 
 from __future__ import annotations
