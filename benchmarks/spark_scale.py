@@ -11,12 +11,21 @@ driver's process tree.
     [--compare]   also run the local engine and check the findings, and the duplicate
                   clusters (members and survivor), agree
     [--no-match]  leave duplicate matching out of both runs
+    [--stages]    also list the call sites whose stages took the most executor time
+    [--dump FILE] write the REST API's jobs and stages (for a timeline) to FILE
+
+Besides wall time per step it prints the CPU seconds of the driver, the JVM and its Python
+workers (per step and in all), Spark's executor run time and JVM CPU, jobs, stages and
+tasks, the same per step (from the job descriptions the engine sets), and the box's load
+average: on a shared box the CPU and task figures are the ones to compare.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import socket
 import threading
 import time
@@ -43,11 +52,14 @@ def make_data(rows: int) -> dict[str, Path]:
 
 class TreePeak:
     """Peak RSS (MB) of this process and of its children (the JVM and its Python workers),
-    sampled every 0.2 s."""
+    and the CPU seconds each used (its last sample), sampled every 0.2 s."""
 
     def __init__(self) -> None:
         self.driver = 0.0
         self.children = 0.0
+        self._cpu: dict[int, float] = {}
+        self._first: dict[int, float] = {}
+        self._trace: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -57,11 +69,36 @@ class TreePeak:
         while not self._stop.is_set():
             try:
                 self.driver = max(self.driver, me.memory_info().rss / 2**20)
-                kids = sum(c.memory_info().rss for c in me.children(recursive=True))
-                self.children = max(self.children, kids / 2**20)
+                kids = me.children(recursive=True)
+                rss = 0
+                for p in [me, *kids]:
+                    with contextlib.suppress(psutil.Error):
+                        t = p.cpu_times()
+                        self._first.setdefault(p.pid, t.user + t.system)
+                        self._cpu[p.pid] = t.user + t.system
+                        rss += p.memory_info().rss if p is not me else 0
+                self.children = max(self.children, rss / 2**20)
+                self._trace.append((time.perf_counter(), self.cpu()))
             except psutil.Error:
                 pass
             time.sleep(0.2)
+
+    def processes(self) -> int:
+        """Processes seen in the tree (the driver, the JVM, Python daemon and workers)."""
+        return len(self._cpu)
+
+    def cpu(self) -> float:
+        """CPU seconds of the tree (driver, JVM, Python workers) since sampling began."""
+        return sum(v - self._first[k] for k, v in self._cpu.items())
+
+    def cpu_at(self, when: float) -> float:
+        """The tree's CPU seconds at the last sample taken by `when` (perf_counter)."""
+        got = 0.0
+        for t, c in self._trace:
+            if t > when:
+                break
+            got = c
+        return got
 
     def stop(self) -> None:
         self._stop.set()
@@ -74,16 +111,58 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def shuffle_bytes(ui: str, app_id: str) -> dict[str, int]:
-    url = f"{ui}/api/v1/applications/{app_id}/stages?status=complete"
+def rest(ui: str, app_id: str, what: str) -> list[dict]:
+    url = f"{ui}/api/v1/applications/{app_id}/{what}"
     with urllib.request.urlopen(url, timeout=120) as resp:
-        stages = json.load(resp)
+        return list(json.load(resp))
+
+
+def stage_metrics(ui: str, app_id: str) -> dict[str, float]:
+    """Totals over the run's completed stages and jobs: bytes shuffled and read, executor
+    CPU and run time (what the tasks cost whatever the box's load), tasks, stages, jobs."""
+    stages = rest(ui, app_id, "stages?status=complete")
+    jobs = rest(ui, app_id, "jobs")
     return {
         "shuffle_write": sum(int(s.get("shuffleWriteBytes", 0)) for s in stages),
         "shuffle_read": sum(int(s.get("shuffleReadBytes", 0)) for s in stages),
         "input": sum(int(s.get("inputBytes", 0)) for s in stages),
+        "cpu": sum(int(s.get("executorCpuTime", 0)) for s in stages) / 1e9,
+        "run": sum(int(s.get("executorRunTime", 0)) for s in stages) / 1e3,
+        "tasks": sum(int(s.get("numTasks", 0)) for s in stages),
         "stages": len(stages),
+        "skipped": len(rest(ui, app_id, "stages?status=skipped")),
+        "jobs": len(jobs),
     }
+
+
+def by_step(ui: str, app_id: str) -> list[tuple[str, int, float, float, float]]:
+    """Per step (the "source: step" description the engine gives its jobs): jobs, executor
+    run time, JVM CPU and shuffle bytes written, in the order the steps ran."""
+    stages = rest(ui, app_id, "stages?status=complete")
+    jobs = rest(ui, app_id, "jobs")
+    per: dict[str, list[float]] = {}
+    for s in sorted(stages, key=lambda s: int(s.get("stageId", 0))):
+        got = per.setdefault(str(s.get("description") or "(no step)"), [0, 0.0, 0.0, 0.0])
+        got[1] += int(s.get("executorRunTime", 0)) / 1e3
+        got[2] += int(s.get("executorCpuTime", 0)) / 1e9
+        got[3] += int(s.get("shuffleWriteBytes", 0)) / 2**20
+    for j in jobs:
+        got = per.setdefault(str(j.get("description") or "(no step)"), [0, 0.0, 0.0, 0.0])
+        got[0] += 1
+    return [(k, int(v[0]), v[1], v[2], v[3]) for k, v in per.items()]
+
+
+def top_stages(ui: str, app_id: str, n: int = 12) -> list[tuple[str, int, float, float]]:
+    """The call sites whose stages took the most executor run time: (name, stages, run s,
+    CPU s), summed over stages of one name."""
+    per: dict[str, list[float]] = {}
+    for s in rest(ui, app_id, "stages?status=complete"):
+        got = per.setdefault(str(s.get("name", "?")), [0, 0.0, 0.0])
+        got[0] += 1
+        got[1] += int(s.get("executorRunTime", 0)) / 1e3
+        got[2] += int(s.get("executorCpuTime", 0)) / 1e9
+    ranked = sorted(per.items(), key=lambda kv: -kv[1][1])[:n]
+    return [(name, int(v[0]), v[1], v[2]) for name, v in ranked]
 
 
 def same_clusters(local: object, result: object) -> bool:
@@ -106,6 +185,9 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--no-match", action="store_true")
+    ap.add_argument("--stages", action="store_true",
+                    help="also list the call sites whose stages took the most time")
+    ap.add_argument("--dump", help="write the REST API's jobs and stages to this JSON file")
     args = ap.parse_args()
     paths = make_data(args.rows)
 
@@ -128,6 +210,7 @@ def main() -> None:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    load0 = os.getloadavg()
     peak = TreePeak()
     t0 = time.perf_counter()
     checkpoints = HERE / "data" / f"spark-{args.rows}" / "checkpoints"
@@ -140,6 +223,13 @@ def main() -> None:
     print(f"rows {rows:,} ({args.rows:,} + {int(args.rows * 0.7):,}), master {args.master}")
     print(f"audit {seconds:.1f} s ({seconds / rows * 1e6:.1f} us a row); steps "
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
+    # The steps run one after the other from t0: the tree's CPU over each step's span.
+    spans, at = [], t0
+    for k, v in result.timings.items():
+        spans.append(f"{k} {peak.cpu_at(at + v) - peak.cpu_at(at):.1f} s "
+                     f"({(peak.cpu_at(at + v) - peak.cpu_at(at)) / rows * 1e6:.0f} us a row)")
+        at += v
+    print("CPU (driver + JVM + Python workers) per step: " + ", ".join(spans))
     print(f"peak RSS: driver {peak.driver:,.0f} MB, JVM + Python workers {peak.children:,.0f} MB")
     print(f"findings {found:,}; score {result.score.overall} ({result.score.grade})")
     if result.matched is not None:
@@ -147,14 +237,30 @@ def main() -> None:
         print(f"matching {result.timings.get('match', 0.0):.1f} s: {st['candidates']:,} "
               f"candidate pairs, {result.matched.count:,} clusters, "
               f"{st['guarded_components']} components guarded")
+    print(f"CPU of driver + JVM + Python workers {peak.cpu():,.1f} s "
+          f"({peak.processes()} processes seen); load average "
+          f"{load0[0]:.2f} at start, {os.getloadavg()[0]:.2f} at end (1 min), "
+          f"{os.getloadavg()[2]:.2f} (15 min)")
     ui = spark.sparkContext.uiWebUrl or f"http://127.0.0.1:{port}"
     try:
-        shuffled = shuffle_bytes(ui, spark.sparkContext.applicationId)
-        print(f"shuffle write {shuffled['shuffle_write'] / 2**20:,.1f} MB, read "
-              f"{shuffled['shuffle_read'] / 2**20:,.1f} MB, input "
-              f"{shuffled['input'] / 2**20:,.1f} MB over {shuffled['stages']} stages")
+        m = stage_metrics(ui, spark.sparkContext.applicationId)
+        print(f"shuffle write {m['shuffle_write'] / 2**20:,.1f} MB, read "
+              f"{m['shuffle_read'] / 2**20:,.1f} MB, input {m['input'] / 2**20:,.1f} MB; "
+              f"{m['jobs']:,.0f} jobs, {m['stages']:,.0f} stages ({m['skipped']:,.0f} "
+              f"skipped), {m['tasks']:,.0f} tasks; executor run time {m['run']:,.1f} s, "
+              f"executor (JVM) CPU {m['cpu']:,.1f} s")
+        if args.dump:
+            app = spark.sparkContext.applicationId
+            Path(args.dump).write_text(json.dumps(
+                {"jobs": rest(ui, app, "jobs"), "stages": rest(ui, app, "stages")}))
+        for step, n_jobs, run, cpu, shuffled in by_step(ui, spark.sparkContext.applicationId):
+            print(f"  step {step}: {n_jobs} jobs, executor run {run:,.1f} s, JVM CPU "
+                  f"{cpu:,.1f} s, shuffle write {shuffled:,.1f} MB")
+        if args.stages:
+            for name, count, run, cpu in top_stages(ui, spark.sparkContext.applicationId):
+                print(f"  {run:8.1f} s run {cpu:7.1f} s JVM CPU {count:4d} stages  {name}")
     except OSError as err:
-        print(f"shuffle bytes: the REST API at {ui} did not answer ({err})")
+        print(f"stage metrics: the REST API at {ui} did not answer ({err})")
     if args.compare:
         import hygiene
 

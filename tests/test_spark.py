@@ -48,7 +48,14 @@ def local(exports):
 
 @pytest.fixture(scope="module")
 def on_spark(spark, exports):
-    return audit(spark, {n: str(p) for n, p in exports.items()}, chunk_rows=300, match=False)
+    # Arrow batches far smaller than a chunk, as at scale (10,000-row batches, 50,000-row
+    # chunks): a chunk gathers many batches, whose text columns are then chunked arrays.
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "64")
+    try:
+        yield audit(spark, {n: str(p) for n, p in exports.items()}, chunk_rows=300,
+                    match=False)
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
 
 
 def _plain(column: str, v):

@@ -238,3 +238,14 @@ def test_cross_source_links_equal_the_local_engines(local, on_spark, tmp_path):
     assert on_spark.matched.links is not None
     assert _link_rows(on_spark.matched.links.toPandas()) == want
     assert on_spark.matched.stats["links"] == len(want)
+
+
+def test_a_sampled_training_set_gives_the_local_clusters(spark, exports):
+    # More candidate pairs than `train_pairs`: both engines learn on the same uniform
+    # sample of the pairs in (lo, hi) order (the ranks Spark computes in hygiene/spark/rank).
+    chosen = MatchSettings(train_pairs=1_500)
+    local = hygiene.audit(*(f"{n}={p}" for n, p in exports.items()), decisions=False,
+                          match=chosen)
+    mine = audit(spark, {n: str(p) for n, p in exports.items()}, match_settings=chosen)
+    assert mine.matched is not None and mine.matched.stats["candidates"] > 1_500
+    assert _spark_clusters(mine) == _local_clusters(local)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..match.blocking import BlockingRule
 from .match_rows import GID, key_column
+from .rank import ranked
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -147,13 +148,9 @@ def neighbour_pairs(
     cap = min(max_block_size, rule.cap or max_block_size)
     e = entries(records, (rule,)).withColumn("bit", F.lit(1 << r))
     sizes = e.groupBy("key").agg(F.count("*").alias("n"))
-    spark = e.sparkSession
-    # Ranks by a distributed sort (zipWithIndex), not a window over one partition.
-    ranked = spark.createDataFrame(
-        sizes.orderBy("key").rdd.zipWithIndex().map(lambda kv: (kv[0][0], kv[0][1], kv[1])),
-        "key string, n long, rank long",
-    )
-    ra, rb = _as(ranked, "a"), _as(ranked, "b")
+    # Ranks by a distributed sort, not a window over one partition.
+    keyed = ranked(sizes, ("key",), "rank")
+    ra, rb = _as(keyed, "a"), _as(keyed, "b")
     near = (F.col("b_rank") > F.col("a_rank")) & (F.col("b_rank") < F.col("a_rank") + window)
     blocks = ra.join(rb, near).filter(F.col("a_n") * F.col("b_n") <= cap).select(
         "a_key", "b_key"

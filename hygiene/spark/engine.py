@@ -63,6 +63,7 @@ from .partition import (
     canonical_fields,
     chunks,
     count_facts,
+    gathered,
     prefixed,
     typo_tuning,
 )
@@ -277,12 +278,14 @@ def audit_settings(
         with stage(spec.name, "read"):
             if frame is None:
                 _refuse_missing(spark, spec)
-                data = read_source(spark, spec.paths)
+                data, raw = read_source(spark, spec.paths)
             else:
-                data = from_frame(frame, spec.name)
+                data, raw = from_frame(frame, spec.name)
             headers = tuple(c for c in data.columns if c not in PROVENANCE)
             # Numbered once: every later step reads this copy, not the files again.
-            data = data.persist(StorageLevel.MEMORY_AND_DISK)
+            data = spread(spark, data).persist(StorageLevel.MEMORY_AND_DISK)
+            data.count()
+            raw.unpersist()
         with stage(spec.name, "map columns"):
             loaded.append(_plan(spec, data, headers, overrides))
     refs = [s.plan.name for s in loaded if s.plan.kind == "reference"]
@@ -392,6 +395,18 @@ def quiet_pandas_warning() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+
+
+def spread(spark: SparkSession, data: DataFrame) -> DataFrame:
+    """`data` over at least as many partitions as the session has cores: a CSV file is
+    read by one task (see `read.read_one`), and every later pass over a source would
+    otherwise run on one core. Rows keep their numbers; a block sorts by them."""
+    from pyspark.sql import functions as F
+
+    cores = int(spark.sparkContext.defaultParallelism)
+    if data.rdd.getNumPartitions() >= cores:
+        return data
+    return data.repartition(cores, F.col(POS))
 
 
 def _refuse_missing(spark: SparkSession, spec: SourceSpec) -> None:
@@ -552,8 +567,15 @@ def _checked(
 
         def keyed(batches: Any, sj: SourceJob = sj) -> Any:
             quiet_pandas_warning()
-            for pdf in chunks(batches):
-                yield bucket_keys(pdf, sj, buckets)
+            for whole, parts in gathered(batches):
+                bucket, key = bucket_keys(whole, sj, buckets)
+                start = 0
+                for part in parts:
+                    end = start + len(part)
+                    out = part.assign(**{BUCKET: bucket[start:end]})
+                    out[KEY] = key[start:end]
+                    yield out
+                    start = end
 
         # A new schema: StructType.add changes the frame's own (cached) one in place.
         schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType()),

@@ -39,7 +39,16 @@ def cause_of(err: BaseException) -> str:
 
 @contextmanager
 def stage(source: str, step: str) -> Iterator[None]:
-    """Run a step; a Spark or executor failure leaves as a `SparkStageError`."""
+    """Run a step; a Spark or executor failure leaves as a `SparkStageError`. The step's
+    Spark jobs carry "source: step" as their description (Spark's UI and REST API)."""
+    try:
+        from pyspark import SparkContext
+    except ImportError:  # the command says pyspark is missing, after this
+        context = None
+    else:
+        context = SparkContext._active_spark_context
+    if context is not None:
+        context.setJobDescription(f"{source}: {step}")
     try:
         yield
     except HygieneError:
@@ -48,6 +57,9 @@ def stage(source: str, step: str) -> Iterator[None]:
         if _from_spark(err):
             raise SparkStageError(source, step, cause_of(err)) from err
         raise
+    finally:
+        if context is not None:
+            context.setJobDescription(None)  # type: ignore[arg-type]
 
 
 def _from_spark(err: BaseException) -> bool:

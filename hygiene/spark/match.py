@@ -50,6 +50,7 @@ from .match_rows import (
     weigh_block,
 )
 from .partition import SourceJob, chunks
+from .rank import ranked
 from .read import POS
 
 if TYPE_CHECKING:
@@ -160,8 +161,11 @@ def _u(
     )
     left = _side(records, "l_", (GID, *MATCH_COLUMNS))
     right = _side(records, "r_", (GID, *MATCH_COLUMNS))
-    joined = pairs.join(left, F.col("a") == F.col("l_gid")).join(
-        right, F.col("b") == F.col("r_gid")
+    # The drawn pairs (two longs each) are the side to broadcast; the pairs with their left
+    # records are not: their shuffle is compressed text that Spark's adaptive plan would
+    # otherwise broadcast, and at 1M records it no longer fits the driver.
+    joined = F.broadcast(pairs).join(left, F.col("a") == F.col("l_gid")).join(
+        right.hint("merge"), F.col("b") == F.col("r_gid")
     )
     cn = [c.name for c in comps]
     sizes = [len(c.levels) for c in comps]
@@ -227,16 +231,11 @@ def _train_sample(
     if n_cand <= settings.train_pairs:
         return cand.withColumn("train", F.lit(True)), n_cand
     chosen = np.sort(rng.choice(n_cand, settings.train_pairs, replace=False))
-    ranked = spark.createDataFrame(
-        cand.orderBy("lo", "hi").rdd.zipWithIndex().map(
-            lambda kv: (kv[0]["lo"], kv[0]["hi"], kv[0]["bits"], kv[1])
-        ),
-        "lo long, hi long, bits int, at long",
-    )
+    at = ranked(cand.select("lo", "hi", "bits"), ("lo", "hi"), "at")
     picked = spark.createDataFrame(pd.DataFrame({"at": chosen.astype(np.int64)})).withColumn(
         "train", F.lit(True)
     )
-    out = ranked.join(picked, "at", "left").fillna(False, subset=["train"]).drop("at")
+    out = at.join(picked, "at", "left").fillna(False, subset=["train"]).drop("at")
     return out, len(chosen)
 
 
@@ -427,13 +426,10 @@ def _clusters(
 def _numbered(spark: SparkSession, labels: DataFrame) -> DataFrame:
     """Clusters numbered from 1 by their smallest stacked row (source order, then row
     order), as `api._membership` numbers them: (gid, cluster, comp, guarded)."""
-    order = spark.createDataFrame(
-        labels.select("label").distinct().orderBy("label").rdd.zipWithIndex().map(
-            lambda kv: (kv[0][0], kv[1] + 1)
-        ),
-        "label long, cluster long",
-    )
-    return labels.join(order, "label").select(GID, "cluster")
+    from pyspark.sql import functions as F
+
+    order = ranked(labels.select("label").distinct(), ("label",), "at")
+    return labels.join(order, "label").select(GID, (F.col("at") + 1).alias("cluster"))
 
 
 def _survivors(

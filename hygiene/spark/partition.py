@@ -94,16 +94,26 @@ def block_source(pdf: pd.DataFrame, plan: SourcePlan, headers: Sequence[str]) ->
 
 def chunks(batches: Iterator[pd.DataFrame], rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """Arrow batches gathered into frames of about `rows` rows."""
+    for whole, _ in gathered(batches, rows):
+        yield whole
+
+
+def gathered(
+    batches: Iterator[pd.DataFrame], rows: int = CHUNK_ROWS
+) -> Iterator[tuple[pd.DataFrame, list[pd.DataFrame]]]:
+    """Arrow batches gathered into frames of about `rows` rows, each with the batches it
+    joins. A gathered frame's text columns are chunked Arrow arrays, which pyspark cannot
+    send back as they are: a pass handing its input rows back yields the batches."""
     pending: list[pd.DataFrame] = []
     size = 0
     for batch in batches:
         pending.append(batch)
         size += len(batch)
         if size >= rows:
-            yield pd.concat(pending, ignore_index=True)
+            yield pd.concat(pending, ignore_index=True), pending
             pending, size = [], 0
     if pending:
-        yield pd.concat(pending, ignore_index=True)
+        yield pd.concat(pending, ignore_index=True), pending
 
 
 # -- pass 1: counts by value ------------------------------------------------------------------
@@ -175,10 +185,13 @@ SOURCE_NO = "_hygiene_source"
 KEY = "_hygiene_key"
 
 
-def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame:
-    """`pdf` with the bucket of each row: the hash of the email key the links join it on (the
-    corrected address where the checks fix a misspelt domain, else its own), so rows one
-    link could join meet in one bucket; rows without an address are spread by position."""
+def bucket_keys(
+    pdf: pd.DataFrame, job: SourceJob, buckets: int
+) -> tuple[np.ndarray, pd.arrays.IntegerArray]:
+    """The bucket and the link key (`KEY`) of each row of `pdf`: the hash of the email key
+    the links join it on (the corrected address where the checks fix a misspelt domain, else
+    its own), so rows one link could join meet in one bucket; rows without an address are
+    spread by position and have no key."""
     source = block_source(pdf, job.plan, job.headers)
     prep = seeded(source, job)
     n = len(pdf)
@@ -201,11 +214,9 @@ def bucket_keys(pdf: pd.DataFrame, job: SourceJob, buckets: int) -> pd.DataFrame
     spread = "\x00" + job.plan.name + ":" + pdf[POS].astype(str)
     keys = keys.where(~missing, spread)
     hashed = pd.util.hash_array(keys.astype(str).to_numpy(dtype=object))
-    out = pdf.copy()
-    out[BUCKET] = (hashed % np.uint64(max(1, buckets))).astype(np.int64)
-    out[KEY] = pd.array(np.where(missing, 0, hashed.view(np.int64)), dtype="Int64")
-    out.loc[missing, KEY] = pd.NA
-    return out
+    key = pd.array(np.where(missing, 0, hashed.view(np.int64)), dtype="Int64")
+    key[np.asarray(missing)] = pd.NA
+    return (hashed % np.uint64(max(1, buckets))).astype(np.int64), key
 
 
 @dataclass(frozen=True)
@@ -279,8 +290,9 @@ def bucket_block(pdf: pd.DataFrame, job: BlockJob) -> pd.DataFrame:
     kept: dict[str, dict[str, pd.DataFrame]] = {}
     unknown = {r.code for r in job.rules if r.check == UNKNOWN_CONSENT}
     for i, sj in enumerate(job.sources):
-        # In the source's order: what keeps "the first rows" (a key's capped pairs) the
-        # local engine's, whatever order the shuffle delivered them in.
+        # In the source's order, as the local engine sees a source (a bucket gathers its
+        # rows from any partition in any order): what keeps "the first rows" (a key's capped
+        # pairs) the local engine's.
         part = pdf[pdf[SOURCE_NO] == i].sort_values(POS, kind="stable")
         block = part.rename(columns={prefixed(i, c): c for c in sj.headers})
         source = block_source(block.reset_index(drop=True), sj.plan, sj.headers)

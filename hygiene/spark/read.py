@@ -60,8 +60,9 @@ def read_one(spark: SparkSession, path: str) -> DataFrame:
     )
 
 
-def read_source(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
-    """The source's files as one frame with FILE, ROW and POS beside its columns (all text).
+def read_source(spark: SparkSession, paths: Sequence[str]) -> tuple[DataFrame, DataFrame]:
+    """The source's files as one frame with FILE, ROW and POS beside its columns (all text),
+    and the cached frame it is numbered from (see `number_rows`).
 
     Rows are numbered in the order Spark reads them, which is file order for a CSV (never
     split, see `read_one`) and row-group order for Parquet.
@@ -74,9 +75,10 @@ def read_source(spark: SparkSession, paths: Sequence[str]) -> DataFrame:
     return number_rows(frames)
 
 
-def from_frame(frame: DataFrame, label: str) -> DataFrame:
+def from_frame(frame: DataFrame, label: str) -> tuple[DataFrame, DataFrame]:
     """A DataFrame given by the caller (a synced table): its columns as text, numbered in the
-    order it is read, `label` standing for the file."""
+    order it is read, `label` standing for the file; and the cached frame it is numbered
+    from (see `number_rows`)."""
     from pyspark.sql import functions as F
 
     names = clean_headers(frame.columns)
@@ -87,8 +89,14 @@ def from_frame(frame: DataFrame, label: str) -> DataFrame:
     return number_rows([text.withColumn(_PATH, F.lit(label))])
 
 
-def number_rows(frames: Sequence[DataFrame]) -> DataFrame:
-    """FILE, ROW and POS for frames that carry their file's path in _PATH (see read_source)."""
+def number_rows(frames: Sequence[DataFrame]) -> tuple[DataFrame, DataFrame]:
+    """FILE, ROW and POS for frames that carry their file's path in _PATH (see read_source).
+
+    Numbering reads the data twice (rows per piece, then the rows): the read rows are
+    cached, so the files are parsed once. That cache is returned second; the caller
+    unpersists it once the numbered frame is kept.
+    """
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -99,7 +107,7 @@ def number_rows(frames: Sequence[DataFrame]) -> DataFrame:
         )
     data = data.withColumn(_MID, F.monotonically_increasing_id()).withColumn(
         "_pid", F.shiftright(F.col(_MID), 33)
-    )
+    ).persist(StorageLevel.MEMORY_AND_DISK)
     # One small row per (file, partition) piece: where it starts, and how many rows of its
     # file and of the source come before it (a piece's rows have consecutive ids).
     pieces = data.groupBy("_hygiene_arg", _PATH, "_pid").agg(
@@ -122,7 +130,7 @@ def number_rows(frames: Sequence[DataFrame]) -> DataFrame:
         .withColumn(FILE, F.regexp_extract(F.col(_PATH), r"([^/]+)$", 1))
     )
     keep = [c for c in data.columns if c not in (_PATH, _MID, "_hygiene_arg", "_pid")]
-    return numbered.select(*[F.col(f"`{c}`") for c in keep], FILE, ROW, POS)
+    return numbered.select(*[F.col(f"`{c}`") for c in keep], FILE, ROW, POS), data
 
 
 def missing_path(spark: SparkSession, name: str, path: str) -> SparkStageError | None:
