@@ -78,11 +78,16 @@ def audit_on_spark(
     try:
         with stage("all", "start Spark"), _jvm_stderr_to(log):
             spark = start_session(master, log_dir=out, shuffle_partitions=_partitions(master))
+        before = spark.sparkContext.getCheckpointDir()
         result = audit(
             spark, settings=settings, checkpoint_dir=str(out.resolve() / "checkpoints")
         )
         written = result.save(out)
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
+        if before is not None:
+            # A session the command did not start (a notebook's) keeps checkpointing where
+            # it did, not into the folder just removed.
+            spark.sparkContext.setCheckpointDir(before)
     except SparkStageError as err:
         if not log.is_file():  # a session started before (a notebook's) logs elsewhere
             raise
