@@ -279,10 +279,21 @@ def child(data: Path, formats: list[str], with_accuracy: bool) -> dict[str, Any]
             for k, v in (result.match.stats.get("seconds", {}) if result.match else {}).items()
         },
         "loadavg": os.getloadavg(),
+        # CPU of every thread of the run (accuracy not yet computed): on a shared box the
+        # figure to compare, where wall time also counts other work's.
+        "cpu": _cpu(),
     }
     if with_accuracy:
         out["accuracy"] = accuracy(result, truth)
     return out
+
+
+def _cpu() -> dict[str, float]:
+    import resource
+
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return {"user": round(use.ru_utime, 2), "sys": round(use.ru_stime, 2),
+            "total": round(use.ru_utime + use.ru_stime, 2)}
 
 
 def run_child(data: Path, formats: list[str], with_accuracy: bool) -> dict[str, Any]:
@@ -345,6 +356,13 @@ def print_table(label: str, summary: dict[str, Any], runs: list[dict[str, Any]])
         print(
             f"match split (s; {own:.1f} s in all, run beside the checks, so \"match\" above "
             "is only the wait after them): " + ", ".join(f"{k} {v}" for k, v in match.items())
+        )
+    cpu = [r["cpu"] for r in runs if "cpu" in r]
+    if cpu:
+        print(
+            "cpu (user + sys, s): "
+            + ", ".join(f"{c['total']:.2f} ({c['user']:.2f} + {c['sys']:.2f})" for c in cpu)
+            + (f"; median {statistics.median(c['total'] for c in cpu):.2f}" if n > 1 else "")
         )
     loads = [r["load_before"] for r in runs] + [r["loadavg"][0] for r in runs]
     print(f"load average during runs: {min(loads):.1f}-{max(loads):.1f} ({os.cpu_count()} cores)")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from hygiene.report.options import ReportOptions
@@ -12,10 +16,13 @@ from hygiene.report.xlsx import (
     DUPLICATE_HEADERS,
     FINDING_HEADERS,
     finding_ids,
+    ordered_findings,
     sheet_name,
+    text_cells,
     text_column,
     write_xlsx,
 )
+from hygiene.report.xlsx_rows import _classify
 from tests.report_samples import FORMULA_COMPANY, SCRIPT_NAME, sample_audit
 
 
@@ -139,6 +146,47 @@ def test_text_column_cleans_what_xml_cannot_hold():
     out = text_column(["ok", "bell\x07", None, float("nan"), "x" * 40_000, 3])
     assert out.tolist()[:4] == ["ok", "bell\ufffd", None, None]
     assert len(out[4]) == 32_767 and out[5] == 3
+
+
+#: Text with what the cells must not hold as it is: XML-illegal characters, Excel's limit.
+_TEXTS = st.lists(
+    st.one_of(
+        st.none(),
+        st.text(st.sampled_from(["a", "é", " ", "\x07", "\x00", "\ufffe", "<", "&", "=", "\r"])),
+        st.sampled_from(["x" * 40_000, "é" * 20_000, "ok\x0b" * 9_000]),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_TEXTS)
+def test_text_cells_as_text_column(values):
+    """Arrow text and categories of text give the cells `text_column` gives the objects."""
+    for series in (pd.Series(values, dtype="str"), pd.Series(values, dtype="category")):
+        want = _classify(text_column(series.astype(object)))
+        got = _classify(text_cells(series))
+        assert got[0].equals(want[0]) and got[1].equals(want[1])
+
+
+def test_text_cells_keeps_other_columns_as_objects():
+    out = text_cells(pd.Series([1, "a\x07", None], dtype=object))
+    assert isinstance(out, np.ndarray) and out.tolist() == [1, "a\ufffd", None]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b.x", "a.y", "é.z", "A.w"]),
+                          st.sampled_from(["crm", "esp", "Éz"]),
+                          st.sampled_from(["error", "warning", "info"]),
+                          st.integers(-1, 5)), max_size=40))
+def test_ordered_findings_same_with_categoricals(rows):
+    """The order on category codes is the order on the values as text."""
+    frame = pd.DataFrame(rows, columns=["code", "source", "severity", "pos"])
+    plain = ordered_findings(frame.astype({"code": object, "source": object}))
+    compact = ordered_findings(
+        frame.astype({"code": "category", "source": "category", "severity": "category"})
+    )
+    assert plain.index.tolist() == compact.index.tolist()
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,11 @@ class Pairs:
     def __init__(
         self, f: Features, left: np.ndarray, right: np.ndarray, swap: np.ndarray | None = None
     ) -> None:
-        self.f, self.left, self.right = f, left, right
+        # As numpy's index type: an int32 index array is cast to it on every gather, and
+        # a batch gathers a dozen columns on each side.
+        self.f = f
+        self.left = np.asarray(left, dtype=np.intp)
+        self.right = np.asarray(right, dtype=np.intp)
         self.swap = np.zeros(len(left), dtype=bool) if swap is None else swap
         self._memo: dict[str, Any] = {}
 

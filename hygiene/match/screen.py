@@ -111,7 +111,9 @@ def _screen_chunk(
     keep_same_mailbox: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """One chunk of `compare_screened`: positions kept, their levels, swaps, levels computed."""
-    cl, cr = left[s0 : s0 + CHUNK], right[s0 : s0 + CHUNK]
+    # As numpy's index type: every gather below would cast an int32 index array again.
+    cl = left[s0 : s0 + CHUNK].astype(np.intp)
+    cr = right[s0 : s0 + CHUNK].astype(np.intp)
     if keep_same_mailbox:
         key = f.cols["email_key"].codes
         mailbox = (key[cl] >= 0) & (key[cl] == key[cr])

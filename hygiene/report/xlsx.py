@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -28,6 +30,7 @@ from ..arrays import distinct, objects
 from ..fileio import XML_ILLEGAL, atomic_path, is_formula_like, xml_safe
 from ..load.table import MAX_COLUMNS
 from ..model import SEVERITIES
+from ..normalize.base import arrow
 from ..version import __version__
 from .build import fix_first, headline, workflow_cards
 from .dupes import SHEET_FIELDS, ClusterRef, cluster_refs, member_values
@@ -90,6 +93,46 @@ def text_column(values: pd.Series | np.ndarray | Sequence[Any]) -> np.ndarray:
     return out
 
 
+def text_cells(values: pd.Series) -> pa.Array | np.ndarray:
+    """`text_column` for a column of text (Arrow text, or categories that are all text),
+    kept as Arrow text: the rows writer reads it without a Python object per cell. Other
+    columns go through `text_column`."""
+    arr = _arrow_text(values)
+    return text_column(values) if arr is None else _clean_text(arr)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | None:
+    """The column as one Arrow string array, or None when its values are not all text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories.tolist()
+        if not all(isinstance(c, str) for c in categories):
+            return None
+        codes = values.cat.codes.to_numpy()
+        return pa.array(categories, pa.string()).take(pa.array(codes, mask=codes < 0))
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        try:
+            return arrow(values).combine_chunks().cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowCapacityError):  # over 2 GB of text
+            return None
+    return None
+
+
+def _clean_text(arr: pa.Array) -> pa.Array:
+    """What `text_column` does to text, on the rows that need it: characters XML cannot
+    hold replaced, values cut to Excel's limit."""
+    bad = pc.fill_null(pc.match_substring_regex(arr, XML_ILLEGAL), False)
+    if pc.any(bad).as_py():
+        fixed = pc.replace_substring_regex(arr.filter(bad), XML_ILLEGAL, "\ufffd")
+        arr = pc.replace_with_mask(arr, bad, fixed)
+    # a value of at most _CELL_MAX bytes has at most _CELL_MAX characters
+    long = pc.fill_null(pc.greater(pc.binary_length(arr), _CELL_MAX), False)
+    if pc.any(long).as_py():
+        cut = pc.utf8_slice_codeunits(arr.filter(long), 0, _CELL_MAX)
+        arr = pc.replace_with_mask(arr, long, cut)
+    return arr
+
+
 def safe_cell(ws: WriteOnlyWorksheet, value: object) -> object:
     """One cell of text from names or data the user chose: legal XML, cut to Excel's limit,
     never a formula (a quote-prefixed text cell instead)."""
@@ -141,7 +184,7 @@ def _header_cells(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOn
 
 def _write_rows(
     ws: WriteOnlyWorksheet,
-    columns: Sequence[np.ndarray],
+    columns: Sequence[np.ndarray | pa.Array],
     rows: RowWriter,
     severity: int | None = None,
 ) -> None:
@@ -193,12 +236,23 @@ def ordered_findings(findings: pd.DataFrame) -> pd.DataFrame:
     order = np.lexsort(
         (
             findings["pos"].to_numpy(),
-            findings["source"].astype(str).to_numpy(),
-            findings["code"].astype(str).to_numpy(),
+            _sort_key(findings["source"]),
+            _sort_key(findings["code"]),
             sev.to_numpy(),
         )
     )
     return findings.iloc[order]
+
+
+def _sort_key(values: pd.Series) -> np.ndarray:
+    """What sorts like the values as text: a categorical's codes when its categories are
+    sorted and no value is missing (no million Python strings compared), else the text."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if values.cat.categories.is_monotonic_increasing:
+            codes = values.cat.codes.to_numpy()
+            if len(codes) and codes.min() >= 0:
+                return codes
+    return values.astype(str).to_numpy()
 
 
 def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: RowWriter) -> int:
@@ -211,11 +265,11 @@ def _findings_sheet(wb: Workbook, audit: Audit, options: ReportOptions, rows: Ro
     )
     row = frame["row"].astype("Int64")
     columns = [
-        text_column(finding_ids(frame)),
-        *(text_column(frame[c]) for c in ("code", "severity", "source", "file", "sheet")),
+        text_cells(finding_ids(frame)),
+        *(text_cells(frame[c]) for c in ("code", "severity", "source", "file", "sheet")),
         objects(row),
         *(
-            text_column(frame[c])
+            text_cells(frame[c])
             for c in ("record_id", "field", "column", "value", "suggestion", "message")
         ),
         np.full(n, None, dtype=object),
@@ -309,15 +363,16 @@ def _source_sheet(
     widths = [8, *([30] if multi_file else []), 28, *([16] * len(shown))]
     ws = _sheet(wb, title, headers, widths, len(positions))
     fields = {c: f for c, f in src.columns.items()}
-    columns = [src.provenance["row"].to_numpy(dtype=np.int64)[positions].astype(object)]
+    row_numbers = src.provenance["row"].to_numpy(dtype=np.int64)[positions]
+    columns: list[np.ndarray | pa.Array] = [row_numbers.astype(object)]
     if multi_file:
-        columns.append(text_column(src.provenance["file"].iloc[positions]))
+        columns.append(text_cells(src.provenance["file"].iloc[positions]))
     columns.append(labels)
     for col in shown:
         values = src.data[col].iloc[positions].reset_index(drop=True)
         if options.redact:
             values = mask_series(values, fields.get(col))
-        columns.append(text_column(values))
+        columns.append(text_cells(values))
     _write_rows(ws, columns, rows)
 
 

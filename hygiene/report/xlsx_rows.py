@@ -41,10 +41,11 @@ CHUNK_ROWS = 20_000
 @dataclass
 class Block:
     """Rows of one sheet waiting to be written: columns of cell values (object arrays of
-    str, int, float or None), the first row number, and the style of each kind of cell."""
+    str, int, float or None, or Arrow text), the first row number, and the style of each
+    kind of cell."""
 
     marker: str
-    columns: Sequence[np.ndarray]
+    columns: Sequence[np.ndarray | pa.Array]
     first_row: int
     #: Column position -> {cell text: style name}, for coloured columns (severity).
     coloured: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
@@ -61,7 +62,7 @@ class RowWriter:
     def defer(
         self,
         ws: WriteOnlyWorksheet,
-        columns: Sequence[np.ndarray],
+        columns: Sequence[np.ndarray | pa.Array],
         styles: Mapping[str, tuple[Font | None, PatternFill | None, bool]],
         coloured: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
@@ -163,14 +164,18 @@ class _Column:
     style: pa.Array
 
 
-def _classify(values: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """(text values, number values) of an object column: each null where the other (or
-    nothing) is there. Columns of one kind convert in one call."""
+def _classify(values: np.ndarray | pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(text values, number values) of a column (objects, or Arrow text): each null where
+    the other (or nothing) is there. Columns of one kind convert in one call."""
     n = len(values)
-    try:
-        arr = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = None
+    arr: pa.Array | None
+    if isinstance(values, pa.Array):
+        arr = values
+    else:
+        try:
+            arr = pa.array(values, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None
     nulls = pa.nulls(n, pa.string())
     if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         text = arr.cast(pa.string())
@@ -200,7 +205,8 @@ def _columns(block: Block) -> list[_Column]:
     quote = f' s="{ids["quote"]}"' if "quote" in ids else ""
     out = []
     for j, values in enumerate(block.columns):
-        text, number = _classify(np.asarray(values, dtype=object))
+        cells = values if isinstance(values, pa.Array) else np.asarray(values, dtype=object)
+        text, number = _classify(cells)
         risky = pc.fill_null(pc.match_substring_regex(text, FORMULA_START), False)
         style = pc.if_else(risky, pa.scalar(quote), pa.scalar(""))
         for value, name in block.coloured.get(j, {}).items():
@@ -223,20 +229,28 @@ def row_chunks(block: Block) -> Iterator[bytes]:
         rownum = pc.cast(
             pa.array(np.arange(block.first_row + start, block.first_row + stop)), pa.string()
         )
-        cells = []
+        cells: list[pa.Array] = []
         for c in cols:
             text = c.text.slice(start, stop - start)
             number = c.number.slice(start, stop - start)
             style = c.style.slice(start, stop - start)
-            ref = pc.binary_join_element_wise(f'<c r="{c.letter}', rownum, '"', "")
-            cells.append(
-                pc.binary_join_element_wise(
-                    ref, style, ' t="inlineStr"><is><t', text, "</t></is></c>", ""
+            # A kind of cell the chunk does not hold adds "" to every row: not joined.
+            texts, numbers = text.null_count < len(text), number.null_count < len(number)
+            if not (texts or numbers or cells) and c is cols[-1]:
+                texts = True  # no cell in any column: one all-null part keeps the rows
+            if not (texts or numbers):
+                continue
+            ref = f'<c r="{c.letter}'
+            if texts:
+                cells.append(
+                    pc.binary_join_element_wise(
+                        ref, rownum, '"', style, ' t="inlineStr"><is><t', text, "</t></is></c>", ""
+                    )
                 )
-            )
-            cells.append(
-                pc.binary_join_element_wise(ref, ' t="n"><v>', number, "</v></c>", "")
-            )
+            if numbers:
+                cells.append(
+                    pc.binary_join_element_wise(ref, rownum, '" t="n"><v>', number, "</v></c>", "")
+                )
         # "replace", not "skip": pyarrow 26 drops rows whose values are all null under "skip"
         body = pc.binary_join_element_wise(
             *cells, "", null_handling="replace", null_replacement=""
