@@ -46,11 +46,12 @@ from .clean_block import (
     clean_group,
 )
 from .clean_write import Folder, write_all
-from .engine import SparkAudit, SparkSource, audit_settings, quiet_pandas_warning
+from .engine import SparkAudit, audit_settings
 from .errors import stage
 from .options import spark_settings, spark_sources
 from .partition import CHUNK_ROWS, SOURCE_NO, block_source, chunks, prefixed, seeded
 from .read import FILE, POS, ROW
+from .sources import SparkSource, quiet_pandas_warning
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession

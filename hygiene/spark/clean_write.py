@@ -17,9 +17,9 @@ from ..clean.targets import Target
 from ..clean.writers import MERGE_COLUMNS, SUPPRESSION_COLUMNS
 from ..errors import ConfigError
 from .clean_block import CHANGE, KIND, ORDER, CleanJob, CleanSource, field_slot, slot
-from .engine import quiet_pandas_warning
 from .partition import SOURCE_NO
 from .read import POS
+from .sources import quiet_pandas_warning
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -122,7 +122,7 @@ def records_frame(
     for i, s in enumerate(sources):
 
         def per_block(batches: Any, job: SourceJob = s.job, i: int = i, off: int = offset) -> Any:
-            from .engine import quiet_pandas_warning
+            from .sources import quiet_pandas_warning
 
             quiet_pandas_warning()
             for pdf in chunks(batches):
@@ -473,7 +473,7 @@ def _survivor_batches(job: SourceJob, surv: Any) -> Any:
     hands a function of two its group key first)."""
 
     def per_batch(pdf: pd.DataFrame) -> pd.DataFrame:
-        from .engine import quiet_pandas_warning
+        from .sources import quiet_pandas_warning
 
         quiet_pandas_warning()
         return survive_block(pdf, job, surv)

@@ -56,7 +56,7 @@ def merge_clusters(result: SparkMatch) -> DataFrame:
     has, freemail = dict(result.has), result.freemail
 
     def worded(edge_pdf: pd.DataFrame, rec_pdf: pd.DataFrame) -> pd.DataFrame:
-        from .engine import quiet_pandas_warning
+        from .sources import quiet_pandas_warning
 
         quiet_pandas_warning()
         if len(rec_pdf) == 0:

@@ -28,8 +28,8 @@ from .score import block_partial
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from .engine import SparkSource
     from .match import SparkMatch
+    from .sources import SparkSource
 
 #: The findings columns the score reads.
 SCORED_COLUMNS = ("code", "severity", "dimension", "source", "field", "pos")
@@ -82,7 +82,7 @@ def _batch_partial(
     """The function scoring one batch of source `i`'s redundant records (applyInPandas)."""
 
     def per_batch(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
-        from .engine import quiet_pandas_warning
+        from .sources import quiet_pandas_warning
 
         quiet_pandas_warning()
         if len(rows) == 0:
