@@ -1,4 +1,4 @@
-"""Column rules compiled into one Great Expectations suite and run on an ephemeral context.
+"""Column rules compiled into Great Expectations suites, run on one ephemeral context per process.
 
 Each expectation carries its rule code and field in `meta`, so results are matched back by
 code, never by position. The batch frame holds only the columns the suite reads (normalised
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import great_expectations as gx
 
 SUITE_NAME = "crm_hygiene_column_rules"
+_MAX_SUITES = 512
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,8 @@ class SuiteRunner:
         )
         suite = self._suites.get(key)
         if suite is None:
+            if len(self._suites) >= _MAX_SUITES:  # a long-lived process with many rule packs
+                self._suites.clear()
             suite = self._suites[key] = build_suite(group, f"{SUITE_NAME}_{len(self._suites)}")
         return suite
 
