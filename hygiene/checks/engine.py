@@ -36,7 +36,7 @@ from ..model import (
 from ..normalize._arrow import flat
 from ..normalize.base import TEXT, text
 from ..prepared import Prepared
-from .gx import SuiteRunner, compile_rules
+from .gx import SuiteRunner, compile_rules, shared_runner
 from .params import param_values
 from .registry import CheckOptions, EarlierHits, Needs, no_hits, registry
 from .rules import DERIVED_FIELDS, Rule
@@ -77,7 +77,7 @@ def check_source(
     fields = {r.code: rule_fields(r, prep, options) for r in gx_rules}
     items = compile_rules(gx_rules, fields)
     if items:
-        runner = runner or SuiteRunner()
+        runner = runner or shared_runner()
         by_key = runner.run(prep, items)
         for r in gx_rules:
             parts = [by_key[(r.code, f)] for f in fields[r.code] if (r.code, f) in by_key]
@@ -284,7 +284,7 @@ def check_all(
         if noted is not None and len(noted):
             frames.append(with_positions(prep.source, noted))
         if needs_gx and runner is None:
-            runner = SuiteRunner()
+            runner = shared_runner()
         found = check_source(prep, rules, options, runner)
         by_code = {r.code: r for r in rules}
         for code, h in found.items():

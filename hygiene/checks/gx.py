@@ -1,4 +1,4 @@
-"""Column rules compiled into one Great Expectations suite and run on an ephemeral context.
+"""Column rules compiled into Great Expectations suites, run on one ephemeral context per process.
 
 Each expectation carries its rule code and field in `meta`, so results are matched back by
 code, never by position. The batch frame holds only the columns the suite reads (normalised
@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     import great_expectations as gx
 
 SUITE_NAME = "crm_hygiene_column_rules"
+_MAX_SUITES = 512
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,9 @@ def _no_fingerprint() -> Iterator[None]:
 
 
 class SuiteRunner:
-    """One ephemeral GX context for the whole audit; one validation per field of a source."""
+    """One ephemeral GX context per process (`shared_runner`); one validation per field of
+    a source. Suites are kept per rule set and field; the data of a validation is not kept
+    past its `run`."""
 
     def __init__(self) -> None:
         self._context = ephemeral_context()
@@ -190,7 +194,9 @@ class SuiteRunner:
         # validation (batch parameters).
         asset = self._datasource.add_dataframe_asset("batch")
         self._definition = asset.add_batch_definition_whole_dataframe("whole")
-        self._n = 0
+        self._suites: dict[tuple[Any, ...], Any] = {}
+        # One validation at a time: the datasource's execution engine holds the batch.
+        self._lock = threading.Lock()
 
     def run(self, prep: Prepared, items: Sequence[Compiled]) -> dict[tuple[str, str], pd.DataFrame]:
         """Validate the source; hits per (rule code, field).
@@ -199,30 +205,76 @@ class SuiteRunner:
         for each metric of each expectation (non-null rows, then the unexpected ones), so
         with every field in one frame each filter copied all of them, which took most of
         the time."""
-        from great_expectations.validator.v1_validator import Validator
-
         by_field: dict[str, list[Compiled]] = {}
         for item in items:
             by_field.setdefault(item.field, []).append(item)
-        result_format = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
         found: dict[tuple[str, str], pd.DataFrame] = {}
-        for field, group in by_field.items():
-            col = batch_column(prep, field)
-            if col is None:
-                continue
-            # copy=False: the view is read-only here.
-            frame = pd.DataFrame({field: col.reset_index(drop=True).astype(TEXT)}, copy=False)
-            self._n += 1
-            validator = Validator(
-                batch_definition=self._definition,
-                result_format=result_format,
-                batch_parameters={"dataframe": frame},
-            )
-            suite = build_suite(group, f"{SUITE_NAME}_{self._n}")
-            with _no_fingerprint():
-                outcome = validator.validate_expectation_suite(suite)
-            found.update(_hits_of(outcome))
+        with self._lock:
+            try:
+                for field, group in by_field.items():
+                    col = batch_column(prep, field)
+                    if col is not None:
+                        found.update(self._validate(field, col, group))
+            finally:
+                self._forget_batches()
         return found
+
+    def _validate(
+        self, field: str, col: pd.Series, group: Sequence[Compiled]
+    ) -> dict[tuple[str, str], pd.DataFrame]:
+        from great_expectations.validator.v1_validator import Validator
+
+        # copy=False: the view is read-only here.
+        frame = pd.DataFrame({field: col.reset_index(drop=True).astype(TEXT)}, copy=False)
+        validator = Validator(
+            batch_definition=self._definition,
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": 0},
+            batch_parameters={"dataframe": frame},
+        )
+        with _no_fingerprint():
+            outcome = validator.validate_expectation_suite(self._suite(group))
+        return _hits_of(outcome)
+
+    def _suite(self, group: Sequence[Compiled]) -> gx.ExpectationSuite:
+        """The suite of a field's expectations, built once per rule set: a Spark worker
+        checks the same rules on every bucket it is given."""
+        key = tuple(
+            (i.rule.code, i.rule.pack, i.field, i.gx_class,
+             json.dumps(i.kwargs, sort_keys=True, default=repr))
+            for i in group
+        )
+        suite = self._suites.get(key)
+        if suite is None:
+            if len(self._suites) >= _MAX_SUITES:  # a long-lived process with many rule packs
+                self._suites.clear()
+            suite = self._suites[key] = build_suite(group, f"{SUITE_NAME}_{len(self._suites)}")
+        return suite
+
+    def _forget_batches(self) -> None:
+        """Drop the frames and metrics GX's execution engine keeps after a validation (it
+        caches them on the datasource, which outlives the run): no values of one source or
+        Spark bucket stay in memory, or can answer for the next one."""
+        engine = self._datasource.get_execution_engine()
+        engine.batch_manager.reset_batch_cache()
+        engine.batch_manager.batch_data_cache.clear()
+        metrics = getattr(engine, "_metric_cache", None)
+        if isinstance(metrics, dict):
+            metrics.clear()
+
+
+_shared: SuiteRunner | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_runner() -> SuiteRunner:
+    """The process's GX context and suites, built on first use: a Spark Python worker checks
+    many buckets, and building a context for each cost more than validating one. Holds no
+    data between runs (`SuiteRunner._forget_batches`)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = SuiteRunner()
+        return _shared
 
 
 def _hits_of(outcome: Any) -> dict[tuple[str, str], pd.DataFrame]:
