@@ -13,10 +13,12 @@ from hygiene.load import SourceSpec, load_source
 
 def spark_session(checkpoints: Path) -> Iterator[Any]:
     """A local[2] session with two shuffle partitions and a checkpoint folder (label
-    propagation checkpoints), stopped when the tests that use it are done."""
+    propagation checkpoints), stopped when the tests that use it are done. Every Spark test
+    file of a test process shares it, so its JVM gets more than the default 1 GB heap."""
     from hygiene.spark import start_session
 
-    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-tests")
+    session = start_session("local[2]", shuffle_partitions=2, app_name="hygiene-tests",
+                            conf={"spark.driver.memory": "3g"})
     session.sparkContext.setCheckpointDir(str(checkpoints))
     yield session
     session.stop()

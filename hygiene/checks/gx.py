@@ -25,7 +25,6 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,14 +69,25 @@ def compile_rules(rules: Iterable[Rule], fields: Mapping[str, Sequence[str]]) ->
     return out
 
 
-@cache
-def _gx() -> Any:
-    """Import GX once, quietly: it takes seconds, so only runs that need it pay."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    _guard_spark_connect()
-    import great_expectations as gx_module
+_gx_lock = threading.Lock()
+_gx_module: Any = None
 
-    return gx_module
+
+def _gx() -> Any:
+    """Import GX once, quietly: it takes seconds, so only runs that need it pay. Under a
+    lock, not `functools.cache`: the preload's thread and the checks may both ask before
+    the import is done, and two threads running `_guard_spark_connect` and GX's import at
+    once can see each other's half-imported modules."""
+    global _gx_module
+    if _gx_module is None:
+        with _gx_lock:
+            if _gx_module is None:
+                os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+                _guard_spark_connect()
+                import great_expectations
+
+                _gx_module = great_expectations
+    return _gx_module
 
 
 def _guard_spark_connect() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,9 +46,12 @@ def start_session(
     log_dir: str | os.PathLike[str] | None = None,
     shuffle_partitions: int | None = None,
     app_name: str = "crm-hygiene",
+    conf: Mapping[str, str] | None = None,
 ) -> SparkSession:
     """The active session, or a new one on `master` (default: the one spark-submit set, else
-    local[*]). With `log_dir`, a new session's log goes to `log_dir/spark.log`."""
+    local[*]). With `log_dir`, a new session's log goes to `log_dir/spark.log`; `conf` adds
+    Spark settings for a new session (`{"spark.driver.memory": "4g"}`: a local master's
+    executors live in the driver's JVM, 1 GB unless said)."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)
@@ -64,11 +68,13 @@ def start_session(
         os.environ["PYSPARK_PYTHON"] = sys.executable
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     if log_dir is not None:
         folder = Path(log_dir).resolve()
         folder.mkdir(parents=True, exist_ok=True)
-        conf = _log4j(folder / LOG_FILE)
-        option = f"-Dlog4j2.configurationFile=file:{conf}"
+        log_conf = _log4j(folder / LOG_FILE)
+        option = f"-Dlog4j2.configurationFile=file:{log_conf}"
         builder = builder.config("spark.driver.extraJavaOptions", option)
         builder = builder.config("spark.executor.extraJavaOptions", option)
     return builder.getOrCreate()
