@@ -214,8 +214,7 @@ def bucket_keys(
     spread = "\x00" + job.plan.name + ":" + pdf[POS].astype(str)
     keys = keys.where(~missing, spread)
     hashed = pd.util.hash_array(keys.astype(str).to_numpy(dtype=object))
-    key = pd.array(np.where(missing, 0, hashed.view(np.int64)), dtype="Int64")
-    key[np.asarray(missing)] = pd.NA
+    key = pd.arrays.IntegerArray(np.where(missing, 0, hashed.view(np.int64)), missing)
     return (hashed % np.uint64(max(1, buckets))).astype(np.int64), key
 
 
