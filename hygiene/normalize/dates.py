@@ -61,8 +61,9 @@ FORMATS = (
 _MONTH_FIRST = tuple(f for f in FORMATS if f.startswith(("%m/", "%m-")))
 _DAY_FIRST = tuple(f for f in FORMATS if f.startswith(("%d/", "%d-%m")))
 _SAMPLE = 2000
-#: Rows looked at to tell whether a column writes numeric dates at all.
-_HEAD_ROWS = 50_000
+#: Rows looked at to tell whether a column writes numeric dates at all (the Spark engine
+#: reads the same head on the driver).
+HEAD_ROWS = 50_000
 # Plausible ranges: Excel serial days 1954-2119, epoch seconds/milliseconds 1973-2286.
 _EXCEL_RANGE = (20_000, 80_000)
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30", tz="UTC")
@@ -102,7 +103,7 @@ def date_order(s: pd.Series) -> str | None:
     is above 12, "mdy" when a second one is, "ambiguous" when the column holds dd/mm-or-mm/dd
     dates and no value decides (or values decide both ways), None when it holds none.
     ("dd.mm.yyyy" is European by convention and never ambiguous.)"""
-    return date_order_from(s.iloc[:_HEAD_ROWS], *numeric_date_evidence(s))
+    return date_order_from(s.iloc[:HEAD_ROWS], *numeric_date_evidence(s))
 
 
 def numeric_date_evidence(values: pd.Series) -> tuple[bool, bool]:
@@ -119,7 +120,7 @@ def numeric_date_evidence(values: pd.Series) -> tuple[bool, bool]:
 def date_order_from(head: pd.Series, day_first: bool, month_first: bool) -> str | None:
     """`date_order` from the column's first rows (`head`, at least its first 50,000) and the
     evidence of all its values (`numeric_date_evidence`)."""
-    head = nullify(head.iloc[:_HEAD_ROWS]).dropna().iloc[:_SAMPLE]
+    head = nullify(head.iloc[:HEAD_ROWS]).dropna().iloc[:_SAMPLE]
     if head.empty or not len(_parts(head)[0]):
         return None
     if day_first != month_first:

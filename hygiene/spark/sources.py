@@ -24,7 +24,7 @@ from ..load.source import (
 )
 from ..load.spec import SourceSpec
 from ..model import Source
-from ..normalize.dates import date_order_from
+from ..normalize.dates import HEAD_ROWS, date_order_from
 from .partition import (
     FACT_COLUMNS,
     SourceFacts,
@@ -38,10 +38,6 @@ from .read import POS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-#: Rows of a date column read on the driver to tell whether it writes numeric dates
-#: (hygiene.normalize.dates reads the same head).
-DATE_HEAD_ROWS = 50_000
 
 
 @dataclass
@@ -188,7 +184,7 @@ def date_orders(s: SparkSource, rows: pd.DataFrame) -> dict[str, str]:
     from pyspark.sql import functions as F
 
     head = (
-        s.frame.filter(F.col(POS) < DATE_HEAD_ROWS)
+        s.frame.filter(F.col(POS) < HEAD_ROWS)
         .select(POS, *[F.col(f"`{c}`") for c in columns])
         .toPandas()
         .sort_values(POS)
