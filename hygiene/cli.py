@@ -436,12 +436,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The exception's text may quote a cell of the data (personal data in a scheduler's
         # log); only its type is printed, the rest waits for --debug.
         click.echo(
-            f"hygiene: internal error ({type(exc).__name__}); "
+            f"hygiene: internal error ({type(exc).__name__}{raised_at(exc)}); "
             "rerun with --debug for the details and report it",
             err=True,
         )
         return 2
     return 0
+
+
+def raised_at(exc: BaseException) -> str:
+    """` at <package>/<module>.py:<line>` of the frame that raised `exc`: where a bug is,
+    for a report or a CI log of a run that cannot be repeated, without the message (which
+    may quote data) or the folders above the package (a user's home)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    parts = Path(last.filename).parts
+    return f" at {'/'.join(parts[-2:])}:{last.lineno}"
 
 
 if __name__ == "__main__":

@@ -368,3 +368,24 @@ def _main(args: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(args)
     return code, out.getvalue(), err.getvalue()
+
+
+def test_an_internal_error_names_where_it_was_raised_but_not_its_text(
+    tmp_path: Path, export: Path, capsys, monkeypatch
+):
+    """A bug is one line that says where it is (for a CI log of a run that cannot be
+    repeated) without the exception's text, which may quote a cell of the data."""
+    import importlib
+
+    def broken(*args, **kwargs):
+        raise AttributeError("ann@gmial.com has no attribute")
+
+    # `hygiene.audit` is also the package's function: the module by its full name.
+    monkeypatch.setattr(importlib.import_module("hygiene.audit"), "audit", broken)
+    code = main(["audit", f"crm={export}", "--out", str(tmp_path / "out"), "--format", "json"])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "internal error (AttributeError at tests/test_cli.py:" in lines[0]
+    assert "ann@gmial.com" not in err and str(tmp_path) not in err
