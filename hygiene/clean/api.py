@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..audit import run_audit
-from ..decisions import Decisions, load_decisions, save_decisions, stamp
+from ..decisions import Decisions, save_decisions, stamp
 from ..errors import ConfigError
 from ..load.presets import export_variant
 from ..runtime import Run, Step
-from ..settings import resolve
+from ..settings import load_decisions, resolve
 from .csvout import Staging
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
 from .review import read_review
@@ -109,7 +109,9 @@ def clean(
     path = settings.decisions_file
     if path is None and review is not None:
         raise ConfigError("--review keeps its decisions in a file: drop --no-decisions")
-    judged = load_decisions(path) if path is not None else Decisions()
+    judged = load_decisions(settings)
+    if judged is None:  # none yet: a review starts the file
+        judged = Decisions(path=path)
     run = Run(STEPS, keep=RESULTS, timings=TIMINGS, nested=True)
     done = run.run(settings=settings, judged=judged, audited=audited, review=review, path=path)
     return CleanResult(
