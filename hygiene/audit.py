@@ -43,7 +43,6 @@ from .runtime import (
     Releasable,
     Run,
     Step,
-    use_system_allocator,
     warm_up,
 )
 from .score import DuplicateSet, Score, compute
@@ -152,7 +151,6 @@ class _Plan:
 def _plan(settings: Settings) -> _Plan:
     """Rules and workflows, read first so a mistake in them stops the audit before any real
     work."""
-    use_system_allocator()
     chosen = select(load_workflows(settings.workflow_files), settings.workflows)
     asked = list(dict.fromkeys(settings.workflows or ()))
     if settings.fail_under is not None:
@@ -321,9 +319,10 @@ MATCH_STEPS = (
          writes=("grouped", "fuzzy_links", "members"), timing="match", phase="clustering",
          label="Matching duplicates", give_back=False, beside=True),
     Step("match.finish", finish, reads=("grouped",), writes=("matched",), timing="match",
-         phase="clustering", beside=True),
+         phase="clustering", collect=False, beside=True),
+    # A dict per member: no cycles, and a million allocations.
     Step("records", _records, reads=("matched", "sources"), writes=("duplicates",),
-         timing="score", give_back=False, beside=True),
+         timing="score", give_back=False, beside=True, collect=False),
 )
 CHECK_STEPS = (
     Step("checks", _checks, reads=("contacts", "views", "plan", "options"),

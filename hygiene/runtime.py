@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -100,8 +100,8 @@ def use_system_allocator() -> None:
     """Make pyarrow allocate with the system's malloc (glibc) instead of its bundled
     mimalloc, unless `ARROW_DEFAULT_MEMORY_POOL` chooses. Faster with a lower
     peak on the full audit (figures in benchmarks/RESULTS.md): mimalloc's fresh pages
-    fault in again after `release_memory`, glibc reuses its arenas. Called by `audit()`,
-    `find_duplicates()` and the CLI; arrays already allocated keep their pool. numpy's
+    fault in again after `release_memory`, glibc reuses its arenas. Called by every `Run`
+    (the audit, clean, the matcher) and the CLI; arrays already allocated keep their pool. numpy's
     huge-page requests are turned off too (`_no_numpy_hugepages`), and glibc keeps freed
     memory for reuse (`_malloc_reuses_freed_memory`)."""
     _no_numpy_hugepages()
@@ -309,7 +309,9 @@ class Step:
     `beside` runs it on the run's second thread, in order with the other `beside` steps,
     while the main thread goes on (with `HYGIENE_SERIAL`, when its first output is needed).
     `phase` names a finer figure its own seconds add to (`Run.phases`), waits left out and
-    `beside` steps counted on their thread: the matcher's phases inside the audit's "match"."""
+    `beside` steps counted on their thread: the matcher's phases inside the audit's "match".
+    `collect=False` pauses automatic garbage collection while it runs (`gc_paused`), for a
+    step building many small objects without cycles."""
 
     name: str
     fn: Callable[..., Any]
@@ -320,6 +322,7 @@ class Step:
     give_back: bool = True
     beside: bool = False
     phase: str | None = None
+    collect: bool = True
 
 
 class _Lane:
@@ -452,6 +455,7 @@ class Run:
     def run(self, **inputs: Any) -> dict[str, Any]:
         """Run every step from `inputs`, waiting for the `beside` ones; returns the values
         still held (`keep` among them)."""
+        use_system_allocator()
         self.values.update(inputs)
         with ExitStack() as frozen:
             try:
@@ -501,7 +505,7 @@ class Run:
         if waited:  # the beside steps may have finished reading what they shared
             self._drop(main=True)
         self._announce(s)
-        self.values.update(self._outputs(s, s.fn(**args)))
+        self.values.update(self._outputs(s, self._call(s, args)))
         del args
         with self._lock:
             self._ran.add(s.name)
@@ -516,7 +520,7 @@ class Run:
         t = time.perf_counter()
         args = {name: self.values[name] if name in self.values else self._lane.result(name)
                 for name in s.reads}
-        out = self._outputs(s, s.fn(**args))
+        out = self._outputs(s, self._call(s, args))
         del args
         with self._lock:
             self._ran.add(s.name)
@@ -525,6 +529,11 @@ class Run:
             release_memory()
         self._add_phase(s, time.perf_counter() - t)
         return out
+
+    @staticmethod
+    def _call(s: Step, args: dict[str, Any]) -> Any:
+        with nullcontext() if s.collect else gc_paused():
+            return s.fn(**args)
 
     @staticmethod
     def _outputs(s: Step, out: Any) -> dict[str, Any]:

@@ -271,3 +271,24 @@ def test_a_nested_run_gives_memory_back_only_beside_other_work(
     assert alone == (0 if nested else 2)
     Run([Step("outer", inside, writes=("x",), beside=True, give_back=False)], keep=("x",)).run()
     assert released.count("inside") == 2  # beside other work, both runs give back
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_collect_false_pauses_garbage_collection_for_that_step_only(beside: bool) -> None:
+    import gc
+
+    seen: dict[str, bool] = {}
+
+    def probe(name: str) -> Callable[..., int]:
+        def fn(**_: int) -> int:
+            seen[name] = gc.isenabled()
+            return 0
+        return fn
+
+    plain = probe("plain")
+    plain.__signature__ = _signature(("p",))  # type: ignore[attr-defined]
+    Run([
+        Step("paused", probe("paused"), writes=("p",), collect=False, beside=beside),
+        Step("plain", plain, reads=("p",), writes=("q",)),  # after `paused`, on the main thread
+    ], keep=("p", "q")).run()
+    assert seen == {"paused": False, "plain": True} and gc.isenabled()

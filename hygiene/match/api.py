@@ -20,7 +20,7 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import Background, Run, Step, gc_paused, use_system_allocator
+from hygiene.runtime import Background, Run, Step
 
 from . import fs
 from .blocking import DEFAULT_RULES, BlockingRule, Candidates, candidates, rule_fields
@@ -380,7 +380,6 @@ def timed(result: MatchResult, seconds: Mapping[str, float]) -> MatchResult:
 
 def prepared(sources: Sequence[Source | Prepared], settings: MatchSettings) -> list[Prepared]:
     """The sources to match, checked (unique names, known rules and comparisons)."""
-    use_system_allocator()
     preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
     check_match_settings([p.source.name for p in preps], settings)
     return preps
@@ -447,11 +446,9 @@ def finish(grouped: Grouped) -> MatchResult:
     """Clusters with survivors and evidence, the links, and the kept pairs."""
     g = grouped
     s = g.scored
-    with gc_paused():  # 100k+ clusters and their lists, no cycles
-        clusters = _clusters(
-            s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings,
-            g.kinds,
-        )
+    clusters = _clusters(
+        s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings, g.kinds
+    )
     keep = s.prob >= g.settings.keep_pairs_above
     stats = dict(s.stats)
     stats["clusters"] = len(clusters)
@@ -482,7 +479,9 @@ SCORE_STEPS = (
 CLUSTER_STEPS = (
     Step("group", group, reads=("scored", "sources", "match_settings", "exclude_pairs", "kinds"),
          writes=("grouped",), phase="clustering", give_back=False),
-    Step("finish", finish, reads=("grouped",), writes=("matched",), phase="clustering"),
+    # 100k+ clusters and their lists, no cycles: no collection walks the heap meanwhile.
+    Step("finish", finish, reads=("grouped",), writes=("matched",), phase="clustering",
+         collect=False),
 )
 MATCH_STEPS = (*ENCODE_STEPS, *SCORE_STEPS, *CLUSTER_STEPS)
 
