@@ -141,19 +141,11 @@ def score_frames(
     """Block, compare and score prepared frames (one per source, see `prepare`);
     `stats["seconds"]` holds each phase's time."""
     check_match_settings(names, settings)
-    run = Run((ENCODE_STEPS[-1], *SCORE_STEPS), keep=("scored",), nested=True)
-    scored: Scored = run.run(frames=list(frames), names=list(names), match_settings=settings)[
-        "scored"
-    ]
-    scored.stats["seconds"] = run.phases
-    return scored
-
-
-def score_features(f: Features, settings: MatchSettings) -> Scored:
-    """Block, compare and score coded features (see `encode_frames`)."""
-    run = Run(SCORE_STEPS, keep=("scored",), nested=True)
-    scored: Scored = run.run(features=f, match_settings=settings)["scored"]
-    scored.stats["seconds"] = run.phases
+    encode_step = ENCODE_STEPS[-1]  # the frames are given: no `prepare`
+    run = Run((encode_step, *SCORE_STEPS), keep=("scored",), nested=True)
+    out = run.run(frames=list(frames), names=list(names), match_settings=settings)
+    scored: Scored = out["scored"]
+    scored.stats["seconds"] = dict(run.phases)
     return scored
 
 
