@@ -24,8 +24,17 @@ from .links.state import sent_types, unmeasured
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .load.limits import Read, check_memory
 from .match import MatchResult, MatchSettings, clusters_to_records
-from .match.api import Grouped, Scored, encode_sources, finish, group, prepared, score_features
-from .match.features import Features
+from .match.api import (
+    ENCODE_STEPS,
+    SCORE_STEPS,
+    Grouped,
+    Scored,
+    finish,
+    group,
+    match_frames,
+    prepared,
+    timed,
+)
 from .model import Source, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
 from .readiness import judge_gate
@@ -34,7 +43,6 @@ from .runtime import (
     Releasable,
     Run,
     Step,
-    use_system_allocator,
     warm_up,
 )
 from .score import DuplicateSet, Score, compute
@@ -110,7 +118,7 @@ def run_audit(settings: Settings) -> Audit:
     unmatched: dict[str, Any] = {} if matching else {
         "matched": None, "fuzzy_links": None, "members": None, "duplicates": []
     }
-    out = run.run(settings=settings, judged=judged, **unmatched)
+    out = run.run(settings=settings, judged=judged, match_settings=settings.match, **unmatched)
     return Audit(
         sources=out["sources"],
         findings=out["findings"],
@@ -118,7 +126,7 @@ def run_audit(settings: Settings) -> Audit:
         workflows=out["plan"].workflows,
         rules=out["plan"].rules,
         duplicates=out["duplicates"],
-        match=out["matched"],
+        match=timed(out["matched"], run.phases) if matching else None,
         links=out["linked"].pairs,
         link_stats=out["linked"].stats,
         kind_overrides=dict(settings.kinds),
@@ -143,7 +151,6 @@ class _Plan:
 def _plan(settings: Settings) -> _Plan:
     """Rules and workflows, read first so a mistake in them stops the audit before any real
     work."""
-    use_system_allocator()
     chosen = select(load_workflows(settings.workflow_files), settings.workflows)
     asked = list(dict.fromkeys(settings.workflows or ()))
     if settings.fail_under is not None:
@@ -203,28 +210,18 @@ def _exclude(judged: Decisions | None, contacts: list[Prepared]) -> list[tuple[s
 
 
 def _match_read(
-    contacts: list[Prepared], views: _Views, settings: Settings
-) -> tuple[Features, dict[str, float]]:
+    contacts: list[Prepared], views: _Views, match_settings: MatchSettings
+) -> tuple[list[pd.DataFrame], list[str]]:
     """The matcher's last read of the normalised views (`views` is declared so that they
-    outlive it), coded into features."""
-    assert settings.match is not None
-    seconds: dict[str, float] = {}
-    return encode_sources(prepared(contacts, settings.match), seconds), seconds
-
-
-def _match_score(
-    features: Features, match_seconds: dict[str, float], settings: Settings
-) -> Scored:
-    assert settings.match is not None
-    return score_features(features, settings.match, match_seconds)
+    outlive it)."""
+    return match_frames(prepared(contacts, match_settings))
 
 
 def _match_group(
-    scored: Scored, contacts: list[Prepared], settings: Settings,
+    scored: Scored, contacts: list[Prepared], match_settings: MatchSettings,
     exclude: list[tuple[str, int, str, int]], kinds: dict[str, str],
 ) -> tuple[Grouped, pd.DataFrame, pd.DataFrame]:
-    assert settings.match is not None
-    grouped = group(scored, [p.source for p in contacts], settings.match, exclude, kinds)
+    grouped = group(scored, [p.source for p in contacts], match_settings, exclude, kinds)
     return grouped, grouped.links, grouped.members
 
 
@@ -312,18 +309,20 @@ LOAD_STEPS = (
 #: uses the second core. The links and the clusters' members are handed over before the
 #: clusters' evidence and survivors: the link rules run meanwhile.
 MATCH_STEPS = (
-    Step("match.read", _match_read, reads=("contacts", "views", "settings"),
-         writes=("features", "match_seconds"), timing="match", give_back=False, beside=True),
-    Step("match.score", _match_score, reads=("features", "match_seconds", "settings"),
-         writes=("scored",), timing="match", give_back=False, beside=True),
+    Step("match.read", _match_read, reads=("contacts", "views", "match_settings"),
+         writes=("frames", "names"), timing="match", phase="prepare", give_back=False,
+         beside=True),
+    *(replace(s, name=f"match.{s.name}", timing="match", beside=True)
+      for s in (*ENCODE_STEPS[1:], *SCORE_STEPS)),
     Step("match.group", _match_group,
-         reads=("scored", "contacts", "settings", "exclude", "kinds"),
-         writes=("grouped", "fuzzy_links", "members"), timing="match",
+         reads=("scored", "contacts", "match_settings", "exclude", "kinds"),
+         writes=("grouped", "fuzzy_links", "members"), timing="match", phase="clustering",
          label="Matching duplicates", give_back=False, beside=True),
     Step("match.finish", finish, reads=("grouped",), writes=("matched",), timing="match",
-         beside=True),
+         phase="clustering", collect=False, beside=True),
+    # A dict per member: no cycles, and a million allocations.
     Step("records", _records, reads=("matched", "sources"), writes=("duplicates",),
-         timing="score", give_back=False, beside=True),
+         timing="score", give_back=False, beside=True, collect=False),
 )
 CHECK_STEPS = (
     Step("checks", _checks, reads=("contacts", "views", "plan", "options"),

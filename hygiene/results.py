@@ -28,7 +28,6 @@ from .match import MatchResult
 from .model import FIELDS, Source, Trend, observed_counts
 from .outputs import DEFAULT_FORMATS, FORMATS
 from .prepared import Prepared
-from .runtime import release_memory
 from .score import Score
 from .workflows import Workflow
 
@@ -95,12 +94,11 @@ class Audit:
 
     def release_views(self) -> None:
         """Drop the normalised views that the reports and the history do not read (all but
-        the emails) and hand the memory back. Any view is
+        the emails); writing the reports hands the memory back (`save`). Any view is
         computed again if asked for (`normalized`, cleaning). `hygiene audit` calls it
         before writing."""
         for p in self.prepared:
             p.keep_only("email")
-        release_memory()
 
     def normalized(self, name: str) -> pd.DataFrame:
         """One source's canonical fields as the checks see them: trimmed, null-likes empty,

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -43,10 +43,42 @@ def parallel_map(fn: Callable[[U], T], items: Iterable[U], workers: int = 2) -> 
     the first error, in order, is raised once all have finished). Worth it where `fn` is
     mostly pyarrow, numpy, rapidfuzz or zlib work, which releases the GIL."""
     todo = list(items)
-    if len(todo) < 2 or workers < 2 or run_serially():
+    if run_serially():
+        return [fn(x) for x in todo]
+    return _thread_map(fn, todo, workers)
+
+
+def io_map(fn: Callable[[U], T], items: Iterable[U], workers: int = 16) -> list[T]:
+    """`[fn(x) for x in items]`, up to `workers` at a time on threads, for calls that mostly
+    wait (a DNS query, a socket): more threads than cores, and threads even with
+    `HYGIENE_SERIAL`, which measures computing, not waiting. Results in order; the first
+    error, in order, is raised once all have finished."""
+    return _thread_map(fn, list(items), workers)
+
+
+def _thread_map(fn: Callable[[U], T], todo: list[U], workers: int) -> list[T]:
+    if len(todo) < 2 or workers < 2:
         return [fn(x) for x in todo]
     with ThreadPoolExecutor(min(workers, len(todo)), thread_name_prefix="hygiene") as pool:
         return list(pool.map(fn, todo))
+
+
+def map_writers(fn: Callable[[U], T], items: Iterable[U], *, side_by_side: bool) -> list[T]:
+    """`[fn(x) for x in items]` for writers of one result's outputs: freed memory handed
+    back first (what the caller dropped before writing), the long-lived heap kept out of
+    the collector's passes (`heap_frozen`), and the writers either side by side on threads
+    or in turn, freed memory handed back after each, so that memory peaks at the largest
+    writer, not at their sum."""
+    todo = list(items)
+    release_memory()
+    with heap_frozen():
+        if side_by_side:
+            return parallel_map(fn, todo, len(todo))
+        out = []
+        for x in todo:
+            out.append(fn(x))
+            release_memory()
+        return out
 
 
 @cache
@@ -68,8 +100,8 @@ def use_system_allocator() -> None:
     """Make pyarrow allocate with the system's malloc (glibc) instead of its bundled
     mimalloc, unless `ARROW_DEFAULT_MEMORY_POOL` chooses. Faster with a lower
     peak on the full audit (figures in benchmarks/RESULTS.md): mimalloc's fresh pages
-    fault in again after `release_memory`, glibc reuses its arenas. Called by `audit()`,
-    `find_duplicates()` and the CLI; arrays already allocated keep their pool. numpy's
+    fault in again after `release_memory`, glibc reuses its arenas. Called by every `Run`
+    (the audit, clean, the matcher) and the CLI; arrays already allocated keep their pool. numpy's
     huge-page requests are turned off too (`_no_numpy_hugepages`), and glibc keeps freed
     memory for reuse (`_malloc_reuses_freed_memory`)."""
     _no_numpy_hugepages()
@@ -275,7 +307,11 @@ class Step:
     `name`); `label` is announced to `progress` listeners as it starts (a `beside` step's
     as the main thread first waits for it); `give_back` returns freed memory to the OS after it;
     `beside` runs it on the run's second thread, in order with the other `beside` steps,
-    while the main thread goes on (with `HYGIENE_SERIAL`, when its first output is needed)."""
+    while the main thread goes on (with `HYGIENE_SERIAL`, when its first output is needed).
+    `phase` names a finer figure its own seconds add to (`Run.phases`), waits left out and
+    `beside` steps counted on their thread: the matcher's phases inside the audit's "match".
+    `collect=False` pauses automatic garbage collection while it runs (`gc_paused`), for a
+    step building many small objects without cycles."""
 
     name: str
     fn: Callable[..., Any]
@@ -285,6 +321,8 @@ class Step:
     label: str | None = None
     give_back: bool = True
     beside: bool = False
+    phase: str | None = None
+    collect: bool = True
 
 
 class _Lane:
@@ -366,7 +404,10 @@ class Run:
     own time in none). A value read by steps is dropped once all of them have run, but for
     those in `keep`. `timings` orders the figures. From the end of step `freeze_after` on,
     the objects alive then are left out of the collector's passes (`heap_frozen`): after
-    the imports and the load they are modules, engines and the sources."""
+    the imports and the load they are modules, engines and the sources. A `nested` run (a
+    library call's steps, or those inside one step of another run) hands freed memory back
+    between its steps only when it runs beside other work (`checkpoint`): alone, a step
+    reuses what the one before it freed."""
 
     def __init__(
         self,
@@ -375,11 +416,15 @@ class Run:
         keep: Iterable[str] = (),
         timings: Iterable[str] = (),
         freeze_after: str | None = None,
+        nested: bool = False,
     ) -> None:
         self.steps = list(steps)
         self._freeze_after = freeze_after
+        self._give_back = checkpoint if nested else release_memory
         self.values: dict[str, Any] = {}
         self.timings: dict[str, float] = dict.fromkeys(timings, 0.0)
+        #: Seconds per `Step.phase`, in the order the phases first finished.
+        self.phases: dict[str, float] = {}
         self._keep = set(keep)
         self._readers: dict[str, set[str]] = {}
         for s in self.steps:
@@ -410,6 +455,7 @@ class Run:
     def run(self, **inputs: Any) -> dict[str, Any]:
         """Run every step from `inputs`, waiting for the `beside` ones; returns the values
         still held (`keep` among them)."""
+        use_system_allocator()
         self.values.update(inputs)
         with ExitStack() as frozen:
             try:
@@ -459,26 +505,35 @@ class Run:
         if waited:  # the beside steps may have finished reading what they shared
             self._drop(main=True)
         self._announce(s)
-        self.values.update(self._outputs(s, s.fn(**args)))
+        self.values.update(self._outputs(s, self._call(s, args)))
         del args
         with self._lock:
             self._ran.add(s.name)
         freed = self._drop(main=True)
         if s.give_back or freed:
-            release_memory()
-        self._add(s.timing or s.name, time.perf_counter() - t - waited)
+            self._give_back()
+        seconds = time.perf_counter() - t - waited
+        self._add(s.timing or s.name, seconds)
+        self._add_phase(s, seconds)
 
     def _beside(self, s: Step) -> dict[str, Any]:
+        t = time.perf_counter()
         args = {name: self.values[name] if name in self.values else self._lane.result(name)
                 for name in s.reads}
-        out = self._outputs(s, s.fn(**args))
+        out = self._outputs(s, self._call(s, args))
         del args
         with self._lock:
             self._ran.add(s.name)
         self._drop(main=False)
         if s.give_back:
             release_memory()
+        self._add_phase(s, time.perf_counter() - t)
         return out
+
+    @staticmethod
+    def _call(s: Step, args: dict[str, Any]) -> Any:
+        with nullcontext() if s.collect else gc_paused():
+            return s.fn(**args)
 
     @staticmethod
     def _outputs(s: Step, out: Any) -> dict[str, Any]:
@@ -491,6 +546,11 @@ class Run:
     def _add(self, bucket: str, seconds: float) -> None:
         with self._lock:
             self.timings[bucket] = self.timings.get(bucket, 0.0) + seconds
+
+    def _add_phase(self, s: Step, seconds: float) -> None:
+        if s.phase is not None:
+            with self._lock:
+                self.phases[s.phase] = self.phases.get(s.phase, 0.0) + seconds
 
     def _drop(self, *, main: bool) -> bool:
         """Drop each value whose readers have all run: `Releasable` ones on the main thread

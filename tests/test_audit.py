@@ -166,3 +166,17 @@ def test_released_views_change_no_report_and_come_back_when_asked(tmp_path: Path
     assert kept["html"].read_bytes() == released["html"].read_bytes()
     for name, frame in before.items():  # computed again, the same
         assert a.normalized(name).equals(frame)
+
+
+def test_timings_and_the_matchers_phases_are_the_runtimes(demo):
+    """The runtime times the audit's steps (`Audit.timings`, audit.json `seconds`) and the
+    matcher's phases run beside the checks (`match.stats["seconds"]`, read by
+    benchmarks/run.py's "match split"): each figure once, in order, never negative."""
+    _, result = demo
+    assert list(result.timings) == ["load", "normalize", "checks", "match", "links", "score"]
+    seconds = result.match.stats["seconds"]
+    assert list(seconds) == [
+        "prepare", "encode", "blocking", "training", "comparisons", "clustering"
+    ]
+    assert all(v >= 0 for v in [*result.timings.values(), *seconds.values()])
+    assert result.to_dict()["summary"]["seconds"].keys() == result.timings.keys()

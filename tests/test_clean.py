@@ -325,3 +325,10 @@ def test_a_plan_that_loses_a_row_is_an_error(demo):
     finally:
         sp.disposition[:] = saved
     assert check_accounting(plan)["ok"]
+
+
+def test_timings_are_the_audit_the_plan_and_the_write(demo):
+    """The runtime times clean's steps under the same three figures, in order."""
+    _, result = demo
+    assert list(result.timings) == ["audit", "plan", "write"]
+    assert all(v >= 0 for v in result.timings.values())

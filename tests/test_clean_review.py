@@ -119,6 +119,18 @@ def test_decisions_persist_without_the_workbook(reviewed):
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_decisions_given_as_an_object_are_honoured_as_the_audit_honours_them(reviewed):
+    """`clean(decisions=Decisions)` reads the object, as `audit(decisions=Decisions)` does,
+    not the file its `path` names (here: a path where no file is)."""
+    given = load_decisions(reviewed["decisions"])
+    given.path = reviewed["folder"] / "elsewhere.json"
+    again = hygiene.clean(*reviewed["sources"], out=reviewed["folder"] / "object", decisions=given)
+    a = read(reviewed["result"].out_dir / "cleaned_crm.csv")
+    b = read(again.out_dir / "cleaned_crm.csv")
+    pd.testing.assert_frame_equal(a, b)
+    assert not given.path.exists()  # no review given: nothing written
+
+
 def test_merge_undoes_an_earlier_keep_separate(tmp_path):
     a = RecordRef("crm", record_id="1")
     b = RecordRef("crm", record_id="2")

@@ -225,14 +225,14 @@ def test_fat_records_write_the_reports_in_turn(
     path.write_text("Email,Notes\n" + "".join(f"p{i}@example.org,{cell}\n" for i in range(20)))
     result = hygiene.audit(f"crm={path}")
     assert (result.bytes_per_record() > FAT_RECORD_BYTES) != side_by_side
-    workers: list[int] = []
-    real = report_module.parallel_map
+    asked: list[bool] = []
+    real = report_module.map_writers
 
-    def spy(fn, items, n=2):  # type: ignore[no-untyped-def]
-        workers.append(n)
-        return real(fn, items, n)
+    def spy(fn, items, *, side_by_side):  # type: ignore[no-untyped-def]
+        asked.append(side_by_side)
+        return real(fn, items, side_by_side=side_by_side)
 
-    monkeypatch.setattr(report_module, "parallel_map", spy)
+    monkeypatch.setattr(report_module, "map_writers", spy)
     written = result.save(tmp_path / "out", ["html", "json", "xlsx"])
     assert sorted(written) == ["html", "json", "xlsx"] and all(p.exists() for p in written.values())
-    assert workers == [3 if side_by_side else 1]
+    assert asked == [side_by_side]

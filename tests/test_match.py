@@ -401,8 +401,33 @@ def test_stats_report_stages_and_capped_blocks(matched: Matched) -> None:
     assert stats["candidates"] > 0 and stats["capped_block_count"] > 0
     key, size = stats["capped_blocks"][0]
     assert size > 3 and "=" in key
-    assert {"prepare", "blocking", "training", "comparisons", "clustering"} <= set(stats["seconds"])
+    assert list(stats["seconds"]) == [
+        "prepare", "encode", "blocking", "training", "comparisons", "clustering"
+    ]
+    assert all(v >= 0 for v in stats["seconds"].values())
     assert 0 < stats["em"]["lambda"] < 1
+
+
+def test_score_frames_scores_as_find_duplicates_does(matched: Matched) -> None:
+    """The public `score_frames` runs the same phases from the match frames: the same pairs
+    at the same weights as the full matcher's kept pairs, its phases timed in order."""
+    from hygiene.match import prepare, score_frames
+    from hygiene.prepared import Prepared
+
+    source, result, _, _ = matched
+    scored = score_frames([prepare(Prepared(source))], [source.name], MatchSettings())
+    assert list(scored.stats["seconds"]) == ["encode", "blocking", "training", "comparisons"]
+    keep = scored.prob >= MatchSettings().keep_pairs_above
+    got = sorted(
+        zip(scored.features.pos[scored.left[keep]].tolist(),
+            scored.features.pos[scored.right[keep]].tolist(),
+            np.round(scored.weight[keep].astype(np.float32), 4).tolist(), strict=True)
+    )
+    want = sorted(
+        zip(result.pairs["pos_a"].tolist(), result.pairs["pos_b"].tolist(),
+            np.round(result.pairs["match_weight"], 4).tolist(), strict=True)
+    )
+    assert got == want and got
 
 
 def test_febrl_columns_match_through_a_column_map() -> None:

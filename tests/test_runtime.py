@@ -10,8 +10,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hygiene.runtime import Background, parallel_map
+from hygiene.runtime import Background, io_map, parallel_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,3 +187,84 @@ def test_gc_paused_nests_and_restores_collection() -> None:
     with heap_frozen():
         assert gc.get_freeze_count() > 0  # the objects alive now are out of the passes
     assert gc.get_freeze_count() == 0
+
+
+# --- io_map: calls that mostly wait, side by side -------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-1000, 1000), max_size=40), st.integers(1, 20))
+def test_io_map_is_the_list_comprehension(items: list[int], workers: int) -> None:
+    """Whatever the number of items and workers: the results of `fn`, in the items' order."""
+    assert io_map(lambda x: x * 3 - 1, items, workers) == [x * 3 - 1 for x in items]
+
+
+def test_io_map_waits_side_by_side() -> None:
+    """Sixteen calls that each wait for all sixteen to have started can only finish on
+    sixteen threads at once (a serial map would wait forever: the barrier times out)."""
+    barrier = threading.Barrier(16, timeout=10)
+
+    def wait(x: int) -> int:
+        barrier.wait()
+        return x
+
+    assert io_map(wait, range(16), 16) == list(range(16))
+
+
+def test_io_map_still_uses_threads_with_hygiene_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`HYGIENE_SERIAL` measures computing; waiting on sockets in turn only slows a run."""
+    monkeypatch.setenv("HYGIENE_SERIAL", "1")
+    names = io_map(lambda _: threading.current_thread().name, range(4), 4)
+    assert threading.current_thread().name not in names
+
+
+def test_io_map_raises_the_first_error_in_order_once_all_have_run() -> None:
+    done: list[int] = []
+    gate = threading.Event()
+
+    def work(x: int) -> int:
+        if x == 1:
+            gate.wait(5)  # the later error is raised first in time
+            raise ValueError("item 1")
+        if x == 3:
+            gate.set()
+            raise KeyError("item 3")
+        done.append(x)
+        return x
+
+    with pytest.raises(ValueError, match="item 1"):
+        io_map(work, [0, 1, 2, 3, 4], 5)
+    assert sorted(done) == [0, 2, 4]
+
+
+# --- map_writers: a result's outputs, side by side or in turn ----------------------------------
+
+
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_map_writers_keeps_order_frees_memory_and_freezes_the_heap(
+    monkeypatch: pytest.MonkeyPatch, side_by_side: bool
+) -> None:
+    """Outputs in the asked order; in turn, freed memory goes back after each writer (and
+    once before all of them either way); the long-lived heap is frozen while they run."""
+    import gc
+
+    import hygiene.runtime as runtime
+
+    log: list[str] = []
+    monkeypatch.setattr(runtime, "release_memory", lambda: log.append("release"))
+    frozen: list[bool] = []
+
+    def write(fmt: str) -> str:
+        frozen.append(gc.get_freeze_count() > 0)
+        if not side_by_side:
+            log.append(fmt)
+        return fmt.upper()
+
+    assert runtime.map_writers(write, ["html", "json", "xlsx"], side_by_side=side_by_side) == [
+        "HTML", "JSON", "XLSX"
+    ]
+    assert all(frozen) and gc.get_freeze_count() == 0
+    if side_by_side:
+        assert log == ["release"]
+    else:
+        assert log == ["release", "html", "release", "json", "release", "xlsx", "release"]

@@ -222,3 +222,73 @@ def _signature(names: tuple[str, ...]) -> Any:
     return inspect.Signature(
         [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names]
     )
+
+
+def test_phases_add_each_steps_own_seconds_beside_or_not() -> None:
+    """Steps sharing a phase add up under it (a `beside` step's time on its thread); a
+    main step's wait for a `beside` output is not its own time; steps without a phase
+    add nothing. Phases are listed in the order they first finished."""
+    def nap(seconds: float) -> Callable[..., int]:
+        def fn(**_: Any) -> int:
+            time.sleep(seconds)
+            return 1
+        return fn
+
+    run = Run([
+        Step("a", nap(0.05), writes=("a",), phase="first"),
+        Step("slow", nap(0.3), writes=("s",), phase="beside", beside=True),
+        Step("b", lambda s: s, reads=("s",), writes=("b",), phase="first"),
+        Step("c", nap(0.05), writes=("c",), phase="first"),
+        Step("plain", nap(0.01), writes=("p",)),
+    ], keep=("a", "b", "c", "p"))
+    run.run()
+    assert list(run.phases) == ["first", "beside"]  # `a` finished before `slow` started
+    assert run.phases["beside"] >= 0.3
+    assert 0.1 <= run.phases["first"] < 0.3  # b waited for `slow`; that is not its own time
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_nested_run_gives_memory_back_only_beside_other_work(
+    monkeypatch: pytest.MonkeyPatch, nested: bool
+) -> None:
+    """A run of its own hands memory back after each `give_back` step; a nested one only
+    when it runs inside a `beside` step (alone, a step reuses what the last one freed)."""
+    import hygiene.runtime as runtime
+
+    released: list[str] = []
+    monkeypatch.setattr(runtime, "release_memory", lambda: released.append(where[0]))
+    where = ["outside"]
+    inner = [Step("one", lambda: 1, writes=("one",)), Step("two", lambda: 2, writes=("two",))]
+
+    def inside() -> int:
+        where[0] = "inside"
+        Run(inner, keep=("one", "two"), nested=nested).run()
+        where[0] = "after"
+        return 0
+
+    Run(inner, keep=("one", "two"), nested=nested).run()
+    alone = released.count("outside")
+    assert alone == (0 if nested else 2)
+    Run([Step("outer", inside, writes=("x",), beside=True, give_back=False)], keep=("x",)).run()
+    assert released.count("inside") == 2  # beside other work, both runs give back
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_collect_false_pauses_garbage_collection_for_that_step_only(beside: bool) -> None:
+    import gc
+
+    seen: dict[str, bool] = {}
+
+    def probe(name: str) -> Callable[..., int]:
+        def fn(**_: int) -> int:
+            seen[name] = gc.isenabled()
+            return 0
+        return fn
+
+    plain = probe("plain")
+    plain.__signature__ = _signature(("p",))  # type: ignore[attr-defined]
+    Run([
+        Step("paused", probe("paused"), writes=("p",), collect=False, beside=beside),
+        Step("plain", plain, reads=("p",), writes=("q",)),  # after `paused`, on the main thread
+    ], keep=("p", "q")).run()
+    assert seen == {"paused": False, "plain": True} and gc.isenabled()

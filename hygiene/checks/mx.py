@@ -9,8 +9,9 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from ..runtime import io_map
 
 #: Answers are kept a week: MX records change rarely and re-audits should not re-query.
 CACHE_SECONDS = 7 * 24 * 3600
@@ -73,8 +74,8 @@ def domains_without_mail(domains: Iterable[str], timeout: float = 3.0) -> dict[s
     now = time.time()
     todo = [d for d in domains if d not in cache or now - float(cache[d][0]) > CACHE_SECONDS]  # type: ignore[arg-type]
     if todo:
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            for d, reason in zip(todo, pool.map(lambda d: lookup(d, timeout), todo), strict=True):
-                cache[d] = [now, reason]
+        reasons = io_map(lambda d: lookup(d, timeout), todo)
+        for d, reason in zip(todo, reasons, strict=True):
+            cache[d] = [now, reason]
         _save_cache(path, cache)
     return {d: str(cache[d][1]) for d in domains if d in cache and cache[d][1]}

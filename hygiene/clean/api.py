@@ -6,18 +6,17 @@ The CLI's `hygiene clean` is a thin layer over it.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..audit import run_audit
-from ..decisions import Decisions, load_decisions, save_decisions, stamp
+from ..decisions import Decisions, save_decisions, stamp
 from ..errors import ConfigError
 from ..load.presets import export_variant
-from ..progress import step
-from ..settings import resolve
+from ..runtime import Run, Step
+from ..settings import load_decisions, resolve
 from .csvout import Staging
 from .plan import CleanPlan, check_accounting, plan_clean, safe_name
 from .review import read_review
@@ -104,39 +103,69 @@ def clean(
         )
     elif sources:
         raise ConfigError("give the sources in the settings or as arguments, not both")
-    timings: dict[str, float] = {}
     if settings.clean_out is None:
         raise ConfigError("clean needs an output folder: --out DIR (or [clean] out)")
-    out_dir = settings.clean_out
     # No decisions file (--no-decisions): none is read or written.
     path = settings.decisions_file
     if path is None and review is not None:
         raise ConfigError("--review keeps its decisions in a file: drop --no-decisions")
-    judged = load_decisions(path) if path is not None else Decisions()
+    judged = load_decisions(settings)
+    if judged is None:  # none yet: a review starts the file
+        judged = Decisions(path=path)
+    run = Run(STEPS, keep=RESULTS, timings=TIMINGS, nested=True)
+    done = run.run(settings=settings, judged=judged, audited=audited, review=review, path=path)
+    return CleanResult(
+        out_dir=settings.clean_out,
+        files=done["files"],
+        accounting=done["accounting"],
+        summary=summary_dict(done["plan"], done["info"]),
+        plan=done["plan"],
+        audit=done["result"],
+        decisions_path=path if path is not None and path.is_file() else None,
+        timings=run.timings,
+    )
 
-    t0 = time.perf_counter()
-    result = audited or run_audit(replace(settings, decisions=judged))
-    timings["audit"] = time.perf_counter() - t0
-    if review is not None:
-        newer, unpair = read_review(review, result.prepared)
-        judged = judged.merged_with(stamp(newer), unpair)
-        if path is not None:
-            save_decisions(judged, path)
 
-    t0 = time.perf_counter()
-    step("Planning fixes, merges and suppressions")
+def _audit(settings: Settings, judged: Decisions, audited: Audit | None) -> Audit:
+    """The audit the clean plans from: the one given, else run over the same settings."""
+    return audited or run_audit(replace(settings, decisions=judged))
+
+
+def _review(
+    result: Audit, judged: Decisions, review: str | os.PathLike[str] | None, path: Path | None
+) -> Decisions:
+    """The decisions with review.xlsx's applied, kept in the decisions file."""
+    if review is None:
+        return judged
+    newer, unpair = read_review(review, result.prepared)
+    judged = judged.merged_with(stamp(newer), unpair)
+    if path is not None:
+        save_decisions(judged, path)
+    return judged
+
+
+def _plan(
+    result: Audit, decided: Decisions, settings: Settings
+) -> tuple[CleanPlan, dict[str, Any], list[str]]:
+    """What becomes of every row, the accounting that proves none is lost, and the sources
+    written (references are lookup tables, never cleaned)."""
     kinds_now = result.kinds
     names = [s.name for s in result.sources if kinds_now.get(s.name) != "reference"]
     variants = {s.name: export_variant(s) for s in result.sources}
     chosen = resolve_targets(names, settings.target, variants)
     plan = plan_clean(
-        result, chosen, judged if len(judged) else None, load_settings(settings.suppress_roles)
+        result, chosen, decided if len(decided) else None, load_settings(settings.suppress_roles)
     )
-    accounting = check_accounting(plan)
-    timings["plan"] = time.perf_counter() - t0
+    return plan, check_accounting(plan), names
 
-    t0 = time.perf_counter()
-    step("Writing the cleaned files")
+
+def _write(
+    plan: CleanPlan, accounting: dict[str, Any], names: list[str], result: Audit,
+    settings: Settings,
+) -> tuple[list[Path], dict[str, Any]]:
+    """Every output, staged and renamed into place together (none if one fails)."""
+    assert settings.clean_out is not None
+    out_dir = settings.clean_out
     _check_outputs(out_dir, result, names, list(plan.suppression_targets))
     staging = Staging()
     info: dict[str, Any] = {"accounting": accounting}
@@ -150,14 +179,20 @@ def clean(
     except BaseException:
         staging.abort()
         raise
-    timings["write"] = time.perf_counter() - t0
-    return CleanResult(
-        out_dir=out_dir,
-        files=files,
-        accounting=accounting,
-        summary=summary_dict(plan, info),
-        plan=plan,
-        audit=result,
-        decisions_path=path if path is not None and path.is_file() else None,
-        timings=timings,
-    )
+    return files, info
+
+
+#: The figures of `CleanResult.timings`, in order.
+TIMINGS = ("audit", "plan", "write")
+#: What the CleanResult is made of.
+RESULTS = ("result", "plan", "accounting", "files", "info")
+STEPS = (
+    Step("audit", _audit, reads=("settings", "judged", "audited"), writes=("result",)),
+    # The person's review decisions are part of what the plan decides from.
+    Step("review", _review, reads=("result", "judged", "review", "path"), writes=("decided",),
+         timing="plan"),
+    Step("plan", _plan, reads=("result", "decided", "settings"),
+         writes=("plan", "accounting", "names"), label="Planning fixes, merges and suppressions"),
+    Step("write", _write, reads=("plan", "accounting", "names", "result", "settings"),
+         writes=("files", "info"), label="Writing the cleaned files"),
+)

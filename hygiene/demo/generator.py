@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import ConfigError
+from ..runtime import Background
 from .crm import HUBSPOT_COLUMNS, Crm, build_crm
 from .defects import crm_defects, esp_defects
 from .esp import HEADERS, Esp, build_esp, locator
@@ -98,27 +98,25 @@ def generate(
         shown = dict(members_csv)
     locs = {"crm": crm_loc, "esp": locator(esp, shown)}
 
-    # The tables are final: write them in threads (arrow's CSV writer and zlib release the
-    # GIL) while the truth is worked out, which takes a quarter off a 1M-row run.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [pool.submit(_write_csv, crm.table.arrow(HUBSPOT_COLUMNS), crm_path),
-                pool.submit(_write_esp, tables, members_csv, esp_path)]
-        links = link_truth(crm, esp, rec)
-        lists = {
-            "defects": rec.frame(locs),
-            "duplicates": groups_frame(None, locs, _duplicates(crm.groups,
-                                                               esp.members.original)),
-            "links": groups_frame(None, locs, links),
-            "hard_negatives": groups_frame(
-                [[("crm", int(a)), ("crm", int(b))] for a, b in crm.twins], locs),
-        }
-        meta = _meta(seed, rates, crm_rows, esp_path, esp_format, shown, tables,
-                     int((~crm.is_dup).sum()))
-        inline = truth_format == "json" or (truth_format == "auto"
-                                            and crm_rows + esp_rows <= INLINE_LIMIT)
-        written = write_truth(out / TRUTH_FILE, meta, lists, inline)
-        for job in jobs:
-            job.result()
+    # The tables are final: write them on threads of their own (arrow's CSV writer and zlib
+    # release the GIL) while the truth is worked out.
+    jobs = [Background(_write_csv, crm.table.arrow(HUBSPOT_COLUMNS), crm_path, serial=False),
+            Background(_write_esp, tables, members_csv, esp_path, serial=False)]
+    links = link_truth(crm, esp, rec)
+    lists = {
+        "defects": rec.frame(locs),
+        "duplicates": groups_frame(None, locs, _duplicates(crm.groups, esp.members.original)),
+        "links": groups_frame(None, locs, links),
+        "hard_negatives": groups_frame(
+            [[("crm", int(a)), ("crm", int(b))] for a, b in crm.twins], locs),
+    }
+    meta = _meta(seed, rates, crm_rows, esp_path, esp_format, shown, tables,
+                 int((~crm.is_dup).sum()))
+    inline = truth_format == "json" or (truth_format == "auto"
+                                        and crm_rows + esp_rows <= INLINE_LIMIT)
+    written = write_truth(out / TRUTH_FILE, meta, lists, inline)
+    for job in jobs:
+        job.result()
     return DemoFiles(crm_path, esp_path, written[0], written[1:])
 
 

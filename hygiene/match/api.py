@@ -7,7 +7,6 @@ checks use and which are never reported as duplicates.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,10 @@ from hygiene.errors import ConfigError
 from hygiene.model import Source
 from hygiene.prepared import Prepared
 from hygiene.resources import rules_yaml
-from hygiene.runtime import Background, checkpoint, gc_paused, use_system_allocator
+from hygiene.runtime import Background, Run, Step
 
 from . import fs
-from .blocking import DEFAULT_RULES, candidates, rule_fields
+from .blocking import DEFAULT_RULES, BlockingRule, Candidates, candidates, rule_fields
 from .cluster import Guard, cluster_rows
 from .compare import COMPARISONS, EMAIL_SAME, Comparison, active, compare
 from .evidence import describe
@@ -139,11 +138,15 @@ def freemail_domains() -> frozenset[str]:
 def score_frames(
     frames: Sequence[pd.DataFrame], names: Sequence[str], settings: MatchSettings
 ) -> Scored:
-    """Block, compare and score prepared frames (one per source, see `prepare`)."""
+    """Block, compare and score prepared frames (one per source, see `prepare`);
+    `stats["seconds"]` holds each phase's time."""
     check_match_settings(names, settings)
-    t = time.perf_counter()
-    f = encode_frames(list(frames), list(names), freemail_domains())
-    return score_features(f, settings, {"encode": time.perf_counter() - t})
+    encode_step = ENCODE_STEPS[-1]  # the frames are given: no `prepare`
+    run = Run((encode_step, *SCORE_STEPS), keep=("scored",), nested=True)
+    out = run.run(frames=list(frames), names=list(names), match_settings=settings)
+    scored: Scored = out["scored"]
+    scored.stats["seconds"] = dict(run.phases)
+    return scored
 
 
 def check_match_settings(names: Sequence[str], settings: MatchSettings) -> None:
@@ -157,69 +160,90 @@ def check_match_settings(names: Sequence[str], settings: MatchSettings) -> None:
         raise ConfigError(f"unknown blocking rule or comparison: {sorted(unknown)}")
 
 
-def encode_sources(preps: Sequence[Prepared], seconds: dict[str, float]) -> Features:
-    """Match frames of the sources, coded: the last read of the sources' normalised views.
-    The frames are dropped here, before any pair is made: scoring never reads them again."""
-    t = time.perf_counter()
-    names = [p.source.name for p in preps]
-    frames = [prepare(p) for p in preps]
-    seconds["prepare"] = time.perf_counter() - t
-    t = time.perf_counter()
-    f = encode_frames(frames, names, freemail_domains())  # empties `frames`
-    checkpoint()
-    seconds["encode"] = time.perf_counter() - t
-    return f
+# --- The phases -----------------------------------------------------------------------------
+# Each phase is a function of the values it reads, run as a `Step` (`ENCODE_STEPS`,
+# `SCORE_STEPS`, `CLUSTER_STEPS`): by `find_duplicates` in turn, by the audit beside its
+# checks. The runtime times each under its `phase` (`MatchResult.stats["seconds"]`) and hands
+# freed memory back between them when matching runs beside other work.
 
 
-def score_features(
-    f: Features,
-    settings: MatchSettings,
-    seconds: dict[str, float] | None = None,
-) -> Scored:
-    """Block, compare and score coded features (see `encode_frames`)."""
-    seconds = dict(seconds or {})
-    t = time.perf_counter()
+def match_frames(preps: Sequence[Prepared]) -> tuple[list[pd.DataFrame], list[str]]:
+    """Each source's match frame (`frame.prepare`): the last read of the sources'
+    normalised views."""
+    return [prepare(p) for p in preps], [p.source.name for p in preps]
+
+
+def encode(frames: list[pd.DataFrame], names: list[str]) -> Features:
+    """The match frames coded into features. The frames are emptied here, before any pair is
+    made: scoring never reads them again."""
+    return encode_frames(frames, names, freemail_domains())
+
+
+@dataclass
+class Blocked:
+    """The candidate pairs, and what was set up beside them: the comparisons and blocking
+    rules in use, the random source, and u measured on random pairs meanwhile."""
+
+    comps: list[Comparison]
+    rules: tuple[BlockingRule, ...]
+    rng: np.random.Generator
+    cand: Candidates
+    #: u (how often different people agree), measured on its own thread.
+    u: Background[Any]
+
+
+def block(features: Features, match_settings: MatchSettings) -> Blocked:
+    """Candidate pairs under the blocking rules."""
+    f, settings = features, match_settings
     comps = [c for c in active(f) if c.name in settings.comparisons]
     rng = np.random.default_rng(settings.seed)
     # u needs random pairs, not candidates: measured beside blocking, whose rule threads
     # leave much of the second core idle. Only that thread draws from `rng` until result().
-    u_job = Background(fs.estimate_u, f, comps, settings.u_samples, rng)
+    u = Background(fs.estimate_u, f, comps, settings.u_samples, rng)
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     cand = candidates(f, rules, settings.max_block_size, settings.window)
-    # Each step's freed temporaries back to the OS when matching runs beside other work:
-    # glibc keeps them for reuse otherwise (much after blocking), held beside the checks'
-    # own peak in an audit.
-    checkpoint()
-    seconds["blocking"] = time.perf_counter() - t
+    return Blocked(comps, rules, rng, cand, u)
 
-    t = time.perf_counter()
-    u = u_job.result()
-    # Weights are learnt on a uniform sample of the candidates: plenty for EM, and the
-    # fuzzy comparisons of the rest wait until screening has dropped hopeless pairs.
-    n_cand = len(cand.left)
+
+def train(
+    features: Features, blocked: Blocked, match_settings: MatchSettings
+) -> tuple[fs.Model, int]:
+    """The Fellegi-Sunter model, learnt on a uniform sample of the candidates (plenty for
+    EM; the fuzzy comparisons of the rest wait until screening has dropped hopeless pairs),
+    and how many pairs it was learnt on."""
+    f, b, settings = features, blocked, match_settings
+    u = b.u.result()
+    n_cand = len(b.cand.left)
     sample = np.arange(n_cand)
     if n_cand > settings.train_pairs:
-        sample = np.sort(rng.choice(n_cand, settings.train_pairs, replace=False))
-    g_sample, _ = compare(f, cand.left[sample], cand.right[sample], comps)
+        sample = np.sort(b.rng.choice(n_cand, settings.train_pairs, replace=False))
+    g_sample, _ = compare(f, b.cand.left[sample], b.cand.right[sample], b.comps)
     n = f.n
     model = fs.train(
         g_sample,
-        cand.rules[sample],
-        [(r.name, rule_fields(r)) for r in rules],
-        comps,
+        b.cand.rules[sample],
+        [(r.name, rule_fields(r)) for r in b.rules],
+        b.comps,
         u,
         n * (n - 1) // 2,
-        rng,
+        b.rng,
         max_iter=settings.em_iterations,
         population=n_cand,
     )
     if settings.term_frequency:
-        model.tf = fs.term_frequencies(f, comps)
-    del g_sample
-    checkpoint()
-    seconds["training"] = time.perf_counter() - t
+        model.tf = fs.term_frequencies(f, b.comps)
+    return model, len(sample)
 
-    t = time.perf_counter()
+
+def weigh(
+    features: Features,
+    blocked: Blocked,
+    model: fs.Model,
+    trained_pairs: int,
+    match_settings: MatchSettings,
+) -> Scored:
+    """Every candidate pair compared (after screening) and weighed by the model."""
+    f, settings, comps, cand = features, match_settings, blocked.comps, blocked.cand
     floors = [settings.threshold, settings.link_threshold, settings.keep_pairs_above]
     if settings.link_mutual_best is not None:
         floors.append(settings.link_mutual_best)
@@ -252,21 +276,18 @@ def score_features(
             left, right, gammas, swap = left[keep], right[keep], gammas[keep], swap[keep]
             weight, strong, lifted = weight[keep], strong[keep], lifted[keep]
     prob = fs.probability(weight)
+    n_cand = len(cand.left)
     stats: dict[str, Any] = {
         "rows": f.n,
         "candidates": n_cand,
         "screened_out": int(n_cand - len(left)),
-        "comparisons": int(done.computed + len(sample) * len(comps)),
+        "comparisons": int(done.computed + trained_pairs * len(comps)),
         "candidates_per_rule": cand.per_rule,
         "capped_blocks": cand.capped,
         "capped_block_count": cand.capped_blocks,
         "email_name_matches": int(strong.sum()),
         "em": model.to_dict(),
-        "seconds": seconds,
     }
-    del cand, done  # the candidate pairs
-    checkpoint()
-    seconds["comparisons"] = time.perf_counter() - t
     return Scored(f, left, right, gammas, swap, prob, weight, comps, stats, lifted)
 
 
@@ -329,20 +350,28 @@ def find_duplicates(
     `exclude_pairs` holds (source_a, pos_a, source_b, pos_b) judged "keep separate": such
     records never share a cluster and never form a link. Given the audit's `Prepared`
     sources, matching reuses the normalised emails, phones and values the checks computed.
-    The audit runs the same parts as steps of its own (`encode_sources`, `score_features`,
-    `group`, `finish`), handing the links to the link checks before the clusters are done.
+    The audit runs the same phases as steps of its own, handing the links to the link
+    checks before the clusters are done.
     """
     settings = settings or MatchSettings()
     preps = prepared(sources, settings)
-    seconds: dict[str, float] = {}
-    features = encode_sources(preps, seconds)
-    scored = score_features(features, settings, seconds)
-    return finish(group(scored, [p.source for p in preps], settings, exclude_pairs))
+    run = Run(MATCH_STEPS, keep=("matched",), nested=True)
+    out = run.run(
+        preps=preps, match_settings=settings, sources=[p.source for p in preps],
+        exclude_pairs=list(exclude_pairs), kinds={},
+    )
+    return timed(out["matched"], run.phases)
+
+
+def timed(result: MatchResult, seconds: Mapping[str, float]) -> MatchResult:
+    """`result` with the seconds of each of its phases (`stats["seconds"]`), as the run
+    that ran them measured."""
+    result.stats["seconds"] = dict(seconds)
+    return result
 
 
 def prepared(sources: Sequence[Source | Prepared], settings: MatchSettings) -> list[Prepared]:
     """The sources to match, checked (unique names, known rules and comparisons)."""
-    use_system_allocator()
     preps = [s if isinstance(s, Prepared) else Prepared(s) for s in sources]
     check_match_settings([p.source.name for p in preps], settings)
     return preps
@@ -367,19 +396,18 @@ class Grouped:
     member_rows: np.ndarray
     #: `MatchResult.links`.
     links: pd.DataFrame
-    started: float
 
 
 def group(
-    s: Scored,
+    scored: Scored,
     sources: Sequence[Source],
-    settings: MatchSettings,
+    match_settings: MatchSettings,
     exclude_pairs: Iterable[tuple[str, int, str, int]] = (),
     kinds: Mapping[str, str] | None = None,
 ) -> Grouped:
     """Duplicate pairs into clusters and cross-source pairs into links, "keep separate"
     pairs and contact conflicts left out. `kinds`: source kinds as asked, for survivorship."""
-    t = time.perf_counter()
+    s, settings = scored, match_settings
     f = s.features
     cannot = _row_lookup(f, exclude_pairs)
     excluded = np.zeros(len(s.left), dtype=bool)
@@ -402,7 +430,7 @@ def group(
     )
     return Grouped(
         s, sources, settings, dict(kinds or {}), dup, rows, labels, guarded, members, m_rows,
-        links, t,
+        links,
     )
 
 
@@ -410,19 +438,44 @@ def finish(grouped: Grouped) -> MatchResult:
     """Clusters with survivors and evidence, the links, and the kept pairs."""
     g = grouped
     s = g.scored
-    with gc_paused():  # 100k+ clusters and their lists, no cycles
-        clusters = _clusters(
-            s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings,
-            g.kinds,
-        )
+    clusters = _clusters(
+        s, g.dup, g.rows, g.labels, g.members, g.member_rows, g.sources, g.settings, g.kinds
+    )
     keep = s.prob >= g.settings.keep_pairs_above
     stats = dict(s.stats)
     stats["clusters"] = len(clusters)
     stats["duplicate_records"] = int(sum(len(c.members) - 1 for c in clusters))
     stats["links"] = len(g.links)
     stats["guarded_components"] = g.guarded
-    stats["seconds"] = {**stats["seconds"], "clustering": time.perf_counter() - g.started}
     return MatchResult(clusters, g.links, _pairs_frame(s, keep), stats)
+
+
+#: The matcher's steps, in order, each named after its phase. The runtime hands freed memory
+#: back after those marked `give_back` when matching runs beside other work: glibc keeps
+#: freed temporaries for reuse otherwise (much after blocking), held beside the checks' own
+#: peak in an audit.
+ENCODE_STEPS = (
+    Step("prepare", match_frames, reads=("preps",), writes=("frames", "names"),
+         phase="prepare", give_back=False),
+    Step("encode", encode, reads=("frames", "names"), writes=("features",), phase="encode"),
+)
+SCORE_STEPS = (
+    Step("blocking", block, reads=("features", "match_settings"), writes=("blocked",),
+         phase="blocking"),
+    Step("training", train, reads=("features", "blocked", "match_settings"),
+         writes=("model", "trained_pairs"), phase="training"),
+    Step("comparisons", weigh,
+         reads=("features", "blocked", "model", "trained_pairs", "match_settings"),
+         writes=("scored",), phase="comparisons"),
+)
+CLUSTER_STEPS = (
+    Step("group", group, reads=("scored", "sources", "match_settings", "exclude_pairs", "kinds"),
+         writes=("grouped",), phase="clustering", give_back=False),
+    # 100k+ clusters and their lists, no cycles: no collection walks the heap meanwhile.
+    Step("finish", finish, reads=("grouped",), writes=("matched",), phase="clustering",
+         collect=False),
+)
+MATCH_STEPS = (*ENCODE_STEPS, *SCORE_STEPS, *CLUSTER_STEPS)
 
 
 def _membership(

@@ -10,7 +10,6 @@ import pandas as pd
 
 from hygiene.arrays import distinct
 from hygiene.model import Source
-from hygiene.runtime import gc_paused
 
 from ..arrays import objects
 from .api import MatchResult
@@ -21,11 +20,6 @@ def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[
 
     Provenance is looked up for all members of a source at once (one `iloc` per member
     is slow)."""
-    with gc_paused():  # a dict per member: no cycles, and a million allocations
-        return _records(result, sources)
-
-
-def _records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:
     by_name = {s.name: s for s in sources}
     rows_of: dict[str, dict[int, dict[str, Any]]] = {}
     for name in dict.fromkeys(c.source for c in result.clusters):

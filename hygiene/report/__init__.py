@@ -16,7 +16,7 @@ from ..errors import ConfigError
 from ..fileio import refuse_inputs
 from ..outputs import FAT_RECORD_BYTES, FORMATS
 from ..progress import step
-from ..runtime import heap_frozen, parallel_map, release_memory
+from ..runtime import map_writers
 from .options import ReportOptions
 
 if TYPE_CHECKING:
@@ -77,18 +77,14 @@ def save(
     step(f"Writing {', '.join(chosen)}")
 
     def write(fmt: str) -> Path:
-        path = available[fmt](audit, out / FORMATS[fmt], options)
-        if not side_by_side:
-            release_memory()
-        return path
+        return available[fmt](audit, out / FORMATS[fmt], options)
 
     # Formats side by side: each writer reads the audit only, and the heavy parts
     # (pyarrow for audit.json and the workbook's rows, zlib for the workbook) release
     # the GIL. Records of more than `FAT_RECORD_BYTES` each put big values in every
-    # report: written in turn, memory peaks at the largest writer, not at their sum.
+    # report: those are written in turn.
     side_by_side = audit.bytes_per_record() <= FAT_RECORD_BYTES
-    with heap_frozen():
-        written = parallel_map(write, chosen, len(chosen) if side_by_side else 1)
+    written = map_writers(write, chosen, side_by_side=side_by_side)
     return dict(zip(chosen, written, strict=True))
 
 

@@ -161,8 +161,7 @@ def compare_block(pdf: pd.DataFrame, facts: PairFacts) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Weigh:
-    """The learnt model and the settings scoring a pair reads (`api.score_features`,
-    `api.group`)."""
+    """The learnt model and the settings scoring a pair reads (`api.weigh`, `api.group`)."""
 
     comps: tuple[str, ...]
     lam: float
