@@ -249,3 +249,35 @@ def test_a_sampled_training_set_gives_the_local_clusters(spark, exports):
     mine = audit(spark, {n: str(p) for n, p in exports.items()}, match_settings=chosen)
     assert mine.matched is not None and mine.matched.stats["candidates"] > 1_500
     assert _spark_clusters(mine) == _local_clusters(local)
+
+
+def test_pair_steps_sized_by_rows_give_the_local_clusters(spark, exports, local, monkeypatch):
+    # The steps over pairs run with shuffles sized by rows (hygiene/spark/sizing): with a
+    # few dozen pairs a task they spread over many partitions, and every answer must stay
+    # the local engine's whatever the partitioning.
+    import hygiene.spark.match as spark_match
+
+    monkeypatch.setattr(spark_match, "PAIRS_PER_TASK", 40)
+    monkeypatch.setattr(spark_match, "RECORDS_PER_TASK", 50)
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    mine = audit(spark, {n: str(p) for n, p in exports.items()})
+    assert mine.matched is not None
+    assert _spark_clusters(mine) == _local_clusters(local)
+    assert mine.counts == local.counts().to_dict()
+    assert spark.conf.get("spark.sql.shuffle.partitions") == before
+
+
+def test_partitions_follow_the_rows(spark):
+    from hygiene.spark.sizing import partitions_for, shuffled_into
+
+    cores = int(spark.sparkContext.defaultParallelism)
+    assert partitions_for(spark, 0, 100) == cores
+    assert partitions_for(spark, 100 * cores, 100) == cores
+    assert partitions_for(spark, 100 * cores + 1, 100) == cores + 1
+    assert partitions_for(spark, 10**8, 200_000) == max(cores, 500)
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    frame = spark.range(1000)
+    with shuffled_into(spark, 7):
+        got = frame.groupBy((frame.id % 100).alias("k")).count().rdd.getNumPartitions()
+    assert got == 7
+    assert spark.conf.get("spark.sql.shuffle.partitions") == before
