@@ -175,6 +175,24 @@ def test_an_oversized_block_still_yields_its_windowed_pairs(spark):
     assert ends == set(range(n))
 
 
+@pytest.mark.parametrize(("window", "cap", "seed"), [(2, 4, 1), (3, 5, 2), (4, 3, 3), (1, 5, 4)])
+def test_windowed_and_neighbour_pairs_equal_the_local_blocking(spark, window, cap, seed):
+    # Crowded blocks (a shared phone, few surnames) and near spellings (the neighbour rule)
+    # at several windows and caps: the neighbours a window reaches are found by equality
+    # joins on the step (hygiene/spark/blocking.py `_steps`), and must be the local ones.
+    n = 60
+    rng = np.random.default_rng(seed)
+    first = rng.choice(["ann", "anna", "bob", "bobby", "cara", "carla", "dan", "eve"], n)
+    last = rng.choice(["smith", "smyth", "jones", "johns", "brown", "braun"], n)
+    frame = pd.DataFrame({c: [np.nan] * n for c in MATCH_COLUMNS}, dtype=object)
+    frame["first_name"], frame["last_name"] = first, last
+    frame["phone"] = rng.choice(["+14155552671", "+14155552672"], n)
+    frame["postal_code"] = rng.choice(["10115", "10117", "10119"], n)
+    want = _pairs_local(frame, max_block=cap, window=window)
+    got = spark_candidates(_records(spark, frame), DEFAULT_RULES, cap, window).pairs.toPandas()
+    assert set(zip(got["lo"].astype(int), got["hi"].astype(int), strict=True)) == want
+
+
 def test_match_settings_are_checked(spark, exports):
     from hygiene.errors import ConfigError
 
