@@ -194,6 +194,7 @@ def main() -> None:
     from pyspark.sql import SparkSession
 
     import hygiene.spark as hs
+    from hygiene.spark.session import local_driver_memory
 
     port = free_port()
     hs.start_session(args.master, shuffle_partitions=4)  # sets PYSPARK_PYTHON for local
@@ -206,7 +207,8 @@ def main() -> None:
         .config("spark.ui.port", str(port))
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", "4g")
+        # The heap `hygiene audit --engine spark` gives a local master on this machine.
+        .config("spark.driver.memory", local_driver_memory() or "1g")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -220,7 +222,8 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     peak.stop()
     rows = sum(s.rows for s in result.sources)
-    print(f"rows {rows:,} ({args.rows:,} + {int(args.rows * 0.7):,}), master {args.master}")
+    print(f"rows {rows:,} ({args.rows:,} + {int(args.rows * 0.7):,}), master {args.master}, "
+          f"driver heap {local_driver_memory() or '1g'}")
     print(f"audit {seconds:.1f} s ({seconds / rows * 1e6:.1f} us a row); steps "
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     # The steps run one after the other from t0: the tree's CPU over each step's span.

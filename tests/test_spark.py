@@ -305,3 +305,18 @@ def test_cli_session_that_cannot_start_is_one_line_and_logged(tmp_path):
     assert len(lines) == 1 and "start Spark failed on Spark" in lines[0], run.stderr
     assert str(out / "spark.log") in lines[0]
     assert "Master must" in (out / "spark.log").read_text(encoding="utf-8")
+
+
+def test_a_local_master_gets_a_quarter_of_the_memory():
+    from hygiene.spark.session import local_driver_memory
+
+    heap = local_driver_memory()
+    if not hasattr(os, "sysconf"):
+        assert heap is None
+        return
+    total_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    assert heap is not None and heap.endswith("g")
+    gb = int(heap[:-1])
+    assert 1 <= gb <= 32
+    # A quarter, rounded down, unless that is under 1 GB or over 32 GB.
+    assert gb == 1 or gb == 32 or gb <= total_gb / 4 < gb + 1

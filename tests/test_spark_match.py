@@ -175,6 +175,24 @@ def test_an_oversized_block_still_yields_its_windowed_pairs(spark):
     assert ends == set(range(n))
 
 
+@pytest.mark.parametrize(("window", "cap", "seed"), [(2, 4, 1), (3, 5, 2), (4, 3, 3), (1, 5, 4)])
+def test_windowed_and_neighbour_pairs_equal_the_local_blocking(spark, window, cap, seed):
+    # Crowded blocks (a shared phone, few surnames) and near spellings (the neighbour rule)
+    # at several windows and caps: the neighbours a window reaches are found by equality
+    # joins on the step (hygiene/spark/blocking.py `_steps`), and must be the local ones.
+    n = 60
+    rng = np.random.default_rng(seed)
+    first = rng.choice(["ann", "anna", "bob", "bobby", "cara", "carla", "dan", "eve"], n)
+    last = rng.choice(["smith", "smyth", "jones", "johns", "brown", "braun"], n)
+    frame = pd.DataFrame({c: [np.nan] * n for c in MATCH_COLUMNS}, dtype=object)
+    frame["first_name"], frame["last_name"] = first, last
+    frame["phone"] = rng.choice(["+14155552671", "+14155552672"], n)
+    frame["postal_code"] = rng.choice(["10115", "10117", "10119"], n)
+    want = _pairs_local(frame, max_block=cap, window=window)
+    got = spark_candidates(_records(spark, frame), DEFAULT_RULES, cap, window).pairs.toPandas()
+    assert set(zip(got["lo"].astype(int), got["hi"].astype(int), strict=True)) == want
+
+
 def test_match_settings_are_checked(spark, exports):
     from hygiene.errors import ConfigError
 
@@ -249,3 +267,35 @@ def test_a_sampled_training_set_gives_the_local_clusters(spark, exports):
     mine = audit(spark, {n: str(p) for n, p in exports.items()}, match_settings=chosen)
     assert mine.matched is not None and mine.matched.stats["candidates"] > 1_500
     assert _spark_clusters(mine) == _local_clusters(local)
+
+
+def test_pair_steps_sized_by_rows_give_the_local_clusters(spark, exports, local, monkeypatch):
+    # The steps over pairs run with shuffles sized by rows (hygiene/spark/sizing): with a
+    # few dozen pairs a task they spread over many partitions, and every answer must stay
+    # the local engine's whatever the partitioning.
+    import hygiene.spark.match as spark_match
+
+    monkeypatch.setattr(spark_match, "PAIRS_PER_TASK", 40)
+    monkeypatch.setattr(spark_match, "RECORDS_PER_TASK", 50)
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    mine = audit(spark, {n: str(p) for n, p in exports.items()})
+    assert mine.matched is not None
+    assert _spark_clusters(mine) == _local_clusters(local)
+    assert mine.counts == local.counts().to_dict()
+    assert spark.conf.get("spark.sql.shuffle.partitions") == before
+
+
+def test_partitions_follow_the_rows(spark):
+    from hygiene.spark.sizing import partitions_for, shuffled_into
+
+    cores = int(spark.sparkContext.defaultParallelism)
+    assert partitions_for(spark, 0, 100) == cores
+    assert partitions_for(spark, 100 * cores, 100) == cores
+    assert partitions_for(spark, 100 * cores + 1, 100) == cores + 1
+    assert partitions_for(spark, 10**8, 200_000) == max(cores, 500)
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    frame = spark.range(1000)
+    with shuffled_into(spark, 7):
+        got = frame.groupBy((frame.id % 100).alias("k")).count().rdd.getNumPartitions()
+    assert got == 7
+    assert spark.conf.get("spark.sql.shuffle.partitions") == before

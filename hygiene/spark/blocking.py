@@ -72,6 +72,20 @@ def _as(frame: DataFrame, prefix: str) -> DataFrame:
     return frame.select(*[frame[c].alias(f"{prefix}_{c}") for c in frame.columns])
 
 
+def _steps(frame: DataFrame, window: int) -> DataFrame:
+    """`frame` once per `step` 1 .. window - 1: a neighbour `step` places further on is then
+    found by an equality join. A range condition (`b > a and b < a + window`) has no key to
+    join on, so Spark compares every row of a block (or every key) with every other: the
+    raw pairs of a crowded block grow with its size squared."""
+    from pyspark.sql import functions as F
+
+    if window <= 1:
+        return frame.withColumn("step", F.lit(0).cast("long")).filter(F.lit(False))
+    return frame.withColumn(
+        "step", F.explode(F.array(*[F.lit(d).cast("long") for d in range(1, window)]))
+    )
+
+
 def _pairs(joined: DataFrame) -> DataFrame:
     """Joined entries as (lo, hi, bit), self-pairs left out."""
     from pyspark.sql import functions as F
@@ -131,9 +145,9 @@ def block_pairs(
         ca, cb = _as(crowd, "a"), _as(crowd, "b")
         near = (
             (F.col("a_r") == F.col("b_r")) & (F.col("a_key") == F.col("b_key"))
-            & (F.col("b_rn") > F.col("a_rn")) & (F.col("b_rn") < F.col("a_rn") + window)
+            & (F.col("b_rn") == F.col("a_rn") + F.col("step"))
         )
-        found = found.unionByName(_pairs(ca.join(cb, near)))
+        found = found.unionByName(_pairs(_steps(ca, window).join(cb, near)))
     big = sizes.join(F.broadcast(table), "r").filter(F.col("n") > F.col("cap"))
     return found, big.select("bit", "key", "n")
 
@@ -151,8 +165,8 @@ def neighbour_pairs(
     # Ranks by a distributed sort, not a window over one partition.
     keyed = ranked(sizes, ("key",), "rank")
     ra, rb = _as(keyed, "a"), _as(keyed, "b")
-    near = (F.col("b_rank") > F.col("a_rank")) & (F.col("b_rank") < F.col("a_rank") + window)
-    blocks = ra.join(rb, near).filter(F.col("a_n") * F.col("b_n") <= cap).select(
+    near = F.col("b_rank") == F.col("a_rank") + F.col("step")
+    blocks = _steps(ra, window).join(rb, near).filter(F.col("a_n") * F.col("b_n") <= cap).select(
         "a_key", "b_key"
     )
     ea, eb = _as(e.select("bit", GID, "key"), "a"), _as(e.select(GID, "key"), "b")

@@ -32,13 +32,16 @@ def label_propagation(
         .unionByName(edges.select(F.col("b").alias("node"), F.col("a").alias("other")))
         .filter(F.col("node") != F.col("other"))
         .distinct()
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        # A leaf: every round's plan holds the edges several times over, and with them the
+        # whole lineage of the edges (a source's reading and checks); Spark renders each
+        # plan as text on every adaptive update, which ran out of heap at 20,000 rows.
+        .checkpoint(eager=True)
     )
     # Start from each node's smallest neighbour: one round saved.
     labels = (
         both.groupBy("node").agg(F.min("other").alias("m"))
         .select("node", F.least("m", "node").alias("label"))
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        .checkpoint(eager=True)
     )
     rounds = 0
     while rounds < MAX_ROUNDS:
@@ -65,5 +68,4 @@ def label_propagation(
         labels = new
         if changed == 0:
             break
-    both.unpersist()
     return labels

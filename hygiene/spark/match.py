@@ -52,6 +52,7 @@ from .match_rows import (
 from .partition import SourceJob, chunks
 from .rank import ranked
 from .read import POS
+from .sizing import PAIRS_PER_TASK, RECORDS_PER_TASK, partitions_for, shuffled_into
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -305,16 +306,35 @@ def find_duplicates(
     ]
     rules = tuple(r for r in DEFAULT_RULES if r.name in settings.blocking)
     rng = np.random.default_rng(settings.seed)
-    u = _u(spark, records, n, comps, settings, rng)
-    records, tf_columns = _tf(records, comps, settings)
-    records = records.checkpoint(eager=True)
-
-    cand = candidates(records, rules, settings.max_block_size, settings.window)
-    pairs = cand.pairs.checkpoint(eager=True)
+    by_records = partitions_for(spark, n, RECORDS_PER_TASK)
+    with shuffled_into(spark, by_records):
+        u = _u(spark, records, n, comps, settings, rng)
+        records, tf_columns = _tf(records, comps, settings)
+        records = records.checkpoint(eager=True)
+        cand = candidates(records, rules, settings.max_block_size, settings.window)
+        pairs = cand.pairs.checkpoint(eager=True)
     n_cand = int(pairs.count())
+    by_pairs = partitions_for(spark, n_cand, PAIRS_PER_TASK)
+    with shuffled_into(spark, by_pairs):
+        return _scored(spark, names, sources, settings, records, pairs, n, n_cand, cand.capped,
+                       comps, rules, has, freemail, u, tf_columns, rng, stats)
+
+
+def _scored(
+    spark: SparkSession, names: Sequence[str], sources: Sequence[MatchSource],
+    settings: MatchSettings, records: DataFrame, pairs: DataFrame, n: int, n_cand: int,
+    capped: dict[str, int], comps: list[Comparison], rules: tuple[Any, ...],
+    has: dict[str, bool], freemail: frozenset[str], u: list[np.ndarray],
+    tf_columns: dict[tuple[int, int], str], rng: np.random.Generator, stats: dict[str, Any],
+) -> SparkMatch:
+    """From the candidate pairs on: levels, the model, weights, links, clusters and
+    survivors (run with shuffles sized by the number of pairs)."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
     pairs, n_train = _train_sample(spark, pairs, n_cand, settings, rng)
-    stats.update(rows=n, candidates=n_cand, capped_block_count=sum(cand.capped.values()),
-                 capped_blocks_per_rule=cand.capped)
+    stats.update(rows=n, candidates=n_cand, capped_block_count=sum(capped.values()),
+                 capped_blocks_per_rule=capped)
 
     tf_cols = sorted(set(tf_columns.values()))
     side_cols = (GID, SRC, *MATCH_COLUMNS, *(f"tf_{c}" for c in tf_cols))
@@ -365,10 +385,14 @@ def find_duplicates(
                 out[c] = pdf[c].to_numpy()
             yield out
 
-    weighed = compared.mapInPandas(weighed_batches, weighed_schema)
+    # Kept: the edges and the links both read every weighed pair, which would otherwise
+    # send each pair through the Python weights twice.
+    weighed = compared.mapInPandas(weighed_batches, weighed_schema).persist(
+        StorageLevel.MEMORY_AND_DISK)
     edges = weighed.filter("dup").drop("dup", "apart").checkpoint(eager=True)
     links = cross_links(weighed, records, comps, has, freemail, settings, names).checkpoint(
         eager=True)
+    weighed.unpersist()
     stats["links"] = int(links.count())
     labels = _clusters(records, edges, has, freemail)
     labels = labels.checkpoint(eager=True)

@@ -40,6 +40,19 @@ def is_local(master: str | None) -> bool:
     return master.startswith("local")
 
 
+def local_driver_memory() -> str | None:
+    """The heap of a local master's JVM: a quarter of the machine's memory, 1 to 32 GB
+    (the rest is left to the Python workers, one per core, and to the system). None where
+    the memory cannot be read (Spark's 1 GB then)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    if total <= 0:
+        return None
+    return f"{max(1, min(32, total // 4 // 2**30))}g"
+
+
 def start_session(
     master: str | None = None,
     *,
@@ -50,8 +63,9 @@ def start_session(
 ) -> SparkSession:
     """The active session, or a new one on `master` (default: the one spark-submit set, else
     local[*]). With `log_dir`, a new session's log goes to `log_dir/spark.log`; `conf` adds
-    Spark settings for a new session (`{"spark.driver.memory": "4g"}`: a local master's
-    executors live in the driver's JVM, 1 GB unless said)."""
+    Spark settings for a new session. A local master's executors live in the driver's JVM,
+    whose heap Spark sets to 1 GB unless told: a new local session gets
+    `local_driver_memory()` instead, unless `conf` or SPARK_DRIVER_MEMORY says otherwise."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)
@@ -68,6 +82,11 @@ def start_session(
         os.environ["PYSPARK_PYTHON"] = sys.executable
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    heap = local_driver_memory() if is_local(master) else None
+    if heap and "spark.driver.memory" not in (conf or {}) and not os.environ.get(
+        "SPARK_DRIVER_MEMORY"
+    ):
+        builder = builder.config("spark.driver.memory", heap)
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     if log_dir is not None:
