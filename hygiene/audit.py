@@ -24,17 +24,9 @@ from .links.state import sent_types, unmeasured
 from .load import SourceSpec, apply_overrides, load_sources, parse_source_args
 from .load.limits import Read, check_memory
 from .match import MatchResult, MatchSettings, clusters_to_records
-from .match.api import (
-    ENCODE_STEPS,
-    SCORE_STEPS,
-    Grouped,
-    Scored,
-    finish,
-    group,
-    match_frames,
-    prepared,
-    timed,
-)
+from .match.api import ENCODE_STEPS, SCORE_STEPS, match_frames, prepared, timed
+from .match.grouping import Grouped, finish, group
+from .match.types import Scored
 from .model import Source, concat_findings, observed_counts
 from .prepared import Prepared, warm_all
 from .readiness import judge_gate

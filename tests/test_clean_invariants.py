@@ -25,7 +25,7 @@ import hygiene
 from hygiene.clean.foreign import foreign_columns
 from hygiene.clean.merge import PlannedCluster
 from hygiene.errors import HygieneError
-from hygiene.match.api import Cluster, MatchResult
+from hygiene.match import Cluster, MatchResult
 from hygiene.model import empty_findings
 from hygiene.prepared import Prepared
 from tests.helpers import make_source

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 pyspark = pytest.importorskip("pyspark", reason="the spark extra is installed by `make test`")
 
 import hygiene  # noqa: E402
-from hygiene.match.api import MatchSettings  # noqa: E402
+from hygiene.match import MatchSettings  # noqa: E402
 from hygiene.match.blocking import DEFAULT_RULES, candidates  # noqa: E402
 from hygiene.match.features import MATCH_COLUMNS, encode_frames  # noqa: E402
 from hygiene.model import is_missing  # noqa: E402

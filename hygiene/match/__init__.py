@@ -6,15 +6,10 @@
 
 from __future__ import annotations
 
-from .api import (
-    Cluster,
-    MatchResult,
-    MatchSettings,
-    find_duplicates,
-    score_frames,
-)
+from .api import find_duplicates, score_frames
 from .frame import prepare
 from .records import clusters_to_records
+from .types import Cluster, MatchResult, MatchSettings
 
 __all__ = [
     "Cluster",

@@ -6,15 +6,11 @@ towards the other source at or above a lower floor (one person, one record per s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
 from .evidence import describe_joined
-
-if TYPE_CHECKING:
-    from .api import Scored
+from .types import Scored
 
 
 def link_pairs(

@@ -12,7 +12,7 @@ from hygiene.arrays import distinct
 from hygiene.model import Source
 
 from ..arrays import objects
-from .api import MatchResult
+from .types import MatchResult
 
 
 def clusters_to_records(result: MatchResult, sources: Sequence[Source]) -> list[dict[str, Any]]:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..match.api import MatchSettings
 from ..match.compare import Comparison
 from ..match.evidence import describe_joined
 from ..match.features import MATCH_COLUMNS, encode_frames
+from ..match.types import MatchSettings
 from .match_rows import GID, SRC, comparisons, present, sides
 
 if TYPE_CHECKING:

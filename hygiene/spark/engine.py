@@ -25,7 +25,7 @@ from ..checks.rules import Rule, load_rules
 from ..errors import ConfigError, HygieneError
 from ..links.state import sent_types, unmeasured
 from ..load.spec import apply_overrides
-from ..match.api import MatchSettings
+from ..match.types import MatchSettings
 from ..model import FINDING_COLUMNS
 from ..prepared import Prepared
 from ..score import Score

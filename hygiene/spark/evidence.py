@@ -1,4 +1,4 @@
-"""A duplicate cluster's evidence on Spark, worded as `match.api._clusters` words it: the
+"""A duplicate cluster's evidence on Spark, worded as `match.grouping._clusters` words it: the
 words of each member's strongest in-cluster edge, those edges weakest first, each word once
 (for audit.json's sampled clusters on the driver, and per batch of clusters on the
 executors for the clean's merge plan)."""
@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..match.api import STRONG_WORDS
 from ..match.compare import Comparison
 from ..match.features import MATCH_COLUMNS, encode_frames
+from ..match.types import STRONG_WORDS
 from .match_rows import GID, present
 
 

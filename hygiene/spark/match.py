@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 from ..match import fs
-from ..match.api import MatchSettings, check_match_settings, freemail_domains
+from ..match.api import check_match_settings, freemail_domains
 from ..match.blocking import DEFAULT_RULES, rule_fields
 from ..match.compare import COMPARISONS, Comparison
 from ..match.features import MATCH_COLUMNS
 from ..match.survivor import load_survivorship
+from ..match.types import MatchSettings
 from .blocking import candidates
 from .components import label_propagation
 from .cross_links import cross_links
@@ -449,7 +450,7 @@ def _clusters(
 
 def _numbered(spark: SparkSession, labels: DataFrame) -> DataFrame:
     """Clusters numbered from 1 by their smallest stacked row (source order, then row
-    order), as `api._membership` numbers them: (gid, cluster, comp, guarded)."""
+    order), as `grouping._membership` numbers them: (gid, cluster, comp, guarded)."""
     from pyspark.sql import functions as F
 
     order = ranked(labels.select("label").distinct(), ("label",), "at")
@@ -507,7 +508,7 @@ def _survivor_batches(job: SourceJob, surv: Any) -> Any:
 
 def _confidence(edges: DataFrame, members: DataFrame) -> DataFrame:
     """(cluster, confidence): the lowest, over members, of each member's best match inside
-    its cluster (`api._clusters`)."""
+    its cluster (`grouping._clusters`)."""
     from pyspark.sql import functions as F
 
     lo = members.select(F.col(GID).alias("lo"), F.col("cluster").alias("c_lo"))
@@ -557,7 +558,7 @@ def sample_records(result: SparkMatch, limit: int = SAMPLE_CLUSTERS) -> list[dic
 
 
 def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]:
-    """Each sampled cluster's evidence, as `api._clusters` words it: the words of each
+    """Each sampled cluster's evidence, as `grouping._clusters` words it: the words of each
     member's strongest in-cluster edge, those edges weakest first, each word once. Only the
     sampled clusters' records and edges are read."""
 

@@ -161,7 +161,7 @@ def compare_block(pdf: pd.DataFrame, facts: PairFacts) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Weigh:
-    """The learnt model and the settings scoring a pair reads (`api.weigh`, `api.group`)."""
+    """The learnt model and the settings scoring a pair reads (`api.weigh`, `grouping.group`)."""
 
     comps: tuple[str, ...]
     lam: float
@@ -179,7 +179,7 @@ class Weigh:
 def weigh_block(pdf: pd.DataFrame, w: Weigh) -> pd.DataFrame:
     """Match weight and probability of each pair (`fs.match_weights` on the pair's own
     frequencies, a strong match lifted to its floor), whether a contact conflict keeps it
-    apart (`api.contact_conflict`), and whether it is a duplicate edge (one source, at or
+    apart (`grouping.contact_conflict`), and whether it is a duplicate edge (one source, at or
     above the threshold, no conflict)."""
     comps = comparisons(w.comps)
     n = len(pdf)

@@ -16,7 +16,7 @@ from ..settings import Settings, resolve
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from ..match.api import MatchSettings
+    from ..match.types import MatchSettings
 
 
 def _spec_of(name: str, given: Any) -> tuple[SourceSpec, Any]:
