@@ -65,3 +65,26 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     from tests.spark_helpers import spark_session
 
     yield from spark_session(tmp_path_factory.mktemp("checkpoints"))
+
+
+@pytest.fixture(scope="session")
+def demo_set(tmp_path_factory: pytest.TempPathFactory):
+    """The default demo set (tests/demo_sets.py)."""
+    from hygiene.demo import generate
+    from tests.demo_sets import read_demo
+
+    return read_demo(generate(tmp_path_factory.mktemp("demo")))
+
+
+@pytest.fixture(scope="session")
+def big_set(tmp_path_factory: pytest.TempPathFactory):
+    """A 20,000-row demo set of another seed."""
+    from hygiene.demo import generate
+    from tests.demo_sets import read_demo
+
+    return read_demo(generate(tmp_path_factory.mktemp("big"), crm_rows=20_000, seed=11))
+
+
+@pytest.fixture(params=["demo_set", "big_set"])
+def any_set(request: pytest.FixtureRequest):
+    return request.getfixturevalue(request.param)

@@ -50,3 +50,13 @@ def check_audit_json(path: Path) -> str:
     found = problems(doc, "audit")
     assert not found, "\n".join(found[:20])
     return f"ok: {len(doc['findings'])} findings, {len(doc['duplicates'])} clusters"
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, as the tests model it independently of the code:
+    lower-cased, the plus tag dropped, Gmail's dots ignored and googlemail.com as gmail.com."""
+    local, _, domain = email.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
