@@ -13,9 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from hygiene.cli import cli, main
-from hygiene.history import (
-    connect,
-)
+from hygiene.history import connect
 
 HUBSPOT = (
     "Record ID,First Name,Last Name,Email,Country/Region\n"
