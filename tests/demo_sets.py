@@ -105,14 +105,11 @@ SOURCES = {
     "Paid Social",
     "Other Campaigns",
 }
-TYPO_DOMAINS = {
-    "gmial.com",
-    "gmail.con",
-    "gmal.com",
-    "gmai.com",
-    "gnail.com",
-    "gmail.co",
-    "gamil.com",
+#: The misspellings of gmail.com the generator makes.
+GMAIL_TYPOS = {
+    "gmial.com", "gmail.con", "gmal.com", "gmai.com", "gnail.com", "gmail.co", "gamil.com",
+}  # fmt: skip
+TYPO_DOMAINS = GMAIL_TYPOS | {
     "hotmial.com",
     "hotmail.con",
     "hotmal.com",

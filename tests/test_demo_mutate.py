@@ -11,6 +11,7 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from hygiene.demo import mutate
+from tests.demo_sets import GMAIL_TYPOS
 from tests.helpers import mailbox
 
 
@@ -72,18 +73,7 @@ def test_gmail_variants_reach_the_same_mailbox(email: str) -> None:
 @pytest.mark.parametrize(
     ("email", "domains"),
     [
-        (
-            "ann.lee@gmail.com",
-            {
-                "gmial.com",
-                "gmail.con",
-                "gmal.com",
-                "gmai.com",
-                "gnail.com",
-                "gmail.co",
-                "gamil.com",
-            },
-        ),
+        ("ann.lee@gmail.com", GMAIL_TYPOS),
         ("bob@yahoo.com", {"yaho.com", "yahooo.com", "yahoo.con", "yhoo.com"}),
     ],
 )

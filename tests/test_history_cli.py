@@ -55,11 +55,18 @@ def test_audit_records_and_reports_the_change(tmp_path: Path):
     assert f", {prev['score']['overall']:.1f}): {delta:+.1f} points" in line
 
 
-def test_default_history_is_in_the_working_directory(tmp_path: Path, monkeypatch):
+def export_in_working_directory(tmp_path: Path, monkeypatch) -> Path:
+    """An export in `tmp_path`, made the working directory, with the history left at its
+    default place (the tests' own is set by conftest.py)."""
     monkeypatch.delenv("HYGIENE_HISTORY")
     monkeypatch.chdir(tmp_path)
     export = tmp_path / "hubspot_contacts.csv"
     export.write_text(HUBSPOT, encoding="utf-8")
+    return export
+
+
+def test_default_history_is_in_the_working_directory(tmp_path: Path, monkeypatch):
+    export = export_in_working_directory(tmp_path, monkeypatch)
     audit_cli(export, tmp_path / "o", "-q")
     assert (tmp_path / ".hygiene" / "history.db").is_file()
     assert stat.S_IMODE((tmp_path / ".hygiene").stat().st_mode) == 0o700
@@ -68,10 +75,7 @@ def test_default_history_is_in_the_working_directory(tmp_path: Path, monkeypatch
 
 
 def test_no_history_writes_nothing(tmp_path: Path, monkeypatch):
-    monkeypatch.delenv("HYGIENE_HISTORY")
-    monkeypatch.chdir(tmp_path)
-    export = tmp_path / "hubspot_contacts.csv"
-    export.write_text(HUBSPOT, encoding="utf-8")
+    export = export_in_working_directory(tmp_path, monkeypatch)
     audit_cli(export, tmp_path / "o", "--no-history")
     assert not (tmp_path / ".hygiene").exists()
 
