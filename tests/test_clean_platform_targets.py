@@ -68,6 +68,28 @@ def test_a_true_false_bounce_column_is_the_checkbox(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    ("written", "meant"),
+    [("WAHR", "true"), ("FALSCH", "false"), ("VRAI", "true"), ("FAUX", "false"),
+     ("ja", "true"), ("nein", "false"), ("Yes", "true"), ("N", "false"),
+     ("1", "true"), ("0", "0"), ("true", "true"), ("FALSE", "FALSE")],
+)
+def test_a_checkbox_takes_true_or_false_whatever_language_it_was_saved_in(
+    tmp_path: Path, written, meant
+):
+    """A Salesforce report re-saved by a German or French Excel says WAHR / FAUX in its Email
+    Opt Out column; Data Loader's HasOptedOutOfEmail takes true/false (or 1/0), so the
+    cleaned file says what the cell meant in words the import reads. Values an import
+    already reads (1/0, true/false) are left as they are; an opted-out row is marked true."""
+    rows = [{**ADDRESS, "Email": "ann@acme-corp.com", "Contact ID": "0035e000001AbCdEAK",
+             "Email Opt Out": written},
+            {"Email": "bo@acme-corp.com", "First Name": "Bo", "Last Name": "Chan",
+             "Contact ID": "0035e000001AbCdEAL", "Email Opt Out": "0"}]
+    out = cleaned(tmp_path, "salesforce-contacts-report", rows)
+    assert "HasOptedOutOfEmail" in out.columns
+    assert out["HasOptedOutOfEmail"].tolist() == [meant, "0"]
+
+
+@pytest.mark.parametrize(
     ("name", "kind", "key", "email", "optout"),
     [
         ("activecampaign", "esp", "email", "Email", {"Email": "email", "Status": "=Unsubscribed"}),
