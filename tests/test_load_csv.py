@@ -243,6 +243,50 @@ def test_unterminated_quote_is_read_not_crashed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "text,row,line",
+    [
+        # A company name typed with one quote ("ACME 5 Screens) in an export that quotes
+        # only where needed (a European Excel's save): the six contacts after it vanish into
+        # that one cell. Found on a hand-made export; both parsers read it the same way.
+        ("Email,First Name,Company\nu1@acme.com,Ann,Acme\nu2@acme.com,Bo,\"ACME 5 Screens\n"
+         "u3@acme.com,Cy,Acme\nu4@acme.com,Di,Acme\n", 2, 3),
+        # the same in the ragged path (the open cell is not the last column)
+        ("Email;Company;City\r\nu1@acme.com;\"Acme;Paris\r\nu2@acme.com;Acme;Lyon\r\n", 1, 2),
+        ('Email,Note\na@x.com,"never closed\nb@x.com,fine\n', 1, 2),
+    ],
+)
+def test_a_quote_that_never_closes_is_a_finding(tmp_path: Path, text: str, row: int,
+                                                line: int) -> None:
+    """The rows after an unclosed quote are read into its cell (as every CSV parser does),
+    never silently: the record gets file.unclosed_quote naming the line it opens on."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    src = load(path)
+    found = src.load_findings
+    assert found is not None
+    got = found[found["code"] == "file.unclosed_quote"]
+    assert got["row"].tolist() == [row]
+    assert got["severity"].tolist() == ["error"]
+    assert f"line {line}" in got["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Email,Note\na@x.com,"two\nlines"\nb@x.com,fine\n',
+        'Email,Note\na@x.com,"ends on, a quoted\nline"\n',
+        'Email,Note\na@x.com,5" screen\nb@x.com,"x"\n',
+        'Email,Note\na@x.com,"open on the last line\n',
+    ],
+)
+def test_closed_quotes_and_a_last_line_quote_are_no_finding(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    found = load(path).load_findings
+    assert found is None or "file.unclosed_quote" not in set(found["code"])
+
+
+@pytest.mark.parametrize(
     "text,delim",
     [
         # found by tests/test_property.py: junk rows of one cell outnumber the real ones,
