@@ -61,6 +61,17 @@ def test_every_encoding_and_delimiter_reads_the_same_cells(
     assert all(src.data[c].dtype == TEXT for c in src.data.columns)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ascii_only_utf16_without_a_bom(tmp_path: Path, encoding: str) -> None:
+    """UTF-16 text of ASCII letters only is ASCII bytes with a NUL between each (so it passed
+    the UTF-8 fast path and read as "E\\x00m\\x00a..."): found on a hand-made export."""
+    rows = [["Email", "First Name"], ["ann@example.com", "Ann"], ["bo@example.com", "Bo"]]
+    path = write_delimited(tmp_path / "contacts.csv", rows, ",", encoding)
+    src = load(path)
+    assert list(src.data.columns) == ["Email", "First Name"]
+    assert cells(src.data) == [["ann@example.com", "Ann"], ["bo@example.com", "Bo"]]
+
+
 def test_cp1252_only_characters_decode(tmp_path: Path) -> None:
     rows = [["Email", "Note"], ["rene@example.fr", "“Smart” quotes – €5 … Œuvre"]]
     src = load(write_delimited(tmp_path / "legacy.csv", rows, ",", "cp1252"))
