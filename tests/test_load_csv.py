@@ -100,6 +100,31 @@ def test_quoted_multiline_cells_and_blank_lines(tmp_path: Path) -> None:
     assert src.load_findings is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Excel saves a formatted but empty row as a line of delimiters
+        "Email,First Name,City\nann@x.com,Ann,Boston\n,,\nbo@x.com,Bo,Leeds\n,,\n",
+        "Email;First Name;City\r\nann@x.com;Ann;Boston\r\n;;\r\n\r\nbo@x.com;Bo;Leeds\r\n",
+        # in the ragged path too (a later row has an extra cell)
+        "Email,First Name,City\nann@x.com,Ann,Boston\n,,\nbo@x.com,Bo,Leeds,extra\n",
+    ],
+)
+def test_a_line_of_empty_cells_is_no_record(tmp_path: Path, text: str) -> None:
+    """A line of delimiters only is a blank line: no record, as an empty row of a workbook
+    is none (the same sheet as XLSX and as CSV gives the same records and row numbers).
+    It was a record: email.missing and contact.unreachable on nobody, and an empty row in
+    the file `hygiene clean` writes for import (found on a hand-made HubSpot export)."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    src = load(path)
+    assert [r[0] for r in cells(src.data)] == ["ann@x.com", "bo@x.com"]
+    assert src.provenance["row"].tolist() == [1, 2]
+    ragged = src.load_findings
+    if ragged is not None:
+        assert ragged["row"].tolist() == [2]
+
+
 def test_leading_zeros_and_null_like_text_survive(tmp_path: Path) -> None:
     path = tmp_path / "zeros.csv"
     path.write_text("Zip,Phone,Country,Note\n02134,007,NA,NULL\n00501,0044 20 7946 0958,N/A,\n")

@@ -70,8 +70,24 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     # The data starts where the header record ends: a quoted line break in a header (or a
     # line of empty cells before it) must not make pyarrow's own row skip land mid-record.
     buf = pa.py_buffer(utf8).slice(offset + header_bytes)
-    table = _parse(buf, sample, names, delim, file, path)
+    table = _drop_empty_records(_parse(buf, sample, names, delim, file, path))
     table.unclosed_quote = _unclosed_quote(utf8, table)
+    return table
+
+
+def _drop_empty_records(table: Table) -> Table:
+    """Records of empty cells only (Excel's line of delimiters for a formatted but empty
+    row) are blank lines, as an empty row of a workbook is: dropped, rows renumbered."""
+    frame = table.data
+    if frame.empty or not len(frame.columns):
+        return table
+    keep = frame.notna().to_numpy().any(axis=1)
+    if keep.all():
+        return table
+    row_of = np.cumsum(keep)  # 1-based row among the kept records
+    table.data = frame[keep].reset_index(drop=True)
+    table.ragged = [(int(row_of[row - 1]), cells) for row, cells in table.ragged
+                    if keep[row - 1]]
     return table
 
 
