@@ -81,11 +81,11 @@ def _drop_empty_records(table: Table) -> Table:
     frame = table.data
     if frame.empty or not len(frame.columns):
         return table
-    keep = frame.notna().to_numpy().any(axis=1)
+    keep: np.ndarray = np.asarray(frame.notna().to_numpy().any(axis=1), dtype=bool)
     if keep.all():
         return table
     row_of = np.cumsum(keep)  # 1-based row among the kept records
-    table.data = frame[keep].reset_index(drop=True)
+    table.data = frame.loc[keep].reset_index(drop=True)
     table.ragged = [(int(row_of[row - 1]), cells) for row, cells in table.ragged
                     if keep[row - 1]]
     return table
