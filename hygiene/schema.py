@@ -24,7 +24,8 @@ SCHEMAS = {
 
 #: Codes the loader reports itself (hygiene/load/source.py), not rules of a pack: they
 #: appear in audit.json too.
-LOADER_CODES = ("date.ambiguous_order", "file.ragged_row", "file.unrecognised")
+LOADER_CODES = ("date.ambiguous_order", "file.ragged_row", "file.unclosed_quote",
+                "file.unrecognised")
 
 
 @cache

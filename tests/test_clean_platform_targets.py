@@ -68,6 +68,28 @@ def test_a_true_false_bounce_column_is_the_checkbox(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    ("written", "meant"),
+    [("WAHR", "true"), ("FALSCH", "false"), ("VRAI", "true"), ("FAUX", "false"),
+     ("ja", "true"), ("nein", "false"), ("Yes", "true"), ("N", "false"),
+     ("1", "1"), ("0", "0"), ("true", "true"), ("FALSE", "FALSE")],
+)
+def test_a_checkbox_takes_true_or_false_whatever_language_it_was_saved_in(
+    tmp_path: Path, written, meant
+):
+    """A Salesforce report re-saved by a German or French Excel says WAHR / FAUX in its Email
+    Opt Out column; Data Loader's HasOptedOutOfEmail takes true/false (or 1/0), so the
+    cleaned file says what the cell meant in words the import reads. Values an import
+    already reads (1/0, true/false) are left as they are."""
+    rows = [{**ADDRESS, "Email": "ann@acme-corp.com", "Contact ID": "0035e000001AbCdEAK",
+             "Email Opt Out": written},
+            {"Email": "bo@acme-corp.com", "First Name": "Bo", "Last Name": "Chan",
+             "Contact ID": "0035e000001AbCdEAL", "Email Opt Out": "0"}]
+    out = cleaned(tmp_path, "salesforce-contacts-report", rows)
+    assert "HasOptedOutOfEmail" in out.columns
+    assert out["HasOptedOutOfEmail"].tolist() == [meant, "0"]
+
+
+@pytest.mark.parametrize(
     ("name", "kind", "key", "email", "optout"),
     [
         ("activecampaign", "esp", "email", "Email", {"Email": "email", "Status": "=Unsubscribed"}),
@@ -115,3 +137,27 @@ def test_valid_names_are_not_rewritten_into_another_valid_form(
     out = pd.read_csv(out_dir / "cleaned_crm.csv", dtype=str, keep_default_na=False)
     assert (out["State/Region"].iloc[0], out["Country/Region"].iloc[0]) == (
         want_state, want_country)
+
+
+def test_a_suppression_the_row_already_carries_is_kept_not_relabelled(tmp_path: Path):
+    """Klaviyo's "Email Suppressions" of a bounced profile says HARD_BOUNCE: the cleaned file
+    keeps it rather than write USER_SUPPRESSED, which would turn the address's bounce into the
+    person's opt-out (found on a hand-made Klaviyo export). A profile suppressed for a reason
+    of this clean's own (its address is disposable) gets the target's marker."""
+    headers = (*EXPORTS["klaviyo-list"].headers, "Email Suppressions")
+    bounce = "[{'reason': 'HARD_BOUNCE', 'timestamp': '2024-03-01T10:00:00+00:00'}]"
+    rows = [
+        {"Email": "tobias@web.de", "First Name": "Tobias", "Klaviyo ID": "01HA",
+         "Email Marketing Consent": "SUBSCRIBED", "Email Suppressions": bounce},
+        {"Email": "ann@acme-corp.com", "First Name": "Ann", "Klaviyo ID": "01HB",
+         "Email Marketing Consent": "SUBSCRIBED", "Email Suppressions": "[]"},
+        {"Email": "zed@mailinator.com", "First Name": "Zed", "Klaviyo ID": "01HC",
+         "Email Marketing Consent": "SUBSCRIBED", "Email Suppressions": "[]"},
+    ]
+    src = write_export(tmp_path / "klaviyo.csv", headers, rows)
+    out = tmp_path / "out"
+    hygiene.clean(f"esp={src}", out=out, decisions=tmp_path / "d.json")
+    got = pd.read_csv(out / "cleaned_esp.csv", dtype=str, keep_default_na=False)
+    marks = dict(zip(got["Email"], got["Email Suppressions"], strict=True))
+    assert marks == {"tobias@web.de": bounce, "ann@acme-corp.com": "[]",
+                     "zed@mailinator.com": "USER_SUPPRESSED"}

@@ -436,3 +436,44 @@ def test_a_bounce_belongs_to_its_address_not_to_the_person():
     bounces = {(s, r) for s, r, f in where(found, "link.status_mismatch") if f == "email"}
     assert conflicts == {("crm", 2), ("crm", 3)}  # Omar (same address), Pia (opted out)
     assert bounces == {("crm", 2)}
+
+
+def test_an_opt_out_conflicts_with_a_row_whose_own_state_says_nothing():
+    """Mailchimp member files renamed by the user (list_a.csv, list_b.csv): the unsubscribed
+    file's UNSUB_TIME gives its rows a status, the subscribed file's rows get none. A person
+    who opted out in the CRM is still on the ESP list: nothing there says they opted out,
+    so the opt-out must reach that row (found on a hand-made Zoho + Mailchimp ZIP set).
+    Likewise a CRM row whose opt-out cell is empty, for a member who unsubscribed."""
+    crm = hubspot([
+        ("201", "Ethan", "Moore", "ethan@x.io", None, "true"),
+        ("202", "Mia", "Jones", "mia@x.io", None, None),
+        ("203", "Ola", "Berg", "ola@x.io", NM, None),
+        ("204", "Pia", "Lund", "pia@x.io", MC, "false"),
+    ])
+    esp = mailchimp([
+        ("ethan@x.io", "Ethan", "Moore", None),
+        ("mia@x.io", "Mia", "Jones", "unsubscribed"),
+        ("ola@x.io", "Ola", "Berg", "unsubscribed"),
+        ("pia@x.io", "Pia", "Lund", None),
+    ])
+    found = run(crm, esp)
+    # Ethan: opted out in the CRM, no status in the ESP. Mia: unsubscribed in the ESP,
+    # nothing said in the CRM. Ola is non-marketing in the CRM: nothing to fix there.
+    # Pia opted out nowhere.
+    assert where(found, "link.consent_conflict") == {
+        ("esp", 1, "email_status"), ("crm", 2, "marketable")}
+    ethan = found[(found["code"] == "link.consent_conflict") & (found["source"] == "esp")]
+    assert ethan.iloc[0]["message"].startswith(
+        "Still marketable here (Member Status is empty: nothing here says they opted out) "
+        "but opted out in crm (Unsubscribed from all email = true)")
+    assert ethan.iloc[0]["column"] == "Member Status"
+
+
+def test_a_source_that_says_nothing_about_consent_gets_no_conflict():
+    """No consent column at all (a plain contact list): link.consent_unknown's case, not a
+    conflict on every row."""
+    crm = hubspot([("301", "Ann", "Lee", "ann@x.io", MC, "true")])
+    esp = make_source("esp", {"Email Address": ["ann@x.io"], "First Name": ["Ann"]},
+                      {"Email Address": "email", "First Name": "first_name"},
+                      platform="mailchimp", file="members_export.csv")
+    assert where(run(crm, esp), "link.consent_conflict") == set()

@@ -76,6 +76,26 @@ def test_polarity_per_field(platform, columns, row, expected):
     assert state_of(platform, columns, row) == expected
 
 
+@pytest.mark.parametrize(
+    "value,opted_out",
+    [("WAHR", True), ("FALSCH", False), ("VRAI", True), ("FAUX", False),
+     ("VERDADERO", True), ("FALSO", False)],
+)
+def test_opt_out_checkbox_as_a_localized_excel_writes_it(value, opted_out):
+    """A Salesforce report re-saved by a German or French Excel: its Email Opt Out checkbox
+    reads WAHR / VRAI. An opt-out must never be lost to the language of the spreadsheet."""
+    cols = {"Email Opt Out": "unsubscribed", "Email Bounced Reason": "bounced"}
+    got = state_of("salesforce", cols, {"Email Opt Out": value, "Email Bounced Reason": None})
+    assert got == (opted_out, not opted_out, False)
+
+
+def test_bounce_checkbox_false_in_a_localized_excel_is_not_a_bounce():
+    """IsEmailBounced = FALSCH is "not bounced", not a bounce reason text."""
+    got = state_of("salesforce", SALESFORCE, {"HasOptedOutOfEmail": "FALSCH",
+                                             "IsEmailBounced": "FALSCH"})
+    assert got == (False, True, False)
+
+
 def test_reason_names_the_column_and_value_that_decided():
     src = make_source(
         "crm",

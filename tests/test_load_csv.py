@@ -61,6 +61,17 @@ def test_every_encoding_and_delimiter_reads_the_same_cells(
     assert all(src.data[c].dtype == TEXT for c in src.data.columns)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ascii_only_utf16_without_a_bom(tmp_path: Path, encoding: str) -> None:
+    """UTF-16 text of ASCII letters only is ASCII bytes with a NUL between each (so it passed
+    the UTF-8 fast path and read as "E\\x00m\\x00a..."): found on a hand-made export."""
+    rows = [["Email", "First Name"], ["ann@example.com", "Ann"], ["bo@example.com", "Bo"]]
+    path = write_delimited(tmp_path / "contacts.csv", rows, ",", encoding)
+    src = load(path)
+    assert list(src.data.columns) == ["Email", "First Name"]
+    assert cells(src.data) == [["ann@example.com", "Ann"], ["bo@example.com", "Bo"]]
+
+
 def test_cp1252_only_characters_decode(tmp_path: Path) -> None:
     rows = [["Email", "Note"], ["rene@example.fr", "“Smart” quotes – €5 … Œuvre"]]
     src = load(write_delimited(tmp_path / "legacy.csv", rows, ",", "cp1252"))
@@ -87,6 +98,31 @@ def test_quoted_multiline_cells_and_blank_lines(tmp_path: Path) -> None:
     ]
     assert src.provenance["row"].tolist() == [1, 2]
     assert src.load_findings is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Excel saves a formatted but empty row as a line of delimiters
+        "Email,First Name,City\nann@x.com,Ann,Boston\n,,\nbo@x.com,Bo,Leeds\n,,\n",
+        "Email;First Name;City\r\nann@x.com;Ann;Boston\r\n;;\r\n\r\nbo@x.com;Bo;Leeds\r\n",
+        # in the ragged path too (a later row has an extra cell)
+        "Email,First Name,City\nann@x.com,Ann,Boston\n,,\nbo@x.com,Bo,Leeds,extra\n",
+    ],
+)
+def test_a_line_of_empty_cells_is_no_record(tmp_path: Path, text: str) -> None:
+    """A line of delimiters only is a blank line: no record, as an empty row of a workbook
+    is none (the same sheet as XLSX and as CSV gives the same records and row numbers).
+    It was a record: email.missing and contact.unreachable on nobody, and an empty row in
+    the file `hygiene clean` writes for import (found on a hand-made HubSpot export)."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    src = load(path)
+    assert [r[0] for r in cells(src.data)] == ["ann@x.com", "bo@x.com"]
+    assert src.provenance["row"].tolist() == [1, 2]
+    ragged = src.load_findings
+    if ragged is not None:
+        assert ragged["row"].tolist() == [2]
 
 
 def test_leading_zeros_and_null_like_text_survive(tmp_path: Path) -> None:
@@ -240,6 +276,50 @@ def test_unterminated_quote_is_read_not_crashed(tmp_path: Path) -> None:
     src = load(path)
     # Python's csv module, the last resort, reads the rest of the file into the open cell.
     assert cells(src.data) == [["a@x.com", "never closed\nb@x.com,fine\n"]]
+
+
+@pytest.mark.parametrize(
+    "text,row,line",
+    [
+        # A company name typed with one quote ("ACME 5 Screens) in an export that quotes
+        # only where needed (a European Excel's save): the six contacts after it vanish into
+        # that one cell. Found on a hand-made export; both parsers read it the same way.
+        ("Email,First Name,Company\nu1@acme.com,Ann,Acme\nu2@acme.com,Bo,\"ACME 5 Screens\n"
+         "u3@acme.com,Cy,Acme\nu4@acme.com,Di,Acme\n", 2, 3),
+        # the same in the ragged path (the open cell is not the last column)
+        ("Email;Company;City\r\nu1@acme.com;\"Acme;Paris\r\nu2@acme.com;Acme;Lyon\r\n", 1, 2),
+        ('Email,Note\na@x.com,"never closed\nb@x.com,fine\n', 1, 2),
+    ],
+)
+def test_a_quote_that_never_closes_is_a_finding(tmp_path: Path, text: str, row: int,
+                                                line: int) -> None:
+    """The rows after an unclosed quote are read into its cell (as every CSV parser does),
+    never silently: the record gets file.unclosed_quote naming the line it opens on."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    src = load(path)
+    found = src.load_findings
+    assert found is not None
+    got = found[found["code"] == "file.unclosed_quote"]
+    assert got["row"].tolist() == [row]
+    assert got["severity"].tolist() == ["error"]
+    assert f"line {line}" in got["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Email,Note\na@x.com,"two\nlines"\nb@x.com,fine\n',
+        'Email,Note\na@x.com,"ends on, a quoted\nline"\n',
+        'Email,Note\na@x.com,5" screen\nb@x.com,"x"\n',
+        'Email,Note\na@x.com,"open on the last line\n',
+    ],
+)
+def test_closed_quotes_and_a_last_line_quote_are_no_finding(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(text)
+    found = load(path).load_findings
+    assert found is None or "file.unclosed_quote" not in set(found["code"])
 
 
 @pytest.mark.parametrize(

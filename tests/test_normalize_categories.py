@@ -82,6 +82,38 @@ def test_parse_bool(raw, value):
     assert pd.isna(out.iloc[0]) if value is None else out.iloc[0] == value
 
 
+# Excel shows a TRUE/FALSE cell in the language of its install and writes that word into
+# the CSV it saves: a Salesforce "Email Opt Out" column opened and re-saved by a German Excel
+# holds WAHR / FALSCH. The words are Excel's localized TRUE() / FALSE() function names
+# (Microsoft's function translations; the same pairs are in a public true/false translation
+# table: de Wahr/Falsch, es Verdadero/Falso, fr Vrai/Faux, it Vero/Falso, nl Waar/Onwaar,
+# pl Prawda/Falsz, pt Verdadeiro/Falso, sv Sant/Falskt, hu Igaz/Hamis, tr Dogru/Yanlis).
+EXCEL_LOCALIZED_BOOLEANS = [
+    ("WAHR", "FALSCH"),  # de
+    ("VRAI", "FAUX"),  # fr
+    ("VERDADERO", "FALSO"),  # es
+    ("VERO", "FALSO"),  # it
+    ("WAAR", "ONWAAR"),  # nl
+    ("VERDADEIRO", "FALSO"),  # pt
+    ("SANT", "FALSKT"),  # sv
+    ("SAND", "FALSK"),  # da
+    ("SANN", "USANN"),  # nb
+    ("TOSI", "EPÄTOSI"),  # fi
+    ("PRAWDA", "FAŁSZ"),  # pl
+    ("PRAVDA", "NEPRAVDA"),  # cs
+    ("IGAZ", "HAMIS"),  # hu
+    ("DOĞRU", "YANLIŞ"),  # tr
+    ("ИСТИНА", "ЛОЖЬ"),  # ru
+]
+
+
+@pytest.mark.parametrize("true_word,false_word", EXCEL_LOCALIZED_BOOLEANS)
+def test_parse_bool_reads_excels_localized_true_false(true_word, false_word):
+    out = parse_bool(pd.Series([true_word, false_word, true_word.title(), false_word.lower()],
+                               dtype=object))
+    assert [None if pd.isna(v) else bool(v) for v in out] == [True, False, True, False]
+
+
 @pytest.mark.parametrize(
     "name", ["categories.yaml", "booleans.yaml", "countries.yaml", "states.yaml"]
 )

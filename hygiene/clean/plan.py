@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from .. import normalize as nz
 from ..decisions import Decisions, resolve
 from ..errors import HygieneError
+from ..links.state import consent_state
 from ..normalize._arrow import empty_to_null, to_numpy_mask
 from ..normalize.nulls import trim
 from ..prepared import Prepared
@@ -134,10 +135,13 @@ def mark_opt_outs(
     settings: CleanSettings,
 ) -> None:
     """Write the target's opt-out fields (rules/targets `opt_out`) on suppressed `rows`,
-    adding a column under its `add_as` header where the export has none."""
+    adding a column under its `add_as` header where the export has none. A row whose own
+    value of that field already says it opted out or bounced keeps it: Klaviyo's HARD_BOUNCE
+    relabelled USER_SUPPRESSED would turn the address's bounce into the person's opt-out."""
     if not rows.any():
         return
     src = prep.source
+    state = consent_state(prep) if src.platform == (target.platform or target.name) else None
     taken = {h.casefold(): name for name, h in headers.items()}
     action = pd.Series(reason, dtype=object).map(settings.action).to_numpy(dtype=object)
     # changes.csv says why a row was marked (suppress.invalid), not only that it was.
@@ -154,9 +158,12 @@ def mark_opt_outs(
                 taken[spec.add_as.casefold()] = name
         if name is None:
             continue
+        marked = rows
+        if state is not None and spec.field in state.fields:
+            marked = rows & ~state.out_masks[state.fields.index(spec.field)]
         value = np.full(prep.rows, None, dtype=object)
         for act, word in spec.values.items():
-            value[rows & (action == act)] = word
+            value[marked & (action == act)] = word
         col = columns[str(name)]
         new = pa.array(value.tolist(), pa.string())
         col.step("suppress.other", pc.if_else(pc.is_null(new), col.value, new),

@@ -54,6 +54,7 @@ STEPS = (
     # A suppressed row marked in the target's opt-out fields, labelled by why it was
     # suppressed (rules/clean.yaml reasons): an invalid address is no opt-out of the person.
     *SUPPRESS_STEPS,
+    "checkbox.form",
 )
 BIT = {s: np.uint32(1 << i) for i, s in enumerate(STEPS)}
 #: Fields that name records; never emptied or rewritten, only trimmed.
@@ -265,6 +266,22 @@ def fix_phone(col: Column, prep: Prepared, fld: str, target: Target) -> None:
     )
 
 
+#: Checkbox values every import reads as they are; other yes/no words are rewritten.
+_CHECKBOX_WORDS = pa.array(["true", "false", "1", "0"])
+
+
+def fix_checkbox(col: Column) -> None:
+    """A target's checkbox (Salesforce HasOptedOutOfEmail, Zoho Email Opt Out) takes true or
+    false: a yes or no in other words (a German Excel's WAHR / FALSCH, "ja", "Yes") is
+    written true / false; true/false and 1/0 stay, and text that is no yes or no (a bounce
+    reason) is kept as it is."""
+    flags = nz.parse_bool(pd.Series(col.value.to_pandas(), dtype=object))
+    read = pc.is_in(pc.utf8_lower(col.value), value_set=_CHECKBOX_WORDS)
+    word = pa.array(flags.map({True: "true", False: "false"}).astype(object), type=pa.string())
+    keep = pc.or_kleene(pc.is_null(word), pc.fill_null(read, False))
+    col.step("checkbox.form", pc.if_else(keep, col.value, word))
+
+
 def fix_name(col: Column) -> None:
     """ALL CAPS and all-lower names cased ("mcdonald" -> "McDonald"); others kept."""
     cleaned = nz.clean_name(text(col.value))
@@ -354,6 +371,8 @@ def fix_source(
                 fix_geo(col, prep, fld, target, found, verdicts)
             else:
                 apply_suggestions(col, prep, found, verdicts, fld)
+            if fld in target.bool_fields:
+                fix_checkbox(col)
             clear_placeholders(col, prep, found, verdicts, fld)
         out[str(name)] = col
     return out

@@ -100,7 +100,9 @@ class ConsentConflict:
 
 @check("link.consent_conflict", params=ConsentConflict, needs=Needs.LINK)
 def link_consent_conflict(link: RecordLink, rule: Rule[ConsentConflict]) -> Hits:
-    """Marketable on this side while the linked row opted out on the other (both ways)."""
+    """Marketable on this side while the linked row opted out on the other (both ways). A row
+    whose own fields say nothing (in a source where others do) counts as marketable: nothing
+    stops it being mailed, so the opt-out must reach it."""
     out: Hits = []
     if link.pairs.empty:
         return out
@@ -109,7 +111,8 @@ def link_consent_conflict(link: RecordLink, rule: Rule[ConsentConflict]) -> Hits
     for this, other, px, py, _ in link.sides():
         mine, theirs = consent_state(this), consent_state(other)
         gone, gone_by = theirs.opted_out_for(types)
-        sel = mine.marketable[px] & gone[py]
+        silent = mine.silent
+        sel = (mine.marketable[px] | silent[px]) & gone[py]
         # A bounce belongs to the address it was recorded on: it opts out no other address
         # of the same person (an unsubscribe is the person's choice and counts everywhere).
         bounce_only = theirs.bounce_only(gone_by)
@@ -124,12 +127,17 @@ def link_consent_conflict(link: RecordLink, rule: Rule[ConsentConflict]) -> Hits
             how=link.evidence[sel],
         )
         pos = grouped["pos"].to_numpy(dtype=np.int64)
-        field = mine.field_of(mine.marketable_by[pos])
+        quiet = silent[pos]
+        by = np.where(quiet, mine.silent_by(), mine.marketable_by[pos])
+        field = mine.field_of(by)
+        here = mine.reason(mine.marketable_by, pos)
+        if quiet.any():
+            here[quiet] = mine.silent_reason(pos[quiet])
         out.append((this, hits(
             pos, pd.Series(field, dtype=object),
             related=grouped["related"],
             other=other.source.name,
-            here=mine.reason(mine.marketable_by, pos),
+            here=here,
             there=grouped["there"],
             how=grouped["how"],
         )))

@@ -226,6 +226,35 @@ class ConsentState:
         is a word or a yes/no that says something."""
         return self.known and (self.said is None or bool(self.said.any()))
 
+    @property
+    def silent(self) -> np.ndarray:
+        """Rows of a readable source on which no field says anything about mailing (an empty
+        Member Status of a renamed subscribed file): not known to have opted out, so an
+        opt-out elsewhere must still reach them."""
+        if not self.readable or self.said is None:
+            return np.zeros(len(self.opted_out), dtype=bool)
+        return ~self.said & ~self.opted_out
+
+    def silent_by(self) -> int:
+        """Index of the field a silent row is reported on: the first that decides
+        marketability, else the first field."""
+        for name in DECIDES_MARKETABLE:
+            if name in self.fields:
+                return self.fields.index(name)
+        return 0
+
+    def silent_reason(self, pos: np.ndarray) -> np.ndarray:
+        """'<column> is empty: nothing here says they opted out' for silent rows `pos`."""
+        i = self.silent_by()
+        column, raw = self.columns[i], self.raw[i]
+        vals = raw.iloc[pos].to_numpy(dtype=object, na_value="")
+        return np.array(
+            [f"{column} is empty: nothing here says they opted out" if not str(v).strip()
+             else f"{column} = {_short(str(v))}, which says nothing about opting out"
+             for v in vals],
+            dtype=object,
+        )
+
     def types_of(self, pos: np.ndarray) -> list[list[str]]:
         """The subscription types each row of `pos` opted out of ([] for none)."""
         out: list[list[str]] = [[] for _ in range(len(pos))]

@@ -70,6 +70,30 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     # The data starts where the header record ends: a quoted line break in a header (or a
     # line of empty cells before it) must not make pyarrow's own row skip land mid-record.
     buf = pa.py_buffer(utf8).slice(offset + header_bytes)
+    table = _drop_empty_records(_parse(buf, sample, names, delim, file, path))
+    table.unclosed_quote = _unclosed_quote(utf8, table)
+    return table
+
+
+def _drop_empty_records(table: Table) -> Table:
+    """Records of empty cells only (Excel's line of delimiters for a formatted but empty
+    row) are blank lines, as an empty row of a workbook is: dropped, rows renumbered."""
+    frame = table.data
+    if frame.empty or not len(frame.columns):
+        return table
+    keep: np.ndarray = np.asarray(frame.notna().to_numpy().any(axis=1), dtype=bool)
+    if keep.all():
+        return table
+    row_of = np.cumsum(keep)  # 1-based row among the kept records
+    table.data = frame.loc[keep].reset_index(drop=True)
+    table.ragged = [(int(row_of[row - 1]), cells) for row, cells in table.ragged
+                    if keep[row - 1]]
+    return table
+
+
+def _parse(
+    buf: pa.Buffer, sample: str, names: list[str], delim: str, file: str, path: object
+) -> Table:
     if not _sample_is_ragged(sample, delim, len(names)):
         try:
             frame = frame_from_arrow(_arrow(buf, names, delim), names)
@@ -81,6 +105,35 @@ def read_csv_bytes(data: bytes, file: str, path: object) -> Table:
     except (pa.ArrowInvalid, ValueError, csv.Error):
         # Quoting pyarrow refuses: the csv module reads every row it can.
         return _read_python(bytes(buf).decode("utf-8"), names, delim, file, path)
+
+
+def _unclosed_quote(utf8: bytes, table: Table) -> tuple[int, int] | None:
+    """(row, line) of a quoted value that never closes, when the file ends inside it and
+    it swallowed whole lines: every parser reads the rest of the file into that one cell, so
+    the records after it are gone. Only the last record can hold such a cell, so only its
+    multi-line cells are looked at, and the text from the quote on is parsed strictly."""
+    frame = table.data
+    # The tail alone: rstrip of the whole file would copy it.
+    if frame.empty or utf8[-4096:].rstrip(b" \t\r\n").endswith(b'"'):
+        return None
+    for value in reversed(frame.iloc[-1].tolist()):
+        if not isinstance(value, str) or not _BREAK.search(value.rstrip("\r\n")):
+            continue
+        first = _BREAK.split(value, maxsplit=1)[0]
+        pos = utf8.rfind(b'"' + first.encode("utf-8"))
+        if pos < 0:
+            continue
+        rest = utf8[pos:].decode("utf-8", errors="replace")
+        try:
+            for _ in csv.reader(io.StringIO(rest, newline=""), strict=True):
+                pass
+        except csv.Error:
+            return len(frame), utf8.count(b"\n", 0, pos) + 1
+        return None
+    return None
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _header(utf8: bytes, offset: int, delim: str) -> tuple[list[str], int]:

@@ -99,6 +99,7 @@ def load_source(spec: SourceSpec) -> Source:
     )
     source.date_orders, undecided = _date_orders(source, spec.date_order)
     notes = [f for f in (_ragged_findings(source, tables, offsets),
+                         _unclosed_quote_findings(source, tables, offsets),
                          unrecognised_finding(source),
                          undecided_dates(source, undecided)) if f is not None]
     source.load_findings = pd.concat(notes, ignore_index=True) if notes else None
@@ -339,6 +340,27 @@ def check_override_columns(name: str, headers: Sequence[str], columns: Mapping[s
                 f"--map {name}:{column}: source {name!r} has no column {column!r}; "
                 f"its columns are: {shown}"
             )
+
+
+def _unclosed_quote_findings(
+    source: Source, tables: Sequence[Table], offsets: Sequence[int]
+) -> pd.DataFrame | None:
+    """One "file.unclosed_quote" error on the record whose quoted value never closes."""
+    records = []
+    ids = source.record_ids()
+    for table, offset in zip(tables, offsets, strict=True):
+        if table.unclosed_quote is None:
+            continue
+        row, line = table.unclosed_quote
+        rid = ids.iat[offset + row - 1]
+        records.append(loader_record(
+            "file.unclosed_quote", source=source.name, file=table.file, sheet=table.sheet,
+            row=row, record_id=None if pd.isna(rid) else str(rid),  # type: ignore[arg-type]
+            line=line,
+        ))
+    if not records:
+        return None
+    return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
 
 
 def _ragged_findings(

@@ -42,6 +42,8 @@ class Table:
     sheet: str | None = None
     header_width: int = 0
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    #: (row, line) of a quoted value that never closes and read the rest of the file.
+    unclosed_quote: tuple[int, int] | None = None
     #: Bytes read to make it (a ZIP member's unpacked bytes; a workbook's file on its first
     #: sheet): what the memory limit (hygiene.load.limits) weighs the estimate against.
     bytes_read: int = 0

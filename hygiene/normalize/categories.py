@@ -56,8 +56,10 @@ def _bool_key(value: str) -> str:
 @cache
 def _bool_table() -> dict[str, bool]:
     data = rules_yaml("aliases", "booleans.yaml") or {}
-    table = {_bool_key(str(v)): True for v in data.get("true") or ()}
-    table.update({_bool_key(str(v)): False for v in data.get("false") or ()})
+    table = {_bool_key(str(v)): True for k in ("true", "true_excel") for v in data.get(k) or ()}
+    table.update(
+        {_bool_key(str(v)): False for k in ("false", "false_excel") for v in data.get(k) or ()}
+    )
     return table
 
 
