@@ -79,7 +79,7 @@ def test_redact_findings_masks_value_suggestion_and_the_message_quoting_them():
         ("value.placeholder", "first_name", "Test", None,
          "'Test' in First Name is a placeholder, not real data"),
         ("field.inconsistent", "country", "USA", "United States",
-         "Country 'USA' is spelt 'United States' elsewhere in this column"),
+         "Country 'USA': this column's usual form is 'United States'"),
     ]  # fmt: skip
     frame = pd.DataFrame(
         [
@@ -94,7 +94,7 @@ def test_redact_findings_masks_value_suggestion_and_the_message_quoting_them():
     assert out["message"].tolist() == [
         "'a***@g***.com': looks like a typo of gmail.com",
         "'T.' in First Name is a placeholder, not real data",
-        "Country 'USA' is spelt 'United States' elsewhere in this column",
+        "Country 'USA': this column's usual form is 'United States'",
     ]
     assert frame["value"].tolist()[0] == "ann@gmial.com"  # the input is not changed
 
