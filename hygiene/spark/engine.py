@@ -33,7 +33,7 @@ from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
 from .link_buckets import HandOff
-from .match import MatchSource, SparkMatch, find_duplicates, sample_records
+from .match import MatchSource, SparkMatch, find_duplicates
 from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
@@ -49,7 +49,9 @@ from .partition import (
     prefixed,
 )
 from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
+from .samples import sample_records
 from .score import merge_link_stats, merge_partials
+from .sizing import partitions_for, shuffled_into
 from .sources import (
     SparkSource,
     ddl_schema,
@@ -286,7 +288,8 @@ def audit_settings(
         titles={r.code: r.title for r in rules},
         asked=tuple(asked),
     )
-    buckets = max(1, -(-sum(s.rows for s in contacts) // chunk_rows))
+    contact_rows = sum(s.rows for s in contacts)
+    buckets = max(1, -(-contact_rows // chunk_rows))
     # Matched before the links: its links and clusters take part in them.
     matched = None
     if settings.match is not None and contacts:
@@ -304,10 +307,12 @@ def audit_settings(
         job = replace(job, matched=True)
     with stage(",".join(s.plan.name for s in contacts), "checks and links"):
         hand_off = HandOff.of(matched) if matched is not None else None
-        checked = _checked(job, contacts, buckets, hand_off).persist(
-            StorageLevel.MEMORY_AND_DISK)
-        partials = [json.loads(r["partial"]) for r in
-                    checked.filter("pos = -2").select("partial").collect()]
+        # A task per bucket's worth of rows, not as few as the buckets' bytes would give.
+        with shuffled_into(spark, partitions_for(spark, contact_rows, chunk_rows)):
+            checked = _checked(job, contacts, buckets, hand_off).persist(
+                StorageLevel.MEMORY_AND_DISK)
+            partials = [json.loads(r["partial"]) for r in
+                        checked.filter("pos = -2").select("partial").collect()]
     found = checked.filter("pos <> -2").drop("partial")
     extra = _load_findings_frame(spark, contacts)
     if extra is not None:
