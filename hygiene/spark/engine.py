@@ -32,12 +32,13 @@ from ..score import Score
 from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
-from .link_buckets import HandOff
+from .link_buckets import HandOff, regroup_keys
 from .match import MatchSource, SparkMatch, find_duplicates
 from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
     CHUNK_ROWS,
+    FIXED,
     KEY,
     OUT_COLUMNS,
     SOURCE_NO,
@@ -51,6 +52,7 @@ from .partition import (
 from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
 from .samples import sample_records
 from .score import merge_link_stats, merge_partials
+from .session import use_checkpoints
 from .sizing import partitions_for, shuffled_into
 from .sources import (
     SparkSource,
@@ -305,6 +307,8 @@ def audit_settings(
         timings["match"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         job = replace(job, matched=True)
+    # The buckets are regrouped by label propagation, which checkpoints.
+    use_checkpoints(spark, checkpoint_dir)
     with stage(",".join(s.plan.name for s in contacts), "checks and links"):
         hand_off = HandOff.of(matched) if matched is not None else None
         # A task per bucket's worth of rows, not as few as the buckets' bytes would give.
@@ -377,26 +381,29 @@ def _checked(
         def keyed(batches: Any, sj: SourceJob = sj) -> Any:
             quiet_pandas_warning()
             for whole, parts in gathered(batches):
-                bucket, key = bucket_keys(whole, sj, buckets)
+                bucket, key, fixed = bucket_keys(whole, sj, buckets)
                 start = 0
                 for part in parts:
                     end = start + len(part)
                     out = part.assign(**{BUCKET: bucket[start:end]})
                     out[KEY] = key[start:end]
+                    out[FIXED] = fixed[start:end]
                     yield out
                     start = end
 
         # A new schema: StructType.add changes the frame's own (cached) one in place.
         schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType()),
-                             StructField(KEY, LongType())])
+                             StructField(KEY, LongType()), StructField(FIXED, LongType())])
         part = s.frame.mapInPandas(keyed, schema).select(
             *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in s.headers],
-            FILE, ROW, POS, BUCKET, KEY, F.lit(i).alias(SOURCE_NO),
+            FILE, ROW, POS, BUCKET, KEY, FIXED, F.lit(i).alias(SOURCE_NO),
         )
         wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
     assert wide is not None
     if hand_off is not None:
         wide = hand_off.regroup(wide, [s.plan.name for s in contacts], buckets)
+    else:
+        wide = regroup_keys(wide, buckets)
 
     def per_bucket(pdf: pd.DataFrame) -> pd.DataFrame:
         quiet_pandas_warning()

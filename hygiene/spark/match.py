@@ -51,6 +51,7 @@ from .match_rows import (
 from .partition import SourceJob, chunks
 from .rank import ranked
 from .read import POS
+from .session import use_checkpoints
 from .sizing import PAIRS_PER_TASK, RECORDS_PER_TASK, kept, partitions_for, shuffled_into
 
 if TYPE_CHECKING:
@@ -300,12 +301,7 @@ def find_duplicates(
 
     settings = settings or MatchSettings()
     check_match_settings(names, settings)
-    if checkpoint_dir is not None:
-        spark.sparkContext.setCheckpointDir(checkpoint_dir)
-    elif not spark.sparkContext.getCheckpointDir():
-        import tempfile
-
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hygiene-checkpoints-"))
+    use_checkpoints(spark, checkpoint_dir)
     freemail = freemail_domains()
     # Checkpointed: a leaf for the many self-joins below, whose analysis of the full
     # lineage (files, numbering, mapInPandas) grows with every join.
