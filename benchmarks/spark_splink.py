@@ -4,8 +4,9 @@ of N rows under benchmarks/data/spark-N/, deduplicated with the settings of
 threshold), timed, with pairwise precision and recall against the generator's truth.
 
     .venv/bin/python benchmarks/spark_splink.py [--rows 1000000] [--master local[2]]
-        [--hygiene FILE]   also score the Spark engine's CRM clusters written by
-                           `spark_scale.py --clusters FILE` on the same rows
+        [--driver-memory 2g]   the JVM's heap
+        [--hygiene FILE]       also score the Spark engine's CRM clusters written by
+                               `spark_scale.py --clusters FILE` on the same rows
     (needs: pip install splink; its Spark 4 similarity jar ships with it)
 
 The export is read by the local loader (its column map from the HubSpot preset) and
@@ -62,6 +63,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--driver-memory", help="the JVM's heap (default: what a local master gets "
+                    "from `hygiene audit --engine spark`)")
     ap.add_argument("--hygiene", help="the Spark engine's CRM clusters (spark_scale.py --clusters)")
     args = ap.parse_args()
     paths = make_data(args.rows)
@@ -94,7 +97,7 @@ def main() -> None:
         # As spark_scale.py runs the Spark engine: 4 shuffle partitions (adaptive
         # execution on), the heap `hygiene audit --engine spark` gives a local master.
         .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", local_driver_memory() or "1g")
+        .config("spark.driver.memory", args.driver_memory or local_driver_memory() or "1g")
         .config("spark.jars", similarity_jar_location())
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
