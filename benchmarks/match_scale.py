@@ -97,16 +97,9 @@ def _digits(s: pd.Series) -> pd.Series:
     return d.where(d.str.len() >= 7)
 
 
-def child_splink(out: Path) -> dict[str, Any]:
-    """Splink on DuckDB with its contact-data comparisons (email, names, phone, company,
-    postcode, city), light cleaning in pandas (lower case, phone digits)."""
-    import logging
-
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
-    raw, columns = _frame(out)
+def splink_input(raw: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The columns Splink compares, from a loaded export (`columns`: header -> field), with
+    light cleaning in pandas (lower case, phone digits) and a `unique_id` per row."""
     col = {f: c for c, f in columns.items()}
 
     def get(field: str, frame: pd.DataFrame = raw) -> pd.Series:
@@ -126,11 +119,16 @@ def child_splink(out: Path) -> dict[str, Any]:
             "city": get("city").str.strip().str.lower(),
         }
     )
-    df = df.astype(object).where(df.notna(), None)
-    del raw
-    t = time.perf_counter()
-    db = DuckDBAPI()
-    settings = SettingsCreator(
+    return df.astype(object).where(df.notna(), None)
+
+
+def splink_settings() -> Any:
+    """Splink's contact-data comparisons (email, names, phone, company, postcode, city) and
+    blocking rules, the same whatever backend runs them."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
         link_type="dedupe_only",
         blocking_rules_to_generate_predictions=[
             block_on("email"),
@@ -150,7 +148,13 @@ def child_splink(out: Path) -> dict[str, Any]:
         ],
         retain_intermediate_calculation_columns=False,
     )
-    linker = Linker(db.register(df), settings, log_level=logging.ERROR)
+
+
+def splink_clusters(linker: Any) -> Any:
+    """Train (prior from email matches, u by random sampling, EM on two blocking rules),
+    predict and cluster at 0.9: a SplinkDataFrame of unique_id and cluster_id."""
+    from splink import block_on
+
     linker.training.estimate_probability_two_random_records_match([block_on("email")], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     for rule in (block_on("email"), block_on("first_name", "last_name")):
@@ -159,9 +163,23 @@ def child_splink(out: Path) -> dict[str, Any]:
         except ValueError:  # an EM session that underflows leaves the other estimates
             continue
     pred = linker.inference.predict(threshold_match_probability=0.9)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        pred, 0.9
-    ).as_pandas_dataframe()
+    return linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.9)
+
+
+def child_splink(out: Path) -> dict[str, Any]:
+    """Splink on DuckDB with `splink_settings`, on `splink_input`."""
+    import logging
+
+    from splink import Linker
+    from splink.backends.duckdb import DuckDBAPI
+
+    raw, columns = _frame(out)
+    df = splink_input(raw, columns)
+    del raw
+    t = time.perf_counter()
+    db = DuckDBAPI()
+    linker = Linker(db.register(df), splink_settings(), log_level=logging.ERROR)
+    clusters = splink_clusters(linker).as_pandas_dataframe()
     secs = time.perf_counter() - t
     sizes = clusters.groupby("cluster_id")["unique_id"].apply(np.asarray)
     groups = [g for g in sizes.tolist() if len(g) > 1]

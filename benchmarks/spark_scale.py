@@ -8,11 +8,14 @@ Spark REST API of the run's own UI (localhost only); memory is sampled from /pro
 driver's process tree.
 
     .venv/bin/python benchmarks/spark_scale.py [--rows 1000000] [--master local[2]]
-    [--compare]   also run the local engine and check the findings, and the duplicate
-                  clusters (members and survivor), agree
+    [--compare]   also run the local engine and check that the findings (code, source,
+                  row, field, suggestion, as a multiset), the counts per code, the score
+                  and the duplicate clusters (members and survivor) are the same
     [--no-match]  leave duplicate matching out of both runs
     [--stages]    also list the call sites whose stages took the most executor time
     [--dump FILE] write the REST API's jobs and stages (for a timeline) to FILE
+    [--clusters FILE] write the CRM's clusters (row, cluster) as Parquet to FILE, for
+                  `spark_splink.py --hygiene FILE` to score against the generator's truth
 
 Besides wall time per step it prints the CPU seconds of the driver, the JVM and its Python
 workers (per step and in all), Spark's executor run time and JVM CPU, jobs, stages and
@@ -30,6 +33,7 @@ import socket
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -165,6 +169,30 @@ def top_stages(ui: str, app_id: str, n: int = 12) -> list[tuple[str, int, float,
     return [(name, int(v[0]), v[1], v[2]) for name, v in ranked]
 
 
+FINDING_KEY = ("code", "source", "row", "field", "suggestion")
+
+
+def finding_keys(local: object, result: object) -> tuple[Counter, Counter]:
+    """Both engines' findings as multisets of (code, source, row, field, suggestion): the
+    local engine's from its frame, the Spark engine's collected here (a benchmark, not the
+    engine, reads them all)."""
+    from hygiene.model import is_missing
+
+    def plain(column: str, v: object) -> object:
+        if v is None or is_missing(v):
+            return None
+        return int(v) if column == "row" else str(v)  # type: ignore[call-overload]
+
+    f = local.findings  # type: ignore[attr-defined]
+    theirs = Counter(
+        tuple(plain(c, v) for c, v in zip(FINDING_KEY, rec, strict=True))
+        for rec in zip(*(f[c].astype(object) for c in FINDING_KEY), strict=True)
+    )
+    rows = result.findings.select(*FINDING_KEY).toLocalIterator()  # type: ignore[attr-defined]
+    mine = Counter(tuple(plain(c, r[c]) for c in FINDING_KEY) for r in rows)
+    return mine, theirs
+
+
 def same_clusters(local: object, result: object) -> bool:
     """The two engines' clusters as (source, members, survivor) sets, compared."""
     from hygiene.spark.match import clusters
@@ -188,6 +216,7 @@ def main() -> None:
     ap.add_argument("--stages", action="store_true",
                     help="also list the call sites whose stages took the most time")
     ap.add_argument("--dump", help="write the REST API's jobs and stages to this JSON file")
+    ap.add_argument("--clusters", help="write the CRM's clusters (row, cluster) as Parquet")
     args = ap.parse_args()
     paths = make_data(args.rows)
 
@@ -264,6 +293,11 @@ def main() -> None:
                 print(f"  {run:8.1f} s run {cpu:7.1f} s JVM CPU {count:4d} stages  {name}")
     except OSError as err:
         print(f"stage metrics: the REST API at {ui} did not answer ({err})")
+    if args.clusters and result.matched is not None:
+        from hygiene.spark.match import clusters
+
+        crm = clusters(result.matched).filter("source = 'crm'").select("row", "cluster")
+        crm.toPandas().to_parquet(args.clusters)
     if args.compare:
         import hygiene
 
@@ -271,9 +305,18 @@ def main() -> None:
         local = hygiene.audit(*(f"{n}={p}" for n, p in paths.items()),
                               match=not args.no_match, decisions=False)
         print(f"local engine {time.perf_counter() - t0:.1f} s; "
-              f"counts equal: {local.counts().to_dict() == result.counts}")
+              f"counts per code equal: {local.counts().to_dict() == result.counts}; "
+              f"score equal: {local.score.to_dict() == result.score.to_dict()}")
+        mine, theirs = finding_keys(local, result)
+        print(f"findings (code, source, row, field, suggestion) equal: {mine == theirs} "
+              f"({sum(theirs.values()):,} local, {sum(mine.values()):,} Spark; "
+              f"{sum((mine - theirs).values()):,} only on Spark, "
+              f"{sum((theirs - mine).values()):,} only local)")
+        for label, extra in (("only on Spark", mine - theirs), ("only local", theirs - mine)):
+            for key, times in list(extra.items())[:5]:
+                print(f"  {label}: {key} x{times}")
         if result.matched is not None and local.match is not None:
-            print(f"clusters equal: {same_clusters(local, result)} "
+            print(f"clusters (source, members, survivor) equal: {same_clusters(local, result)} "
                   f"({len(local.match.clusters):,} local, {result.matched.count:,} Spark)")
     spark.stop()
 

@@ -174,6 +174,37 @@ def test_many_small_buckets(small, small_on_spark):
     assert small_on_spark.score.to_dict() == want.score.to_dict()
 
 
+@pytest.mark.parametrize("match", [False, True])
+def test_a_corrected_address_keeps_its_own_key(spark, small, tmp_path, match):
+    """Invariant: the links join a row on its email key and, where the checks fix a
+    misspelt domain, on the corrected address too, so the rows of both keys must meet in one
+    bucket whatever the number of buckets. A CRM address on a misspelt company domain
+    (fixed to the CRM's common one) still links the member written with the same
+    misspelling, which the ESP (without that domain) does not fix."""
+    import pandas as pd
+
+    crm = pd.read_csv(small["crm"], dtype=str, keep_default_na=False, na_values=[""])
+    esp = pd.read_csv(small["esp"], dtype=str, keep_default_na=False, na_values=[""])
+    crm.loc[:11, "Email"] = [f"staff{i}@acmecorp.com" for i in range(12)]
+    crm.loc[12, "Email"] = "jo.typo@acmecrop.com"
+    esp.loc[0, "Email Address"] = "jo.typo@acmecrop.com"
+    paths = {"crm": tmp_path / "crm.csv", "esp": tmp_path / "esp.csv"}
+    crm.to_csv(paths["crm"], index=False)
+    esp.to_csv(paths["esp"], index=False)
+    want = hygiene.audit(*(f"{n}={p}" for n, p in paths.items()), decisions=False, match=match)
+    f = want.findings
+    typo = f[f["code"] == "email.typo_domain"]
+    assert set(typo["suggestion"]) >= {"jo.typo@acmecorp.com"}, "the CRM fixes the domain"
+    assert not (typo["source"] == "esp").any(), "the ESP has no such fix"
+    member = int(want.sources[1].provenance["row"].iloc[0])
+    orphans = f[(f["code"] == "link.orphan") & (f["source"] == "esp")]
+    assert member not in set(orphans["row"].astype(int)), "linked on the address as written"
+    got = audit(spark, {n: str(p) for n, p in paths.items()}, chunk_rows=2, match=match)
+    assert _spark_keys(got) == _local_keys(want)
+    assert got.link_stats == [{k: v for k, v in st.items() if k != "consent"}
+                              for st in want.link_stats]
+
+
 def test_parquet_input_gives_the_same_findings(spark, small, small_on_spark, tmp_path):
     """Invariant: the same rows as Parquet (one file per source, text columns) give the same
     findings and score as the CSV files."""

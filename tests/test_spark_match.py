@@ -152,6 +152,10 @@ def _pairs_local(frame: pd.DataFrame, max_block: int, window: int) -> set[tuple[
     return set(zip(cand.left.tolist(), cand.right.tolist(), strict=True))
 
 
+def _persisted(spark) -> int:
+    return int(spark.sparkContext._jsc.getPersistentRDDs().size())
+
+
 def test_an_oversized_block_still_yields_its_windowed_pairs(spark):
     # 40 records on one mailbox domain key and one phone: far over a block cap of 5. The
     # phone block is windowed (each record meets its next window - 1 neighbours by name
@@ -191,6 +195,46 @@ def test_windowed_and_neighbour_pairs_equal_the_local_blocking(spark, window, ca
     want = _pairs_local(frame, max_block=cap, window=window)
     got = spark_candidates(_records(spark, frame), DEFAULT_RULES, cap, window).pairs.toPandas()
     assert set(zip(got["lo"].astype(int), got["hi"].astype(int), strict=True)) == want
+
+
+# First and last names from one pool: "Smith Ann" meets "Ann Smith" on the swapped keys.
+_NAMES = ["ann", "anna", "smith", "smyth", "jones", None]
+_POOLS = {
+    "first_name": _NAMES,
+    "last_name": _NAMES,
+    "phone": ["+14155552671", "+14155552672", None, None],
+    "mobile_phone": ["+14155552671", "+14155552673", None, None],
+    "postal_code": ["10115", "10117", None],
+    "company": ["Acme", "Acme Inc", "Globex", None],
+    "email": ["ann@acme.com", "bob@globex.com", None, None],
+}
+
+
+@settings(max_examples=6, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_blocking_equals_the_local_on_drawn_records(spark, data):
+    # Invariant for any records: every rule's entries are made once from each record's
+    # complete keys (missing parts leave an option out; the swapped name keys meet straight
+    # ones only) and give the local blocking's pairs, the bits of the rules that found
+    # each, and its count of capped blocks; the kept entries are released afterwards.
+    n = data.draw(st.integers(2, 36), label="records")
+    frame = pd.DataFrame({c: [np.nan] * n for c in MATCH_COLUMNS}, dtype=object)
+    for column, pool in _POOLS.items():
+        frame[column] = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n),
+                                  label=column)
+    frame = frame.where(frame.notna(), np.nan)
+    cap, window = data.draw(st.integers(2, 6), label="cap"), data.draw(st.integers(1, 4))
+    local = candidates(encode_frames([frame.copy()], ["s"]), DEFAULT_RULES, cap, window)
+    want = set(zip(local.left.tolist(), local.right.tolist(), local.rules.tolist(),
+                   strict=True))
+    before = _persisted(spark)
+    got = spark_candidates(_records(spark, frame), DEFAULT_RULES, cap, window)
+    assert _persisted(spark) == before
+    pairs = got.pairs.toPandas()
+    assert set(zip(pairs["lo"].astype(int), pairs["hi"].astype(int), pairs["bits"].astype(int),
+                   strict=True)) == want
+    assert sum(got.capped.values()) == local.capped_blocks
 
 
 def test_match_settings_are_checked(spark, exports):
@@ -286,13 +330,18 @@ def test_pair_steps_sized_by_rows_give_the_local_clusters(spark, exports, local,
 
 
 def test_partitions_follow_the_rows(spark):
-    from hygiene.spark.sizing import partitions_for, shuffled_into
+    from hygiene.spark.sizing import kept, partitions_for, shuffled_into
 
     cores = int(spark.sparkContext.defaultParallelism)
     assert partitions_for(spark, 0, 100) == cores
     assert partitions_for(spark, 100 * cores, 100) == cores
     assert partitions_for(spark, 100 * cores + 1, 100) == cores + 1
     assert partitions_for(spark, 10**8, 200_000) == max(cores, 500)
+    frame = spark.range(1000)
+    with pytest.raises(RuntimeError), kept(frame) as held:
+        assert held.is_cached
+        raise RuntimeError("a step failed")
+    assert not frame.is_cached, "a kept frame is released whatever happens in its block"
     before = spark.conf.get("spark.sql.shuffle.partitions")
     frame = spark.range(1000)
     with shuffled_into(spark, 7):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from ..match.blocking import BlockingRule
 from .match_rows import GID, key_column
 from .rank import ranked
+from .sizing import kept
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -48,24 +49,32 @@ def _key(keys: tuple[str, ...]) -> tuple[Column, Column]:
 
 
 def entries(records: DataFrame, rules: tuple[BlockingRule, ...]) -> DataFrame:
-    """One row per (rule, record, key option) with a complete key: r (the rule's bit),
-    gid, opt, key, tie (the rule's `order_by` text), and the rule's cap, swap and crowds."""
+    """One row per (rule, record, key option) with a complete key: r (the rule's place in
+    `rules`), gid, opt, key and tie (the rule's `order_by` text). One pass over the records:
+    a record's options are one array, exploded, not one scan of the records per option."""
     from pyspark.sql import functions as F
 
-    parts = []
+    options = []
     for r, rule in enumerate(rules):
         for opt, keys in enumerate((rule.keys, *rule.alternatives)):
             key, ok = _key(keys)
-            parts.append(
-                records.filter(ok).select(
-                    F.lit(r).alias("r"), F.col(GID), F.lit(opt).alias("opt"), key.alias("key"),
-                    F.col(key_column(rule.order_by)).alias("tie"),
-                )
-            )
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.unionByName(p)
-    return out
+            options.append(F.when(ok, F.struct(
+                F.lit(r).alias("r"), F.lit(opt).alias("opt"), key.alias("key"),
+                F.col(key_column(rule.order_by)).alias("tie"),
+            )))
+    if not options:
+        return records.sparkSession.createDataFrame(
+            [], f"r int, {GID} long, opt int, key string, tie string"
+        )
+    one = records.select(F.col(GID), F.explode(F.array(*options)).alias("_e"))
+    return one.filter(F.col("_e").isNotNull()).select("_e.r", GID, "_e.opt", "_e.key", "_e.tie")
+
+
+def _sizes(e: DataFrame) -> DataFrame:
+    """Each block's size: (r, key, n)."""
+    from pyspark.sql import functions as F
+
+    return e.groupBy("r", "key").agg(F.count("*").alias("n"))
 
 
 def _as(frame: DataFrame, prefix: str) -> DataFrame:
@@ -98,41 +107,40 @@ def _pairs(joined: DataFrame) -> DataFrame:
 
 
 def _rule_table(
-    spark: SparkSession, rules: tuple[BlockingRule, ...], bits: list[int], max_block_size: int
+    spark: SparkSession, rules: tuple[BlockingRule, ...], max_block_size: int
 ) -> DataFrame:
+    """Per rule: r, its bit in the pairs' mask, its cap, swap, crowds and neighbour."""
     rows = [
-        (r, bit, min(max_block_size, rule.cap or max_block_size), rule.swap, rule.crowds)
-        for r, (rule, bit) in enumerate(zip(rules, bits, strict=True))
+        (r, 1 << r, _cap(rule, max_block_size), rule.swap, rule.crowds, rule.neighbour)
+        for r, rule in enumerate(rules)
     ]
     return spark.createDataFrame(
-        rows, "r int, bit int, cap long, swap boolean, crowds boolean"
+        rows, "r int, bit int, cap long, swap boolean, crowds boolean, neighbour boolean"
     )
 
 
-def block_pairs(
-    records: DataFrame, rules: tuple[BlockingRule, ...], bits: list[int], max_block_size: int,
-    window: int,
-) -> tuple[DataFrame, DataFrame]:
-    """Every plain and `swap` rule's pairs (lo, hi, bit) in one pass, and the blocks over
-    each rule's cap (r, key, n). Blocks up to the cap give all their pairs (a swap rule's:
+def _cap(rule: BlockingRule, max_block_size: int) -> int:
+    return min(max_block_size, rule.cap or max_block_size)
+
+
+def block_pairs(e: DataFrame, sizes: DataFrame, table: DataFrame, window: int) -> DataFrame:
+    """Every plain and `swap` rule's pairs (lo, hi, bit) in one pass over the entries `e`
+    with their block `sizes`. Blocks up to the cap give all their pairs (a swap rule's:
     straight with straight and with swapped keys, never two swapped); larger blocks of a
     `crowds` rule are windowed in (order_by, option, row) order, others give none."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    table = _rule_table(records.sparkSession, rules, bits, max_block_size)
-    e = entries(records, rules).join(F.broadcast(table), "r")
-    straight = (F.col("opt") == 0).cast("int")
-    sizes = e.groupBy("r", "key").agg(F.count("*").alias("n"), F.sum(straight).alias("straight"))
-    e = e.join(sizes, ["r", "key"])
+    plain = F.broadcast(table.filter(~F.col("neighbour")).drop("neighbour"))
+    e = e.join(plain, "r").join(sizes, ["r", "key"])
     small = e.filter((F.col("n") >= 2) & (F.col("n") <= F.col("cap")))
     a, b = _as(small, "a"), _as(small, "b")
     same = (F.col("a_r") == F.col("b_r")) & (F.col("a_key") == F.col("b_key"))
-    plain = ~F.col("a_swap") & (F.col("a_gid") < F.col("b_gid"))
+    plain_pair = ~F.col("a_swap") & (F.col("a_gid") < F.col("b_gid"))
     swapped = F.col("a_swap") & (F.col("a_opt") == 0) & (
         (F.col("b_opt") != 0) | (F.col("a_gid") < F.col("b_gid"))
     )
-    found = _pairs(a.join(b, same & (plain | swapped)))
+    found = _pairs(a.join(b, same & (plain_pair | swapped)))
     if window > 1:
         crowd = e.filter((F.col("n") > F.col("cap")) & F.col("crowds")).withColumn(
             "rn",
@@ -148,50 +156,48 @@ def block_pairs(
             & (F.col("b_rn") == F.col("a_rn") + F.col("step"))
         )
         found = found.unionByName(_pairs(_steps(ca, window).join(cb, near)))
-    big = sizes.join(F.broadcast(table), "r").filter(F.col("n") > F.col("cap"))
-    return found, big.select("bit", "key", "n")
+    return found
 
 
-def neighbour_pairs(
-    records: DataFrame, rule: BlockingRule, r: int, max_block_size: int, window: int
-) -> tuple[DataFrame, DataFrame]:
-    """Sorted neighbourhood over distinct keys (`blocking.neighbour_pairs`): blocks whose
-    keys are 1 to `window - 1` apart in key order, their sizes' product within the cap."""
+def neighbour_pairs(e: DataFrame, sizes: DataFrame, r: int, cap: int, window: int) -> DataFrame:
+    """Sorted neighbourhood over rule `r`'s distinct keys (`blocking.neighbour_pairs`):
+    blocks whose keys are 1 to `window - 1` apart in key order, their sizes' product within
+    the cap."""
     from pyspark.sql import functions as F
 
-    cap = min(max_block_size, rule.cap or max_block_size)
-    e = entries(records, (rule,)).withColumn("bit", F.lit(1 << r))
-    sizes = e.groupBy("key").agg(F.count("*").alias("n"))
+    mine = e.filter(F.col("r") == r).select(F.lit(1 << r).alias("bit"), GID, "key")
     # Ranks by a distributed sort, not a window over one partition.
-    keyed = ranked(sizes, ("key",), "rank")
+    keyed = ranked(sizes.filter(F.col("r") == r).select("key", "n"), ("key",), "rank")
     ra, rb = _as(keyed, "a"), _as(keyed, "b")
     near = F.col("b_rank") == F.col("a_rank") + F.col("step")
     blocks = _steps(ra, window).join(rb, near).filter(F.col("a_n") * F.col("b_n") <= cap).select(
         "a_key", "b_key"
     )
-    ea, eb = _as(e.select("bit", GID, "key"), "a"), _as(e.select(GID, "key"), "b")
-    joined = blocks.join(ea, "a_key").join(eb, "b_key")
-    big = sizes.filter(F.col("n") > cap).select(F.lit(1 << r).alias("bit"), "key", "n")
-    return _pairs(joined), big
+    ea, eb = _as(mine, "a"), _as(mine.drop("bit"), "b")
+    return _pairs(blocks.join(ea, "a_key").join(eb, "b_key"))
 
 
 def candidates(
     records: DataFrame, rules: tuple[BlockingRule, ...], max_block_size: int, window: int
 ) -> SparkCandidates:
-    """The union of every rule's pairs with the bit mask of the rules that found each."""
+    """The union of every rule's pairs with the bit mask of the rules that found each,
+    checkpointed (run it under the shuffle sizing wanted: `sizing.shuffled_into`). Every
+    rule's entries and block sizes are made once, kept for the pairs and the count of
+    capped blocks, and released."""
     from pyspark.sql import functions as F
 
     if len(rules) > 16:
         raise ValueError("at most 16 blocking rules (pairs carry a 16-bit rule mask)")
-    plain = tuple(r for r in rules if not r.neighbour)
-    found, big = block_pairs(
-        records, plain, [1 << rules.index(r) for r in plain], max_block_size, window
-    )
-    for k, rule in enumerate(rules):
-        if rule.neighbour:
-            p, b = neighbour_pairs(records, rule, k, max_block_size, window)
-            found, big = found.unionByName(p), big.unionByName(b)
-    union = found.groupBy("lo", "hi").agg(F.expr("bit_or(bit)").cast("int").alias("bits"))
-    per_rule = {int(b): int(n) for b, n in big.groupBy("bit").count().collect()}
-    capped = {rule.name: per_rule.get(1 << k, 0) for k, rule in enumerate(rules)}
-    return SparkCandidates(union, capped)
+    table = _rule_table(records.sparkSession, rules, max_block_size)
+    with kept(entries(records, rules)) as e, kept(_sizes(e)) as sizes:
+        found = block_pairs(e, sizes, table, window)
+        for r, rule in enumerate(rules):
+            if rule.neighbour:
+                p = neighbour_pairs(e, sizes, r, _cap(rule, max_block_size), window)
+                found = found.unionByName(p)
+        union = found.groupBy("lo", "hi").agg(F.expr("bit_or(bit)").cast("int").alias("bits"))
+        pairs = union.checkpoint(eager=True)
+        big = sizes.join(F.broadcast(table), "r").filter(F.col("n") > F.col("cap"))
+        per_rule = {int(r): int(n) for r, n in big.groupBy("r").count().collect()}
+    capped = {rule.name: per_rule.get(r, 0) for r, rule in enumerate(rules)}
+    return SparkCandidates(pairs, capped)

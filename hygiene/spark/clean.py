@@ -51,6 +51,7 @@ from .errors import stage
 from .options import spark_settings, spark_sources
 from .partition import CHUNK_ROWS, SOURCE_NO, block_source, chunks, prefixed, seeded
 from .read import FILE, POS, ROW
+from .sizing import partitions_for, shuffled_into
 from .sources import SparkSource, quiet_pandas_warning
 
 if TYPE_CHECKING:
@@ -159,7 +160,9 @@ def clean(
     with stage("clusters", "check clusters"):
         _check_rows(members, {s.plan.name: s.rows for s in contacts})
     label = ",".join(names)
-    with stage(label, "plan the clean"):
+    # A task per group's worth of rows, as the audit's buckets (`sizing`).
+    parts = partitions_for(spark, sum(s.rows for s in contacts), chunk_rows)
+    with stage(label, "plan the clean"), shuffled_into(spark, parts):
         planned = _planned(spark, audited, contacts, job, members, chunk_rows)
         partials = [json.loads(r["partial"]) for r in
                     planned.filter(f"{KIND} = 'partial'").select("partial").collect()]

@@ -32,12 +32,13 @@ from ..score import Score
 from ..settings import Settings, check_kinds, check_region, check_threshold
 from ..workflows import Workflow, load_workflows, required_by_kind, required_fields, select
 from .errors import SparkStageError, stage
-from .link_buckets import HandOff
-from .match import MatchSource, SparkMatch, find_duplicates, sample_records
+from .link_buckets import HandOff, regroup_keys
+from .match import MatchSource, SparkMatch, find_duplicates
 from .options import spark_settings, spark_sources
 from .partition import (
     BUCKET,
     CHUNK_ROWS,
+    FIXED,
     KEY,
     OUT_COLUMNS,
     SOURCE_NO,
@@ -49,7 +50,10 @@ from .partition import (
     prefixed,
 )
 from .read import FILE, POS, PROVENANCE, ROW, from_frame, read_source
+from .samples import sample_records
 from .score import merge_link_stats, merge_partials
+from .session import use_checkpoints
+from .sizing import partitions_for, shuffled_into
 from .sources import (
     SparkSource,
     ddl_schema,
@@ -286,7 +290,8 @@ def audit_settings(
         titles={r.code: r.title for r in rules},
         asked=tuple(asked),
     )
-    buckets = max(1, -(-sum(s.rows for s in contacts) // chunk_rows))
+    contact_rows = sum(s.rows for s in contacts)
+    buckets = max(1, -(-contact_rows // chunk_rows))
     # Matched before the links: its links and clusters take part in them.
     matched = None
     if settings.match is not None and contacts:
@@ -302,12 +307,16 @@ def audit_settings(
         timings["match"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         job = replace(job, matched=True)
+    # The buckets are regrouped by label propagation, which checkpoints.
+    use_checkpoints(spark, checkpoint_dir)
     with stage(",".join(s.plan.name for s in contacts), "checks and links"):
         hand_off = HandOff.of(matched) if matched is not None else None
-        checked = _checked(job, contacts, buckets, hand_off).persist(
-            StorageLevel.MEMORY_AND_DISK)
-        partials = [json.loads(r["partial"]) for r in
-                    checked.filter("pos = -2").select("partial").collect()]
+        # A task per bucket's worth of rows, not as few as the buckets' bytes would give.
+        with shuffled_into(spark, partitions_for(spark, contact_rows, chunk_rows)):
+            checked = _checked(job, contacts, buckets, hand_off).persist(
+                StorageLevel.MEMORY_AND_DISK)
+            partials = [json.loads(r["partial"]) for r in
+                        checked.filter("pos = -2").select("partial").collect()]
     found = checked.filter("pos <> -2").drop("partial")
     extra = _load_findings_frame(spark, contacts)
     if extra is not None:
@@ -372,26 +381,29 @@ def _checked(
         def keyed(batches: Any, sj: SourceJob = sj) -> Any:
             quiet_pandas_warning()
             for whole, parts in gathered(batches):
-                bucket, key = bucket_keys(whole, sj, buckets)
+                bucket, key, fixed = bucket_keys(whole, sj, buckets)
                 start = 0
                 for part in parts:
                     end = start + len(part)
                     out = part.assign(**{BUCKET: bucket[start:end]})
                     out[KEY] = key[start:end]
+                    out[FIXED] = fixed[start:end]
                     yield out
                     start = end
 
         # A new schema: StructType.add changes the frame's own (cached) one in place.
         schema = StructType([*s.frame.schema.fields, StructField(BUCKET, LongType()),
-                             StructField(KEY, LongType())])
+                             StructField(KEY, LongType()), StructField(FIXED, LongType())])
         part = s.frame.mapInPandas(keyed, schema).select(
             *[F.col(f"`{c}`").alias(prefixed(i, c)) for c in s.headers],
-            FILE, ROW, POS, BUCKET, KEY, F.lit(i).alias(SOURCE_NO),
+            FILE, ROW, POS, BUCKET, KEY, FIXED, F.lit(i).alias(SOURCE_NO),
         )
         wide = part if wide is None else wide.unionByName(part, allowMissingColumns=True)
     assert wide is not None
     if hand_off is not None:
         wide = hand_off.regroup(wide, [s.plan.name for s in contacts], buckets)
+    else:
+        wide = regroup_keys(wide, buckets)
 
     def per_bucket(pdf: pd.DataFrame) -> pd.DataFrame:
         quiet_pandas_warning()

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .partition import BUCKET, KEY, SOURCE_NO
+from .partition import BUCKET, FIXED, KEY, SOURCE_NO
 from .read import FILE, POS, ROW
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
     from .match import SparkMatch
 
@@ -66,9 +66,10 @@ class HandOff:
         src_of = F.create_map(*[x for n in names for x in (F.lit(n), F.lit(self.offsets[n]))])
         rows = wide.withColumn("_gid", gid_of[F.col(SOURCE_NO)] + F.col(POS))
         key_edges = rows.filter(F.col(KEY).isNotNull()).select(
-            F.col("_gid").alias("a"),
-            (F.lit(KEY_NODES) + F.pmod(F.col(KEY), F.lit(2**61))).alias("b"),
-        )
+            F.col("_gid").alias("a"), _key_node(KEY).alias("b")
+        ).unionByName(rows.filter(F.col(FIXED).isNotNull()).select(
+            F.col("_gid").alias("a"), _key_node(FIXED).alias("b")
+        ))
         link_edges = self.links.select(
             (src_of[F.col("source_a")] + F.col("pos_a")).alias("a"),
             (src_of[F.col("source_b")] + F.col("pos_b")).alias("b"),
@@ -110,6 +111,34 @@ class HandOff:
         )
         out = regrouped.drop("_gid", "label").withColumn(META, F.lit(None).cast("string"))
         return out.unionByName(meta, allowMissingColumns=True)
+
+
+def _key_node(column: str) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.lit(KEY_NODES) + F.pmod(F.col(column), F.lit(2**61))
+
+
+def regroup_keys(wide: DataFrame, buckets: int) -> DataFrame:
+    """`wide` with the rows of keys bridged by a corrected address in one bucket: a row
+    links on its email key and its corrected one (`partition.FIXED`), so every row holding
+    either key, and any key bridged on from there, goes to the bucket of that component of
+    keys (label propagation over the bridges alone). Other rows keep their bucket."""
+    from pyspark.sql import functions as F
+
+    from .components import label_propagation
+
+    bridges = wide.filter(F.col(KEY).isNotNull() & F.col(FIXED).isNotNull()).select(
+        _key_node(KEY).alias("a"), _key_node(FIXED).alias("b")
+    ).distinct()
+    labels = label_propagation(bridges).select(F.col("node").alias("_node"), "label")
+    own = F.when(F.col(KEY).isNotNull(), _key_node(KEY)).otherwise(_key_node(FIXED))
+    return wide.withColumn("_node", own).join(labels, "_node", "left").withColumn(
+        BUCKET,
+        F.when(F.col("label").isNull(), F.col(BUCKET)).otherwise(
+            F.pmod(F.xxhash64("label"), F.lit(max(1, buckets)))
+        ),
+    ).drop("_node", "label")
 
 
 @dataclass(frozen=True)

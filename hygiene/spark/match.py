@@ -35,7 +35,6 @@ from ..match.types import MatchSettings
 from .blocking import candidates
 from .components import label_propagation
 from .cross_links import cross_links
-from .evidence import evidence_words
 from .match_rows import (
     GID,
     KEY_NAMES,
@@ -53,13 +52,12 @@ from .match_rows import (
 from .partition import SourceJob, chunks
 from .rank import ranked
 from .read import POS
-from .sizing import PAIRS_PER_TASK, RECORDS_PER_TASK, partitions_for, shuffled_into
+from .session import use_checkpoints
+from .sizing import PAIRS_PER_TASK, RECORDS_PER_TASK, kept, partitions_for, shuffled_into
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-#: Clusters given in full in audit.json (all of them are in the clusters output).
-SAMPLE_CLUSTERS = 200
 #: Clusters per survivorship batch.
 CLUSTERS_PER_BATCH = 5_000
 
@@ -92,6 +90,27 @@ class SparkMatch:
     stats: dict[str, Any] = field(default_factory=dict)
     #: Links across sources (`cross_links.LINK_COLUMNS`, as `MatchResult.links`).
     links: DataFrame | None = None
+
+
+@dataclass
+class _Blocked:
+    """What the steps from the candidate pairs on read: the stacked records (with their
+    value frequencies) and their count, the checkpointed pairs, their count and the capped
+    blocks, the comparisons and rules in use, the fields present, the free-mail domains,
+    u, the frequency columns of the levels and the generator (drawn from as locally)."""
+
+    records: DataFrame
+    n: int
+    pairs: DataFrame
+    n_cand: int
+    capped: dict[str, int]
+    comps: list[Comparison]
+    rules: tuple[Any, ...]
+    has: dict[str, bool]
+    freemail: frozenset[str]
+    u: list[np.ndarray]
+    tf_columns: dict[tuple[int, int], str]
+    rng: np.random.Generator
 
 
 def clusters(result: SparkMatch) -> DataFrame:
@@ -283,14 +302,8 @@ def find_duplicates(
 
     settings = settings or MatchSettings()
     check_match_settings(names, settings)
-    if checkpoint_dir is not None:
-        spark.sparkContext.setCheckpointDir(checkpoint_dir)
-    elif not spark.sparkContext.getCheckpointDir():
-        import tempfile
-
-        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hygiene-checkpoints-"))
+    use_checkpoints(spark, checkpoint_dir)
     freemail = freemail_domains()
-    stats: dict[str, Any] = {}
     # Checkpointed: a leaf for the many self-joins below, whose analysis of the full
     # lineage (files, numbering, mapInPandas) grows with every join.
     records = records_frame(sources, freemail).checkpoint(eager=True)
@@ -313,41 +326,37 @@ def find_duplicates(
         records, tf_columns = _tf(records, comps, settings)
         records = records.checkpoint(eager=True)
         cand = candidates(records, rules, settings.max_block_size, settings.window)
-        pairs = cand.pairs.checkpoint(eager=True)
-    n_cand = int(pairs.count())
-    by_pairs = partitions_for(spark, n_cand, PAIRS_PER_TASK)
-    with shuffled_into(spark, by_pairs):
-        return _scored(spark, names, sources, settings, records, pairs, n, n_cand, cand.capped,
-                       comps, rules, has, freemail, u, tf_columns, rng, stats)
+    n_cand = int(cand.pairs.count())
+    blocked = _Blocked(records, n, cand.pairs, n_cand, cand.capped, comps, rules, has,
+                       freemail, u, tf_columns, rng)
+    with shuffled_into(spark, partitions_for(spark, n_cand, PAIRS_PER_TASK)):
+        return _scored(spark, names, sources, settings, blocked)
 
 
 def _scored(
     spark: SparkSession, names: Sequence[str], sources: Sequence[MatchSource],
-    settings: MatchSettings, records: DataFrame, pairs: DataFrame, n: int, n_cand: int,
-    capped: dict[str, int], comps: list[Comparison], rules: tuple[Any, ...],
-    has: dict[str, bool], freemail: frozenset[str], u: list[np.ndarray],
-    tf_columns: dict[tuple[int, int], str], rng: np.random.Generator, stats: dict[str, Any],
+    settings: MatchSettings, b: _Blocked,
 ) -> SparkMatch:
     """From the candidate pairs on: levels, the model, weights, links, clusters and
     survivors (run with shuffles sized by the number of pairs)."""
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    pairs, n_train = _train_sample(spark, pairs, n_cand, settings, rng)
-    stats.update(rows=n, candidates=n_cand, capped_block_count=sum(capped.values()),
-                 capped_blocks_per_rule=capped)
-
-    tf_cols = sorted(set(tf_columns.values()))
+    pairs, n_train = _train_sample(spark, b.pairs, b.n_cand, settings, b.rng)
+    stats: dict[str, Any] = {
+        "rows": b.n, "candidates": b.n_cand, "capped_block_count": sum(b.capped.values()),
+        "capped_blocks_per_rule": b.capped,
+    }
+    tf_cols = sorted(set(b.tf_columns.values()))
     side_cols = (GID, SRC, *MATCH_COLUMNS, *(f"tf_{c}" for c in tf_cols))
     joined = (
-        pairs.join(_side(records, "l_", side_cols), F.col("lo") == F.col("l_gid"))
-        .join(_side(records, "r_", side_cols), F.col("hi") == F.col("r_gid"))
+        pairs.join(_side(b.records, "l_", side_cols), F.col("lo") == F.col("l_gid"))
+        .join(_side(b.records, "r_", side_cols), F.col("hi") == F.col("r_gid"))
         .withColumn("same", F.col("l_src") == F.col("r_src"))
         .withColumn("src", F.col("l_src"))
     )
-    facts = PairFacts(tuple(c.name for c in comps), has, freemail,
-                      bool(settings.email_name_match) and has["email"])
-    g_cols = [f"g_{c.name}" for c in comps]
+    facts = PairFacts(tuple(c.name for c in b.comps), b.has, b.freemail,
+                      bool(settings.email_name_match) and b.has["email"])
+    g_cols = [f"g_{c.name}" for c in b.comps]
     tf_side = [f"{p}tf_{c}" for c in tf_cols for p in ("l_", "r_")]
     compared_schema = _schema(
         ["lo", "hi", "bits", "same", "src", *g_cols, "swap", "flip", "strong", "mailbox",
@@ -365,11 +374,11 @@ def _scored(
 
     compared = joined.mapInPandas(compared_batches, compared_schema).checkpoint(eager=True)
     table = compared.filter("train").groupBy("bits", *g_cols).count().toPandas()
-    model = _model(table, comps, rules, u, settings, n, n_cand, n_train)
+    model = _model(table, b.comps, b.rules, b.u, settings, b.n, b.n_cand, n_train)
     stats["em"] = model.to_dict()
     floors = [settings.threshold, settings.link_threshold, settings.link_mutual_best or 1.0]
-    weigh = Weigh(tuple(c.name for c in comps), model.lam, tuple(model.m), tuple(model.u),
-                  tuple(model.u_random), tf_columns, settings.threshold, min(floors),
+    weigh = Weigh(tuple(c.name for c in b.comps), model.lam, tuple(model.m), tuple(model.u),
+                  tuple(model.u_random), b.tf_columns, settings.threshold, min(floors),
                   settings.email_name_match if facts.strong_on else None,
                   settings.separate_on_contact_conflict)
     weighed_schema = _schema(
@@ -388,27 +397,23 @@ def _scored(
 
     # Kept: the edges and the links both read every weighed pair, which would otherwise
     # send each pair through the Python weights twice.
-    weighed = compared.mapInPandas(weighed_batches, weighed_schema).persist(
-        StorageLevel.MEMORY_AND_DISK)
-    edges = weighed.filter("dup").drop("dup", "apart").checkpoint(eager=True)
-    links = cross_links(weighed, records, comps, has, freemail, settings, names).checkpoint(
-        eager=True)
-    weighed.unpersist()
+    with kept(compared.mapInPandas(weighed_batches, weighed_schema)) as weighed:
+        edges = weighed.filter("dup").drop("dup", "apart").checkpoint(eager=True)
+        links = cross_links(weighed, b.records, b.comps, b.has, b.freemail, settings,
+                            names).checkpoint(eager=True)
     stats["links"] = int(links.count())
-    labels = _clusters(records, edges, has, freemail)
-    labels = labels.checkpoint(eager=True)
+    labels = _clusters(b.records, edges, b.has, b.freemail).checkpoint(eager=True)
     members = _numbered(spark, labels).checkpoint(eager=True)
     count = int(members.select("cluster").distinct().count())
     stats["clusters"] = count
     stats["guarded_components"] = int(
         labels.filter("guarded > 0").select("comp").distinct().count()
     )
-    survived = _survivors(records, members, sources, names, count).checkpoint(eager=True)
-    confidence = _confidence(edges, members)
+    survived = _survivors(b.records, members, sources, names, count).checkpoint(eager=True)
     offsets = dict(zip(names, np.cumsum([0, *(s.rows for s in sources)])[:-1].tolist(),
                        strict=True))
-    return SparkMatch(survived, confidence, edges, records, comps, count, offsets, has,
-                      freemail, stats, links)
+    return SparkMatch(survived, _confidence(edges, members), edges, b.records, b.comps, count,
+                      offsets, b.has, b.freemail, stats, links)
 
 
 def _clusters(
@@ -519,61 +524,3 @@ def _confidence(edges: DataFrame, members: DataFrame) -> DataFrame:
     ).unionByName(inside.select(F.col("hi").alias("node"), F.col("c_lo").alias("cluster"), "prob"))
     best = ends.groupBy("cluster", "node").agg(F.max("prob").alias("best"))
     return best.groupBy("cluster").agg(F.min("best").alias("confidence"))
-
-
-def sample_records(result: SparkMatch, limit: int = SAMPLE_CLUSTERS) -> list[dict[str, Any]]:
-    """audit.json `duplicates` for the first `limit` clusters, as `match.records` writes
-    them (members with file, row and record id; confidence; survivor and why; evidence)."""
-    from pyspark.sql import functions as F
-
-    if result.count == 0:
-        return []
-    members = (
-        result.members.filter(F.col("cluster") <= limit)
-        .join(result.confidence, "cluster").orderBy("cluster", "row").toPandas()
-    )
-    words = _evidence(result, members)
-    out = []
-    for cid, part in members.groupby("cluster", sort=True):
-        refs = [
-            {"source": str(src), "file": str(file), "row": int(row),
-             "record_id": None if pd.isna(rid) else str(rid)}
-            for src, file, row, rid in zip(
-                part["source"], part["file"], part["file_row"], part["record_id"], strict=True
-            )
-        ]
-        flags = part["survivor"].to_numpy(dtype=bool)
-        at = int(np.flatnonzero(flags)[0])
-        conf = float(part["confidence"].to_numpy(dtype=np.float64)[at])
-        number = int(np.asarray(cid).item())
-        out.append({
-            "cluster": number,
-            "confidence": round(round(conf, 4), 3),
-            "members": refs,
-            "survivor": {**refs[at], "reason": str(part["reason"].iloc[at]),
-                         "rule": str(part["rule"].iloc[at])},
-            "evidence": words.get(number, []),
-        })
-    return out
-
-
-def _evidence(result: SparkMatch, members: pd.DataFrame) -> dict[int, list[str]]:
-    """Each sampled cluster's evidence, as `grouping._clusters` words it: the words of each
-    member's strongest in-cluster edge, those edges weakest first, each word once. Only the
-    sampled clusters' records and edges are read."""
-
-    spark = result.members.sparkSession
-    gid = members["source"].map(result.offsets).to_numpy(dtype=np.int64) + members[
-        "row"
-    ].to_numpy(dtype=np.int64)
-    cluster_of = dict(zip(gid.tolist(), members["cluster"].astype(int).tolist(), strict=True))
-    picked = spark.createDataFrame(pd.DataFrame({GID: np.unique(gid)}))
-    g_cols = [f"g_{c.name}" for c in result.comps]
-    edges = (
-        result.edges.join(picked.withColumnRenamed(GID, "lo"), "lo")
-        .join(picked.withColumnRenamed(GID, "hi"), "hi")
-        .select("lo", "hi", "prob", "weight", "lifted", "swap", *g_cols)
-        .toPandas()
-    )
-    recs = result.records.join(picked, GID).select(GID, *MATCH_COLUMNS).toPandas()
-    return evidence_words(edges, recs, cluster_of, result.comps, result.has, result.freemail)

@@ -183,19 +183,31 @@ SOURCE_NO = "_hygiene_source"
 #: A row's link key (a hash of its email key; null without one): the matcher's hand-off
 #: (`link_buckets`) joins rows on it.
 KEY = "_hygiene_key"
+#: The hash of a row's corrected address where the checks fix a misspelt domain (null
+#: otherwise): the links join a row on both its keys (`links.join.email_keys`).
+FIXED = "_hygiene_key_fixed"
+
+
+def _hashed(keys: pd.Series) -> tuple[np.ndarray, pd.arrays.IntegerArray]:
+    missing = keys.isna().to_numpy()
+    hashed = pd.util.hash_array(keys.where(~missing, "").astype(str).to_numpy(dtype=object))
+    return hashed, pd.arrays.IntegerArray(np.where(missing, 0, hashed.view(np.int64)), missing)
 
 
 def bucket_keys(
     pdf: pd.DataFrame, job: SourceJob, buckets: int
-) -> tuple[np.ndarray, pd.arrays.IntegerArray]:
-    """The bucket and the link key (`KEY`) of each row of `pdf`: the hash of the email key
-    the links join it on (the corrected address where the checks fix a misspelt domain, else
-    its own), so rows one link could join meet in one bucket; rows without an address are
-    spread by position and have no key."""
+) -> tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """The bucket, the link key (`KEY`) and the corrected key (`FIXED`) of each row of
+    `pdf`. The links join a row on its email key and, where the checks fix a misspelt
+    domain, on the corrected address too: the bucket is the hash of the corrected address
+    where there is one, else of the key, and a row with both keys bridges two keys that
+    must meet in one bucket (`link_buckets.regroup`). Rows without an address are spread
+    by position and have no key."""
     source = block_source(pdf, job.plan, job.headers)
     prep = seeded(source, job)
     n = len(pdf)
     keys = pd.Series([None] * n, dtype=object)
+    fixes = pd.Series([None] * n, dtype=object)
     emails = prep.email()
     if emails is not None:
         keys = emails["key"].astype(object).where(emails["key"].notna(), None)
@@ -209,13 +221,16 @@ def bucket_keys(
                 fixed = normalize_email(pd.Series(found["suggestion"].astype(str).to_numpy(),
                                                   dtype=TEXT))["key"]
                 at = found["pos"].to_numpy(dtype=np.int64)
-                keys.iloc[at] = fixed.astype(object).where(fixed.notna(), None).to_numpy()
-    missing = keys.isna().to_numpy()
-    spread = "\x00" + job.plan.name + ":" + pdf[POS].astype(str)
-    keys = keys.where(~missing, spread)
-    hashed = pd.util.hash_array(keys.astype(str).to_numpy(dtype=object))
-    key = pd.arrays.IntegerArray(np.where(missing, 0, hashed.view(np.int64)), missing)
-    return (hashed % np.uint64(max(1, buckets))).astype(np.int64), key
+                fixes.iloc[at] = fixed.astype(object).where(fixed.notna(), None).to_numpy()
+    keys = keys.reset_index(drop=True)
+    fixes = fixes.reset_index(drop=True).where(fixes.reset_index(drop=True) != keys, None)
+    chosen = fixes.where(fixes.notna(), keys)
+    missing = chosen.isna().to_numpy()
+    spread = "\x00" + job.plan.name + ":" + pdf[POS].astype(str).reset_index(drop=True)
+    hashed, _ = _hashed(chosen.where(~missing, spread))
+    _, key = _hashed(keys)
+    _, fixed_key = _hashed(fixes)
+    return (hashed % np.uint64(max(1, buckets))).astype(np.int64), key, fixed_key
 
 
 @dataclass(frozen=True)

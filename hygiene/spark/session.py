@@ -97,3 +97,14 @@ def start_session(
         builder = builder.config("spark.driver.extraJavaOptions", option)
         builder = builder.config("spark.executor.extraJavaOptions", option)
     return builder.getOrCreate()
+
+
+def use_checkpoints(spark: SparkSession, checkpoint_dir: str | None = None) -> None:
+    """Checkpoints go to `checkpoint_dir` when given, else to the folder the session already
+    has, else to a new temporary folder (label propagation and the matcher checkpoint)."""
+    if checkpoint_dir is not None:
+        spark.sparkContext.setCheckpointDir(checkpoint_dir)
+    elif not spark.sparkContext.getCheckpointDir():
+        import tempfile
+
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hygiene-checkpoints-"))

@@ -1,11 +1,14 @@
-"""Partitions sized by row counts for the steps over candidate pairs.
+"""How the engine's steps are laid out over tasks: partitions sized by row counts, and
+frames kept while the steps that reuse them run.
 
 Spark's adaptive plan sizes a shuffle's partitions by its bytes. A candidate pair is a few
 compressed bytes (two row numbers and a rule mask), so the joins and aggregates over pairs
 end up with millions of pairs in one task, each compared in Python there: one core holds
 the whole step, and a cluster's other executors wait. These steps run with a number of
 shuffle partitions set from the rows they handle instead, never fewer than the session's
-cores.
+cores. The checks run per bucket (a group of rows linked by email key, matcher link or
+cluster): sized by bytes, a bucket's rows landed several buckets to a task, and a cluster's
+executors waited the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 #: Candidate pairs per task of a step over pairs (comparison levels, weights, links).
 PAIRS_PER_TASK = 200_000
@@ -48,3 +51,17 @@ def shuffled_into(spark: SparkSession, parts: int) -> Iterator[None]:
                 spark.conf.unset(k)
             else:
                 spark.conf.set(k, v)
+
+
+@contextmanager
+def kept(frame: DataFrame) -> Iterator[DataFrame]:
+    """`frame` kept (in memory, spilling to disk) for the actions run inside this block, which
+    then compute it once between them, and released when the block ends. Its plan (the
+    partitions of its shuffles) is fixed when it is kept: keep it inside `shuffled_into`."""
+    from pyspark import StorageLevel
+
+    held = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        yield held
+    finally:
+        held.unpersist()
