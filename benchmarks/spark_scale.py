@@ -139,6 +139,15 @@ def stage_metrics(ui: str, app_id: str) -> dict[str, float]:
     }
 
 
+def metrics_line(m: dict[str, float]) -> str:
+    """`stage_metrics` as the one line the Spark benchmarks print."""
+    return (f"shuffle write {m['shuffle_write'] / 2**20:,.1f} MB, read "
+            f"{m['shuffle_read'] / 2**20:,.1f} MB, input {m['input'] / 2**20:,.1f} MB; "
+            f"{m['jobs']:,.0f} jobs, {m['stages']:,.0f} stages ({m['skipped']:,.0f} "
+            f"skipped), {m['tasks']:,.0f} tasks; executor run time {m['run']:,.1f} s, "
+            f"executor (JVM) CPU {m['cpu']:,.1f} s")
+
+
 def by_step(ui: str, app_id: str) -> list[tuple[str, int, float, float, float]]:
     """Per step (the "source: step" description the engine gives its jobs): jobs, executor
     run time, JVM CPU and shuffle bytes written, in the order the steps ran."""
@@ -275,12 +284,7 @@ def main() -> None:
           f"{os.getloadavg()[2]:.2f} (15 min)")
     ui = spark.sparkContext.uiWebUrl or f"http://127.0.0.1:{port}"
     try:
-        m = stage_metrics(ui, spark.sparkContext.applicationId)
-        print(f"shuffle write {m['shuffle_write'] / 2**20:,.1f} MB, read "
-              f"{m['shuffle_read'] / 2**20:,.1f} MB, input {m['input'] / 2**20:,.1f} MB; "
-              f"{m['jobs']:,.0f} jobs, {m['stages']:,.0f} stages ({m['skipped']:,.0f} "
-              f"skipped), {m['tasks']:,.0f} tasks; executor run time {m['run']:,.1f} s, "
-              f"executor (JVM) CPU {m['cpu']:,.1f} s")
+        print(metrics_line(stage_metrics(ui, spark.sparkContext.applicationId)))
         if args.dump:
             app = spark.sparkContext.applicationId
             Path(args.dump).write_text(json.dumps(

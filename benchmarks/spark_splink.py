@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from match_scale import _pairs_in, splink_clusters, splink_input, splink_settings
-from spark_scale import HERE, TreePeak, free_port, make_data, stage_metrics
+from spark_scale import HERE, TreePeak, free_port, make_data, metrics_line, stage_metrics
 
 
 def truth_groups(folder: Path, rows: int) -> np.ndarray:
@@ -128,11 +128,7 @@ def main() -> None:
           f"true pairs {_pairs_in(truth):,}; precision {p:.4f}, recall {r:.4f}")
     ui = spark.sparkContext.uiWebUrl or f"http://127.0.0.1:{port}"
     try:
-        m = stage_metrics(ui, spark.sparkContext.applicationId)
-        print(f"shuffle write {m['shuffle_write'] / 2**20:,.1f} MB, read "
-              f"{m['shuffle_read'] / 2**20:,.1f} MB; {m['jobs']:,.0f} jobs, "
-              f"{m['stages']:,.0f} stages, {m['tasks']:,.0f} tasks; executor run time "
-              f"{m['run']:,.1f} s, executor (JVM) CPU {m['cpu']:,.1f} s")
+        print(metrics_line(stage_metrics(ui, spark.sparkContext.applicationId)))
     except OSError as err:
         print(f"stage metrics: the REST API at {ui} did not answer ({err})")
     if args.hygiene:
