@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -203,6 +204,23 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (kept in the file once set). The switch needs the exclusive
+    lock, and SQLite answers "database is locked" at once, without its busy handler, when
+    another connection is making the same switch (several audits opening a new history):
+    tried again until the busy timeout, as a writer would wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def connect(path: Path | str, create: bool = True) -> sqlite3.Connection:
     """Open (and create, migrate) the history at `path`, in WAL mode with a busy timeout.
 
@@ -226,7 +244,7 @@ def connect(path: Path | str, create: bool = True) -> sqlite3.Connection:
         raise ConfigError(f"{db}: cannot open the history ({exc})") from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         # In WAL mode NORMAL never corrupts; a power cut may lose the last run, not the file.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
