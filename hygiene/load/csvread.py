@@ -79,7 +79,9 @@ def _drop_empty_records(table: Table) -> Table:
     """Records of empty cells only (Excel's line of delimiters for a formatted but empty
     row) are blank lines, as an empty row of a workbook is: dropped, rows renumbered."""
     frame = table.data
-    if frame.empty or not len(frame.columns):
+    # A column filled on every record (most exports' record id) rules out an empty record
+    # without the whole frame's missing-value mask.
+    if frame.empty or any(not frame.iloc[:, i].hasnans for i in range(frame.shape[1])):
         return table
     keep: np.ndarray = np.asarray(frame.notna().to_numpy().any(axis=1), dtype=bool)
     if keep.all():
