@@ -79,13 +79,14 @@ def to_utf8(data: bytes, path: object) -> tuple[bytes, str]:
                     return body, "utf-8-sig"
                 break  # a UTF-8 BOM before non-UTF-8 bytes: let detection decide
             return _recode(data, enc, path), enc
-    # ASCII letters in UTF-16 are ASCII bytes with NULs between them: looked for first.
-    wide = _utf16_without_bom(data[:_SAMPLE]) if b"\x00" in data[:_SAMPLE] else None
+    # ASCII letters in UTF-16 are ASCII bytes with NULs between them, which is also valid
+    # UTF-8: looked for first.
+    wide = _utf16_without_bom(data[:_SAMPLE])
     if wide is not None:
         return _recode(data, wide, path), wide
     if _is_utf8(data):
         return data, "utf-8"
-    enc = _utf16_without_bom(data[:_SAMPLE]) or _guess_single_byte(data, path)
+    enc = _guess_single_byte(data, path)
     return _recode(data, enc, path), enc
 
 
