@@ -98,7 +98,8 @@ def load_source(spec: SourceSpec) -> Source:
         bytes_read=sum(t.bytes_read for t in tables),
     )
     source.date_orders, undecided = _date_orders(source, spec.date_order)
-    notes = [f for f in (_record_findings(source, tables, offsets),
+    notes = [f for f in (_ragged_findings(source, tables, offsets),
+                         _unclosed_quote_findings(source, tables, offsets),
                          unrecognised_finding(source),
                          undecided_dates(source, undecided)) if f is not None]
     source.load_findings = pd.concat(notes, ignore_index=True) if notes else None
@@ -341,36 +342,43 @@ def check_override_columns(name: str, headers: Sequence[str], columns: Mapping[s
             )
 
 
-def _record_findings(
+def _unclosed_quote_findings(
     source: Source, tables: Sequence[Table], offsets: Sequence[int]
 ) -> pd.DataFrame | None:
-    """What the reader saw in single records: a "file.ragged_row" warning per record whose
-    cell count differs from the header's, then a "file.unclosed_quote" error on a record
-    whose quoted value never closes."""
+    """One "file.unclosed_quote" error on the record whose quoted value never closes."""
+    records = []
     ids = source.record_ids()
-
-    def record(
-        code: str, table: Table, offset: int, row: int, **extra: object
-    ) -> dict[str, object]:
+    for table, offset in zip(tables, offsets, strict=True):
+        if table.unclosed_quote is None:
+            continue
+        row, line = table.unclosed_quote
         rid = ids.iat[offset + row - 1]
-        return loader_record(
-            code, source=source.name, file=table.file, sheet=table.sheet, row=row,
-            # pd.isna takes any scalar; pandas-stubs 3.1 leaves Period/Interval out of
-            # the scalar overload though `.iat` can return them
-            record_id=None if pd.isna(rid) else str(rid),  # type: ignore[arg-type]
-            **extra,
-        )
+        records.append(loader_record(
+            "file.unclosed_quote", source=source.name, file=table.file, sheet=table.sheet,
+            row=row, record_id=None if pd.isna(rid) else str(rid),  # type: ignore[arg-type]
+            line=line,
+        ))
+    if not records:
+        return None
+    return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
 
-    pairs = list(zip(tables, offsets, strict=True))
-    records = [
-        record("file.ragged_row", t, offset, row, cells=counted(cells, "cell"),
-               header_width=t.header_width)
-        for t, offset in pairs for row, cells in t.ragged
-    ]
-    records += [
-        record("file.unclosed_quote", t, offset, t.unclosed_quote[0], line=t.unclosed_quote[1])
-        for t, offset in pairs if t.unclosed_quote is not None
-    ]
+
+def _ragged_findings(
+    source: Source, tables: Sequence[Table], offsets: Sequence[int]
+) -> pd.DataFrame | None:
+    """One "file.ragged_row" warning per record whose cell count differs from the header's."""
+    records = []
+    ids = source.record_ids()
+    for table, offset in zip(tables, offsets, strict=True):
+        for row, cells in table.ragged:
+            rid = ids.iat[offset + row - 1]
+            records.append(loader_record(
+                "file.ragged_row", source=source.name, file=table.file, sheet=table.sheet,
+                # pd.isna takes any scalar; pandas-stubs 3.1 leaves Period/Interval out of
+                # the scalar overload though `.iat` can return them
+                row=row, record_id=None if pd.isna(rid) else str(rid),  # type: ignore[arg-type]
+                cells=counted(cells, "cell"), header_width=table.header_width,
+            ))
     if not records:
         return None
     return pd.DataFrame.from_records(records, columns=list(FINDING_COLUMNS)).astype(object)
